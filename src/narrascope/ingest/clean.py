@@ -1,0 +1,218 @@
+"""Boilerplate removal and normalisation for text that was scraped already.
+
+Works paragraph by paragraph on the raw text and keeps every paragraph it
+does not recognise: eating an article sentence is worse than leaving a share
+bar. What it removes is recorded (kind, raw span, text) on the Article, so a
+user can see and audit every cut.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text import TextBuilder
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+CAPTION = [
+    re.compile(r"\((?:photo|image|picture|photograph|credit|foto|фото|снимка)s?\b[^)]{0,200}\)\s*$", re.I),
+    re.compile(r"^(?:photo|image|picture|photograph|caption|credit|foto|фото|снимка)s?(?:\s+(?:by|credit))?\s*[:：|]", re.I),
+    re.compile(r"(?:getty images|ap photo|associated press photo|afp via|reuters/|shutterstock|anadolu agency|epa-efe|/ ?sputnik|\bstock photo)", re.I),
+]
+SHARE_WORDS = {
+    "share", "shares", "tweet", "facebook", "twitter", "x", "email", "e-mail", "print", "whatsapp",
+    "linkedin", "reddit", "telegram", "pinterest", "copy", "link", "comments", "comment", "save",
+    "flipboard", "messenger", "vk", "this", "article", "on", "via", "mail", "bluesky", "threads",
+}
+LICENCE = re.compile(
+    r"(creative commons|\bcc[- ]by\b|all rights reserved|©|\(c\)\s*\d{4}|copyright\s+(?:©\s*)?\d{4}"
+    r"|may not be (?:re)?published|republish|reprinted with permission|без разрешение|все права защищены)",
+    re.I,
+)
+APPEAL = [
+    re.compile(p, re.I)
+    for p in (
+        r"\bdonat(?:e|ion|ions|ing)\b",
+        r"\bcontribution\b",
+        r"\bsupporters?\b|\bsupport (?:us|our work|independent)\b|\byour support\b",
+        r"\bsubscri(?:be|ption|bers?)\b",
+        r"\bnewsletter\b",
+        r"\bsign up\b",
+        r"\bjoin (?:us|the movement|with us|today|our)\b",
+        r"\bbecome (?:a |part of )?(?:member|patron|supporter|subscriber|part)\b",
+        r"\bpeople-powered\b|\breader-supported\b|\breader-funded\b|\bnonprofit news\b|\bnon-profit news\b",
+        r"\bindependent (?:journalism|media|news)\b",
+        r"\bchip in\b|\bpatreon\b|\bpaypal\b|\bpaywall\b",
+        r"\bfree, independent\b|\bcorporate media\b",
+    )
+]
+APPEAL_HEAD = re.compile(r"^(?:join|support|donate|subscribe|sign up|become|help us|give)\b", re.I)
+RELATED = re.compile(
+    r"^(?:read more|related|see also|advertisement|click here|watch|listen|more from|recommended|you may also like)\b",
+    re.I,
+)
+FIRST_PLURAL = re.compile(r"\b(?:we|we're|we’re|we've|we’ve|our|us)\b", re.I)
+QUOTE_CHARS = "\"“”«»„"
+TERMINAL = tuple(".!?…।\"'”’»)")
+
+
+@dataclass
+class Para:
+    start: int  # raw offsets
+    end: int
+    text: str
+    kind: str | None = None  # None = article text; otherwise why it was removed
+
+    @property
+    def words(self) -> list[str]:
+        return _WORD.findall(self.text)
+
+
+@dataclass
+class CleanResult:
+    title: str | None
+    text: str
+    offset_map: list[tuple[int, int, int]]
+    removed: list[dict[str, object]] = field(default_factory=list)
+
+
+def paragraphs(raw: str) -> list[Para]:
+    """Paragraph units with raw offsets.
+
+    Lines are paragraphs, except inside blocks that look hard-wrapped (most
+    lines end mid-sentence), which are joined into one paragraph.
+    """
+    out: list[Para] = []
+    for block in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", raw):
+        lines = [m for m in re.finditer(r"[^\n]*\S[^\n]*", block.group())]
+        off = block.start()
+        if len(lines) > 2 and _wrapped([ln.group() for ln in lines]):
+            s, e = off + lines[0].start(), off + lines[-1].end()
+            out.append(Para(s, e, raw[s:e]))
+        else:
+            for ln in lines:
+                out.append(Para(off + ln.start(), off + ln.end(), ln.group()))
+    return out
+
+
+def _wrapped(lines: list[str]) -> bool:
+    mid = [ln.rstrip() for ln in lines[:-1]]
+    open_ended = sum(1 for ln in mid if not ln.endswith(TERMINAL + (":", ";")))
+    lengths = [len(ln) for ln in mid]
+    return open_ended / len(mid) > 0.6 and max(lengths) < 120
+
+
+def _norm(s: str) -> str:
+    return " ".join(w.lower() for w in _WORD.findall(s))
+
+
+def classify(paras: list[Para]) -> None:
+    """Set ``kind`` on boilerplate paragraphs, in place."""
+    n = len(paras)
+    norms = [_norm(p.text) for p in paras]
+    for i, p in enumerate(paras):
+        words = p.words
+        nw = len(words)
+        text = p.text.strip()
+        low = {w.lower() for w in words}
+        if nw <= 60 and any(rx.search(text) for rx in CAPTION):
+            p.kind = "caption"
+        elif 0 < nw <= 12 and sum(w.lower() in SHARE_WORDS for w in words) / nw >= 0.6 and low & {"share", "tweet", "facebook", "twitter", "email", "whatsapp", "telegram", "linkedin", "print"}:
+            p.kind = "share_bar"
+        elif nw <= 80 and LICENCE.search(text):
+            p.kind = "licence"
+        elif nw <= 15 and RELATED.search(text) and not text.endswith((".", "?", "!")):
+            p.kind = "related"
+        else:
+            hits = sum(1 for rx in APPEAL if rx.search(text))
+            in_tail = i >= n * 0.6
+            quoted = any(c in text for c in QUOTE_CHARS)
+            if nw <= 80 and not quoted and (hits >= 2 or (hits >= 1 and in_tail) or (in_tail and nw <= 15 and APPEAL_HEAD.search(text))):
+                p.kind = "appeal"
+    # Pull quotes: a short paragraph repeated inside a longer one (or an
+    # exact repeat of an earlier one) is a display copy; the body keeps it.
+    for i, p in enumerate(paras):
+        if p.kind or len(norms[i].split()) < 5:
+            continue
+        for j, q in enumerate(paras):
+            if i == j or q.kind:
+                continue
+            if norms[i] == norms[j] and j < i:
+                p.kind = "repeated"
+                break
+            if len(norms[j]) > len(norms[i]) and norms[i] in norms[j] and len(norms[i].split()) <= 80:
+                p.kind = "pull_quote"
+                break
+    # Appeals come in blocks: a first-person-plural paragraph without quotes
+    # between two removed appeal/licence paragraphs belongs to the block.
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, n - 1):
+            p = paras[i]
+            if p.kind:
+                continue
+            prev_k, next_k = paras[i - 1].kind, _next_kind(paras, i)
+            if prev_k in ("appeal", "licence") and next_k in ("appeal", "licence"):
+                if FIRST_PLURAL.search(p.text) and not any(c in p.text for c in QUOTE_CHARS):
+                    p.kind = "appeal"
+                    changed = True
+
+
+def _next_kind(paras: list[Para], i: int) -> str | None:
+    return paras[i + 1].kind if i + 1 < len(paras) else None
+
+
+def _is_image_alt(p: Para, nxt: Para | None) -> bool:
+    """A short slug-like first line right before a photo caption is the
+    image's alt text, not the headline."""
+    t = p.text.strip()
+    return (
+        nxt is not None
+        and nxt.kind == "caption"
+        and len(p.words) <= 8
+        and not t.endswith(TERMINAL)
+        and t == t.lower()
+    )
+
+
+def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip: bool = True) -> CleanResult:
+    """Clean raw text into (title, clean text with offset map, removed parts).
+
+    The clean text starts with the title paragraph; when the title came from
+    the text itself, it keeps its raw offsets.
+    """
+    paras = paragraphs(raw)
+    if strip:
+        classify(paras)
+        if all(p.kind for p in paras):  # never return an empty article
+            for p in paras:
+                p.kind = None
+    title_para: Para | None = None
+    if title_in_text and paras:
+        idx = 0
+        if strip and len(paras) > 1 and _is_image_alt(paras[0], paras[1]):
+            paras[0].kind = "image_alt"
+            idx = next((k for k, p in enumerate(paras) if not p.kind), 0)
+        first = paras[idx]
+        first.kind = None
+        title_para = first
+        title = " ".join(first.text.split())
+    b = TextBuilder()
+    if title_para is not None:
+        b.add_normalized(raw, title_para.start, title_para.end, keep_newlines=False)
+    elif title:
+        b.add(" ".join(title.split()))
+    for p in paras:
+        if p.kind or p is title_para:
+            continue
+        if b.length:
+            b.add("\n\n")
+        b.add_normalized(raw, p.start, p.end, keep_newlines=False)
+    removed = [
+        {"kind": p.kind, "start": p.start, "end": p.end, "text": p.text.strip()[:300]}
+        for p in paras
+        if p.kind
+    ]
+    return CleanResult(title=title, text=b.text(), offset_map=b.offset_map(), removed=removed)

@@ -1,0 +1,68 @@
+"""Readable terminal rendering of an article and its results.
+
+Analysis stages register a renderer for their result data; stages without
+one are shown as compact JSON, so a plugin's output is never hidden.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from .article import Article
+
+Renderer = Callable[[Console, Article, dict[str, Any]], None]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(stage: str) -> Callable[[Renderer], Renderer]:
+    def deco(fn: Renderer) -> Renderer:
+        RENDERERS[stage] = fn
+        return fn
+
+    return deco
+
+
+def quote(article: Article, start: int, end: int, width: int = 160) -> str:
+    s = " ".join(article.clean_text[start:end].split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def render_article(con: Console, a: Article, text: bool = False) -> None:
+    head = Text()
+    head.append(a.title or "(untitled)", style="bold")
+    head.append(f"\nid {a.id}")
+    for label, value in (("external id", a.external_id), ("url", a.url), ("source", a.source),
+                         ("published", a.published.isoformat() if a.published else None),
+                         ("language", f"{a.language} ({a.language_score:.2f})" if a.language and a.language_score is not None else a.language)):
+        if value:
+            head.append(f"\n{label}: {value}")
+    head.append(f"\n{len(a.sentences)} sentences, {len(a.clean_text):,} characters")
+    if a.duplicate_of:
+        head.append(f"\nnear-duplicate of {a.duplicate_of} (similarity {a.duplicate_score})", style="yellow")
+    if a.removed:
+        kinds: dict[str, int] = {}
+        for r in a.removed:
+            kinds[str(r["kind"])] = kinds.get(str(r["kind"]), 0) + 1
+        head.append("\nremoved boilerplate: " + ", ".join(f"{k} x{v}" for k, v in kinds.items()), style="dim")
+    con.print(Panel(head, expand=False))
+    from .stages.registry import specs
+
+    order = {s.name: i for i, s in enumerate(specs("analysis"))}
+    for name in sorted(a.results, key=lambda n: order.get(n, 999)):
+        r = a.results[name]
+        con.rule(f"[bold]{name}[/bold] [dim]{r.version}{' · ' + r.model if r.model else ''}[/dim]", align="left")
+        fn = RENDERERS.get(name)
+        if fn:
+            fn(con, a, r.data)
+        else:
+            con.print(json.dumps(r.data, ensure_ascii=False)[:2000], highlight=False)
+    if not a.results:
+        con.print("[dim]no analysis results yet: run `narrascope analyze`[/dim]")
+    if text:
+        con.rule("clean text", align="left")
+        con.print(a.clean_text, highlight=False)

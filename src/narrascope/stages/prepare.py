@@ -1,0 +1,90 @@
+"""Prepare stages run at ingest: clean, language, segment."""
+
+from __future__ import annotations
+
+from ..article import Article, Span
+from ..ingest.clean import clean
+from ..ingest.language import detect_language
+from ..text import split_sentences
+from .base import Stage
+
+
+class CleanStage(Stage):
+    name = "clean"
+    version = "1"
+    kind = "prepare"
+    requires = ("raw_text",)
+    assigns = ("clean_text", "title", "offset_map", "removed")
+    description = "Remove captions, pull quotes, appeals, licence footers, share bars; normalise."
+
+    def __init__(self, strip_boilerplate: bool = True) -> None:
+        self.strip = strip_boilerplate
+
+    def predict(self, article: Article) -> None:
+        title_in_text = bool(article.meta.pop("_title_in_text", False))
+        r = clean(article.raw_text, article.title, title_in_text, strip=self.strip)
+        article.title = r.title
+        article.clean_text = r.text
+        article.offset_map = r.offset_map
+        article.removed = r.removed
+
+
+class NullClean(CleanStage):
+    """Whitespace normalisation only, nothing removed."""
+
+    null = True
+
+    def __init__(self, strip_boilerplate: bool = False) -> None:
+        super().__init__(strip_boilerplate=False)
+
+
+class LanguageStage(Stage):
+    name = "language"
+    version = "1"
+    kind = "prepare"
+    requires = ("clean_text",)
+    assigns = ("language",)
+    description = "Detect the language (py3langid, packaged model)."
+
+    def predict(self, article: Article) -> None:
+        lang, score = detect_language(article.clean_text)
+        if article.language:  # given by the source (e.g. SemEval folder): keep it
+            article.meta.setdefault("detected_language", lang)
+            article.language_score = article.language_score or 1.0
+            return
+        article.language, article.language_score = lang, score
+
+
+class NullLanguage(LanguageStage):
+    null = True
+
+    def predict(self, article: Article) -> None:
+        article.language = article.language or None
+
+
+class SegmentStage(Stage):
+    name = "segment"
+    version = "1"
+    kind = "prepare"
+    requires = ("clean_text",)
+    assigns = ("sentences",)
+    description = "Split the clean text into sentences with character offsets."
+
+    def predict(self, article: Article) -> None:
+        article.sentences = [Span(start=s, end=e) for s, e in split_sentences(article.clean_text)]
+
+
+class NullSegment(SegmentStage):
+    """One 'sentence' per paragraph."""
+
+    null = True
+
+    def predict(self, article: Article) -> None:
+        spans = []
+        pos = 0
+        for para in article.clean_text.split("\n\n"):
+            if para.strip():
+                spans.append(Span(start=pos, end=pos + len(para)))
+            pos += len(para) + 2
+        article.sentences = spans
+

@@ -1,0 +1,383 @@
+"""SQLite store: one file, WAL, migrations, one writer, parameterised SQL."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..article import Article, Span, StageResult
+from ..errors import Code, NarrascopeError
+from ..ingest import dedup
+from .base import ArticleFilter, Store, WriteBatch
+
+APPLICATION_ID = 0x4E53_4331  # "NSC1": marks a file as a narrascope corpus
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).isoformat()
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("narrascope.store") / "migrations"
+    out = []
+    for f in folder.iterdir():
+        if f.name.endswith(".sql"):
+            out.append((int(f.name.split("_")[0]), f.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        self.path = str(path)
+        self.readonly = readonly
+        self._lock = threading.Lock()  # the single writer
+        p = Path(path)
+        if p.is_dir():
+            raise NarrascopeError(Code.DB_UNWRITABLE, "database path is a folder", input=self.path)
+        if not readonly:
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise NarrascopeError(Code.DB_UNWRITABLE, f"cannot create the folder: {e.strerror}", input=self.path) from e
+        elif not p.exists():
+            raise NarrascopeError(Code.NOT_FOUND, "database not found", input=self.path, hint="ingest something first, or check --db")
+        try:
+            uri = f"file:{p}?mode=ro" if readonly else str(p)
+            self.conn = sqlite3.connect(uri, uri=readonly, check_same_thread=False, timeout=30, isolation_level=None)
+        except sqlite3.Error as e:
+            raise NarrascopeError(Code.DB_UNWRITABLE, f"cannot open the database: {e}", input=self.path) from e
+        self.conn.row_factory = sqlite3.Row
+        with self._errors():
+            self._setup()
+
+    # -- connection ----------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn SQLite's exceptions into coded errors naming the file."""
+        try:
+            yield
+        except NarrascopeError:
+            raise
+        except sqlite3.DatabaseError as e:
+            msg = str(e).lower()
+            if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
+                raise NarrascopeError(Code.DB_CORRUPT, f"database is unreadable ({e})", input=self.path) from e
+            if "readonly" in msg or "unable to open" in msg or "disk i/o" in msg or "read-only" in msg:
+                raise NarrascopeError(Code.DB_UNWRITABLE, f"cannot write the database ({e})", input=self.path) from e
+            raise
+
+    def _setup(self) -> None:
+        c = self.conn
+        c.execute("PRAGMA busy_timeout = 30000")
+        app_id = c.execute("PRAGMA application_id").fetchone()[0]
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        tables = c.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        if tables and app_id != APPLICATION_ID:
+            raise NarrascopeError(Code.DB_CORRUPT, "this SQLite file is not a narrascope corpus", input=self.path)
+        if self.readonly:
+            return
+        c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = NORMAL")
+        c.execute("PRAGMA foreign_keys = ON")
+        migrations = _migrations()
+        latest = migrations[-1][0]
+        if version > latest:
+            raise NarrascopeError(Code.DB_TOO_NEW, f"schema version {version} is newer than {latest}", input=self.path)
+        for num, sql in migrations:
+            if num <= version:
+                continue
+            with self._lock:
+                # executescript commits first; the migration is applied whole
+                # and the version bumped in the same script.
+                c.executescript(
+                    f"BEGIN;\n{sql}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {num};\nCOMMIT;"
+                )
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise NarrascopeError(Code.DB_UNWRITABLE, "database opened read-only", input=self.path)
+        with self._lock, self._errors():
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- ingest --------------------------------------------------------------
+
+    def seen(self, raw_hash: str) -> tuple[str | None, str] | None:
+        with self._errors():
+            row = self.conn.execute("SELECT article_id, status FROM seen_inputs WHERE raw_hash = ?", (raw_hash,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def exists(self, article_id: str) -> bool:
+        with self._errors():
+            return self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
+
+    def near_duplicate(self, sig: np.ndarray, threshold: float) -> tuple[str, float] | None:
+        keys = dedup.band_keys(sig)
+        clauses = " OR ".join("(band = ? AND key = ?)" for _ in keys)
+        params: list[Any] = [x for b, k in enumerate(keys) for x in (b, k)]
+        with self._errors():
+            cands = [r[0] for r in self.conn.execute(f"SELECT DISTINCT article_id FROM lsh WHERE {clauses}", params)]
+            best: tuple[str, float] | None = None
+            for aid in cands:
+                row = self.conn.execute("SELECT minhash, duplicate_of FROM articles WHERE id = ?", (aid,)).fetchone()
+                if not row or row[0] is None:
+                    continue
+                s = dedup.similarity(sig, dedup.from_blob(row[0]))
+                if s >= threshold and (best is None or s > best[1]):
+                    best = (row[1] or aid, s)  # link to the original, not to a copy
+        return best
+
+    def write_batch(self, batch: WriteBatch) -> None:
+        if not len(batch):
+            return
+        with self._write() as c:
+            for a in batch.articles:
+                sig = batch.signatures.get(a.id)
+                cur = c.execute(
+                    """INSERT OR IGNORE INTO articles (id, external_id, url, source, title, published,
+                       language, language_score, raw_format, raw_text, clean_text, sentences, offset_map,
+                       removed, duplicate_of, duplicate_score, origin, meta, gold, minhash, ingested_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (
+                        a.id, a.external_id, a.url, a.source, a.title, _iso(a.published), a.language,
+                        a.language_score, a.raw_format, a.raw_text, a.clean_text,
+                        json.dumps([[s.start, s.end] for s in a.sentences]), json.dumps(a.offset_map),
+                        json.dumps(a.removed, ensure_ascii=False), a.duplicate_of, a.duplicate_score,
+                        a.origin, json.dumps(a.meta, ensure_ascii=False, default=str),
+                        json.dumps(a.gold, ensure_ascii=False), dedup.to_blob(sig) if sig is not None else None,
+                        _now(),
+                    ),
+                )
+                if cur.rowcount and sig is not None and a.duplicate_of is None:
+                    c.executemany(
+                        "INSERT OR IGNORE INTO lsh (band, key, article_id) VALUES (?,?,?)",
+                        [(b, k, a.id) for b, k in enumerate(dedup.band_keys(sig))],
+                    )
+                for name, res in a.results.items():
+                    self._save_result(c, a.id, res)
+            c.executemany(
+                "INSERT OR IGNORE INTO seen_inputs (raw_hash, article_id, status, seen_at) VALUES (?,?,?,?)",
+                [(h, aid, st, _now()) for h, aid, st in batch.seen],
+            )
+
+    # -- results -------------------------------------------------------------
+
+    @staticmethod
+    def _save_result(c: sqlite3.Connection, article_id: str, r: StageResult) -> None:
+        c.execute(
+            """INSERT INTO results (article_id, stage, version, model, data, created_at) VALUES (?,?,?,?,?,?)
+               ON CONFLICT(article_id, stage) DO UPDATE SET version=excluded.version, model=excluded.model,
+               data=excluded.data, created_at=excluded.created_at""",
+            (article_id, r.stage, r.version, r.model, json.dumps(r.data, ensure_ascii=False), _iso(r.created_at)),
+        )
+
+    def save_results(self, items: list[tuple[str, StageResult]]) -> None:
+        if not items:
+            return
+        with self._write() as c:
+            for aid, r in items:
+                self._save_result(c, aid, r)
+
+    def missing_results(self, stage: str, version: str, ids: list[str] | None = None) -> list[str]:
+        sql = """SELECT a.id FROM articles a LEFT JOIN results r
+                 ON r.article_id = a.id AND r.stage = ? AND r.version = ?
+                 WHERE r.article_id IS NULL"""
+        with self._errors():
+            if ids is None:
+                return [r[0] for r in self.conn.execute(sql + " ORDER BY a.rowid", (stage, version))]
+            out: list[str] = []
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                q = sql + f" AND a.id IN ({','.join('?' * len(chunk))})"
+                found = {r[0] for r in self.conn.execute(q, (stage, version, *chunk))}
+                out.extend(x for x in chunk if x in found)
+            return out
+
+    # -- reading -------------------------------------------------------------
+
+    def _row_to_article(self, row: sqlite3.Row, results: dict[str, StageResult]) -> Article:
+        keys = row.keys()
+        return Article(
+            id=row["id"],
+            external_id=row["external_id"],
+            url=row["url"],
+            source=row["source"],
+            title=row["title"],
+            published=datetime.fromisoformat(row["published"]) if row["published"] else None,
+            language=row["language"],
+            language_score=row["language_score"],
+            raw_format=row["raw_format"] if "raw_format" in keys else "text",
+            raw_text=row["raw_text"] if "raw_text" in keys else "",
+            clean_text=row["clean_text"] if "clean_text" in keys else "",
+            sentences=[Span(start=s, end=e) for s, e in json.loads(row["sentences"])] if "sentences" in keys else [],
+            offset_map=[tuple(x) for x in json.loads(row["offset_map"])] if "offset_map" in keys else [],
+            removed=json.loads(row["removed"]) if "removed" in keys else [],
+            duplicate_of=row["duplicate_of"],
+            duplicate_score=row["duplicate_score"],
+            origin=row["origin"],
+            meta=json.loads(row["meta"]),
+            gold=json.loads(row["gold"]),
+            results=results,
+        )
+
+    def _results_for(self, ids: list[str]) -> dict[str, dict[str, StageResult]]:
+        out: dict[str, dict[str, StageResult]] = {i: {} for i in ids}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for r in self.conn.execute(
+                f"SELECT * FROM results WHERE article_id IN ({','.join('?' * len(chunk))})", chunk
+            ):
+                out[r["article_id"]][r["stage"]] = StageResult(
+                    stage=r["stage"], version=r["version"], model=r["model"], data=json.loads(r["data"]),
+                    created_at=datetime.fromisoformat(r["created_at"]),
+                )
+        return out
+
+    def get(self, article_id: str) -> Article:
+        aid = self.resolve_id(article_id)
+        with self._errors():
+            row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (aid,)).fetchone()
+            return self._row_to_article(row, self._results_for([aid])[aid])
+
+    def resolve_id(self, prefix: str) -> str:
+        """Full id from a unique prefix or an external id (file name, JSON id)."""
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT id FROM articles WHERE id >= ? AND id < ? LIMIT 2", (prefix, prefix + "\uffff")
+            ).fetchall()
+            if not rows:
+                rows = self.conn.execute("SELECT id FROM articles WHERE external_id = ? LIMIT 2", (prefix,)).fetchall()
+        if not rows:
+            raise NarrascopeError(Code.ARTICLE_NOT_FOUND, f"no article with id '{prefix}'", input=self.path)
+        if len(rows) > 1:
+            raise NarrascopeError(Code.AMBIGUOUS_ID, f"'{prefix}' matches several articles", input=self.path)
+        return str(rows[0][0])
+
+    def _where(self, flt: ArticleFilter | None) -> tuple[str, list[Any]]:
+        flt = flt or ArticleFilter()
+        conds: list[str] = []
+        params: list[Any] = []
+        if flt.language:
+            conds.append("a.language = ?")
+            params.append(flt.language)
+        if flt.source:
+            conds.append("a.source = ?")
+            params.append(flt.source)
+        if flt.since:
+            conds.append("a.published >= ?")
+            params.append(_iso(flt.since))
+        if flt.until:
+            conds.append("a.published < ?")
+            params.append(_iso(flt.until))
+        if flt.search:
+            conds.append("(a.title LIKE ? ESCAPE '\\' OR a.clean_text LIKE ? ESCAPE '\\')")
+            pat = "%" + flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pat, pat]
+        if flt.duplicates == "exclude":
+            conds.append("a.duplicate_of IS NULL")
+        elif flt.duplicates == "only":
+            conds.append("a.duplicate_of IS NOT NULL")
+        if flt.stage:
+            conds.append("EXISTS (SELECT 1 FROM results r WHERE r.article_id = a.id AND r.stage = ?)")
+            params.append(flt.stage)
+        if flt.ids is not None:
+            conds.append(f"a.id IN ({','.join('?' * len(flt.ids)) or 'NULL'})")
+            params += flt.ids
+        return (" WHERE " + " AND ".join(conds)) if conds else "", params
+
+    def articles(self, flt: ArticleFilter | None = None, full: bool = True) -> Iterator[Article]:
+        flt = flt or ArticleFilter()
+        where, params = self._where(flt)
+        cols = "a.*" if full else (
+            "a.id, a.external_id, a.url, a.source, a.title, a.published, a.language, a.language_score,"
+            " a.duplicate_of, a.duplicate_score, a.origin, a.meta, a.gold"
+        )
+        sql = f"SELECT {cols} FROM articles a{where} ORDER BY a.rowid"
+        if flt.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [flt.limit, flt.offset]
+        with self._errors():
+            cur = self.conn.execute(sql, params)
+            while True:
+                rows = cur.fetchmany(200)
+                if not rows:
+                    break
+                res = self._results_for([r["id"] for r in rows]) if full else {r["id"]: {} for r in rows}
+                for r in rows:
+                    yield self._row_to_article(r, res[r["id"]])
+
+    def count(self, flt: ArticleFilter | None = None) -> int:
+        where, params = self._where(flt)
+        with self._errors():
+            return int(self.conn.execute(f"SELECT count(*) FROM articles a{where}", params).fetchone()[0])
+
+    def stats(self) -> dict[str, Any]:
+        c = self.conn
+        with self._errors():
+            total = c.execute("SELECT count(*) FROM articles").fetchone()[0]
+            return {
+                "db": self.path,
+                "articles": total,
+                "near_duplicates": c.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0],
+                "languages": {r[0] or "unknown": r[1] for r in c.execute(
+                    "SELECT language, count(*) FROM articles GROUP BY language ORDER BY count(*) DESC")},
+                "sources": {r[0] or "unknown": r[1] for r in c.execute(
+                    "SELECT source, count(*) FROM articles GROUP BY source ORDER BY count(*) DESC LIMIT 20")},
+                "published": dict(zip(("first", "last"), c.execute(
+                    "SELECT min(published), max(published) FROM articles").fetchone())),
+                "stages": {f"{r[0]}@{r[1]}": r[2] for r in c.execute(
+                    "SELECT stage, version, count(*) FROM results GROUP BY stage, version ORDER BY stage")},
+                "failures": c.execute("SELECT count(*) FROM failures").fetchone()[0],
+                "runs": c.execute("SELECT count(*) FROM runs").fetchone()[0],
+            }
+
+    # -- runs and failures ---------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        with self._write() as c:
+            cur = c.execute("INSERT INTO runs (command, started_at, status) VALUES (?,?,?)", (command, _now(), "running"))
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
+        with self._write() as c:
+            c.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?",
+                (_now(), status, json.dumps(counts), run_id),
+            )
+
+    def record_failure(self, run_id: int | None, error: NarrascopeError, stage: str | None = None, article_id: str | None = None) -> None:
+        with self._write() as c:
+            c.execute(
+                "INSERT INTO failures (run_id, input, locator, stage, article_id, code, message, at) VALUES (?,?,?,?,?,?,?,?)",
+                (run_id, error.input, error.locator, stage, article_id, error.code.value, error.message, _now()),
+            )
+
+    def failures(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._errors():
+            return [dict(r) for r in self.conn.execute("SELECT * FROM failures ORDER BY id DESC LIMIT ?", (limit,))]

@@ -1,0 +1,158 @@
+"""Text utilities that keep character offsets honest.
+
+Cleaning builds the clean text from pieces of the raw text; a
+:class:`TextBuilder` records, for every copied run, where it came from, so
+spans found on the clean text can be mapped back to the raw document (which
+is what the SemEval formats and the user's own files use).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+
+# Characters that carry nothing and break matching; ZWJ/ZWNJ are kept because
+# they are meaningful in Indic and Persian scripts.
+_INVISIBLE = "\u200b\ufeff\u00ad\u2060"
+_TOKEN = re.compile(rf"[^\s{_INVISIBLE}]+")
+_SPACE_MAP = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+
+
+class TextBuilder:
+    """Append text pieces with their raw origin; produce text + offset map."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.runs: list[list[int]] = []  # [clean_start, raw_start, length]
+
+    def add(self, piece: str, raw_start: int | None = None) -> None:
+        if not piece:
+            return
+        if raw_start is not None:
+            last = self.runs[-1] if self.runs else None
+            if last and last[0] + last[2] == self.length and last[1] + last[2] == raw_start:
+                last[2] += len(piece)
+            else:
+                self.runs.append([self.length, raw_start, len(piece)])
+        self.parts.append(piece)
+        self.length += len(piece)
+
+    def add_normalized(self, raw: str, start: int, end: int, keep_newlines: bool = True) -> None:
+        """Copy raw[start:end] with whitespace collapsed and unicode NFC.
+
+        Words keep their raw offsets; a run of whitespace becomes one space
+        (or one newline if it held a line break and ``keep_newlines``).
+        """
+        pos = start
+        first = True
+        for m in _TOKEN.finditer(raw, start, end):
+            gap = raw[pos : m.start()]
+            if not first and gap:
+                self.add("\n" if keep_newlines and "\n" in gap else " ")
+            word = m.group().translate(_SPACE_MAP)
+            if not unicodedata.is_normalized("NFC", word):
+                nfc = unicodedata.normalize("NFC", word)
+                # Length changed: map the word as a block to its raw start.
+                self.add(nfc, m.start() if len(nfc) == len(word) else None)
+                if len(nfc) != len(word):
+                    self.runs.append([self.length - len(nfc), m.start(), 0])
+            else:
+                self.add(word, m.start())
+            pos = m.end()
+            first = False
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def offset_map(self) -> list[tuple[int, int, int]]:
+        return [(a, b, c) for a, b, c in self.runs]
+
+
+def map_offset(runs: list[tuple[int, int, int]], offset: int) -> int | None:
+    """Clean offset -> raw offset, or None if that character was generated."""
+    if not runs:
+        return None
+    i = bisect.bisect_right([r[0] for r in runs], offset) - 1
+    if i < 0:
+        return None
+    c, r, n = runs[i]
+    if offset < c + n or (n == 0 and offset == c):
+        return r + (offset - c)
+    # An offset just past a run (span end) maps to the end of that run.
+    if offset == c + n:
+        return r + n
+    return None
+
+
+def map_offset_back(runs: list[tuple[int, int, int]], raw_offset: int) -> int | None:
+    """Raw offset -> clean offset, or None if that raw character was removed."""
+    for c, r, n in runs:
+        if r <= raw_offset < r + n:
+            return c + (raw_offset - r)
+        if raw_offset == r + n and n:
+            return c + n
+    return None
+
+
+def normalize(text: str) -> str:
+    """Whitespace-collapsed NFC text (no offset map): for ad-hoc strings."""
+    b = TextBuilder()
+    b.add_normalized(text, 0, len(text))
+    return b.text()
+
+
+# --- sentence splitting ------------------------------------------------------
+
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "col", "lt", "sgt", "capt",
+    "gov", "sen", "rep", "pres", "rev", "hon", "inc", "ltd", "co", "corp", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vol", "fig", "vs",
+    "etc", "approx", "est", "dept", "univ", "u.s", "u.k", "u.n", "e.u", "e.g", "i.e", "a.m",
+    "p.m", "d.c", "ул", "г", "т.е", "т.к", "им", "др", "т.н", "проф", "акад", "sr", "sra", "dra",
+}
+# End of sentence: terminal punctuation, optional closing quotes/brackets, space.
+_END = re.compile(r"([.!?…।॥]+)([\"'”’»)\]]*)(\s+)")
+_OPENERS = "\"'“‘«(["
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Split text into sentence spans (start, end), trimmed of whitespace.
+
+    Rule-based and multilingual: line breaks always end a sentence; terminal
+    punctuation ends one unless it closes a known abbreviation or an initial,
+    or the next word starts in lower case.
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        ls = line.start()
+        seg = line.group()
+        start = 0
+        for m in _END.finditer(seg):
+            cut = m.end(2)
+            nxt = seg[m.end() : m.end() + 1]
+            if not nxt:
+                continue
+            if nxt.islower():
+                continue
+            if m.group(1) == ".":
+                before = seg[:m.start()].rsplit(None, 1)
+                word = before[-1].lower().lstrip(_OPENERS) if before else ""
+                if word in _ABBREV or (len(word) == 1 and word.isalpha()):
+                    continue
+                if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):  # U.S, e.g
+                    continue
+            _push(spans, seg, ls, start, cut)
+            start = m.end()
+        _push(spans, seg, ls, start, len(seg))
+    return spans
+
+
+def _push(spans: list[tuple[int, int]], seg: str, offset: int, a: int, b: int) -> None:
+    piece = seg[a:b]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    spans.append((offset + a + lead, offset + a + lead + len(stripped)))
