@@ -179,7 +179,9 @@ def ls(
                 for r in rows:
                     print(json.dumps(_summary(r), ensure_ascii=False))
                 return
-            t = Table("id", "published", "lang", "source", "title", "dup of", show_lines=False)
+            t = Table("id", "published", "lang", "source", show_lines=False)
+            t.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
+            t.add_column("dup of")
             for r in rows:
                 t.add_row(r.id[:12], r.published.date().isoformat() if r.published else "", r.language or "",
                           (r.source or "")[:24], (r.title or "")[:70], (r.duplicate_of or "")[:12])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from .article import Article, content_id
 from .config import Settings
@@ -70,21 +70,29 @@ def to_article(doc: RawDocument) -> Article:
 def run_stage(stage: Stage, articles: list[Article]) -> tuple[list[Article], list[tuple[Article, NarrascopeError]]]:
     """Run one stage on a batch. If the batch fails, retry article by
     article so only the culprit is dropped."""
+    def failure(a: Article, e: Exception) -> tuple[Article, NarrascopeError]:
+        log.debug("stage %s failed on %s", stage.name, a.origin or a.id, exc_info=e)
+        if isinstance(e, NarrascopeError):
+            return a, e
+        return a, NarrascopeError(
+            Code.STAGE_FAILED, f"stage '{stage.name}' failed: {type(e).__name__}: {e}",
+            input=a.origin or a.id, locator=a.id or None,
+        )
+
+    pairs: list[tuple[Article, Any]] = []
+    failed: list[tuple[Article, NarrascopeError]] = []
     try:
         outs = stage.predict_batch(articles)
         pairs = list(zip(articles, outs))
-        failed: list[tuple[Article, NarrascopeError]] = []
-    except Exception:  # noqa: BLE001 - isolate the failing article below
-        pairs, failed = [], []
-        for a in articles:
-            try:
-                pairs.append((a, stage.predict(a)))
-            except Exception as e:  # noqa: BLE001 - per-article failure policy
-                log.debug("stage %s failed on %s", stage.name, a.origin or a.id, exc_info=True)
-                failed.append((a, NarrascopeError(
-                    Code.STAGE_FAILED, f"stage '{stage.name}' failed: {type(e).__name__}: {e}",
-                    input=a.origin or a.id, locator=a.id or None,
-                )))
+    except Exception as batch_error:  # noqa: BLE001 - isolate the failing article below
+        if len(articles) == 1:
+            failed.append(failure(articles[0], batch_error))
+        else:
+            for a in articles:
+                try:
+                    pairs.append((a, stage.predict(a)))
+                except Exception as e:  # noqa: BLE001 - per-article failure policy
+                    failed.append(failure(a, e))
     ok = []
     for a, out in pairs:
         if out is not None:

@@ -53,6 +53,7 @@ RELATED = re.compile(
     re.I,
 )
 FIRST_PLURAL = re.compile(r"\b(?:we|we're|we’re|we've|we’ve|our|us)\b", re.I)
+SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you’re)\b", re.I)
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
 
@@ -128,7 +129,10 @@ def classify(paras: list[Para]) -> None:
             hits = sum(1 for rx in APPEAL if rx.search(text))
             in_tail = i >= n * 0.6
             quoted = any(c in text for c in QUOTE_CHARS)
-            if nw <= 80 and not quoted and (hits >= 2 or (hits >= 1 and in_tail) or (in_tail and nw <= 15 and APPEAL_HEAD.search(text))):
+            # One keyword is not enough on its own ("supporters of the bill"):
+            # appeals also address the reader or speak as the outlet.
+            addresses = bool(FIRST_PLURAL.search(text) or SECOND_PERSON.search(text) or APPEAL_HEAD.search(text))
+            if nw <= 80 and not quoted and (hits >= 2 or (hits >= 1 and in_tail and addresses) or (in_tail and nw <= 15 and APPEAL_HEAD.search(text))):
                 p.kind = "appeal"
     # Pull quotes: a short paragraph repeated inside a longer one (or an
     # exact repeat of an earlier one) is a display copy; the body keeps it.

@@ -56,7 +56,9 @@ def read_annotations(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Narr
             errors.append(NarrascopeError(Code.BAD_SEMEVAL, "expected id, mention, start, end, main role, fine roles", input=str(folder / "subtask-1-annotations.txt"), locator=f"line {i}"))
             continue
         gold[cols[0]].setdefault("entities", []).append(
-            {"mention": cols[1], "start": int(cols[2]), "end": int(cols[3]), "main_role": cols[4], "fine_roles": [c for c in cols[5:] if c]}
+            # The official end offset is inclusive; narrascope spans are
+            # half-open [start, end) like Python slices.
+            {"mention": cols[1], "start": int(cols[2]), "end": int(cols[3]) + 1, "main_role": cols[4], "fine_roles": [c for c in cols[5:] if c]}
         )
     for i, cols in lines("subtask-3-annotations.txt"):
         if len(cols) < 4:

@@ -1,0 +1,85 @@
+"""Shared fixtures: temp databases, the CLI runner, a loopback HTTP server,
+and the shared example/data folders that sit beside the repository."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EXAMPLES = SHARED / "examples"
+DATA = SHARED / "data"
+COALITION = EXAMPLES / "article_coalition-urges-diplomacy.txt"
+COUNTER = EXAMPLES / "counter-narrative_us-obstructed-negotiations.txt"
+BUNDLED = REPO / "examples" / "sanctions-debate.txt"
+SEMEVAL = DATA / "semeval2025-task10"
+
+
+def need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is not available (shared/ must sit beside the repository)")
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "corpus.db"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def cli(runner: CliRunner, db: Path) -> Callable[..., object]:
+    """Run the CLI in-process against the temp database."""
+    from narrascope.cli import app
+
+    def run(*args: str, with_db: bool = True) -> object:
+        argv = list(args)
+        if with_db:
+            argv += ["--db", str(db)]
+        return runner.invoke(app, argv, catch_exceptions=False)
+
+    return run
+
+
+class Routes(dict):  # path -> (status, headers, body)
+    pass
+
+
+@pytest.fixture
+def http_server():
+    """A real HTTP server on 127.0.0.1 serving canned routes."""
+    routes: Routes = Routes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            status, headers, body = routes.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
+            if callable(body):
+                body = body()
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.handle_error = lambda *a: None  # type: ignore[method-assign]  # clients that hang up early
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield base, routes
+    server.shutdown()
+    server.server_close()

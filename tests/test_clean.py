@@ -1,0 +1,75 @@
+"""Cleaning of scraped text: boilerplate out, article sentences kept."""
+
+from __future__ import annotations
+
+import narrascope as ns
+from narrascope.ingest.clean import clean
+
+from .conftest import BUNDLED, COALITION, need
+
+
+def test_example_article_boilerplate_removed_quotes_kept() -> None:
+    raw = need(COALITION).read_text(encoding="utf-8")
+    r = clean(raw, title_in_text=True)
+    # Photo caption and image alt text are gone.
+    assert "Getty Images" not in r.text and "(Photo:" not in r.text
+    assert "biden at eu meeting" not in r.text
+    # The donation appeal and licence footer are gone.
+    for gone in ("Join the Movement", "every single supporter counts", "Your contribution supports",
+                 "We're optimists", "Creative Commons"):
+        assert gone not in r.text, gone
+    # The title is the headline, not the image slug.
+    assert r.title == "Coalition Urges Biden to 'Maximize' Efforts to Achieve Diplomatic End to Ukraine War"
+    assert r.text.startswith(r.title)
+    # Quoted sentences stay, once: the display copy (pull quote) is removed,
+    # the attributed body sentence is kept.
+    quote = "Compromise is difficult given Russia's actions, but compromise is necessary to diplomacy and will save lives"
+    assert r.text.count(quote) == 1
+    assert '"Compromise is difficult given Russia\'s actions, but compromise is necessary to diplomacy and will save lives," the letter adds.' in r.text
+    dire = "If there is no successful diplomatic resolution, the implications for the Ukrainian people and the world are dire"
+    assert r.text.count(dire) == 1 and "stressed the coalition" in r.text
+    assert '"If we wish to truly support the Ukrainian people," added the coalition' in r.text
+    kinds = [x["kind"] for x in r.removed]
+    assert kinds.count("pull_quote") == 2 and "caption" in kinds and "appeal" in kinds and "licence" in kinds
+    # Every body paragraph of the article is still there.
+    for para in ("More than a dozen progressive organizations", "Significant progress appeared to be made Tuesday",
+                 "Moscow announced that it will", "Reject maximalist war aims", "The coalition pointed out that"):
+        assert para in r.text
+
+
+def test_offsets_consistent_with_raw_and_sentences() -> None:
+    raw = need(COALITION).read_text(encoding="utf-8")
+    art = next(ns.read([str(COALITION)]))
+    assert art.clean_text and art.sentences
+    for s in art.sentences:
+        text = art.clean_text[s.start : s.end]
+        assert text == text.strip() and text
+        r0, r1 = art.to_raw(s.start), art.to_raw(s.end)
+        assert r0 is not None and r1 is not None
+        # Whitespace may differ (collapsed), the words may not.
+        assert raw[r0:r1].split() == text.split()
+
+
+def test_bundled_example_share_bar_and_appeal() -> None:
+    r = clean(BUNDLED.read_text(encoding="utf-8"), title_in_text=True)
+    kinds = {x["kind"] for x in r.removed}
+    assert {"share_bar", "appeal", "licence", "caption", "pull_quote"} <= kinds
+    assert "Supporters of the sanctions rejected the claim." in r.text  # not an appeal
+    assert "chip in" not in r.text and "Share  Tweet" not in r.text
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    raw = "Title line\n\nThis paragraph was wrapped at a fixed\nwidth by an old mail client so its lines\nend in the middle of the sentence and\nmust be joined again.\n"
+    r = clean(raw, title_in_text=True)
+    assert "fixed width by an old mail client so its lines end in the middle" in r.text
+
+
+def test_never_empties_an_article() -> None:
+    r = clean("Subscribe to our newsletter and donate today!", title_in_text=False, title=None)
+    assert r.text.strip()
+
+
+def test_strip_off_keeps_everything() -> None:
+    raw = need(COALITION).read_text(encoding="utf-8")
+    r = clean(raw, title_in_text=True, strip=False)
+    assert "Join the Movement" in r.text and not r.removed

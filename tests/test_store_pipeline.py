@@ -1,0 +1,205 @@
+"""Store, dedup, pipeline contracts and the failure policy."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from narrascope import Code, Corpus, NarrascopeError, load_settings
+from narrascope.article import Article
+from narrascope.stages.base import Stage
+from narrascope.stages.registry import StageSpec, build, check_chain, register, specs, _SPECS
+
+from .conftest import BUNDLED
+
+BASE = "The ministers met in Vienna on Thursday to discuss the gas pipeline, the sanctions and the grain corridor. "
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    p = folder / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_ingest_is_idempotent(tmp_path: Path, db: Path) -> None:
+    with Corpus(db) as c:
+        r1 = c.ingest([BUNDLED])
+        r2 = c.ingest([BUNDLED])
+        assert (r1.added, r2.added, r2.existing) == (1, 0, 1)
+        assert c.count() == 1
+        # Same text under another name is the same article.
+        copy = _write(tmp_path, "copy.txt", BUNDLED.read_text())
+        r3 = c.ingest([copy])
+        assert r3.added == 0 and c.count() == 1
+
+
+def test_wal_migrations_and_application_id(db: Path) -> None:
+    Corpus(db).close()
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA user_version").fetchone()[0] >= 1
+    assert con.execute("PRAGMA application_id").fetchone()[0] != 0
+    con.execute("PRAGMA user_version = 999")
+    con.commit()
+    con.close()
+    with pytest.raises(NarrascopeError) as e:
+        Corpus(db)
+    assert e.value.code == Code.DB_TOO_NEW
+
+
+def _near_copies(tmp_path: Path) -> list[Path]:
+    body = " ".join(BASE for _ in range(6))
+    a = _write(tmp_path, "a.txt", "Ministers meet in Vienna\n\n" + body + "Officials said more talks would follow.")
+    b = _write(tmp_path, "b.txt", "Ministers meet in Vienna\n\n" + body + "Officials said more talks would follow next week.")
+    other = _write(tmp_path, "c.txt", "Floods in the south\n\nHeavy rain flooded villages in the south, forcing thousands to leave their homes on Sunday.")
+    return [a, b, other]
+
+
+def test_near_duplicates_linked(tmp_path: Path, db: Path) -> None:
+    a, b, other = _near_copies(tmp_path)
+    with Corpus(db) as c:
+        r = c.ingest([a, b, other])
+        assert (r.added, r.near_duplicates) == (3, 1)
+        arts = {x.external_id: x for x in c.articles()}
+        assert arts["b.txt"].duplicate_of == arts["a.txt"].id
+        assert arts["b.txt"].duplicate_score is not None and arts["b.txt"].duplicate_score > 0.8
+        assert arts["c.txt"].duplicate_of is None
+        assert c.count(duplicates="exclude") == 2
+
+
+def test_near_duplicates_skipped_across_runs(tmp_path: Path, db: Path) -> None:
+    a, b, _ = _near_copies(tmp_path)
+    settings = load_settings(dedup={"mode": "skip"})
+    with Corpus(db, settings=settings) as c:
+        c.ingest([a])
+    with Corpus(db, settings=settings) as c:  # a new process: the LSH index is persistent
+        r = c.ingest([b])
+        assert r.skipped_duplicates == 1 and c.count() == 1
+
+
+def test_filters_and_id_prefix(tmp_path: Path, db: Path) -> None:
+    p = _write(tmp_path, "x.jsonl",
+               '{"id": "r1", "text": "Война продолжается, сообщают источники в Москве и Киеве.", "date": "2023-01-05", "source": "RU outlet"}\n'
+               '{"id": "e1", "text": "The war goes on, sources in Moscow and Kyiv say on Monday.", "date": "2024-06-01", "source": "EN outlet"}\n')
+    with Corpus(db) as c:
+        c.ingest([p])
+        assert [a.external_id for a in c.articles(language="ru")] == ["r1"]
+        assert [a.external_id for a in c.articles(source="EN outlet")] == ["e1"]
+        from datetime import datetime, timezone
+
+        assert [a.external_id for a in c.articles(since=datetime(2024, 1, 1, tzinfo=timezone.utc))] == ["e1"]
+        assert [a.external_id for a in c.articles(search="Kyiv")] == ["e1"]
+        assert [a.external_id for a in c.articles(search="100%")] == []
+        e1 = c.get("e1")
+        assert c.get(e1.id[:8]).id == e1.id
+        with pytest.raises(NarrascopeError) as err:
+            c.get("zzzz")
+        assert err.value.code == Code.ARTICLE_NOT_FOUND
+
+
+# --- stages and the failure policy ------------------------------------------------
+
+
+class Counter(Stage):
+    """A test stage: counts sentences, fails on articles mentioning 'boom'."""
+
+    name = "counter"
+    version = "1"
+    requires = ("sentences",)
+    assigns = ("results.counter",)
+    calls = 0
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        Counter.calls += 1
+        if "boom" in article.clean_text:
+            raise ValueError("exploded")
+        return {"n": len(article.sentences)}
+
+
+class NullCounter(Counter):
+    null = True
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        return {"n": 0}
+
+
+@pytest.fixture
+def counter_stage():  # type: ignore[no-untyped-def]
+    register(StageSpec("counter", "analysis", lambda s: Counter(), lambda s: NullCounter(), "test"))
+    Counter.calls = 0
+    yield
+    _SPECS.pop("counter", None)
+
+
+def test_failure_policy_records_and_skips_one_article(tmp_path: Path, db: Path, counter_stage: None) -> None:
+    good1 = _write(tmp_path, "g1.txt", "One\n\nFirst good article. It has two sentences.")
+    bad = _write(tmp_path, "bad.txt", "Bad\n\nThis one goes boom.")
+    good2 = _write(tmp_path, "g2.txt", "Two\n\nSecond good article.")
+    with Corpus(db) as c:
+        r = c.analyze([good1, bad, good2], stages=["counter"])
+        assert r.analysed == 2 and r.failed == 1
+        assert r.errors[0].code == Code.STAGE_FAILED and "exploded" in r.errors[0].message
+        res = {a.external_id: a.results.get("counter") for a in c.articles()}
+        assert res["g1.txt"].data == {"n": 3} and res["g2.txt"].data == {"n": 2}  # type: ignore[union-attr]
+        assert res["bad.txt"] is None
+        assert res["g1.txt"].stage == "counter" and res["g1.txt"].version == "1"  # type: ignore[union-attr]
+        assert c.failures()[0]["stage"] == "counter"
+        # Re-running does not recompute what is done; the failed one is retried.
+        Counter.calls = 0
+        r2 = c.analyze(stages=["counter"])
+        assert Counter.calls == 1 and (r2.analysed, r2.failed) == (0, 1)
+        Counter.calls = 0
+        r3 = c.analyze(stages=["counter"], redo=True)
+        assert Counter.calls >= 3 and (r3.analysed, r3.failed) == (2, 1)
+
+
+def test_null_version_has_same_name_and_shape(tmp_path: Path, db: Path, counter_stage: None) -> None:
+    p = _write(tmp_path, "g.txt", "T\n\nA sentence here.")
+    with Corpus(db) as c:
+        c.analyze([p], stages=["counter"], null={"counter"})
+        [a] = list(c.articles())
+        assert a.results["counter"].data == {"n": 0}
+
+
+def test_every_builtin_stage_has_a_null_version() -> None:
+    s = load_settings()
+    for spec in specs():
+        real = spec.factory(s)
+        null = spec.null_factory(s)
+        assert real.name == null.name == spec.name
+        assert null.null and not real.null
+        assert real.assigns == null.assigns
+
+
+def test_prepare_null_stages_produce_fields() -> None:
+    s = load_settings()
+    stages = build("prepare", s, null={"clean", "language", "segment"})
+    a = Article(raw_text="Title\n\nJoin us and donate today! Body text. More.", meta={"_title_in_text": True})
+    for st in stages:
+        st.predict(a)
+    assert "donate" in a.clean_text  # null clean removes nothing
+    assert a.language is None
+    assert len(a.sentences) == 2  # one per paragraph
+
+
+def test_requirements_are_checked() -> None:
+    class NeedsNarratives(Stage):
+        name = "needs"
+        requires = ("results.narratives",)
+        assigns = ("results.needs",)
+
+        def predict(self, article: Article) -> None:
+            return None
+
+    with pytest.raises(NarrascopeError) as e:
+        check_chain([NeedsNarratives()], frozenset({"clean_text"}))
+    assert e.value.code == Code.STAGE_REQUIREMENT and "results.narratives" in e.value.message
+
+
+def test_unknown_stage(db: Path) -> None:
+    with Corpus(db) as c, pytest.raises(NarrascopeError) as e:
+        c.analyze([BUNDLED], stages=["nope"])
+    assert e.value.code == Code.UNKNOWN_STAGE
