@@ -74,7 +74,7 @@ def test_export_formats(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     r = cli("export", "-f", "xml")
     assert r.exit_code == 1 and "NS405" in r.output
     r = cli("export", "-f", "jsonl")  # stdout
-    assert json.loads(r.output.splitlines()[0])["id"] == rec["id"]
+    assert json.loads(r.stdout.splitlines()[0])["id"] == rec["id"]
 
 
 def test_stages_lists_prepare_stages(runner) -> None:  # type: ignore[no-untyped-def]

@@ -48,3 +48,8 @@ def test_generated_text_has_no_raw_offset() -> None:
 
 def test_normalize_nfc() -> None:
     assert normalize("cafe\u0301  ok") == "café ok"
+
+
+def test_invisible_characters_vanish_inside_words() -> None:
+    assert normalize(" co\u00adoperation\u200b and\ufeff  more ") == "cooperation and more"
+    assert normalize("tab\tand\u00a0nbsp") == "tab and nbsp"

@@ -77,6 +77,8 @@ def export(articles: Iterable[Article], fmt: str, out: str | Path | None) -> int
     finally:
         if close:
             fh.close()
+        else:
+            fh.flush()
     return n
 
 

@@ -15,8 +15,8 @@ import unicodedata
 # Characters that carry nothing and break matching; ZWJ/ZWNJ are kept because
 # they are meaningful in Indic and Persian scripts.
 _INVISIBLE = "\u200b\ufeff\u00ad\u2060"
-_TOKEN = re.compile(rf"[^\s{_INVISIBLE}]+")
-_SPACE_MAP = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+# Any whitespace run that is not exactly one plain space, and invisible chars.
+_ODD_GAP = re.compile(rf"[\s{_INVISIBLE}]{{2,}}|[^\S ]|[{_INVISIBLE}]")
 
 
 class TextBuilder:
@@ -42,26 +42,37 @@ class TextBuilder:
     def add_normalized(self, raw: str, start: int, end: int, keep_newlines: bool = True) -> None:
         """Copy raw[start:end] with whitespace collapsed and unicode NFC.
 
-        Words keep their raw offsets; a run of whitespace becomes one space
-        (or one newline if it held a line break and ``keep_newlines``).
+        Text between "odd" gaps (anything but one plain space) is copied as
+        one run with its raw offsets; each odd gap becomes one space (or one
+        newline if it held a line break and ``keep_newlines``). Leading and
+        trailing whitespace is dropped.
         """
+        while start < end and (raw[start].isspace() or raw[start] in _INVISIBLE):
+            start += 1
+        while end > start and (raw[end - 1].isspace() or raw[end - 1] in _INVISIBLE):
+            end -= 1
         pos = start
-        first = True
-        for m in _TOKEN.finditer(raw, start, end):
-            gap = raw[pos : m.start()]
-            if not first and gap:
+        for m in _ODD_GAP.finditer(raw, start, end):
+            self._add_segment(raw, pos, m.start())
+            gap = m.group()
+            if gap.strip(_INVISIBLE):  # real whitespace; invisible chars alone vanish
                 self.add("\n" if keep_newlines and "\n" in gap else " ")
-            word = m.group().translate(_SPACE_MAP)
-            if not unicodedata.is_normalized("NFC", word):
-                nfc = unicodedata.normalize("NFC", word)
-                # Length changed: map the word as a block to its raw start.
-                self.add(nfc, m.start() if len(nfc) == len(word) else None)
-                if len(nfc) != len(word):
-                    self.runs.append([self.length - len(nfc), m.start(), 0])
-            else:
-                self.add(word, m.start())
             pos = m.end()
-            first = False
+        self._add_segment(raw, pos, end)
+
+    def _add_segment(self, raw: str, a: int, b: int) -> None:
+        if a >= b:
+            return
+        seg = raw[a:b]
+        if seg.isascii() or unicodedata.is_normalized("NFC", seg):
+            self.add(seg, a)
+            return
+        nfc = unicodedata.normalize("NFC", seg)
+        if len(nfc) == len(seg):
+            self.add(nfc, a)
+        else:  # composed characters: map the whole segment to its raw start
+            self.runs.append([self.length, a, 0])
+            self.add(nfc)
 
     def text(self) -> str:
         return "".join(self.parts)

@@ -47,6 +47,8 @@ APPEAL = [
         r"\bfree, independent\b|\bcorporate media\b",
     )
 ]
+APPEAL_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in APPEAL), re.I)  # cheap pre-screen
+CAPTION_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in CAPTION), re.I)
 APPEAL_HEAD = re.compile(r"^(?:join|support|donate|subscribe|sign up|become|help us|give)\b", re.I)
 RELATED = re.compile(
     r"^(?:read more|related|see also|advertisement|click here|watch|listen|more from|recommended|you may also like)\b",
@@ -117,7 +119,7 @@ def classify(paras: list[Para]) -> None:
         nw = len(words)
         text = p.text.strip()
         low = {w.lower() for w in words}
-        if nw <= 60 and any(rx.search(text) for rx in CAPTION):
+        if nw <= 60 and CAPTION_ANY.search(text):
             p.kind = "caption"
         elif 0 < nw <= 12 and sum(w.lower() in SHARE_WORDS for w in words) / nw >= 0.6 and low & {"share", "tweet", "facebook", "twitter", "email", "whatsapp", "telegram", "linkedin", "print"}:
             p.kind = "share_bar"
@@ -126,7 +128,7 @@ def classify(paras: list[Para]) -> None:
         elif nw <= 15 and RELATED.search(text) and not text.endswith((".", "?", "!")):
             p.kind = "related"
         else:
-            hits = sum(1 for rx in APPEAL if rx.search(text))
+            hits = sum(1 for rx in APPEAL if rx.search(text)) if APPEAL_ANY.search(text) else 0
             in_tail = i >= n * 0.6
             quoted = any(c in text for c in QUOTE_CHARS)
             # One keyword is not enough on its own ("supporters of the bill"):

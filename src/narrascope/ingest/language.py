@@ -14,7 +14,7 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def detect_language(text: str, max_chars: int = 3000) -> tuple[str | None, float]:
+def detect_language(text: str, max_chars: int = 1500) -> tuple[str | None, float]:
     """(ISO 639-1 code, probability); (None, 0.0) when there is no text.
 
     The first few thousand characters are enough and keep it fast on long
