@@ -1,0 +1,54 @@
+"""Docs are tested against the code: generated references, README commands
+and the README's Python example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from narrascope import _docs
+
+from .conftest import REPO
+
+
+@pytest.mark.parametrize("name", sorted(_docs.DOCS))
+def test_generated_docs_are_current(name: str) -> None:
+    committed = (REPO / "docs" / name).read_text(encoding="utf-8")
+    assert committed == _docs.DOCS[name](), f"docs/{name} is stale: run `python -m narrascope._docs`"
+
+
+def _readme_bash_block() -> list[str]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```bash\n(.*?)```", readme, re.S)
+    assert block
+    return [ln for ln in block.group(1).splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def test_readme_first_screen_has_two_commands_and_ci_runs_the_test_one() -> None:
+    setup, test = _readme_bash_block()
+    assert "pip install -e '.[all,dev]'" in setup and "narrascope analyze examples/" in setup
+    assert (REPO / setup.split("narrascope analyze ")[1].split()[0]).exists()
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert test in ci.splitlines(), "'.ci/run' must run the README's test command verbatim"
+    assert "pip install" in ci and "'.[all,dev]'" in ci
+
+
+def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", readme, re.S)
+    assert code
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.group(1), "README.md", "exec"), {})  # noqa: S102 - the doc example itself
+    assert (tmp_path / "corpus.db").exists()
+
+
+def test_error_codes_are_unique() -> None:
+    from narrascope.errors import ADVICE, Code
+
+    values = [c.value for c in Code]
+    assert len(values) == len(set(values))
+    assert set(ADVICE) == set(Code), "every code needs advice"
+    assert all(re.fullmatch(r"NS\d{3}", v) for v in values)
