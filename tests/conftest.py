@@ -72,6 +72,23 @@ def http_server():
             self.end_headers()
             self.wfile.write(body)
 
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length", 0))
+            payload = self.rfile.read(length)
+            route = routes.get("POST " + self.path)
+            if route is None:
+                status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
+            else:
+                status, headers, body = route
+                if callable(body):
+                    body = body(payload)
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def log_message(self, *a: object) -> None:
             pass
 

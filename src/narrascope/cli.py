@@ -319,6 +319,15 @@ def where() -> None:
     print(default_db_path())
 
 
+from .cli_train import train_app  # noqa: E402
+
+from .cli_semeval import semeval_app, taxonomy_app  # noqa: E402
+
+app.add_typer(train_app, name="train")
+app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(semeval_app, name="semeval")
+
+
 def main() -> None:
     try:
         app()

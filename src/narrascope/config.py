@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import Code, NarrascopeError
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class IngestConfig(_Strict):
+class IngestConfig(StrictModel):
     max_file_mb: float = Field(20.0, gt=0, description="Largest single document file read.")
     max_url_mb: float = Field(10.0, gt=0, description="Largest HTTP response read.")
     url_timeout_s: float = Field(20.0, gt=0, description="Connect/read timeout per request.")
@@ -34,7 +34,7 @@ class IngestConfig(_Strict):
     batch_size: int = Field(64, ge=1, description="Articles written per transaction.")
 
 
-class DedupConfig(_Strict):
+class DedupConfig(StrictModel):
     mode: Literal["link", "skip", "off"] = Field(
         "link", description="link: keep near-duplicates and link them; skip: do not store them."
     )
@@ -42,19 +42,41 @@ class DedupConfig(_Strict):
     shingle: int = Field(3, ge=1, le=8, description="Words per shingle.")
 
 
-class PipelineConfig(_Strict):
+class PipelineConfig(StrictModel):
     batch_size: int = Field(16, ge=1)
     stages: list[str] | None = Field(None, description="Stages to run; default all installed.")
     disable: list[str] = Field(default_factory=list, description="Stages to skip.")
 
 
-class Settings(_Strict):
+class LLMConfig(StrictModel):
+    """Any OpenAI-compatible chat endpoint (vLLM, llama.cpp server, Ollama, OpenAI...)."""
+
+    base_url: str | None = Field(None, description="e.g. http://localhost:8000/v1")
+    model: str | None = Field(None, description="Model name the endpoint expects.")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key.")
+    timeout_s: float = Field(30.0, gt=0, description="Request timeout; on timeout the extractive text is used.")
+    max_tokens: int = Field(200, ge=16)
+    temperature: float = Field(0.0, ge=0, le=2)
+
+
+class Settings(StrictModel):
     db: Path | None = Field(None, description="Database file; default under the user data dir.")
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
     # Stage-specific settings live under their stage name, validated by the stage.
     stages: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+def stage_config(settings: "Settings", name: str, model: type[BaseModel]) -> Any:
+    """Validate the ``[stages.<name>]`` table against the stage's own schema."""
+    try:
+        return model.model_validate(settings.stages.get(name, {}))
+    except ValidationError as e:
+        first = e.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise NarrascopeError(Code.CONFIG, f"invalid setting 'stages.{name}.{loc}': {first['msg']}") from e
 
 
 def default_db_path() -> Path:

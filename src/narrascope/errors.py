@@ -49,6 +49,9 @@ class Code(str, Enum):
     STAGE_REQUIREMENT = "NS403"
     MISSING_EXTRA = "NS404"
     BAD_OPTION = "NS405"
+    TAXONOMY = "NS406"
+    MODEL = "NS407"
+    LLM = "NS408"
     # per-article processing
     STAGE_FAILED = "NS501"
 
@@ -82,6 +85,9 @@ ADVICE: dict[Code, str] = {
     Code.STAGE_REQUIREMENT: "add the stage that provides the missing field, or remove the stage",
     Code.MISSING_EXTRA: "install the extra named in the message",
     Code.BAD_OPTION: "see --help for the accepted values",
+    Code.TAXONOMY: "fix the taxonomy file; `narrascope taxonomy validate FILE` checks it",
+    Code.MODEL: "retrain with `narrascope train ...` or reinstall narrascope",
+    Code.LLM: "check llm.base_url, llm.model and the API key; the extractive explanation is used meanwhile",
     Code.STAGE_FAILED: "the article was recorded as failed and skipped; see `narrascope failures`",
 }
 

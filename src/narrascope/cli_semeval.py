@@ -1,0 +1,174 @@
+"""`narrascope taxonomy ...` and `narrascope semeval ...` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import Code, NarrascopeError
+
+taxonomy_app = typer.Typer(help="Narrative taxonomies: bundled (URW, CC) or your own YAML.", no_args_is_help=True)
+semeval_app = typer.Typer(help="SemEval-2025 Task 10 formats: predict and score.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+@taxonomy_app.command("list")
+def taxonomy_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Bundled taxonomies."""
+    from .taxonomy import BUNDLED, bundled
+
+    rows = [{"id": k, "name": bundled(k).name, "narratives": len(bundled(k).narratives),
+             "subnarratives": sum(len(n.subnarratives) for n in bundled(k).narratives)} for k in BUNDLED]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    t = Table("id", "name", "narratives", "subnarratives")
+    for r in rows:
+        t.add_row(r["id"], r["name"], str(r["narratives"]), str(r["subnarratives"]))
+    out.print(t)
+
+
+@taxonomy_app.command("show")
+def taxonomy_show(ref: str = typer.Argument(..., help="Bundled id (URW, CC) or a YAML file."),
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Print a taxonomy's narratives and subnarratives."""
+    from .cli import guarded
+    from .taxonomy import load_taxonomy
+
+    def run() -> None:
+        tax = load_taxonomy(ref)
+        if as_json:
+            print(tax.model_dump_json(indent=2))
+            return
+        out.print(f"[bold]{tax.id}[/bold] {tax.name}: {tax.description}", highlight=False)
+        for n in tax.narratives:
+            out.print(f"  [bold]{n.name}[/bold] [dim]({len(n.examples)} examples)[/dim]", highlight=False)
+            for s in n.subnarratives:
+                out.print(f"    └ {s.name} [dim]({len(s.examples)} examples)[/dim]", highlight=False)
+
+    guarded(run)
+
+
+@taxonomy_app.command("validate")
+def taxonomy_validate(path: Path = typer.Argument(..., help="Taxonomy YAML file.")) -> None:
+    """Check a taxonomy file; exits non-zero with a coded error if it is invalid."""
+    from .cli import guarded
+    from .taxonomy import load_taxonomy_file
+
+    def run() -> None:
+        tax = load_taxonomy_file(path)
+        out.print(f"ok: {tax.id} ({tax.name}): {len(tax.narratives)} narratives, "
+                  f"{sum(len(n.subnarratives) for n in tax.narratives)} subnarratives", highlight=False)
+
+    guarded(run)
+
+
+def _doc_files(docs_dir: Path) -> list[Path]:
+    if not docs_dir.is_dir():
+        raise NarrascopeError(Code.NOT_FOUND, "documents folder not found", input=str(docs_dir))
+    files = sorted(p for p in docs_dir.glob("*.txt") if p.is_file())
+    if not files:
+        raise NarrascopeError(Code.EMPTY, "no .txt documents in the folder", input=str(docs_dir))
+    return files
+
+
+def _read_doc(path: Path):  # type: ignore[no-untyped-def]
+    from .api import read
+
+    return next(read([path]))
+
+
+@semeval_app.command("predict")
+def semeval_predict(
+    docs_dir: Path = typer.Argument(..., help="Folder of SemEval .txt documents (first line = title)."),
+    subtask: int = typer.Option(..., "--subtask", help="2 (narratives) or 3 (explanations)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Prediction file to write."),
+    dominant: Optional[Path] = typer.Option(None, help="Subtask 3: id<TAB>dominant narrative<TAB>dominant subnarrative file."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", envvar="NARRASCOPE_CONFIG"),
+) -> None:
+    """Write predictions in the official SemEval-2025 Task 10 format."""
+    from .cli import guarded
+    from .config import load_settings
+    from .eval.semeval import read_dominant, write_subtask2, write_subtask3
+    from .progress import progress
+    from .stages.explain import ExplainStage
+    from .stages.narratives import NarrativesStage
+
+    def run() -> None:
+        settings = load_settings(config)
+        stage = NarrativesStage.from_settings(settings)
+        if subtask == 2:
+            files = _doc_files(docs_dir)
+            rows = []
+            with progress("narratives", total=len(files), enabled=err.is_terminal) as bar:
+                for f in files:
+                    art = _read_doc(f)
+                    d = stage.predict(art)
+                    rows.append((f.name, [n["label"] for n in d["narratives"]], [s["label"] for s in d["subnarratives"]]))
+                    bar.advance()
+            write_subtask2(output, rows)
+        elif subtask == 3:
+            if dominant is None:
+                raise NarrascopeError(Code.BAD_OPTION, "subtask 3 needs --dominant FILE", hint="give the dominant-narratives file")
+            ex = ExplainStage.from_settings(settings)
+            rows3 = []
+            todo = read_dominant(dominant)
+            with progress("explain", total=len(todo), enabled=err.is_terminal) as bar:
+                for doc_id, narr, sub in todo:
+                    path = docs_dir / doc_id
+                    if not path.exists():
+                        raise NarrascopeError(Code.NOT_FOUND, f"document '{doc_id}' named in {dominant.name} is not in the folder", input=str(path))
+                    art = _read_doc(path)
+                    res = ex.explain(art, narr, sub)
+                    text = res["text"] or " ".join(art.sentence_texts()[:2])
+                    rows3.append((doc_id, text))
+                    bar.advance()
+            write_subtask3(output, rows3)
+        else:
+            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported here (2 or 3)")
+        err.print(f"wrote {output}")
+
+    guarded(run)
+
+
+@semeval_app.command("score")
+def semeval_score(
+    subtask: int = typer.Option(..., "--subtask", help="2 or 3."),
+    gold: Path = typer.Option(..., help="Gold annotation file."),
+    pred: Path = typer.Option(..., help="Prediction file."),
+    classes_coarse: Optional[Path] = typer.Option(None, help="Subtask 2: coarse class list [default: official]."),
+    classes_fine: Optional[Path] = typer.Option(None, help="Subtask 2: fine class list [default: official]."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Official metrics: subtask 2 F1-samples (coarse, fine, mean and std); subtask 3 offline metrics."""
+    from .cli import guarded
+    from .eval.semeval import score_subtask2, score_subtask3
+
+    def run() -> None:
+        if subtask == 2:
+            cc = classes_coarse.read_text(encoding="utf-8").split("\n") if classes_coarse else None
+            cf = classes_fine.read_text(encoding="utf-8").split("\n") if classes_fine else None
+            res = score_subtask2(gold, pred, cc, cf)
+            if as_json:
+                print(json.dumps(res, indent=2))
+            else:
+                print("Evaluation Results:")
+                print(f"F1@coarse: {res['f1_coarse']:.3f} ({res['f1_coarse_std']:.3f})")
+                print(f"F1@fine: {res['f1_fine']:.3f} ({res['f1_fine_std']:.3f})")
+        elif subtask == 3:
+            res = score_subtask3(gold, pred)
+            if as_json:
+                print(json.dumps(res, indent=2))
+            else:
+                for k, v in res.items():
+                    print(f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}")
+        else:
+            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported here (2 or 3)")
+
+    guarded(run)

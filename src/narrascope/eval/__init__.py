@@ -1,0 +1,1 @@
+"""Evaluation: SemEval formats and official metrics."""

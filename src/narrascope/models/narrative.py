@@ -1,0 +1,179 @@
+"""The narrative classifier: two linear heads (char n-gram TF-IDF and
+multilingual sentence embeddings) per label level, ensembled, calibrated,
+with per-label thresholds and hierarchical decoding.
+
+Why linear heads on a mean of sentence embeddings: the document score is
+then exactly the mean of per-sentence scores, so the sentences that carry a
+label are read off the same weights that predicted it (the evidence is the
+model's own reason, not a separate guess).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..embed import Embedder, get_embedder
+from ..errors import Code, NarrascopeError
+from ..taxonomy import OTHER, parent_of
+from .charngram import CharNgramTfidf, sparse_dot
+
+LEVELS = ("coarse", "fine")
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+@dataclass
+class Head:
+    """Scores = X @ W + b for one featurisation and one label level."""
+
+    W: np.ndarray  # features x labels
+    b: np.ndarray  # labels
+
+
+@dataclass
+class LabelScores:
+    labels: list[str]
+    prob: np.ndarray  # calibrated probability per label
+    sentence: np.ndarray  # sentences x labels, raw ensemble scores
+
+
+@dataclass
+class NarrativeModel:
+    labels: dict[str, list[str]]  # level -> labels
+    emb: dict[str, Head]
+    tfidf_heads: dict[str, Head]
+    tfidf: CharNgramTfidf
+    embedder_name: str
+    weight_emb: float
+    platt: dict[str, tuple[float, float]]
+    thresholds: dict[str, np.ndarray]  # level -> probability threshold per label
+    card: dict[str, Any] = field(default_factory=dict)
+    # language -> (coarse shift, fine shift) added to the thresholds: label
+    # priors differ by language (half the English training documents carry
+    # no narrative, almost no Russian one does).
+    language_shift: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _embedder: Embedder | None = None
+
+    # -- persistence ---------------------------------------------------------
+
+    def save(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = dict(self.tfidf.arrays())
+        for lv in LEVELS:
+            arrays[f"emb_W_{lv}"] = self.emb[lv].W.astype(np.float32)
+            arrays[f"emb_b_{lv}"] = self.emb[lv].b.astype(np.float32)
+            arrays[f"tfidf_W_{lv}"] = self.tfidf_heads[lv].W.astype(np.float16)
+            arrays[f"tfidf_b_{lv}"] = self.tfidf_heads[lv].b.astype(np.float32)
+        np.savez_compressed(folder / "weights.npz", **arrays)
+        meta = {
+            "format": "narrascope.narratives.v1",
+            "labels": self.labels,
+            "embedder": self.embedder_name,
+            "weight_emb": self.weight_emb,
+            "platt": {k: list(v) for k, v in self.platt.items()},
+            "thresholds": {lv: dict(zip(self.labels[lv], map(float, self.thresholds[lv]))) for lv in LEVELS},
+            "language_shift": {k: list(v) for k, v in self.language_shift.items()},
+            "card": self.card,
+        }
+        (folder / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "NarrativeModel":
+        folder = Path(folder)
+        try:
+            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+            a = dict(np.load(folder / "weights.npz", allow_pickle=False))
+        except (OSError, ValueError, KeyError) as e:
+            raise NarrascopeError(Code.MODEL, f"cannot load the narratives model: {e}", input=str(folder)) from e
+        if meta.get("format") != "narrascope.narratives.v1":
+            raise NarrascopeError(Code.MODEL, f"unknown model format {meta.get('format')!r}", input=str(folder))
+        labels = meta["labels"]
+        return cls(
+            labels=labels,
+            emb={lv: Head(a[f"emb_W_{lv}"], a[f"emb_b_{lv}"]) for lv in LEVELS},
+            tfidf_heads={lv: Head(a[f"tfidf_W_{lv}"], a[f"tfidf_b_{lv}"]) for lv in LEVELS},
+            tfidf=CharNgramTfidf.from_arrays(a),
+            embedder_name=meta["embedder"],
+            weight_emb=float(meta["weight_emb"]),
+            platt={k: (float(v[0]), float(v[1])) for k, v in meta["platt"].items()},
+            thresholds={lv: np.array([meta["thresholds"][lv][l] for l in labels[lv]], dtype=np.float32) for lv in LEVELS},
+            card=meta.get("card", {}),
+            language_shift={k: (float(v[0]), float(v[1])) for k, v in meta.get("language_shift", {}).items()},
+        )
+
+    # -- prediction ----------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.embedder_name)
+        return self._embedder
+
+    def raw_scores(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """level -> (document score per label, sentence x label scores)."""
+        if sent_emb is None:
+            sent_emb = self.embedder.encode(sentences)
+        doc_emb = sent_emb.mean(axis=0) if len(sent_emb) else np.zeros(self.emb["coarse"].W.shape[0], np.float32)
+        doc_emb = doc_emb / max(float(np.linalg.norm(doc_emb)), 1e-12)
+        ind, val = self.tfidf.transform_one(text)
+        sent_tfidf = [self.tfidf.transform_one(s) for s in sentences]
+        out = {}
+        w = self.weight_emb
+        for lv in LEVELS:
+            e, t = self.emb[lv], self.tfidf_heads[lv]
+            doc = w * (doc_emb @ e.W + e.b) + (1 - w) * (sparse_dot(t.W.T, ind, val) + t.b)
+            # Per-sentence scores, on the same scale as the document's.
+            se = sent_emb @ e.W + e.b if len(sentences) else np.zeros((0, len(e.b)))
+            st = np.stack([sparse_dot(t.W.T, i, v) + t.b for i, v in sent_tfidf]) if sentences else np.zeros((0, len(t.b)))
+            out[lv] = (doc.astype(np.float32), (w * se + (1 - w) * st).astype(np.float32))
+        return out
+
+    def thresholds_for(self, language: str | None) -> dict[str, np.ndarray]:
+        dc, df = self.language_shift.get(language or "", (0.0, 0.0))
+        return {"coarse": self.thresholds["coarse"] + dc, "fine": self.thresholds["fine"] + df}
+
+    def calibrate(self, level: str, scores: np.ndarray) -> np.ndarray:
+        a, b = self.platt[level]
+        return sigmoid(a * scores + b)
+
+    def score(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None) -> dict[str, LabelScores]:
+        raw = self.raw_scores(text, sentences, sent_emb)
+        return {lv: LabelScores(self.labels[lv], self.calibrate(lv, raw[lv][0]), raw[lv][1]) for lv in LEVELS}
+
+
+def decode(labels: dict[str, list[str]], prob: dict[str, np.ndarray], thresholds: dict[str, np.ndarray],
+           single_domain: bool = True) -> tuple[list[str], list[str]]:
+    """Hierarchical multi-label decision.
+
+    A subnarrative implies its narrative; a narrative with no subnarrative
+    above threshold gets "<narrative>: Other"; nothing at all is "Other".
+    With ``single_domain``, labels from taxonomies other than the one with
+    the strongest narrative are dropped (an article is about one domain).
+    """
+    pc, pf = prob["coarse"], prob["fine"]
+    coarse = {labels["coarse"][j] for j in np.where(pc >= thresholds["coarse"])[0] if labels["coarse"][j] != OTHER}
+    fine = {l for j, l in enumerate(labels["fine"]) if pf[j] >= thresholds["fine"][j] and l != OTHER and not l.endswith(": " + OTHER)}
+    coarse |= {parent_of(f) for f in fine}
+    if single_domain and coarse:
+        best = max((pc[labels["coarse"].index(c)] if c in labels["coarse"] else 0.0, c) for c in coarse)[1]
+        dom = best.split(": ", 1)[0]
+        coarse = {c for c in coarse if c.split(": ", 1)[0] == dom}
+        fine = {f for f in fine if f.split(": ", 1)[0] == dom}
+    for c in coarse:
+        if not any(parent_of(f) == c for f in fine):
+            fine.add(f"{c}: {OTHER}")
+    if not coarse:
+        return [OTHER], [OTHER]
+    ci = {l: i for i, l in enumerate(labels["coarse"])}
+    fi = {l: i for i, l in enumerate(labels["fine"])}
+    order_c = sorted(coarse, key=lambda l: -pc[ci[l]] if l in ci else 0)
+    order_f = sorted(fine, key=lambda l: -(pf[fi[l]] if l in fi else 0))
+    return order_c, order_f

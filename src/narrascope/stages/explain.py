@@ -1,0 +1,135 @@
+"""The `explain` stage: an explanation of at most 80 words of why the
+article carries its dominant narrative, grounded in the article.
+
+Extractive by default: the dominant narrative's evidence sentences, in
+article order, trimmed to the word limit; every sentence it uses comes from
+the article and keeps its span. Generative mode sends those evidence
+sentences to any OpenAI-compatible endpoint; when that fails (timeout,
+error, empty answer) the extractive explanation is used and the reason
+recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..article import Article
+from ..config import LLMConfig, Settings, StrictModel, stage_config
+from ..errors import NarrascopeError
+from ..taxonomy import OTHER
+from .base import Stage
+
+MAX_WORDS = 80
+
+
+class ExplainConfig(StrictModel):
+    mode: Literal["extractive", "llm"] = Field("extractive", description="llm uses the [llm] endpoint, with extractive fallback.")
+    max_words: int = Field(MAX_WORDS, ge=10, le=MAX_WORDS)
+    sentences: int = Field(5, ge=1, le=20, description="Evidence sentences considered.")
+
+
+def trim_words(text: str, limit: int) -> str:
+    words = text.split()
+    return text if len(words) <= limit else " ".join(words[:limit]).rstrip(",;:") + "…"
+
+
+def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int) -> tuple[str, list[dict[str, int]]]:
+    """Best evidence first until the word budget is spent, then shown in
+    article order so the explanation reads like the article."""
+    chosen: list[dict[str, Any]] = []
+    used = 0
+    for ev in evidence:
+        n = len(article.clean_text[ev["start"] : ev["end"]].split())
+        if chosen and used + n > max_words:
+            continue
+        chosen.append(ev)
+        used += n
+        if used >= max_words:
+            break
+    chosen.sort(key=lambda e: e["start"])
+    # A headline or list item has no full stop; add one so the sentences do
+    # not run together (the words are the article's, only the stop is added).
+    parts = [" ".join(article.clean_text[e["start"] : e["end"]].split()) for e in chosen]
+    text = " ".join(p if p.endswith((".", "!", "?", "…", '"', "”", "»", "।")) else p + "." for p in parts)
+    return trim_words(text, max_words), [{"start": e["start"], "end": e["end"]} for e in chosen]
+
+
+PROMPT = (
+    "You explain why a news article carries a given narrative. Use only the evidence sentences quoted from the article. "
+    "Answer in one paragraph of at most {n} words, in English, without preamble."
+)
+
+
+class ExplainStage(Stage):
+    name = "explain"
+    version = "1"
+    requires = ("clean_text", "sentences", "results.narratives")
+    assigns = ("results.explain",)
+    description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."
+
+    def __init__(self, cfg: ExplainConfig | None = None, llm: LLMConfig | None = None, narratives: Any = None) -> None:
+        self.cfg = cfg or ExplainConfig()
+        self.llm = llm or LLMConfig()
+        self._narratives = narratives
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "ExplainStage":
+        from .narratives import NarrativesStage
+
+        return cls(stage_config(s, "explain", ExplainConfig), s.llm, NarrativesStage.from_settings(s))
+
+    @property
+    def narratives(self) -> Any:
+        if self._narratives is None:
+            from .narratives import NarrativesStage
+
+            self._narratives = NarrativesStage()
+        return self._narratives
+
+    @property
+    def model_id(self) -> str | None:
+        return f"llm:{self.llm.model}" if self.cfg.mode == "llm" else "extractive"
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        res = article.results.get("narratives")
+        dom = (res.data.get("dominant") if res else None) or {}
+        narrative, sub = dom.get("narrative", OTHER), dom.get("subnarrative", OTHER)
+        if narrative == OTHER:
+            return {"narrative": OTHER, "subnarrative": OTHER, "text": "", "sentences": [], "mode": "none"}
+        return self.explain(article, narrative, sub)
+
+    def explain(self, article: Article, narrative: str, subnarrative: str = "") -> dict[str, Any]:
+        label = subnarrative if subnarrative and subnarrative != OTHER else narrative
+        evidence = self.narratives.evidence_for(article, label, self.cfg.sentences)
+        if not evidence and label != narrative:
+            evidence = self.narratives.evidence_for(article, narrative, self.cfg.sentences)
+        text, spans = extractive(article, evidence, self.cfg.max_words)
+        out: dict[str, Any] = {"narrative": narrative, "subnarrative": subnarrative or OTHER, "text": text,
+                               "sentences": spans, "mode": "extractive"}
+        if self.cfg.mode == "llm" and spans:
+            quoted = "\n".join(f"- {article.clean_text[s['start']:s['end']]}" for s in spans)
+            messages = [
+                {"role": "system", "content": PROMPT.format(n=self.cfg.max_words)},
+                {"role": "user", "content": f"Narrative: {label}\nArticle title: {article.title or ''}\nEvidence sentences:\n{quoted}"},
+            ]
+            try:
+                from ..llm import chat
+
+                out["text"] = trim_words(" ".join(chat(self.llm, messages).split()), self.cfg.max_words)
+                out["mode"] = "llm"
+            except NarrascopeError as e:
+                out["fallback"] = str(e)
+        return out
+
+
+class NullExplain(ExplainStage):
+    null = True
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        return {"narrative": OTHER, "subnarrative": OTHER, "text": "", "sentences": [], "mode": "null"}
+
+    @property
+    def model_id(self) -> str | None:
+        return None

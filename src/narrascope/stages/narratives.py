@@ -1,0 +1,168 @@
+"""The `narratives` stage: which narratives and subnarratives an article
+carries, with calibrated confidences and evidence sentences."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..article import Article
+from ..config import Settings, StrictModel, stage_config
+from ..models.narrative import LEVELS, LabelScores, NarrativeModel, decode
+from ..models.similarity import SimilarityModel
+from ..taxonomy import OTHER, load_taxonomy, parent_of
+from .base import Stage
+
+BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "narratives"
+
+
+class NarrativesConfig(StrictModel):
+    model: str | None = Field(None, description="Folder of a trained model [default: the bundled SemEval model].")
+    taxonomies: list[str] | None = Field(None, description="Taxonomy ids or YAML files; a taxonomy the model was not trained on uses description similarity.")
+    mode: Literal["auto", "trained", "similarity"] = "auto"
+    thresholds: dict[str, float] = Field(default_factory=dict, description="Per-label probability thresholds overriding the tuned ones.")
+    threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every threshold: >0 fewer labels, <0 more.")
+    evidence: int = Field(3, ge=0, le=20, description="Evidence sentences per label.")
+    max_sentences: int = Field(400, ge=1)
+    single_domain: bool = Field(True, description="Keep labels of one taxonomy per article.")
+    candidates: int = Field(5, ge=0, description="Also report this many best-scoring labels below threshold.")
+
+
+class NarrativesStage(Stage):
+    name = "narratives"
+    version = "1"
+    requires = ("clean_text", "sentences")
+    assigns = ("results.narratives",)
+    description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
+
+    def __init__(self, cfg: NarrativesConfig | None = None) -> None:
+        self.cfg = cfg or NarrativesConfig()
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "NarrativesStage":
+        return _shared(stage_config(s, "narratives", NarrativesConfig).model_dump_json())
+
+    @cached_property
+    def scorer(self) -> NarrativeModel | SimilarityModel:
+        folder = Path(self.cfg.model) if self.cfg.model else BUNDLED_MODEL
+        if self.cfg.mode != "similarity":
+            model = NarrativeModel.load(folder) if (folder / "model.json").exists() or self.cfg.mode == "trained" else None
+            if model is not None:
+                wanted = {load_taxonomy(t).id for t in self.cfg.taxonomies or []}
+                if wanted <= set(model.card.get("taxonomies", [])):
+                    return model
+        taxes = [load_taxonomy(t) for t in (self.cfg.taxonomies or ["URW", "CC"])]
+        return SimilarityModel(taxes)
+
+    @property
+    def mode(self) -> str:
+        return "trained" if isinstance(self.scorer, NarrativeModel) else "similarity"
+
+    @property
+    def model_id(self) -> str | None:
+        sc = self.scorer
+        if isinstance(sc, NarrativeModel):
+            folder = Path(self.cfg.model) if self.cfg.model else BUNDLED_MODEL
+            digest = hashlib.sha256((folder / "model.json").read_bytes()).hexdigest()[:12]
+            return f"narratives-trained@{digest}"
+        return f"narratives-similarity@{'+'.join(t.id for t in sc.taxonomies)}"
+
+    def thresholds(self, language: str | None = None) -> dict[str, np.ndarray]:
+        sc = self.scorer
+        th = sc.thresholds_for(language) if isinstance(sc, NarrativeModel) else sc.thresholds()
+        th = {lv: v.copy() for lv, v in th.items()}
+        for lv in LEVELS:
+            th[lv] = th[lv] + self.cfg.threshold_shift
+            for j, lab in enumerate(sc.labels[lv]):
+                if lab in self.cfg.thresholds:
+                    th[lv][j] = self.cfg.thresholds[lab]
+        return th
+
+    def label_scores(self, article: Article) -> dict[str, LabelScores]:
+        # explain asks for the same article's scores right after predict: keep the last.
+        key = (article.id, len(article.clean_text), hash(article.clean_text))
+        if getattr(self, "_last", (None,))[0] == key:
+            return self._last[1]
+        sents = article.sentence_texts()[: self.cfg.max_sentences]
+        scores = self.scorer.score(article.clean_text, sents)
+        self._last = (key, scores)
+        return scores
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        scores = self.label_scores(article)
+        return self.build(article, scores)
+
+    def build(self, article: Article, scores: dict[str, LabelScores]) -> dict[str, Any]:
+        labels = {lv: scores[lv].labels for lv in LEVELS}
+        prob = {lv: scores[lv].prob for lv in LEVELS}
+        coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain)
+        idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
+
+        def entry(label: str, lv: str) -> dict[str, Any]:
+            if label == OTHER:
+                top = float(prob["coarse"].max()) if len(prob["coarse"]) else 0.0
+                return {"label": OTHER, "confidence": round(1.0 - top, 4), "evidence": []}
+            key, level = (label, lv) if label in idx[lv] else (parent_of(label), "coarse")
+            j = idx[level].get(key)
+            if label.endswith(": " + OTHER) and lv == "fine":
+                # "<narrative>: Other": as sure as the narrative, evidence of the narrative
+                key, level, j = parent_of(label), "coarse", idx["coarse"].get(parent_of(label))
+            conf = float(prob[level][j]) if j is not None else 0.0
+            return {"label": label, "confidence": round(conf, 4), "evidence": self.evidence(article, scores[level], j)}
+
+        out: dict[str, Any] = {
+            "mode": self.mode,
+            "narratives": [entry(c, "coarse") for c in coarse],
+            "subnarratives": [entry(f, "fine") for f in fine],
+        }
+        dom_c = out["narratives"][0]
+        dom_f = next((f for f in out["subnarratives"] if parent_of(f["label"]) == dom_c["label"]), out["subnarratives"][0])
+        out["dominant"] = {"narrative": dom_c["label"], "subnarrative": dom_f["label"], "confidence": dom_c["confidence"]}
+        chosen = set(coarse) | set(fine)
+        cands = sorted(((float(prob[lv][i]), l) for lv in LEVELS for i, l in enumerate(labels[lv]) if l not in chosen and not l.endswith(": Other")), reverse=True)
+        out["candidates"] = [{"label": l, "confidence": round(p, 4)} for p, l in cands[: self.cfg.candidates]]
+        return out
+
+    def evidence(self, article: Article, sc: LabelScores, j: int | None, k: int | None = None) -> list[dict[str, Any]]:
+        k = self.cfg.evidence if k is None else k
+        if j is None or not k or sc.sentence.shape[0] == 0:
+            return []
+        col = sc.sentence[:, j]
+        best = np.argsort(-col)[:k]
+        return [{"start": article.sentences[i].start, "end": article.sentences[i].end, "score": round(float(col[i]), 4)}
+                for i in sorted(best, key=lambda i: -col[i])]
+
+    def evidence_for(self, article: Article, label: str, k: int = 5) -> list[dict[str, Any]]:
+        """Evidence sentences for any label (e.g. a given dominant narrative)."""
+        scores = self.label_scores(article)
+        for lv in ("fine", "coarse"):
+            key = parent_of(label) if label.endswith(": " + OTHER) and lv == "fine" else label
+            if key in scores[lv].labels:
+                return self.evidence(article, scores[lv], scores[lv].labels.index(key), k)
+        return []
+
+
+class NullNarratives(NarrativesStage):
+    """Every article is 'Other': same name, same output shape."""
+
+    null = True
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        other = {"label": OTHER, "confidence": 1.0, "evidence": []}
+        return {"mode": "null", "narratives": [other], "subnarratives": [dict(other)],
+                "dominant": {"narrative": OTHER, "subnarrative": OTHER, "confidence": 1.0}, "candidates": []}
+
+    @property
+    def model_id(self) -> str | None:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _shared(cfg_json: str) -> NarrativesStage:
+    """One instance (one loaded model) per configuration, shared with explain."""
+    return NarrativesStage(NarrativesConfig.model_validate_json(cfg_json))

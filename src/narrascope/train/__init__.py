@@ -1,0 +1,1 @@
+"""Training of the shipped model heads (`narrascope train ...`)."""

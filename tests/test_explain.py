@@ -1,0 +1,90 @@
+"""Explanations: extractive and grounded; LLM mode with fallback, against a
+local OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import narrascope as ns
+from narrascope.config import LLMConfig
+from narrascope.stages.explain import ExplainConfig, ExplainStage, NullExplain, extractive, trim_words
+
+from .conftest import COALITION, need
+
+
+@pytest.fixture(scope="module")
+def article() -> ns.Article:
+    return ns.analyze_text(need(COALITION).read_text(encoding="utf-8"), stages=["narratives"])
+
+
+def test_extractive_is_grounded_and_short(article: ns.Article) -> None:
+    d = ExplainStage().predict(article)
+    assert d["mode"] == "extractive" and d["narrative"].startswith("URW")
+    assert 0 < len(d["text"].split()) <= 80
+    for s in d["sentences"]:
+        sent = " ".join(article.clean_text[s["start"]:s["end"]].split())
+        assert sent.rstrip("…") and any(x.start == s["start"] and x.end == s["end"] for x in article.sentences)
+    words = " ".join(" ".join(article.clean_text[s["start"]:s["end"]].split()) for s in d["sentences"])
+    got = [w.rstrip(".") for w in d["text"].rstrip("…").split()]
+    assert got == [w.rstrip(".") for w in words.split()[: len(got)]]
+
+
+def test_trim_and_long_sentence() -> None:
+    a = ns.analyze_text(" ".join(f"word{i}" for i in range(200)) + ".", title="T", stages=[])
+    text, spans = extractive(a, [{"start": a.sentences[1].start, "end": a.sentences[1].end, "score": 1}], 80)
+    assert len(text.split()) == 80 and text.endswith("…") and spans
+    assert trim_words("a b c", 5) == "a b c"
+
+
+def _openai_reply(content: str) -> bytes:
+    return json.dumps({"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).encode()
+
+
+def test_llm_mode_uses_the_endpoint(article: ns.Article, http_server) -> None:  # type: ignore[no-untyped-def]
+    base, routes = http_server
+    seen = {}
+
+    def reply(body: bytes) -> bytes:
+        req = json.loads(body)
+        seen.update(req)
+        return _openai_reply("The article urges negotiations " + "and more " * 60)
+
+    routes["POST /v1/chat/completions"] = (200, {"Content-Type": "application/json"}, reply)
+    st = ExplainStage(ExplainConfig(mode="llm"), LLMConfig(base_url=f"{base}/v1", model="tiny", timeout_s=5))
+    d = st.predict(article)
+    assert d["mode"] == "llm" and d["text"].startswith("The article urges negotiations")
+    assert len(d["text"].split()) <= 80  # trimmed to the limit
+    assert seen["model"] == "tiny"
+    prompt = seen["messages"][1]["content"]
+    for s in d["sentences"]:  # the evidence sentences are in the prompt
+        assert " ".join(article.clean_text[s["start"]:s["end"]].split())[:40] in " ".join(prompt.split())
+
+
+@pytest.mark.parametrize("failure", ["500", "garbage", "empty", "timeout", "unreachable"])
+def test_llm_failure_falls_back_to_extractive(article: ns.Article, http_server, failure: str) -> None:  # type: ignore[no-untyped-def]
+    base, routes = http_server
+    if failure == "500":
+        routes["POST /v1/chat/completions"] = (500, {"Content-Type": "text/plain"}, b"boom")
+    elif failure == "garbage":
+        routes["POST /v1/chat/completions"] = (200, {"Content-Type": "application/json"}, b'{"nope": 1}')
+    elif failure == "empty":
+        routes["POST /v1/chat/completions"] = (200, {"Content-Type": "application/json"}, _openai_reply("   "))
+    elif failure == "timeout":
+        def slow(body: bytes) -> bytes:
+            time.sleep(2)
+            return _openai_reply("late")
+        routes["POST /v1/chat/completions"] = (200, {"Content-Type": "application/json"}, slow)
+    url = f"{base}/v1" if failure != "unreachable" else "http://127.0.0.1:9/v1"
+    st = ExplainStage(ExplainConfig(mode="llm"), LLMConfig(base_url=url, model="tiny", timeout_s=0.5))
+    d = st.predict(article)
+    ref = ExplainStage().predict(article)
+    assert d["mode"] == "extractive" and d["text"] == ref["text"]
+    assert d["fallback"].startswith("NS408")
+
+
+def test_null_explain() -> None:
+    a = ns.analyze_text("Some text here.", title="T", stages=[])
+    assert NullExplain().predict(a)["text"] == ""

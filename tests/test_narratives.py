@@ -1,0 +1,197 @@
+"""The narratives stage: trained model, custom taxonomies, training, SemEval CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import narrascope as ns
+from narrascope import Code, NarrascopeError, load_settings
+from narrascope.cli import app
+from narrascope.models.charngram import CharNgramTfidf, char_wb_ngrams
+from narrascope.stages.narratives import NarrativesConfig, NarrativesStage, NullNarratives
+from narrascope.taxonomy import OTHER, load_taxonomy_file
+
+from .conftest import BUNDLED, COALITION, SEMEVAL, need
+
+ELX = """
+id: ELX
+name: Elections
+narratives:
+  - name: Fraud claims
+    description: The election was rigged and the votes were stolen.
+    examples: ["The count was rigged.", "Ballots were forged by officials."]
+    subnarratives:
+      - name: Postal votes are fake
+        description: Postal ballots and mail-in votes are forged.
+        examples: ["Thousands of mail-in ballots were fake."]
+  - name: Foreign meddling
+    description: A foreign country interfered in the election.
+    examples: ["Foreign hackers attacked the election servers."]
+"""
+
+
+@pytest.fixture(scope="module")
+def stage() -> NarrativesStage:
+    return NarrativesStage()
+
+
+def _check_result(a: ns.Article, d: dict) -> None:  # type: ignore[type-arg]
+    assert d["narratives"] and d["subnarratives"]
+    for item in d["narratives"] + d["subnarratives"]:
+        assert 0.0 <= item["confidence"] <= 1.0
+        for ev in item["evidence"]:
+            assert any(s.start == ev["start"] and s.end == ev["end"] for s in a.sentences)
+    # Hierarchy: every subnarrative's narrative is predicted.
+    coarse = {n["label"] for n in d["narratives"]}
+    for s in d["subnarratives"]:
+        assert s["label"] == OTHER or s["label"].rsplit(": ", 1)[0] in coarse
+
+
+def test_example_article_gets_war_narratives_with_evidence(stage: NarrativesStage) -> None:
+    [a] = list(ns.read([need(COALITION)]))
+    d = stage.predict(a)
+    _check_result(a, d)
+    assert d["mode"] == "trained"
+    labels = [n["label"] for n in d["narratives"]] + [c["label"] for c in d["candidates"]]
+    # A negotiations/escalation article: the war taxonomy, not climate.
+    assert labels and all(l.startswith("URW") for l in labels[:3]), labels
+    assert d["dominant"]["narrative"] == d["narratives"][0]["label"]
+
+
+def test_thresholds_can_be_overridden(stage: NarrativesStage) -> None:
+    [a] = list(ns.read([need(COALITION)]))
+    loose = NarrativesStage(NarrativesConfig(threshold_shift=-0.5))
+    strict = NarrativesStage(NarrativesConfig(threshold_shift=0.5))
+    n_loose = len(loose.predict(a)["subnarratives"])
+    assert strict.predict(a)["narratives"][0]["label"] == OTHER
+    assert n_loose >= len(stage.predict(a)["subnarratives"]) and n_loose > 1
+    top = stage.predict(a)["candidates"][0]["label"]
+    forced = NarrativesStage(NarrativesConfig(thresholds={top: 0.0})).predict(a)
+    assert top in {x["label"] for x in forced["narratives"] + forced["subnarratives"]}
+
+
+def test_custom_taxonomy_without_training_data(tmp_path: Path) -> None:
+    tax = tmp_path / "elx.yaml"
+    tax.write_text(ELX, encoding="utf-8")
+    st = NarrativesStage(NarrativesConfig(taxonomies=[str(tax)]))
+    a = ns.analyze_text("Officials forged thousands of mail-in ballots, the campaign said. The count was rigged from the start, "
+                        "and postal votes were fake.", title="Fraud alleged in county vote", stages=[])
+    d = st.predict(a)
+    assert d["mode"] == "similarity"
+    _check_result(a, d)
+    assert d["narratives"][0]["label"] == "ELX: Fraud claims"
+    assert d["subnarratives"][0]["label"] == "ELX: Fraud claims: Postal votes are fake"
+    b = ns.analyze_text("The recipe needs two eggs, flour and a pinch of salt. Bake for twenty minutes.", title="Pancakes", stages=[])
+    assert st.predict(b)["narratives"][0]["label"] == OTHER
+
+
+def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("sklearn")
+    tax = tmp_path / "elx.yaml"
+    tax.write_text(ELX, encoding="utf-8")
+    fraud = ["Officials forged ballots in district {i}, observers said.", "The vote count in town {i} was rigged, a lawsuit claims."]
+    meddle = ["Foreign hackers breached election servers in region {i}.", "A foreign intelligence agency ran fake accounts before vote {i}."]
+    rows = []
+    for i in range(6):
+        rows.append({"id": f"f{i}", "title": "Fraud", "text": fraud[i % 2].format(i=i), "labels": ["ELX: Fraud claims"]})
+        rows.append({"id": f"m{i}", "title": "Meddling", "text": meddle[i % 2].format(i=i), "labels": ["ELX: Foreign meddling"]})
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out), "--folds", "2"])
+    assert r.exit_code == 0, r.output
+    card = json.loads((out / "model.json").read_text())["card"]
+    assert card["documents"] == 12 and card["taxonomies"] == ["ELX"] and "labelled.jsonl" in card["data"]
+    st = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)]))
+    a = ns.analyze_text("Foreign hackers breached the election servers again, officials said.", title="Hack", stages=[])
+    d = st.predict(a)
+    assert d["mode"] == "trained"
+    assert d["narratives"][0]["label"] == "ELX: Foreign meddling"
+    # A label outside the taxonomy is a coded error naming the line.
+    data.write_text(json.dumps({"text": "x", "labels": ["ELX: Nope"]}), encoding="utf-8")
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out)])
+    assert r.exit_code == 1 and "NS406" in r.output and "line 1" in r.output
+
+
+def test_charngram_featuriser_matches_sklearn() -> None:
+    sk = pytest.importorskip("sklearn.feature_extraction.text")
+    docs = ["Война продолжается, говорят в Киеве.", "The war goes on, they say in Kyiv!", "  Spaces   and\ttabs  "]
+    vec = sk.TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    X = vec.fit_transform(docs).toarray()
+    mine = CharNgramTfidf.from_sklearn(vec)
+    for i, d in enumerate(docs):
+        ind, val = mine.transform_one(d)
+        row = np.zeros(X.shape[1], dtype=np.float32)
+        row[ind] = val
+        assert np.allclose(row, X[i], atol=1e-5)
+    assert char_wb_ngrams("ab", 2, 3) == [" a", "ab", "b ", " ab", "ab "]
+    again = CharNgramTfidf.from_arrays(mine.arrays())
+    assert again.vocab == mine.vocab
+
+
+def test_null_narratives_shape(stage: NarrativesStage) -> None:
+    [a] = list(ns.read([BUNDLED]))
+    real, null = stage.predict(a), NullNarratives().predict(a)
+    assert set(real) == set(null) and null["narratives"][0]["label"] == OTHER
+
+
+def test_analyze_cli_shows_narratives_and_explanation(cli, db: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("analyze", str(need(COALITION)), "-q")
+    assert r.exit_code == 0, r.output
+    assert "narratives" in r.output and "explain" in r.output and "URW:" in r.output
+    rec = json.loads(cli("show", "article_coalition-urges-diplomacy.txt", "--json").output)
+    assert rec["results"]["narratives"]["model"].startswith("narratives-trained@")
+    expl = rec["results"]["explain"]["data"]
+    assert 0 < len(expl["text"].split()) <= 80
+    for s in expl["sentences"]:
+        assert rec["clean_text"][s["start"]:s["end"]] in rec["clean_text"]
+    # Re-running analyze computes nothing new.
+    r = cli("analyze", "-q")
+    assert "0 analysed" in r.output
+
+
+def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = need(SEMEVAL / "train" / "EN")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    gold_rows = [ln for ln in (src / "subtask-2-annotations.txt").read_text(encoding="utf-8").splitlines() if ln][:6]
+    for ln in gold_rows:
+        shutil.copy(src / "raw-documents" / ln.split("\t")[0], docs)
+    gold = tmp_path / "gold.txt"
+    gold.write_text("\n".join(gold_rows) + "\n", encoding="utf-8")
+    pred = tmp_path / "pred.txt"
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "2", str(docs), "-o", str(pred)])
+    assert r.exit_code == 0, r.output
+    lines = pred.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 6 and all(len(ln.split("\t")) == 3 for ln in lines)
+    r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(pred), "--json"])
+    assert r.exit_code == 0 and 0.0 <= json.loads(r.output)["f1_fine"] <= 1.0
+    dom = tmp_path / "dominant.txt"
+    first = gold_rows[2].split("\t")
+    dom.write_text(f"{first[0]}\tURW: Discrediting Ukraine\tURW: Discrediting Ukraine: Situation in Ukraine is hopeless\n", encoding="utf-8")
+    out3 = tmp_path / "expl.txt"
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "3", str(docs), "--dominant", str(dom), "-o", str(out3)])
+    assert r.exit_code == 0, r.output
+    doc_id, text = out3.read_text(encoding="utf-8").rstrip("\n").split("\t")
+    assert doc_id == first[0] and 0 < len(text.split()) <= 81
+    art = next(ns.read([docs / doc_id]))
+    body = " ".join(art.clean_text.split())
+    assert all(part.strip(" ….") in body for part in text.rstrip("…").split(". ") if part)
+
+
+def test_stage_config_rejects_unknown_keys(db: Path) -> None:
+    settings = load_settings(stages={"narratives": {"treshold_shift": 0.1}})
+    with pytest.raises(NarrascopeError) as e, ns.Corpus(db, settings=settings) as c:
+        c.analyze([BUNDLED])
+    assert e.value.code == Code.CONFIG and "stages.narratives.treshold_shift" in e.value.message
+
+
+def test_taxonomy_file_loads(tmp_path: Path) -> None:
+    p = tmp_path / "x.yaml"
+    p.write_text(ELX, encoding="utf-8")
+    assert load_taxonomy_file(p).id == "ELX"
