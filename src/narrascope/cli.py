@@ -327,6 +327,11 @@ app.add_typer(train_app, name="train")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(semeval_app, name="semeval")
 
+from .cli_claims import claims_app, library_app  # noqa: E402
+
+app.add_typer(library_app, name="library")
+app.add_typer(claims_app, name="claims")
+
 
 def main() -> None:
     try:

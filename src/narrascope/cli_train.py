@@ -70,3 +70,32 @@ def train_narratives_cmd(
             con.print(json.dumps({k: v for k, v in cv.items() if isinstance(v, dict)}, indent=1))
 
     guarded(run)
+
+
+BUNDLED_CHECKWORTHY = Path(__file__).parent / "data" / "models" / "checkworthy"
+
+
+@train_app.command("claims")
+def train_claims_cmd(
+    data: Path = typer.Option(Path("../shared/data/claimbuster"), help="Folder with ClaimBuster train.json and clef2020-checkworthiness-task1/."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder [default: the bundled model]."),
+    folds: int = typer.Option(5),
+) -> None:
+    """Train the check-worthiness model of the claims stage."""
+    from rich.console import Console
+
+    from .cli import guarded
+    from .train.checkworthy import load_checkworthy, save_checkworthy, train_checkworthy
+
+    con = Console(stderr=True)
+
+    def run() -> None:
+        texts, y, src = load_checkworthy(data)
+        con.print(f"{len(texts)} sentences, {int(y.sum())} check-worthy")
+        res = train_checkworthy(texts, y, src, folds=folds, log=lambda m: con.print(m))
+        out = output or BUNDLED_CHECKWORTHY
+        save_checkworthy(res, out, {"data": str(data), "command": f"narrascope train claims --data {data}", "examples": len(texts)})
+        con.print(json.dumps(res["cv"], indent=1))
+        con.print(f"saved {out}")
+
+    guarded(run)

@@ -29,6 +29,7 @@ class Code(str, Enum):
     UNSUPPORTED = "NS109"
     BAD_SEMEVAL = "NS110"
     BAD_CSV = "NS111"
+    BAD_LIBRARY = "NS112"
     # network
     URL_UNREACHABLE = "NS201"
     URL_PRIVATE = "NS202"
@@ -68,6 +69,7 @@ ADVICE: dict[Code, str] = {
     Code.UNSUPPORTED: "give a .txt, .html, .jsonl, .csv, feed file, folder or http(s) URL",
     Code.BAD_SEMEVAL: "a SemEval folder needs raw-documents/ with .txt files",
     Code.BAD_CSV: "check the delimiter and quoting of the CSV file",
+    Code.BAD_LIBRARY: "fix this library entry; the other entries were imported",
     Code.URL_UNREACHABLE: "check the address and your connection, or raise ingest.url_timeout_s",
     Code.URL_PRIVATE: "private and loopback addresses are refused; pass --allow-private if you trust it",
     Code.URL_HTTP: "the server answered with an error status; check the URL",

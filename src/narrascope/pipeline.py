@@ -124,6 +124,8 @@ class Pipeline:
         from .stages.base import INPUT_FIELDS
 
         check_chain(self.analysis, INPUT_FIELDS | prepared | {"id", "language"})
+        for st in self.analysis:
+            st.attach(store)
 
     # -- ingest ---------------------------------------------------------------
 

@@ -34,6 +34,10 @@ class Stage(ABC):
         """Id of the trained artifact behind the stage, stored with results."""
         return None
 
+    def attach(self, store: Any) -> None:
+        """Called with the corpus store before a run, for stages that read
+        from it (the claims stage reads the library). Never for writing."""
+
     @abstractmethod
     def predict(self, article: Article) -> dict[str, Any] | None:
         """Compute this stage's output for one article.

@@ -355,7 +355,89 @@ class SQLiteStore(Store):
                     "SELECT stage, version, count(*) FROM results GROUP BY stage, version ORDER BY stage")},
                 "failures": c.execute("SELECT count(*) FROM failures").fetchone()[0],
                 "runs": c.execute("SELECT count(*) FROM runs").fetchone()[0],
+                "library_entries": c.execute("SELECT count(*) FROM library_entries").fetchone()[0],
             }
+
+    # -- library -------------------------------------------------------------
+
+    def library_hash(self, entry_id: str) -> str | None:
+        with self._errors():
+            row = self.conn.execute("SELECT content_hash FROM library_entries WHERE id = ?", (entry_id,)).fetchone()
+        return row[0] if row else None
+
+    def library_upsert(self, entries: list[Any], vectors: list[np.ndarray], model: str) -> None:
+        """Insert or replace entries with their passages and passage vectors."""
+        with self._write() as c:
+            for e, vec in zip(entries, vectors):
+                c.execute("DELETE FROM library_passages WHERE entry_id = ?", (e.id,))
+                c.execute(
+                    """INSERT INTO library_entries (id, kind, claim, title, url, rating, published, author, publisher,
+                       language, narratives, body, source, meta, content_hash, imported_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, claim=excluded.claim, title=excluded.title,
+                       url=excluded.url, rating=excluded.rating, published=excluded.published, author=excluded.author,
+                       publisher=excluded.publisher, language=excluded.language, narratives=excluded.narratives,
+                       body=excluded.body, source=excluded.source, meta=excluded.meta,
+                       content_hash=excluded.content_hash, imported_at=excluded.imported_at""",
+                    (e.id, e.kind, e.claim, e.title, e.url, e.rating, e.published, e.author, e.publisher, e.language,
+                     json.dumps(e.narratives, ensure_ascii=False), e.body, e.source,
+                     json.dumps(e.meta, ensure_ascii=False, default=str), e.content_hash(), _now()),
+                )
+                c.executemany(
+                    "INSERT INTO library_passages (entry_id, idx, text, start, end, model, embedding) VALUES (?,?,?,?,?,?,?)",
+                    [(e.id, i, p.text, p.start, p.end, model, vec[i].astype("<f2").tobytes()) for i, p in enumerate(e.passages)],
+                )
+
+    def library_entries(self, limit: int | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT e.*, (SELECT count(*) FROM library_passages p WHERE p.entry_id = e.id) AS passages FROM library_entries e"
+        params: list[Any] = []
+        if kind:
+            sql += " WHERE e.kind = ?"
+            params.append(kind)
+        sql += " ORDER BY e.rowid"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        with self._errors():
+            return [self._entry_row(r) for r in self.conn.execute(sql, params)]
+
+    @staticmethod
+    def _entry_row(r: sqlite3.Row) -> dict[str, Any]:
+        d = dict(r)
+        d["narratives"] = json.loads(d["narratives"])
+        d["meta"] = json.loads(d["meta"])
+        return d
+
+    def library_get(self, entry_id: str) -> dict[str, Any]:
+        with self._errors():
+            r = self.conn.execute("SELECT * FROM library_entries WHERE id = ?", (entry_id,)).fetchone()
+            if r is None:
+                rows = self.conn.execute("SELECT * FROM library_entries WHERE id >= ? AND id < ? LIMIT 2", (entry_id, entry_id + "\uffff")).fetchall()
+                if len(rows) != 1:
+                    raise NarrascopeError(Code.ARTICLE_NOT_FOUND, f"no library entry '{entry_id}'" if not rows else f"'{entry_id}' matches several entries",
+                                          input=self.path, hint="list entries with `narrascope library ls`")
+                r = rows[0]
+            d = self._entry_row(r)
+            d["passages"] = [dict(p) for p in self.conn.execute(
+                "SELECT idx, text, start, end FROM library_passages WHERE entry_id = ? ORDER BY idx", (d["id"],))]
+        return d
+
+    def library_delete(self, entry_id: str) -> bool:
+        with self._write() as c:
+            c.execute("DELETE FROM library_passages WHERE entry_id = ?", (entry_id,))
+            return c.execute("DELETE FROM library_entries WHERE id = ?", (entry_id,)).rowcount > 0
+
+    def library_passages(self) -> tuple[list[tuple[str, int, str]], np.ndarray, set[str]]:
+        """All passages (entry id, idx, text), their vectors, and the embedder names used."""
+        rows: list[tuple[str, int, str]] = []
+        vecs: list[np.ndarray] = []
+        models: set[str] = set()
+        with self._errors():
+            for r in self.conn.execute("SELECT entry_id, idx, text, model, embedding FROM library_passages ORDER BY rowid"):
+                rows.append((r[0], r[1], r[2]))
+                models.add(r[3])
+                vecs.append(np.frombuffer(r[4], dtype="<f2"))
+        return rows, (np.vstack(vecs).astype(np.float32) if vecs else np.zeros((0, 0), np.float32)), models
 
     # -- runs and failures ---------------------------------------------------
 

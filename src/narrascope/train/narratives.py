@@ -161,13 +161,14 @@ def tune_thresholds(labels: dict[str, list[str]], prob: dict[str, np.ndarray], d
 
 
 def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: TrainSettings | None = None,
-                     log: Callable[[str], None] = print, progress: Callable[[int], None] | None = None) -> NarrativeModel:
+                     log: Callable[[str], None] = print, progress: Callable[[int], None] | None = None,
+                     embeddings: np.ndarray | None = None) -> NarrativeModel:
     s = s or TrainSettings()
     t0 = time.time()
     labels = label_space(taxonomies, docs)
     Y = targets(docs, labels)
     log(f"{len(docs)} documents, {len(labels['coarse'])} narratives, {len(labels['fine'])} subnarratives")
-    E = doc_embeddings(docs, s.embedder, progress)
+    E = embeddings if embeddings is not None else doc_embeddings(docs, s.embedder, progress)
     n = len(docs)
     k = min(s.folds, n // 4)
     card: dict[str, Any] = {

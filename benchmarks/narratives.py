@@ -1,0 +1,145 @@
+"""Narrative classification: nested cross-validation on SemEval-2025 Task 10
+train (all five languages), official F1-samples per language, against two
+baselines computed in the same run, plus throughput and peak memory.
+
+Outer 5-fold split (each document its own group). In every outer fold the
+full training procedure runs on the training part only (its own inner
+cross-validation tunes thresholds, calibration and language shifts) and the
+held-out part is predicted exactly as `narrascope` predicts. Baselines:
+  other-only     every document "Other"
+  similarity     label-description similarity (the no-training-data mode),
+                 its calibration and thresholds fitted on the outer-train part
+
+    python benchmarks/narratives.py [--folds 5] [--speed-docs 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import DATA, need_data, write_result
+
+from narrascope.eval.semeval import f1_samples, official_classes
+from narrascope.models.narrative import LEVELS, decode, sigmoid
+from narrascope.models.similarity import SimilarityModel
+from narrascope.taxonomy import OTHER, default_taxonomies
+from narrascope.train.data import semeval_docs
+from narrascope.train.narratives import TrainSettings, doc_embeddings, fit_platt, train_narratives
+
+LANGS = ["en", "bg", "hi", "pt", "ru"]
+
+
+def sim_scores(sm: SimilarityModel, docs: list, emb_name: str = "use") -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+    from narrascope.embed import get_embedder
+
+    e = get_embedder(emb_name)
+    out = {lv: np.zeros((len(docs), len(sm.labels[lv])), np.float32) for lv in LEVELS}
+    for i, d in enumerate(docs):
+        r = sm.raw(e.encode(d.sentences[:300]))
+        for lv in LEVELS:
+            out[lv][i] = r[lv][0]
+    return out
+
+
+def report(docs: list, preds: list, cc: list[str], cf: list[str]) -> dict:  # type: ignore[type-arg]
+    out = {}
+    for lang in ["all"] + LANGS:
+        idx = [i for i, d in enumerate(docs) if lang == "all" or d.lang == lang]
+        narr = [i for i in idx if docs[i].coarse != [OTHER]]
+        out[lang] = {
+            "n": len(idx),
+            "f1_coarse": round(f1_samples([docs[i].coarse for i in idx], [preds[i][0] for i in idx], cc), 4),
+            "f1_fine": round(f1_samples([docs[i].fine for i in idx], [preds[i][1] for i in idx], cf), 4),
+            "narrative_docs_f1_coarse": round(f1_samples([docs[i].coarse for i in narr], [preds[i][0] for i in narr], cc), 4),
+            "narrative_docs_f1_fine": round(f1_samples([docs[i].fine for i in narr], [preds[i][1] for i in narr], cf), 4),
+        }
+    return out
+
+
+SPEED = """
+import resource, sys, time, glob
+import narrascope as ns
+from narrascope.stages.narratives import NarrativesStage
+files = sorted(glob.glob(sys.argv[1]))[: int(sys.argv[2])]
+arts = list(ns.read(files))
+st = NarrativesStage()
+st.predict(arts[0])  # load the model and embedder
+t = time.perf_counter()
+for a in arts:
+    st.predict(a)
+dt = time.perf_counter() - t
+print(len(arts) / dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--speed-docs", type=int, default=100)
+    args = ap.parse_args()
+    root = need_data(DATA / "semeval2025-task10" / "train")
+    t0 = time.time()
+    docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+    taxes = default_taxonomies()
+    cc, cf = official_classes()
+    s = TrainSettings()
+    print(f"{len(docs)} labelled documents; embedding...", flush=True)
+    E = doc_embeddings(docs, s.embedder)
+    sm = SimilarityModel(taxes)
+    S = sim_scores(sm, docs)
+    n = len(docs)
+    order = np.random.default_rng(1234).permutation(n)  # not the training seed
+    pred_model: list = [None] * n
+    pred_sim: list = [None] * n
+    for f in range(args.folds):
+        te = order[f :: args.folds]
+        tr = np.setdiff1d(order, te)
+        model = train_narratives([docs[i] for i in tr], taxes, s, log=lambda m: None, embeddings=E[tr])
+        for i in te:
+            d = docs[i]
+            sc = model.score(d.text, d.sentences[:400])
+            pred_model[i] = decode(model.labels, {lv: sc[lv].prob for lv in LEVELS}, model.thresholds_for(d.lang))
+        # Similarity baseline: calibration + global thresholds from the training part only.
+        Ytr = {lv: np.array([[l in (docs[i].coarse if lv == "coarse" else docs[i].fine) for l in sm.labels[lv]] for i in tr], float) for lv in LEVELS}
+        platt = {lv: fit_platt(S[lv][tr], Ytr[lv]) for lv in LEVELS}
+        prob = {lv: sigmoid(platt[lv][0] * S[lv] + platt[lv][1]) for lv in LEVELS}
+        best = (-1.0, 0.5, 0.5)
+        for tc in np.arange(0.05, 0.8, 0.05):
+            for tf in np.arange(0.05, 0.8, 0.05):
+                th = {"coarse": np.full(len(sm.labels["coarse"]), tc), "fine": np.full(len(sm.labels["fine"]), tf)}
+                ps = [decode(sm.labels, {lv: prob[lv][i] for lv in LEVELS}, th) for i in tr]
+                v = f1_samples([docs[i].fine for i in tr], [p[1] for p in ps])
+                if v > best[0]:
+                    best = (v, tc, tf)
+        th = {"coarse": np.full(len(sm.labels["coarse"]), best[1]), "fine": np.full(len(sm.labels["fine"]), best[2])}
+        for i in te:
+            pred_sim[i] = decode(sm.labels, {lv: prob[lv][i] for lv in LEVELS}, th)
+        print(f"outer fold {f + 1}/{args.folds} done ({time.time() - t0:.0f}s)", flush=True)
+    results = {
+        "narrascope": report(docs, pred_model, cc, cf),
+        "baseline_other_only": report(docs, [([OTHER], [OTHER])] * n, cc, cf),
+        "baseline_similarity": report(docs, pred_sim, cc, cf),
+    }
+    print(f"\nnested {args.folds}-fold CV, official F1-samples (coarse / fine); 'narr' = documents with a narrative")
+    print(f"{'lang':5s} {'n':>4s}  {'narrascope':>15s}  {'narr docs':>15s}  {'other-only':>15s}  {'similarity':>15s}")
+    for lang in ["all"] + LANGS:
+        r, o, b = results["narrascope"][lang], results["baseline_other_only"][lang], results["baseline_similarity"][lang]
+        print(f"{lang:5s} {r['n']:4d}  {r['f1_coarse']:.3f} / {r['f1_fine']:.3f}  {r['narrative_docs_f1_coarse']:.3f} / {r['narrative_docs_f1_fine']:.3f}"
+              f"  {o['f1_coarse']:.3f} / {o['f1_fine']:.3f}  {b['f1_coarse']:.3f} / {b['f1_fine']:.3f}")
+    glob = str(DATA / "semeval2025-task10" / "unlabeled-test-inputs" / "EN" / "subtask-2-documents" / "*.txt")
+    speed = subprocess.run([sys.executable, "-c", SPEED, glob, str(args.speed_docs)], capture_output=True, text=True, check=True)
+    docs_s, peak_mb = (float(x) for x in speed.stdout.split())
+    print(f"\nnarratives stage: {docs_s:.1f} docs/s on EN test documents, peak RSS {peak_mb:.0f} MB (2 cores)")
+    write_result("narratives", {"folds": args.folds, "documents": n, "scores": results,
+                                "speed": {"docs_per_s": round(docs_s, 2), "peak_rss_mb": round(peak_mb), "docs": args.speed_docs},
+                                "seconds": round(time.time() - t0)})
+
+
+if __name__ == "__main__":
+    main()

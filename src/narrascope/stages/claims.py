@@ -1,0 +1,199 @@
+"""The `claims` stage: check-worthy claims with offsets, attributed quotes,
+and their matches in the fact-check / counter-narrative library.
+
+Candidates are the article's sentences; a character n-gram model trained on
+ClaimBuster and CLEF 2020 scores check-worthiness. When the corpus has a
+library, each check-worthy claim gets its best entries (hybrid BM25 + dense
+retrieval, with the matched passage), and counter-narrative entries are
+suggested when the article's claims match them or when the article's
+narratives are the ones they answer, with the connecting sentences.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from ..article import Article
+from ..config import Settings, StrictModel, stage_config
+from ..errors import Code, NarrascopeError
+from ..models.charngram import CharNgramTfidf, sparse_dot
+from ..models.narrative import sigmoid
+from .base import Stage
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthy"
+
+
+class CheckworthyModel:
+    def __init__(self, folder: Path) -> None:
+        try:
+            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+            a = dict(np.load(folder / "weights.npz", allow_pickle=False))
+        except (OSError, ValueError, KeyError) as e:
+            raise NarrascopeError(Code.MODEL, f"cannot load the check-worthiness model: {e}", input=str(folder)) from e
+        self.tfidf = CharNgramTfidf.from_arrays(a)
+        self.W = a["W"].astype(np.float32)[None, :]
+        self.b = float(meta["bias"])
+        self.threshold = float(meta["threshold"])
+        self.card = meta.get("card", {})
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros(len(texts), dtype=np.float32)
+        for i, t in enumerate(texts):
+            ind, val = self.tfidf.transform_one(t)
+            out[i] = float(sparse_dot(self.W, ind, val)[0]) + self.b
+        return sigmoid(out)
+
+
+_SPEECH = r"(?:said|says|wrote|writes|added|adds|stressed|noted|told|stated|states|argued|warned|claimed|claims|insisted|continued|explained)"
+_QUOTE_AFTER = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+" + _SPEECH + r"\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)(?=[.,;:]|$)")
+_QUOTE_SUBJ = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _SPEECH + r"\b")
+_SUBJ_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’ -]{1,60}?)\s+" + _SPEECH + r"\b")
+_ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,60}?)(?=[.,;:]|$)", re.I)
+
+
+def attribute(sentence: str) -> str | None:
+    """The speaker a sentence attributes a quote or claim to, if stated."""
+    for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID):
+        m = rx.search(sentence)
+        if m:
+            sp = m.group("speaker").strip(" ,")
+            if sp and len(sp.split()) <= 8:
+                return sp
+    return None
+
+
+class ClaimsConfig(StrictModel):
+    model: str | None = Field(None, description="Check-worthiness model folder [default: bundled].")
+    threshold: float | None = Field(None, ge=0, le=1, description="Check-worthiness threshold [default: the model's, tuned by CV].")
+    max_claims: int = Field(30, ge=1)
+    min_words: int = Field(6, ge=1)
+    k: int = Field(3, ge=1, le=50, description="Library matches per claim.")
+    match_threshold: float = Field(0.2, ge=0, le=1, description="Fused match score (0..1) to report a match (0.2: 93% precision@1 on CheckThat! 2022).")
+    narrative_link_threshold: float = Field(0.15, ge=0, le=1, description="Match score for a narrative-level link's connecting sentence.")
+
+
+class ClaimsStage(Stage):
+    name = "claims"
+    version = "1"
+    requires = ("clean_text", "sentences")
+    assigns = ("results.claims",)
+    description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
+
+    def __init__(self, cfg: ClaimsConfig | None = None) -> None:
+        self.cfg = cfg or ClaimsConfig()
+        self.store: Any = None
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "ClaimsStage":
+        return cls(stage_config(s, "claims", ClaimsConfig))
+
+    def attach(self, store: Any) -> None:
+        self.store = store
+        self.__dict__.pop("matcher", None)
+
+    @cached_property
+    def model(self) -> CheckworthyModel:
+        return CheckworthyModel(Path(self.cfg.model) if self.cfg.model else BUNDLED)
+
+    @cached_property
+    def matcher(self) -> Any:
+        if self.store is None or not hasattr(self.store, "library_passages"):
+            return None
+        try:
+            if not self.store.library_entries(limit=1):
+                return None
+        except Exception:  # noqa: BLE001 - an old corpus without a library table
+            return None
+        from ..claims.matcher import Matcher
+
+        return Matcher.from_store(self.store)
+
+    @property
+    def model_id(self) -> str | None:
+        return f"checkworthy@{self.model.card.get('examples', '?')}"
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        spans = [s for s in article.sentences if len(article.clean_text[s.start:s.end].split()) >= self.cfg.min_words]
+        texts = [" ".join(article.clean_text[s.start:s.end].split()) for s in spans]
+        scores = self.model.score(texts) if texts else np.zeros(0)
+        thr = self.cfg.threshold if self.cfg.threshold is not None else self.model.threshold
+        order = [i for i in np.argsort(-scores) if scores[i] >= thr][: self.cfg.max_claims]
+        order.sort(key=lambda i: spans[i].start)
+        claims = []
+        for i in order:
+            c: dict[str, Any] = {"start": spans[i].start, "end": spans[i].end, "checkworthiness": round(float(scores[i]), 4)}
+            sp = attribute(texts[i])
+            if sp:
+                c["speaker"] = sp
+            claims.append(c)
+        out: dict[str, Any] = {"claims": claims, "candidates": len(spans), "library": self.matcher is not None}
+        if self.matcher is not None and claims:
+            self._match(article, claims, texts, spans, out)
+        return out
+
+    def _entry(self, eid: str) -> dict[str, Any]:
+        e = self.store.library_get(eid)
+        return {k: e.get(k) for k in ("id", "kind", "claim", "url", "rating", "narratives")}
+
+    def _match(self, article: Article, claims: list[dict[str, Any]], texts: list[str], spans: list[Any], out: dict[str, Any]) -> None:
+        by_start = {s.start: t for s, t in zip(spans, texts)}
+        results = self.matcher.search([by_start[c["start"]] for c in claims], k=self.cfg.k, threshold=self.cfg.match_threshold)
+        entries: dict[str, dict[str, Any]] = {}
+        suggestions: dict[str, dict[str, Any]] = {}
+        for c, ms in zip(claims, results):
+            c["matches"] = []
+            for m in ms:
+                entries.setdefault(m.entry_id, self._entry(m.entry_id))
+                c["matches"].append({"entry": m.entry_id, "score": round(m.score, 4), "dense": round(m.dense, 4),
+                                     "lexical": round(m.lexical, 4), "passage": m.passage})
+                if entries[m.entry_id]["kind"] == "counter_narrative":
+                    s = suggestions.setdefault(m.entry_id, {"entry": entries[m.entry_id], "score": 0.0, "via": [], "connecting": []})
+                    s["score"] = max(s["score"], round(m.score, 4))
+                    if "claims" not in s["via"]:
+                        s["via"].append("claims")
+                    s["connecting"].append({"start": c["start"], "end": c["end"], "passage": m.passage, "score": round(m.score, 4)})
+        # Narrative-level links: entries tagged with narratives the article carries.
+        narr = article.results.get("narratives")
+        labels = {n["label"]: n for n in (narr.data.get("narratives", []) + narr.data.get("subnarratives", []))} if narr else {}
+        if labels:
+            for e in self.store.library_entries():
+                shared = [l for l in e["narratives"] if l in labels]
+                if not shared:
+                    continue
+                s = suggestions.setdefault(e["id"], {"entry": {k: e.get(k) for k in ("id", "kind", "claim", "url", "rating", "narratives")},
+                                                     "score": 0.0, "via": [], "connecting": []})
+                s["via"].append("narratives")
+                s["narratives"] = shared
+                ev = [x for l in shared for x in labels[l].get("evidence", [])]
+                ev_texts = [" ".join(article.clean_text[x["start"]:x["end"]].split()) for x in ev]
+                if ev_texts:
+                    res = self.matcher.search(ev_texts, k=20)
+                    for x, ms in zip(ev, res):
+                        hit = next((m for m in ms if m.entry_id == e["id"]), None)
+                        if hit and hit.score >= self.cfg.narrative_link_threshold:
+                            s["connecting"].append({"start": x["start"], "end": x["end"], "passage": hit.passage, "score": round(hit.score, 4)})
+                            s["score"] = max(s["score"], round(hit.score, 4))
+                s["score"] = max(s["score"], max(float(labels[l]["confidence"]) for l in shared))
+        for s in suggestions.values():
+            s["connecting"].sort(key=lambda x: -x["score"])
+            s["connecting"] = s["connecting"][:5]
+        out["counter_narratives"] = sorted(suggestions.values(), key=lambda s: -s["score"])
+        out["entries"] = entries
+
+
+class NullClaims(ClaimsStage):
+    null = True
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        return {"claims": [], "candidates": 0, "library": False}
+
+    @property
+    def model_id(self) -> str | None:
+        return None

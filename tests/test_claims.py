@@ -1,0 +1,229 @@
+"""Claims: library import formats, idempotence, matching (also across
+languages), TREC files and metrics, the claims stage on the example pair."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import narrascope as ns
+from narrascope import Code, Corpus
+from narrascope.claims.library import read_library
+from narrascope.claims.matcher import Matcher
+from narrascope.claims.service import import_library
+from narrascope.claims.trec import average_precision, evaluate, read_qrels, read_run, write_run
+from narrascope.ingest.base import ReadFailure
+from narrascope.stages.claims import ClaimsStage, NullClaims, attribute
+
+from .conftest import COALITION, COUNTER, DATA, need
+
+CR = {
+    "@context": "https://schema.org", "@type": "ClaimReview",
+    "url": "https://factcheck.example/biolabs",
+    "claimReviewed": "The United States runs secret biological weapons labs in Ukraine.",
+    "itemReviewed": {"@type": "Claim", "author": {"@type": "Organization", "name": "Example TV"}, "datePublished": "2022-03-01"},
+    "author": {"@type": "Organization", "name": "Example Fact Check"},
+    "reviewRating": {"@type": "Rating", "ratingValue": 1, "bestRating": 5, "alternateName": "False"},
+    "datePublished": "2022-03-10", "inLanguage": "en",
+}
+
+
+def _entries(items: list) -> list:  # type: ignore[type-arg]
+    return [x for x in items if not isinstance(x, ReadFailure)]
+
+
+def test_claimreview_shapes(tmp_path: Path) -> None:
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(CR))
+    [e] = _entries(list(read_library(single)))
+    assert e.claim.startswith("The United States runs secret") and e.rating == "False"
+    assert e.publisher == "Example Fact Check" and e.author == "Example TV" and e.id == CR["url"]
+    graph = tmp_path / "graph.jsonld"
+    graph.write_text(json.dumps({"@context": "https://schema.org", "@graph": [CR, {**CR, "url": "https://f.example/2", "claimReviewed": "Sanctions have no effect on Russia's economy."}]}))
+    assert len(_entries(list(read_library(graph)))) == 2
+    page = tmp_path / "page.html"
+    page.write_text(f'<html><head><script type="application/ld+json">{json.dumps(CR)}</script></head><body>x</body></html>')
+    assert _entries(list(read_library(page)))[0].rating == "False"
+    google = tmp_path / "google.json"
+    google.write_text(json.dumps({"claims": [{"text": "Ukraine is run by neo-Nazis.", "claimant": "Blogger",
+                                              "claimReview": [{"publisher": {"name": "FC"}, "url": "https://fc.example/x", "textualRating": "False"}]}]}))
+    [g] = _entries(list(read_library(google)))
+    assert g.claim == "Ukraine is run by neo-Nazis." and g.rating == "False" and g.author == "Blogger"
+
+
+def test_malformed_claimreview_entries_are_reported_others_kept(tmp_path: Path, db: Path) -> None:
+    bad = [CR, {**CR, "url": "https://f.example/missing"}, {**CR, "url": "https://f.example/num", "claimReviewed": 42},
+           {**CR, "url": "https://f.example/rating", "reviewRating": "False"}, {**CR, "url": "https://f.example/ok2", "claimReviewed": "Second valid claim about sanctions."}]
+    del bad[1]["claimReviewed"]
+    p = tmp_path / "mixed.json"
+    p.write_text(json.dumps(bad))
+    with Corpus(db) as c:
+        rep = import_library(c.store, [p])
+        assert (rep.added, rep.failed) == (2, 3)
+        msgs = [str(e) for e in rep.errors]
+        assert all(e.code == Code.BAD_LIBRARY for e in rep.errors)
+        assert any("no 'claimReviewed'" in m and "entry 2" in m and "mixed.json" in m for m in msgs)
+        assert any("'claimReviewed' must be non-empty text, got int" in m for m in msgs)
+        assert any("'reviewRating' must be an object" in m for m in msgs)
+        assert len(c.store.library_entries()) == 2
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"claimReviewed": "x", ')
+    assert isinstance(list(read_library(broken))[0], ReadFailure)
+
+
+def test_records_with_user_fields_and_idempotent_reimport(tmp_path: Path, db: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.cli import app
+
+    src = need(DATA / "checkthat2022-task2a-en" / "vclaims.jsonl")
+    sample = tmp_path / "vclaims.jsonl"
+    sample.write_text("".join(src.open(encoding="utf-8").readlines()[:40]), encoding="utf-8")
+    args = ["library", "import", str(sample), "--db", str(db), "--claim-field", "vclaim", "--id-field", "vclaim_id"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0 and "40 added" in r.output, r.output
+    r = runner.invoke(app, args)
+    assert "0 added, 0 updated, 40 unchanged" in r.output
+    with Corpus(db) as c:
+        rows, vecs, models = c.store.library_passages()
+        assert len(rows) == 40 and vecs.shape == (40, 512) and models == {"use-multilingual-v3"}
+        first = json.loads(sample.read_text().splitlines()[0])
+        e = c.store.library_get(first["vclaim_id"])
+        assert e["claim"] == first["vclaim"] and e["title"] == first["title"]
+    # Changed content for the same id updates in place.
+    lines = sample.read_text().splitlines()
+    rec = json.loads(lines[0])
+    rec["vclaim"] = rec["vclaim"] + " (updated)"
+    lines[0] = json.dumps(rec)
+    sample.write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, args)
+    assert "0 added, 1 updated, 39 unchanged" in r.output
+    r = runner.invoke(app, ["library", "import", str(sample), "--db", str(db), "--claim-field", "nope"])
+    assert r.exit_code == 1 and "NS108" in r.output
+    bad_csv = tmp_path / "fc.csv"
+    bad_csv.write_text("id,text\n1,hello\n")
+    r = runner.invoke(app, ["library", "import", str(bad_csv), "--db", str(db)])
+    assert r.exit_code == 1 and "no column 'claim'" in r.output
+    r = runner.invoke(app, ["library", "show", first["vclaim_id"], "--db", str(db), "--json"])
+    assert json.loads(r.output)["id"] == first["vclaim_id"]
+    r = runner.invoke(app, ["library", "rm", first["vclaim_id"], "--db", str(db)])
+    assert r.exit_code == 0
+    with Corpus(db) as c:
+        assert len(c.store.library_entries()) == 39
+
+
+def test_counter_narrative_page_is_split_into_passages() -> None:
+    [e] = list(read_library(need(COUNTER)))
+    assert e.kind == "counter_narrative"
+    assert e.claim == "Saying the US obstructed negotiations deflects from Russia violating five prior agreements"
+    assert len(e.passages) > 10
+    assert any("Budapest Memorandum" in p.text for p in e.passages)
+    for p in e.passages[1:]:
+        assert e.body is not None and " ".join(e.body[p.start:p.end].split()) == p.text
+
+
+def test_cross_lingual_match(tmp_path: Path, db: Path) -> None:
+    recs = [
+        {"id": "fc-biolabs", "claim": "The United States runs secret biological weapons laboratories in Ukraine."},
+        {"id": "fc-grain", "claim": "Russia blocked grain exports from Ukrainian ports, raising food prices worldwide."},
+        {"id": "fc-vaccine", "claim": "COVID-19 vaccines contain microchips to track people."},
+        {"id": "fc-climate", "claim": "Global temperatures have not risen since 1998."},
+    ]
+    p = tmp_path / "lib.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in recs), encoding="utf-8")
+    with Corpus(db) as c:
+        import_library(c.store, [p])
+        m = Matcher.from_store(c.store)
+        ru, pt = m.search(["США тайно разрабатывают биологическое оружие в лабораториях на Украине.",
+                           "As vacinas contra a COVID-19 têm microchips para rastrear as pessoas."], k=2)
+        assert ru[0].entry_id == "fc-biolabs" and pt[0].entry_id == "fc-vaccine"
+        assert ru[0].dense > ru[1].dense
+
+
+def test_trec_writer_reader_and_metrics(tmp_path: Path) -> None:
+    run = tmp_path / "run.txt"
+    write_run(run, {"q1": [("a", 0.9), ("b", 0.8), ("c", 0.1)], "q2": [("x", 0.5), ("y", 0.4)]})
+    assert run.read_text().splitlines()[0] == "q1\tQ0\ta\t1\t0.900000\tnarrascope"
+    qrels = tmp_path / "qrels.txt"
+    qrels.write_text("q1 0 b 1\nq1 0 c 1\nq2 0 z 1\nq3 0 a 1\n")
+    res = evaluate(read_qrels(qrels), read_run(run))
+    # q1: relevant b@2, c@3 -> AP@5 = (1/2 + 2/3) / 2; q2 and q3 (no run): 0
+    assert res["map@5"] == pytest.approx(((1 / 2 + 2 / 3) / 2) / 3)
+    assert res["mrr"] == pytest.approx((1 / 2) / 3)
+    assert res["success@1"] == 0.0 and res["success@3"] == pytest.approx(1 / 3)
+    assert average_precision(["a", "b"], {"a"}, 1) == 1.0
+    # Runs are re-ranked by score, as trec_eval does.
+    run.write_text("q1 Q0 c 1 0.1 t\nq1 Q0 b 2 0.9 t\n")
+    assert [d for d, _ in read_run(run)["q1"]] == ["b", "c"]
+
+
+def test_claims_match_and_score_cli(tmp_path: Path, db: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.cli import app
+
+    lib = tmp_path / "lib.jsonl"
+    lib.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "v1", "claim": "The Eiffel Tower will be demolished next year."},
+        {"id": "v2", "claim": "Drinking bleach cures the flu."},
+    ]), encoding="utf-8")
+    assert runner.invoke(app, ["library", "import", str(lib), "--db", str(db)]).exit_code == 0
+    q = tmp_path / "q.tsv"
+    q.write_text("id\ttext\nt1\tBREAKING: they will demolish the Eiffel Tower next year!\nt2\tmy aunt says bleach cures flu lol\n", encoding="utf-8")
+    out = tmp_path / "run.txt"
+    r = runner.invoke(app, ["claims", "match", str(q), "--library", str(db), "-k", "2", "--format", "trec", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    lines = out.read_text().splitlines()
+    assert lines[0].split("\t")[:4] == ["t1", "Q0", "v1", "1"] and lines[2].split("\t")[:3] == ["t2", "Q0", "v2"]
+    qrels = tmp_path / "qrels.txt"
+    qrels.write_text("t1 0 v1 1\nt2 0 v2 1\n")
+    r = runner.invoke(app, ["claims", "score", "--qrels", str(qrels), "--run", str(out), "--json"])
+    assert json.loads(r.output)["map@5"] == 1.0
+
+
+def test_attribution() -> None:
+    assert attribute('"We must negotiate now," said Foreign Minister Jane Doe.') == "Foreign Minister Jane Doe"
+    assert attribute('"Sanctions are devastating the economy," the letter states.') == "the letter"
+    assert attribute("According to the ministry, 300 people were evacuated.") == "the ministry"
+    assert attribute("Prices rose by 4% in May.") is None
+
+
+def test_checkworthiness_ranks_factual_claims_higher() -> None:
+    st = ClaimsStage()
+    s = st.model.score(["Unemployment fell to 3.5 percent last year, the lowest rate in 50 years.",
+                        "Thank you all so much for being here tonight."])
+    assert s[0] > st.model.threshold > s[1]
+
+
+def test_example_pair_counter_narrative_surfaces(tmp_path: Path, db: Path) -> None:
+    with Corpus(db) as c:
+        rep = import_library(c.store, [need(COUNTER)])
+        assert rep.added == 1
+        r = c.analyze([need(COALITION)])
+        a = c.get(r.article_ids[0])
+    d = a.results["claims"].data
+    assert d["library"] and d["claims"]
+    for cl in d["claims"]:
+        assert a.clean_text[cl["start"]:cl["end"]].strip()
+    sug = d["counter_narratives"]
+    assert sug and sug[0]["entry"]["kind"] == "counter_narrative"
+    assert "obstructed negotiations" in sug[0]["entry"]["claim"] and sug[0]["score"] > 0.2
+    con = sug[0]["connecting"]
+    assert con and all(0 <= x["score"] <= 1 and x["passage"] for x in con)
+    joined = " ".join(a.clean_text[x["start"]:x["end"]] for x in con).lower()
+    assert "negotiat" in joined or "sanction" in joined or "diplomatic" in joined or "peace" in joined
+
+
+def test_narrative_level_link(tmp_path: Path, db: Path) -> None:
+    """An untouched library entry tagged with the article's narrative is suggested."""
+    with Corpus(db) as c:
+        a0 = ns.analyze_text(need(COALITION).read_text(encoding="utf-8"), stages=["narratives"])
+        label = a0.results["narratives"].data["narratives"][0]["label"]
+        import_library(c.store, [need(COUNTER)], narratives=[label])
+        r = c.analyze([need(COALITION)])
+        d = c.get(r.article_ids[0]).results["claims"].data
+    sug = d["counter_narratives"][0]
+    assert "narratives" in sug["via"] and sug["narratives"] == [label]
+
+
+def test_null_claims() -> None:
+    a = ns.analyze_text("Some text here with enough words to be a claim.", title="T", stages=[])
+    assert NullClaims().predict(a) == {"claims": [], "candidates": 0, "library": False}
