@@ -227,3 +227,39 @@ def test_narrative_level_link(tmp_path: Path, db: Path) -> None:
 def test_null_claims() -> None:
     a = ns.analyze_text("Some text here with enough words to be a claim.", title="T", stages=[])
     assert NullClaims().predict(a) == {"claims": [], "candidates": 0, "library": False}
+
+
+def test_ivf_finds_the_nearest_neighbours() -> None:
+    import numpy as np
+
+    from narrascope.claims.ivf import IVF
+
+    rng = np.random.default_rng(3)
+    centers = rng.standard_normal((50, 64)).astype(np.float32)
+    V = centers[rng.integers(0, 50, 20000)] + 0.3 * rng.standard_normal((20000, 64)).astype(np.float32)
+    V /= np.linalg.norm(V, axis=1, keepdims=True)
+    ivf = IVF(V, nlist=100)
+    assert ivf.offsets[-1] == len(V) and sorted(ivf.order.tolist()) == list(range(len(V)))
+    hits = 0
+    for i in rng.integers(0, len(V), 100):
+        q = V[i] + 0.05 * rng.standard_normal(64).astype(np.float32)
+        q /= np.linalg.norm(q)
+        hits += int(np.argmax(V @ q)) in set(ivf.candidates(q, nprobe=8).tolist())
+    assert hits >= 95
+
+
+def test_matcher_with_ivf_agrees_with_exact_scan(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import narrascope.claims.matcher as mm
+
+    src = need(DATA / "checkthat2022-task2a-en" / "vclaims.jsonl")
+    sample = tmp_path / "v.jsonl"
+    sample.write_text("".join(src.open(encoding="utf-8").readlines()[:300]), encoding="utf-8")
+    with Corpus(db) as c:
+        import_library(c.store, [sample], fields=__import__("narrascope.claims.library", fromlist=["RecordFields"]).RecordFields(claim="vclaim", id="vclaim_id"))
+        exact = Matcher.from_store(c.store)
+        monkeypatch.setattr(mm, "IVF_MIN", 10)
+        approx = Matcher.from_store(c.store)
+        assert exact.ivf is None and approx.ivf is not None
+        qs = [json.loads(l)["vclaim"] for l in sample.read_text().splitlines()[:30]]
+        a, b = exact.search(qs, k=1), approx.search(qs, k=1)
+        assert sum(x[0].entry_id == y[0].entry_id for x, y in zip(a, b)) >= 28

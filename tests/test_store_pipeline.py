@@ -203,3 +203,34 @@ def test_unknown_stage(db: Path) -> None:
     with Corpus(db) as c, pytest.raises(NarrascopeError) as e:
         c.analyze([BUNDLED], stages=["nope"])
     assert e.value.code == Code.UNKNOWN_STAGE
+
+
+def test_a_failing_stage_does_not_hide_independent_stages(tmp_path: Path, db: Path, counter_stage: None) -> None:
+    class Boom(Stage):
+        name = "boom"
+        requires = ("clean_text",)
+        assigns = ("results.boom",)
+
+        def predict(self, article: Article) -> dict[str, Any]:
+            raise RuntimeError("model missing")
+
+    class NeedsBoom(Stage):
+        name = "needsboom"
+        requires = ("results.boom",)
+        assigns = ("results.needsboom",)
+
+        def predict(self, article: Article) -> dict[str, Any]:
+            return {"ok": True}
+
+    register(StageSpec("boom", "analysis", lambda s: Boom(), lambda s: Boom(), "test", order=1))
+    register(StageSpec("needsboom", "analysis", lambda s: NeedsBoom(), lambda s: NeedsBoom(), "test", order=2))
+    try:
+        p = _write(tmp_path, "g.txt", "T\n\nA sentence here. Another one.")
+        with Corpus(db) as c:
+            r = c.analyze([p], stages=["boom", "needsboom", "counter"])
+            [a] = list(c.articles())
+            assert "counter" in a.results and "boom" not in a.results and "needsboom" not in a.results
+            assert r.failed == 1 and {f["stage"] for f in c.failures()} == {"boom"}
+    finally:
+        _SPECS.pop("boom", None)
+        _SPECS.pop("needsboom", None)

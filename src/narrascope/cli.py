@@ -321,11 +321,12 @@ def where() -> None:
 
 from .cli_train import train_app  # noqa: E402
 
-from .cli_semeval import semeval_app, taxonomy_app  # noqa: E402
+from .cli_semeval import semeval2023_app, semeval_app, taxonomy_app  # noqa: E402
 
 app.add_typer(train_app, name="train")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(semeval_app, name="semeval")
+app.add_typer(semeval2023_app, name="semeval2023")
 
 from .cli_claims import claims_app, library_app  # noqa: E402
 

@@ -87,9 +87,10 @@ def _read_doc(path: Path):  # type: ignore[no-untyped-def]
 @semeval_app.command("predict")
 def semeval_predict(
     docs_dir: Path = typer.Argument(..., help="Folder of SemEval .txt documents (first line = title)."),
-    subtask: int = typer.Option(..., "--subtask", help="2 (narratives) or 3 (explanations)."),
+    subtask: int = typer.Option(..., "--subtask", help="1 (entity roles), 2 (narratives) or 3 (explanations)."),
     output: Path = typer.Option(..., "--output", "-o", help="Prediction file to write."),
     dominant: Optional[Path] = typer.Option(None, help="Subtask 3: id<TAB>dominant narrative<TAB>dominant subnarrative file."),
+    mentions: Optional[Path] = typer.Option(None, help="Subtask 1: id<TAB>mention<TAB>start<TAB>end file (end inclusive)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", envvar="NARRASCOPE_CONFIG"),
 ) -> None:
     """Write predictions in the official SemEval-2025 Task 10 format."""
@@ -103,7 +104,27 @@ def semeval_predict(
     def run() -> None:
         settings = load_settings(config)
         stage = NarrativesStage.from_settings(settings)
-        if subtask == 2:
+        if subtask == 1:
+            if mentions is None:
+                raise NarrascopeError(Code.BAD_OPTION, "subtask 1 needs --mentions FILE", hint="give the entity-mentions file")
+            from .eval.roles import read_mentions, write_roles
+            from .stages.roles import RolesStage
+            from .train.roles import mention_context
+
+            model = RolesStage.from_settings(settings).model
+            ms = read_mentions(mentions)
+            texts: dict[str, str] = {}
+            ctx = []
+            for doc_id, _m, s, e in ms:
+                path = docs_dir / doc_id
+                if doc_id not in texts:
+                    if not path.exists():
+                        raise NarrascopeError(Code.NOT_FOUND, f"document '{doc_id}' named in {mentions.name} is not in the folder", input=str(path))
+                    texts[doc_id] = path.read_text(encoding="utf-8")
+                ctx.append(mention_context(texts[doc_id], s, e + 1))  # offsets index the raw document
+            preds = model.predict(ctx)
+            write_roles(output, [(d, m, s, e, main, [r for r, _ in fine]) for (d, m, s, e), (main, _c, fine) in zip(ms, preds)])
+        elif subtask == 2:
             files = _doc_files(docs_dir)
             rows = []
             with progress("narratives", total=len(files), enabled=err.is_terminal) as bar:
@@ -131,7 +152,7 @@ def semeval_predict(
                     bar.advance()
             write_subtask3(output, rows3)
         else:
-            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported here (2 or 3)")
+            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported (1, 2 or 3)")
         err.print(f"wrote {output}")
 
     guarded(run)
@@ -139,18 +160,28 @@ def semeval_predict(
 
 @semeval_app.command("score")
 def semeval_score(
-    subtask: int = typer.Option(..., "--subtask", help="2 or 3."),
+    subtask: int = typer.Option(..., "--subtask", help="1, 2 or 3."),
     gold: Path = typer.Option(..., help="Gold annotation file."),
     pred: Path = typer.Option(..., help="Prediction file."),
     classes_coarse: Optional[Path] = typer.Option(None, help="Subtask 2: coarse class list [default: official]."),
     classes_fine: Optional[Path] = typer.Option(None, help="Subtask 2: fine class list [default: official]."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Official metrics: subtask 2 F1-samples (coarse, fine, mean and std); subtask 3 offline metrics."""
+    """Official metrics: subtask 1 EMR, micro P/R/F1, main-role accuracy; subtask 2 F1-samples; subtask 3 offline metrics."""
     from .cli import guarded
     from .eval.semeval import score_subtask2, score_subtask3
 
     def run() -> None:
+        if subtask == 1:
+            from .eval.roles import score_roles
+
+            res = score_roles(gold, pred)
+            if as_json:
+                print(json.dumps(res, indent=2))
+            else:
+                print("EMR\tmicro-P\tmicro-R\tmicro-F1\tmain-acc")
+                print(f"{res['exact_match_ratio']:.4f}\t{res['micro_precision']:.4f}\t{res['micro_recall']:.4f}\t{res['micro_f1']:.4f}\t{res['main_role_accuracy']:.4f}")
+            return
         if subtask == 2:
             cc = classes_coarse.read_text(encoding="utf-8").split("\n") if classes_coarse else None
             cf = classes_fine.read_text(encoding="utf-8").split("\n") if classes_fine else None
@@ -169,6 +200,68 @@ def semeval_score(
                 for k, v in res.items():
                     print(f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}")
         else:
-            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported here (2 or 3)")
+            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported (1, 2 or 3)")
+
+    guarded(run)
+
+
+semeval2023_app = typer.Typer(help="SemEval-2023 Task 3 formats: persuasion techniques per paragraph.", no_args_is_help=True)
+
+
+@semeval2023_app.command("predict")
+def semeval2023_predict(
+    articles_dir: Path = typer.Argument(..., help="Folder of articleID.txt files (one paragraph per line)."),
+    template: Path = typer.Option(..., help="Template: article_id<TAB>paragraph_no<TAB>text per line."),
+    output: Path = typer.Option(..., "--output", "-o"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", envvar="NARRASCOPE_CONFIG"),
+) -> None:
+    """Write article_id<TAB>paragraph_no<TAB>technique,technique for every template line."""
+    from .cli import guarded
+    from .config import load_settings
+    from .eval.semeval2023 import read_template, write_paragraph_labels
+    from .stages.persuasion import TechniquesStage
+
+    def run() -> None:
+        stage = TechniquesStage.from_settings(load_settings(config))
+        rows = read_template(template)
+        texts = []
+        cache: dict[str, list[str]] = {}
+        for art, par, text in rows:
+            if not text.strip():
+                p = articles_dir / f"article{art}.txt"
+                if art not in cache:
+                    if not p.exists():
+                        raise NarrascopeError(Code.NOT_FOUND, f"article {art} named in the template is missing", input=str(p))
+                    cache[art] = p.read_text(encoding="utf-8").split("\n")
+                lines = cache[art]
+                text = lines[par - 1] if 0 < par <= len(lines) else ""
+            texts.append(text.strip())
+        idx = [i for i, t in enumerate(texts) if t]
+        labels: list[list[str]] = [[] for _ in texts]
+        if idx:
+            _, labs = stage.predict_texts([texts[i] for i in idx])
+            for i, lab in zip(idx, labs):
+                labels[i] = lab
+        write_paragraph_labels(output, [(a, p, l) for (a, p, _), l in zip(rows, labels)])
+        err.print(f"wrote {output} ({len(rows)} paragraphs)")
+
+    guarded(run)
+
+
+@semeval2023_app.command("score")
+def semeval2023_score(gold: Path = typer.Option(...), pred: Path = typer.Option(...),
+                      techniques: Optional[Path] = typer.Option(None, help="Class list [default: the 23 official techniques]."),
+                      as_json: bool = typer.Option(False, "--json")) -> None:
+    """micro-F1 and macro-F1 as the official subtask-3 scorer."""
+    from .cli import guarded
+    from .eval.semeval2023 import score_paragraphs
+
+    def run() -> None:
+        classes = [x for x in techniques.read_text(encoding="utf-8").splitlines() if x.strip()] if techniques else None
+        res = score_paragraphs(gold, pred, classes)
+        if as_json:
+            print(json.dumps(res, indent=2))
+        else:
+            print(f"micro-F1={res['micro_f1']:.5f}\tmacro-F1={res['macro_f1']:.5f}")
 
     guarded(run)

@@ -99,3 +99,87 @@ def train_claims_cmd(
         con.print(f"saved {out}")
 
     guarded(run)
+
+
+MODELS_DIR = Path(__file__).parent / "data" / "models"
+
+
+def _train_2023(kind: str, data: Path, output: Optional[Path], folds: int) -> None:
+    from rich.console import Console
+
+    from .cli import guarded
+    from .eval.semeval2023 import FRAMES, TECHNIQUES
+    from .train.multilabel import train_multilabel
+    from .train.semeval2023 import frame_articles, technique_paragraphs
+
+    con = Console(stderr=True)
+
+    def run() -> None:
+        texts, Y, groups, langs = (technique_paragraphs if kind == "techniques" else frame_articles)(data)
+        con.print(f"{len(texts)} {'paragraphs' if kind == 'techniques' else 'articles'} in {len(set(groups))} articles")
+        model = train_multilabel(texts, Y, TECHNIQUES if kind == "techniques" else FRAMES, groups, langs, folds=folds,
+                                 log=lambda m: con.print(m))
+        model.card["data"] = f"SemEval-2023 Task 3 train ({', '.join(sorted(set(langs)))})"
+        model.card["command"] = f"narrascope train {kind} --data {data}"
+        out = output or MODELS_DIR / kind
+        model.save(out, kind)
+        con.print(json.dumps(model.card["cross_validation"], indent=1))
+        con.print(f"saved {out}")
+
+    guarded(run)
+
+
+@train_app.command("techniques")
+def train_techniques_cmd(data: Path = typer.Option(Path("../shared/data/semeval2023-task3"), help="SemEval-2023 Task 3 folder."),
+                         output: Optional[Path] = typer.Option(None, "--output", "-o"), folds: int = typer.Option(5)) -> None:
+    """Train the paragraph-level persuasion-technique model (23 techniques)."""
+    _train_2023("techniques", data, output, folds)
+
+
+@train_app.command("frames")
+def train_frames_cmd(data: Path = typer.Option(Path("../shared/data/semeval2023-task3"), help="SemEval-2023 Task 3 folder."),
+                     output: Optional[Path] = typer.Option(None, "--output", "-o"), folds: int = typer.Option(5)) -> None:
+    """Train the article-level framing model (14 frames)."""
+    _train_2023("frames", data, output, folds)
+
+
+@train_app.command("roles")
+def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval2025-task10/train"), help="SemEval-2025 Task 10 train folder."),
+                    output: Optional[Path] = typer.Option(None, "--output", "-o"), folds: int = typer.Option(5)) -> None:
+    """Train the entity-framing role model (main role + 22 fine roles)."""
+    from collections import Counter
+
+    from rich.console import Console
+
+    from .cli import guarded
+    from .eval.roles import score_roles_dicts
+    from .models.roles import decide
+    from .train.roles import train_roles
+
+    con = Console(stderr=True)
+
+    def run() -> None:
+        res = train_roles(semeval, folds, log=lambda m: con.print(m))
+        ctx, main, fine, groups, langs = res["data"]
+        pred = decide(res["main"].oof, res["fine"].oof)
+        maj_main = Counter(main).most_common(1)[0][0]
+        maj_fine = Counter(f[0] for f in fine if f).most_common(1)[0][0]
+        cv: dict = {"folds": folds, "grouped_by": "document", "note": "out-of-fold predictions"}  # type: ignore[type-arg]
+        for lang in ["all"] + sorted(set(langs)):
+            idx = [i for i, l in enumerate(langs) if lang == "all" or l == lang]
+            gold = {(str(i), "", "", ""): (main[i], fine[i]) for i in idx}
+            ours = {(str(i), "", "", ""): (pred[i][0], [r for r, _ in pred[i][2]]) for i in idx}
+            base = {(str(i), "", "", ""): (maj_main, [maj_fine]) for i in idx}
+            s, b = score_roles_dicts(gold, ours), score_roles_dicts(gold, base)
+            cv[lang] = {"n": len(idx), "main_role_accuracy": round(s["main_role_accuracy"], 4), "exact_match_ratio": round(s["exact_match_ratio"], 4),
+                        "micro_f1": round(s["micro_f1"], 4), "baseline_majority_main_accuracy": round(b["main_role_accuracy"], 4),
+                        "baseline_majority_exact_match_ratio": round(b["exact_match_ratio"], 4)}
+        out = output or MODELS_DIR / "roles"
+        for part in ("main", "fine"):
+            res[part].card["command"] = f"narrascope train roles --semeval {semeval}"
+            res[part].card["roles_cross_validation"] = cv
+            res[part].save(out / part, f"roles-{part}")
+        con.print(json.dumps(cv, indent=1))
+        con.print(f"saved {out}")
+
+    guarded(run)

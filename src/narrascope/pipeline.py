@@ -231,19 +231,22 @@ class Pipeline:
             chunk = todo[i : i + size]
             # Stored results that are still current are inputs to later
             # stages (explain reads narratives) and are not recomputed.
-            ok = list(self.store.articles(ArticleFilter(ids=chunk)))
+            arts = list(self.store.articles(ArticleFilter(ids=chunk)))
             fresh: dict[str, set[str]] = {}
+            # A failed stage only stops the stages that need its results, so
+            # one broken model never hides the others' findings.
+            broken: dict[str, set[str]] = {}
             for st in self.analysis:
-                current = [a for a in ok if redo or not _current(a, st)]
+                needs = {r.split(".", 1)[1] for r in st.requires if r.startswith("results.")}
+                current = [a for a in arts if (redo or not _current(a, st)) and not (needs & broken.get(a.id, set()))]
                 done, failed = run_stage(st, current) if current else ([], [])
                 for a in done:
                     fresh.setdefault(a.id, set()).add(st.name)
-                bad = {id(a) for a, _ in failed}
                 for a, err in failed:
+                    broken.setdefault(a.id, set()).add(st.name)
                     self._fail(err, report, stage=st.name, article_id=a.id)
-                ok = [a for a in ok if id(a) not in bad]
-            self.store.save_results([(a.id, a.results[n]) for a in ok for n in fresh.get(a.id, ())])
-            report.analysed += len(ok)
+            self.store.save_results([(a.id, a.results[n]) for a in arts for n in fresh.get(a.id, ())])
+            report.analysed += sum(1 for a in arts if a.id not in broken)
             bar.advance(len(chunk))
 
     def _fail(self, err: NarrascopeError, report: RunReport, stage: str | None = None, article_id: str | None = None) -> None:

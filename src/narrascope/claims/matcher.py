@@ -36,13 +36,21 @@ class Match:
     passage: str
 
 
+IVF_MIN = 100_000  # below this many passages an exact scan is fast enough (<10 ms)
+CANDIDATES = 200  # per retriever, before exact fusion
+
+
 class Matcher:
     def __init__(self, rows: list[tuple[str, int, str]], vectors: np.ndarray, embedder: Embedder,
-                 alpha: float = ALPHA) -> None:
-        self.rows, self.alpha, self.embedder = rows, alpha, embedder
+                 alpha: float = ALPHA, nprobe: int = 32) -> None:
+        self.rows, self.alpha, self.embedder, self.nprobe = rows, alpha, embedder, nprobe
         self.vectors = vectors
         self.bm25 = BM25([r[2] for r in rows])
-        self.entry_of = np.array([r[0] for r in rows], dtype=object)
+        self.ivf = None
+        if len(rows) >= IVF_MIN:
+            from .ivf import IVF
+
+            self.ivf = IVF(vectors)
 
     @classmethod
     def from_store(cls, store: object, alpha: float = ALPHA) -> "Matcher":
@@ -61,21 +69,31 @@ class Matcher:
         if not texts:
             return []
         Q = self.embedder.encode(texts)
-        dense = Q @ self.vectors.T if len(self.rows) else np.zeros((len(texts), 0))
         out = []
         for qi, text in enumerate(texts):
+            q = Q[qi]
             lex = self.bm25.scores(text)
             ub = self.bm25.upper_bound(text)
-            lexn = lex / ub if ub > 0 else lex
-            fused = self.alpha * dense[qi] + (1 - self.alpha) * lexn
-            # Best passage per entry, then top-k entries.
-            top = np.argsort(-fused)[: max(k * 8, 50)]
+            if self.ivf is None:
+                cand = np.arange(len(self.rows))
+            else:
+                # Hybrid candidates: the nearest IVF lists and the best BM25 hits.
+                dc = self.ivf.candidates(q, self.nprobe)
+                lc = np.argpartition(-lex, min(CANDIDATES, len(lex) - 1))[:CANDIDATES]
+                cand = np.union1d(dc, lc)
+            dense = self.vectors[cand] @ q
+            lexn = lex[cand] / ub if ub > 0 else lex[cand]
+            fused = self.alpha * dense + (1 - self.alpha) * lexn
+            n_top = min(len(cand), max(k * 8, 50))
+            top = np.argpartition(-fused, n_top - 1)[:n_top]
+            top = top[np.argsort(-fused[top])]
             seen: dict[str, Match] = {}
-            for j in top:
+            for t in top:
+                j = int(cand[t])
                 eid = self.rows[j][0]
                 if eid in seen:
                     continue
-                seen[eid] = Match(eid, float(fused[j]), float(dense[qi, j]), float(lexn[j]), self.rows[j][1], self.rows[j][2])
+                seen[eid] = Match(eid, float(fused[t]), float(dense[t]), float(lexn[t]), self.rows[j][1], self.rows[j][2])
                 if len(seen) >= k:
                     break
             ms = sorted(seen.values(), key=lambda m: -m.score)

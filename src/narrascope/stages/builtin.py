@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from .claims import ClaimsStage, NullClaims
 from .explain import ExplainStage, NullExplain
+from .persuasion import FramesStage, NullFrames, NullTechniques, TechniquesStage
+from .roles import NullRoles, RolesStage
 from .narratives import NarrativesStage, NullNarratives
 from .registry import StageSpec, register
 
 register(StageSpec("narratives", "analysis", NarrativesStage.from_settings, lambda s: NullNarratives(),
                    NarrativesStage.description, order=10))
+register(StageSpec("roles", "analysis", RolesStage.from_settings, lambda s: NullRoles(),
+                   RolesStage.description, order=20))
+register(StageSpec("techniques", "analysis", TechniquesStage.from_settings, lambda s: NullTechniques(),
+                   TechniquesStage.description, order=30))
+register(StageSpec("frames", "analysis", FramesStage.from_settings, lambda s: NullFrames(),
+                   FramesStage.description, order=40))
 register(StageSpec("claims", "analysis", ClaimsStage.from_settings, lambda s: NullClaims(),
                    ClaimsStage.description, order=50))
 register(StageSpec("explain", "analysis", ExplainStage.from_settings, lambda s: NullExplain(),
@@ -71,3 +79,45 @@ def _render_claims(con: Console, a: Article, d: dict) -> None:  # type: ignore[t
         for x in s["connecting"][:3]:
             con.print(f"     article: “{quote(a, x['start'], x['end'], 110)}”", highlight=False)
             con.print(f"     answer:  “{x['passage'][:110]}” [dim]{x['score']:.2f}[/dim]", highlight=False)
+
+
+@register_renderer("techniques")
+def _render_techniques(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
+    counts = d.get("counts", {})
+    if not counts:
+        con.print(f"no technique found in {d.get('classified', 0)} paragraphs")
+        return
+    con.print(", ".join(f"{k} x{v}" for k, v in counts.items()), highlight=False)
+    shown = 0
+    for p in d.get("paragraphs", []):
+        for t in p["techniques"]:
+            if shown >= 6:
+                return
+            ev = t["evidence"]
+            con.print(f"  [bold]{t['technique']}[/bold] {t['confidence']:.2f} “{quote(a, ev['start'], ev['end'], 120)}” [dim]{ev['start']}-{ev['end']}[/dim]", highlight=False)
+            shown += 1
+
+
+@register_renderer("frames")
+def _render_frames(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
+    fr = d.get("frames", [])
+    con.print(", ".join(f"{f['frame']} {f['confidence']:.2f}" for f in fr) if fr else "no frame above threshold", highlight=False)
+
+
+@register_renderer("roles")
+def _render_roles(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
+    ents = d.get("entities", [])
+    con.print(f"[dim]NER: {d.get('ner')}[/dim]", highlight=False)
+    colour = {"Protagonist": "green", "Antagonist": "red", "Innocent": "yellow"}
+    for e in ents[:10]:
+        c = colour.get(e["main_role"], "white")
+        con.print(f"  [{c}]{e['summary']}[/{c}]  {e['confidence']:.2f} [dim]({e['mentions']} mentions)[/dim]", highlight=False)
+        ev = e["evidence"][0]
+        con.print(f"      “{quote(a, *_sentence_of(a, ev['start']), 120)}”", highlight=False)
+
+
+def _sentence_of(a: Article, pos: int) -> tuple[int, int]:
+    for s in a.sentences:
+        if s.start <= pos < s.end:
+            return s.start, s.end
+    return pos, pos + 80

@@ -1,0 +1,63 @@
+"""Persuasion techniques (paragraph level) and framing (article level) on
+SemEval-2023 Task 3 train: grouped 5-fold CV (paragraphs of one article stay
+together) with the official micro/macro-F1, per language, next to a
+majority baseline from the same run; then paragraphs/s and peak memory of the
+techniques stage.
+
+    python benchmarks/techniques.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from _common import DATA, need_data, write_result
+
+from narrascope.eval.semeval2023 import FRAMES, TECHNIQUES
+from narrascope.train.multilabel import train_multilabel
+from narrascope.train.semeval2023 import frame_articles, technique_paragraphs
+
+SPEED = """
+import resource, sys, time
+from narrascope.stages.persuasion import TechniquesStage
+texts = [l for l in open(sys.argv[1], encoding='utf-8').read().split('\\n') if len(l) > 20][:300]
+st = TechniquesStage()
+st.predict_texts(texts[:2])
+t = time.perf_counter()
+st.predict_texts(texts)
+print(len(texts) / (time.perf_counter() - t), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def main() -> None:
+    root = need_data(DATA / "semeval2023-task3")
+    t0 = time.time()
+    res = {}
+    for kind, loader, labels in (("techniques", technique_paragraphs, TECHNIQUES), ("frames", frame_articles, FRAMES)):
+        texts, Y, groups, langs = loader(root)
+        model = train_multilabel(texts, Y, labels, groups, langs, log=lambda m: None)
+        cv = model.card["cross_validation"]
+        res[kind] = cv
+        print(f"{kind}: grouped 5-fold CV, official micro-F1 / macro-F1 (majority baseline)")
+        for lang in ["all", "en", "fr", "ge", "it", "po", "ru"]:
+            r = cv.get(lang)
+            if r:
+                print(f"  {lang:4s} n={r['n']:5d}  {r['micro_f1']:.3f} / {r['macro_f1']:.3f}   ({r['baseline_majority_micro_f1']:.3f} / {r['baseline_majority_macro_f1']:.3f})")
+    sample = sorted((root / "en" / "train-articles-subtask-3").glob("*.txt"))
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+        for p in sample[:40]:
+            fh.write(p.read_text(encoding="utf-8") + "\n")
+        path = fh.name
+    out = subprocess.run([sys.executable, "-c", SPEED, path], capture_output=True, text=True, check=True).stdout.split()
+    res["speed"] = {"paragraphs_per_s": round(float(out[0]), 1), "peak_rss_mb": round(float(out[1]))}
+    print(f"techniques stage: {res['speed']['paragraphs_per_s']} paragraphs/s, peak RSS {res['speed']['peak_rss_mb']} MB")
+    res["seconds"] = round(time.time() - t0)
+    write_result("techniques", res)
+
+
+if __name__ == "__main__":
+    main()

