@@ -103,11 +103,17 @@ class RolesStage(Stage):
         groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for s, e, lab in ments:
             groups[_norm(article.clean_text[s:e])].append((s, e, lab))
-        # Merge "putin" into "vladimir putin" (shorter name contained in a longer one).
+        # Merge "putin" into "vladimir putin": a one-word name that ends exactly
+        # one longer name (a surname), never "ukraine" into "ukraine war".
         for short in sorted(groups, key=len):
-            longer = [k for k in groups if k != short and re.search(rf"\b{re.escape(short)}\b", k)]
-            if len(longer) == 1 and short in groups:
+            if " " in short or short not in groups:
+                continue
+            longer = [k for k in groups if k != short and k.endswith(" " + short)]
+            if len(longer) == 1:
                 groups[longer[0]] += groups.pop(short)
+        # Headlines are title case and fool NER: keep entities the body mentions too.
+        title_end = article.sentences[0].end if article.title and article.sentences else 0
+        groups = {k: v for k, v in groups.items() if any(s >= title_end for s, _e, _l in v)}
         ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))[: self.cfg.max_entities]
         todo = [(key, s, e) for key, ms in ranked for s, e, _ in sorted(ms)[: self.cfg.max_mentions]]
         preds = self.model.predict([mention_context(article.clean_text, s, e) for _, s, e in todo])
