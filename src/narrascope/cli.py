@@ -74,8 +74,19 @@ def _print_report(report: RunReport, db: Path, verb: str) -> None:
     err.print(f"{verb}: {', '.join(parts)} -> {db}", highlight=False)
 
 
-# Options shared by ingest and analyze.
+# Options shared by ingest and analyze (one definition, two commands).
 _src_help = "Files, folders, URLs or feeds (.txt, .html, .jsonl, .csv, RSS/Atom, SemEval folders)."
+TextFieldOpt = typer.Option("text", help="JSONL/CSV field holding the article text.")
+TitleFieldOpt = typer.Option("title", help="JSONL/CSV field holding the title.")
+IdFieldOpt = typer.Option("id", help="JSONL/CSV field holding your id.")
+UrlFieldOpt = typer.Option("url", help="JSONL/CSV field holding the URL.")
+DateFieldOpt = typer.Option("date", help="JSONL/CSV field holding the publication date.")
+SourceFieldOpt = typer.Option("source", help="JSONL/CSV field holding the outlet.")
+GlobOpt = typer.Option(None, help="Only files matching this pattern in folders, e.g. '*.txt'.")
+NoRecursiveOpt = typer.Option(False, "--no-recursive", help="Do not descend into sub-folders.")
+DedupOpt = typer.Option(None, help="Near-duplicates: link (keep and link), skip, or off.")
+AllowPrivateOpt = typer.Option(False, "--allow-private", help="Allow URLs on private/loopback addresses.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bar.")
 
 
 @app.command()
@@ -83,17 +94,17 @@ def ingest(
     sources: list[str] = typer.Argument(..., help=_src_help),
     db: Optional[Path] = DbOpt,
     config: Optional[Path] = ConfigOpt,
-    text_field: str = typer.Option("text", help="JSONL/CSV field holding the article text."),
-    title_field: Optional[str] = typer.Option("title", help="JSONL/CSV field holding the title."),
-    id_field: Optional[str] = typer.Option("id", help="JSONL/CSV field holding your id."),
-    url_field: Optional[str] = typer.Option("url", help="JSONL/CSV field holding the URL."),
-    date_field: Optional[str] = typer.Option("date", help="JSONL/CSV field holding the publication date."),
-    source_field: Optional[str] = typer.Option("source", help="JSONL/CSV field holding the outlet."),
-    glob: Optional[str] = typer.Option(None, help="Only files matching this pattern in folders, e.g. '*.txt'."),
-    no_recursive: bool = typer.Option(False, "--no-recursive", help="Do not descend into sub-folders."),
-    dedup: Optional[str] = typer.Option(None, help="Near-duplicates: link (keep and link), skip, or off."),
-    allow_private: bool = typer.Option(False, "--allow-private", help="Allow URLs on private/loopback addresses."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    text_field: str = TextFieldOpt,
+    title_field: Optional[str] = TitleFieldOpt,
+    id_field: Optional[str] = IdFieldOpt,
+    url_field: Optional[str] = UrlFieldOpt,
+    date_field: Optional[str] = DateFieldOpt,
+    source_field: Optional[str] = SourceFieldOpt,
+    glob: Optional[str] = GlobOpt,
+    no_recursive: bool = NoRecursiveOpt,
+    dedup: Optional[str] = DedupOpt,
+    allow_private: bool = AllowPrivateOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """Read, clean and store articles (idempotent; re-run to resume)."""
     _ingest_or_analyze("ingest", locals())
@@ -107,17 +118,17 @@ def analyze(
     stages: Optional[str] = typer.Option(None, help="Comma-separated analysis stages to run [default: all installed]."),
     null: Optional[str] = typer.Option(None, help="Comma-separated stages to replace by their null version."),
     redo: bool = typer.Option(False, help="Recompute results that are already stored."),
-    text_field: str = typer.Option("text", help="JSONL/CSV field holding the article text."),
-    title_field: Optional[str] = typer.Option("title", help="JSONL/CSV field holding the title."),
-    id_field: Optional[str] = typer.Option("id", help="JSONL/CSV field holding your id."),
-    url_field: Optional[str] = typer.Option("url", help="JSONL/CSV field holding the URL."),
-    date_field: Optional[str] = typer.Option("date", help="JSONL/CSV field holding the publication date."),
-    source_field: Optional[str] = typer.Option("source", help="JSONL/CSV field holding the outlet."),
-    glob: Optional[str] = typer.Option(None, help="Only files matching this pattern in folders."),
-    no_recursive: bool = typer.Option(False, "--no-recursive", help="Do not descend into sub-folders."),
-    dedup: Optional[str] = typer.Option(None, help="Near-duplicates: link, skip, or off."),
-    allow_private: bool = typer.Option(False, "--allow-private", help="Allow URLs on private/loopback addresses."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    text_field: str = TextFieldOpt,
+    title_field: Optional[str] = TitleFieldOpt,
+    id_field: Optional[str] = IdFieldOpt,
+    url_field: Optional[str] = UrlFieldOpt,
+    date_field: Optional[str] = DateFieldOpt,
+    source_field: Optional[str] = SourceFieldOpt,
+    glob: Optional[str] = GlobOpt,
+    no_recursive: bool = NoRecursiveOpt,
+    dedup: Optional[str] = DedupOpt,
+    allow_private: bool = AllowPrivateOpt,
+    quiet: bool = QuietOpt,
     show: bool = typer.Option(True, "--show/--no-show", help="Print the analysis when one article was given."),
 ) -> None:
     """Ingest SOURCES and run every installed analysis stage on them."""

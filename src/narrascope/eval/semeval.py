@@ -19,7 +19,7 @@ import csv
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -51,22 +51,26 @@ def f1_samples_std(gold: list[Any], pred: list[Any], classes: list[str] | None =
     return (float(v.mean()), float(v.std())) if len(v) else (0.0, 0.0)
 
 
-# -- subtask 2 --------------------------------------------------------------------
-
-
-def read_subtask2(path: str | Path) -> dict[str, tuple[list[str], list[str]]]:
+def _tsv_rows(path: str | Path, min_cols: int, expected: str, max_cols: int | None = None) -> Iterator[list[str]]:
+    """Rows of a TAB-separated file, blank lines skipped; a short (or long)
+    row is a coded error naming the line."""
     p = Path(path)
     if not p.exists():
         raise NarrascopeError(Code.NOT_FOUND, "file not found", input=str(p))
-    out: dict[str, tuple[list[str], list[str]]] = {}
     with p.open(encoding="utf-8", newline="") as fh:
         for i, row in enumerate(csv.reader(fh, delimiter="\t"), 1):
             if not row or not any(c.strip() for c in row):
                 continue
-            if len(row) < 3:
-                raise NarrascopeError(Code.BAD_SEMEVAL, "expected id, narratives, subnarratives", input=str(p), locator=f"line {i}")
-            out[row[0]] = (row[1].split(";"), row[2].split(";"))
-    return out
+            if len(row) < min_cols or (max_cols is not None and len(row) > max_cols):
+                raise NarrascopeError(Code.BAD_SEMEVAL, f"expected {expected}", input=str(p), locator=f"line {i}")
+            yield row
+
+
+# -- subtask 2 --------------------------------------------------------------------
+
+
+def read_subtask2(path: str | Path) -> dict[str, tuple[list[str], list[str]]]:
+    return {row[0]: (row[1].split(";"), row[2].split(";")) for row in _tsv_rows(path, 3, "id, narratives, subnarratives")}
 
 
 def write_subtask2(path: str | Path, rows: list[tuple[str, list[str], list[str]]]) -> None:
@@ -99,18 +103,7 @@ def score_subtask2(gold_path: str | Path, pred_path: str | Path, classes_coarse:
 def read_dominant(path: str | Path) -> list[tuple[str, str, str]]:
     """(id, dominant narrative, dominant subnarrative) rows; a 4th column
     (a gold explanation) is ignored."""
-    p = Path(path)
-    if not p.exists():
-        raise NarrascopeError(Code.NOT_FOUND, "file not found", input=str(p))
-    out = []
-    with p.open(encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.reader(fh, delimiter="\t"), 1):
-            if not row or not any(c.strip() for c in row):
-                continue
-            if len(row) < 2:
-                raise NarrascopeError(Code.BAD_SEMEVAL, "expected id, dominant narrative[, subnarrative]", input=str(p), locator=f"line {i}")
-            out.append((row[0], row[1], row[2] if len(row) > 2 else ""))
-    return out
+    return [(row[0], row[1], row[2] if len(row) > 2 else "") for row in _tsv_rows(path, 2, "id, dominant narrative[, subnarrative]")]
 
 
 def write_subtask3(path: str | Path, rows: list[tuple[str, str]]) -> None:
@@ -120,18 +113,7 @@ def write_subtask3(path: str | Path, rows: list[tuple[str, str]]) -> None:
 
 
 def read_explanations(path: str | Path) -> dict[str, str]:
-    p = Path(path)
-    if not p.exists():
-        raise NarrascopeError(Code.NOT_FOUND, "file not found", input=str(p))
-    out = {}
-    with p.open(encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.reader(fh, delimiter="\t"), 1):
-            if not row or not any(c.strip() for c in row):
-                continue
-            if len(row) < 2:
-                raise NarrascopeError(Code.BAD_SEMEVAL, "expected id and explanation", input=str(p), locator=f"line {i}")
-            out[row[0]] = row[-1]
-    return out
+    return {row[0]: row[-1] for row in _tsv_rows(path, 2, "id and explanation")}
 
 
 _TOK = re.compile(r"\w+", re.UNICODE)
@@ -196,15 +178,4 @@ def score_subtask3(gold_path: str | Path, pred_path: str | Path, embed: bool = T
 
 
 def _read_gold3(path: str | Path) -> list[tuple[str, str, str, str]]:
-    p = Path(path)
-    if not p.exists():
-        raise NarrascopeError(Code.NOT_FOUND, "file not found", input=str(p))
-    out = []
-    with p.open(encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.reader(fh, delimiter="\t"), 1):
-            if not row or not any(c.strip() for c in row):
-                continue
-            if len(row) != 4:
-                raise NarrascopeError(Code.BAD_SEMEVAL, "expected id, narrative, subnarrative, explanation", input=str(p), locator=f"line {i}")
-            out.append((row[0], row[1], row[2], row[3]))
-    return out
+    return [(r[0], r[1], r[2], r[3]) for r in _tsv_rows(path, 4, "id, narrative, subnarrative, explanation", max_cols=4)]
