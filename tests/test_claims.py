@@ -263,3 +263,21 @@ def test_matcher_with_ivf_agrees_with_exact_scan(tmp_path: Path, db: Path, monke
         qs = [json.loads(l)["vclaim"] for l in sample.read_text().splitlines()[:30]]
         a, b = exact.search(qs, k=1), approx.search(qs, k=1)
         assert sum(x[0].entry_id == y[0].entry_id for x, y in zip(a, b)) >= 28
+
+
+def test_ivf_index_is_stored_with_the_library(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import narrascope.claims.matcher as mm
+    from narrascope.claims import ivf as ivf_mod
+
+    monkeypatch.setattr(mm, "IVF_MIN", 5)
+    lib = tmp_path / "lib.jsonl"
+    lib.write_text("\n".join(json.dumps({"id": f"e{i}", "claim": f"Claim number {i} about topic {i % 7} and city {i * 3}."}) for i in range(60)))
+    with Corpus(db) as c:
+        import_library(c.store, [lib])
+        stored = c.store.library_index_load("use-multilingual-v3", 512)
+        assert stored is not None and len(stored[1]) == 60
+        built = []
+        monkeypatch.setattr(ivf_mod.IVF, "_assign", staticmethod(lambda *a, **k: built.append(1) or (_ for _ in ()).throw(AssertionError("rebuilt"))))
+        m = Matcher.from_store(c.store)  # restored from the store, no k-means
+        assert m.ivf is not None and not built
+        assert m.search(["Claim number 12 about topic 5 and city 36."], k=1)[0][0].entry_id == "e12"

@@ -42,12 +42,12 @@ CANDIDATES = 200  # per retriever, before exact fusion
 
 class Matcher:
     def __init__(self, rows: list[tuple[str, int, str]], vectors: np.ndarray, embedder: Embedder,
-                 alpha: float = ALPHA, nprobe: int = 32) -> None:
+                 alpha: float = ALPHA, nprobe: int = 16, ivf: object | None = None) -> None:
         self.rows, self.alpha, self.embedder, self.nprobe = rows, alpha, embedder, nprobe
         self.vectors = vectors
         self.bm25 = BM25([r[2] for r in rows])
-        self.ivf = None
-        if len(rows) >= IVF_MIN:
+        self.ivf = ivf
+        if self.ivf is None and len(rows) >= IVF_MIN:
             from .ivf import IVF
 
             self.ivf = IVF(vectors)
@@ -63,7 +63,13 @@ class Matcher:
         if len(models) > 1:
             raise NarrascopeError(Code.BAD_LIBRARY, f"library passages were embedded by several models: {', '.join(sorted(models))}",
                                   hint="re-import the library with one --embedder")
-        return cls(rows, vecs, get_embedder(backend), alpha)
+        ivf = None
+        if len(rows) >= IVF_MIN:
+            from .ivf import IVF
+
+            stored = store.library_index_load(name, vecs.shape[1])  # type: ignore[attr-defined]
+            ivf = IVF(vecs, centroids=stored[0], assign=stored[1]) if stored else None
+        return cls(rows, vecs, get_embedder(backend), alpha, ivf=ivf)
 
     def search(self, texts: list[str], k: int = 5, threshold: float | None = None) -> list[list[Match]]:
         if not texts:

@@ -68,5 +68,20 @@ def import_library(store: object, paths: list[Path], fmt: str = "auto", fields: 
             if len(pending) >= batch:
                 flush()
     flush()
+    if rep.added or rep.updated:
+        build_index(store)
     return rep
+
+
+def build_index(store: object) -> bool:
+    """(Re)build the stored IVF index when the library is large enough to need one."""
+    from .ivf import IVF
+    from .matcher import IVF_MIN
+
+    rows, vecs, models = store.library_passages()  # type: ignore[attr-defined]
+    if len(rows) < IVF_MIN or len(models) != 1:
+        return False
+    ivf = IVF(vecs)
+    store.library_index_save(next(iter(models)), ivf.C, ivf.assign)  # type: ignore[attr-defined]
+    return True
 

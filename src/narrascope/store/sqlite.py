@@ -427,6 +427,28 @@ class SQLiteStore(Store):
             c.execute("DELETE FROM library_passages WHERE entry_id = ?", (entry_id,))
             return c.execute("DELETE FROM library_entries WHERE id = ?", (entry_id,)).rowcount > 0
 
+    def library_index_save(self, model: str, centroids: np.ndarray, assign: np.ndarray) -> None:
+        """Store the IVF centroids and each passage's list (in library_passages rowid order)."""
+        with self._write() as c:
+            rowids = [r[0] for r in c.execute("SELECT rowid FROM library_passages ORDER BY rowid")]
+            c.executemany("UPDATE library_passages SET cluster = ? WHERE rowid = ?", [(int(a), r) for a, r in zip(assign, rowids)])
+            c.execute("INSERT OR REPLACE INTO library_index (model, nlist, passages, centroids, built_at) VALUES (?,?,?,?,?)",
+                      (model, len(centroids), len(rowids), centroids.astype("<f4").tobytes(), _now()))
+
+    def library_index_load(self, model: str, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Stored (centroids, assignments), or None when absent or stale."""
+        with self._errors():
+            row = self.conn.execute("SELECT nlist, passages, centroids FROM library_index WHERE model = ?", (model,)).fetchone()
+            if row is None:
+                return None
+            n = self.conn.execute("SELECT count(*) FROM library_passages").fetchone()[0]
+            if n != row[1]:
+                return None
+            assign = [r[0] for r in self.conn.execute("SELECT cluster FROM library_passages ORDER BY rowid")]
+        if any(a is None for a in assign):
+            return None
+        return np.frombuffer(row[2], dtype="<f4").reshape(row[0], dim), np.array(assign, dtype=np.int64)
+
     def library_passages(self) -> tuple[list[tuple[str, int, str]], np.ndarray, set[str]]:
         """All passages (entry id, idx, text), their vectors, and the embedder names used."""
         rows: list[tuple[str, int, str]] = []
