@@ -35,8 +35,9 @@ def checkthat() -> dict:  # type: ignore[type-arg]
     root = need_data(DATA / "checkthat2022-task2a-en")
     vc = [json.loads(l) for l in (root / "vclaims.jsonl").open(encoding="utf-8")]
     ids = [v["vclaim_id"] for v in vc]
-    # What `narrascope library import vclaims.jsonl --claim-field vclaim --id-field vclaim_id` stores as first passage.
-    texts = [f"{v['vclaim']} {v['title']}" for v in vc]
+    # What `narrascope library import vclaims.jsonl --claim-field vclaim --id-field vclaim_id
+    # --context-field subtitle` stores as the entry's passage.
+    texts = [" ".join(x for x in (v["vclaim"], v["title"], v.get("subtitle", "")) if x) for v in vc]
     queries = {}
     for line in (root / "CT2022-Task2A-EN-Train-Dev_Queries.tsv").open(encoding="utf-8"):
         if line.strip():

@@ -79,7 +79,7 @@ def test_records_with_user_fields_and_idempotent_reimport(tmp_path: Path, db: Pa
     src = need(DATA / "checkthat2022-task2a-en" / "vclaims.jsonl")
     sample = tmp_path / "vclaims.jsonl"
     sample.write_text("".join(src.open(encoding="utf-8").readlines()[:40]), encoding="utf-8")
-    args = ["library", "import", str(sample), "--db", str(db), "--claim-field", "vclaim", "--id-field", "vclaim_id"]
+    args = ["library", "import", str(sample), "--db", str(db), "--claim-field", "vclaim", "--id-field", "vclaim_id", "--context-field", "subtitle"]
     r = runner.invoke(app, args)
     assert r.exit_code == 0 and "40 added" in r.output, r.output
     r = runner.invoke(app, args)
@@ -90,6 +90,7 @@ def test_records_with_user_fields_and_idempotent_reimport(tmp_path: Path, db: Pa
         first = json.loads(sample.read_text().splitlines()[0])
         e = c.store.library_get(first["vclaim_id"])
         assert e["claim"] == first["vclaim"] and e["title"] == first["title"]
+        assert e["passages"][0]["text"].endswith(" ".join(first["subtitle"].split()))  # --context-field
     # Changed content for the same id updates in place.
     lines = sample.read_text().splitlines()
     rec = json.loads(lines[0])

@@ -39,6 +39,7 @@ def library_import(
     url_field: Optional[str] = typer.Option("url", help="Records: URL field."),
     rating_field: Optional[str] = typer.Option("rating", help="Records: verdict field."),
     date_field: Optional[str] = typer.Option("date", help="Records: date field."),
+    context_field: list[str] = typer.Option([], "--context-field", help="Records: field appended to the claim's passage, e.g. a subtitle (repeatable)."),
     narrative: list[str] = typer.Option([], "--narrative", help="Tag the imported entries with a taxonomy label (repeatable)."),
     embedder: str = typer.Option("use", help="use (default), e5 (wider language coverage, slower) or hashing."),
 ) -> None:
@@ -50,7 +51,7 @@ def library_import(
 
     def run() -> None:
         fields = RecordFields(claim=claim_field, id=id_field, title=title_field, body=body_field, url=url_field,
-                              rating=rating_field, date=date_field)
+                              rating=rating_field, date=date_field, context=tuple(context_field))
         with _store(db) as c:
             with progress("import", enabled=err.is_terminal) as bar:
                 rep = import_library(c.store, paths, fmt, fields, narrative, embedder, progress=bar.advance)
