@@ -234,3 +234,17 @@ def test_a_failing_stage_does_not_hide_independent_stages(tmp_path: Path, db: Pa
     finally:
         _SPECS.pop("boom", None)
         _SPECS.pop("needsboom", None)
+
+
+def test_old_corpus_is_migrated_even_when_opened_for_reading(db: Path) -> None:
+    import sqlite3 as sq
+
+    from narrascope.store.sqlite import APPLICATION_ID, _migrations
+
+    con = sq.connect(db)
+    con.executescript(_migrations()[0][1] + f"\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = 1;")
+    con.close()
+    with Corpus(db, readonly=True) as c:
+        assert c.store.library_entries() == []  # table from a later migration
+    con = sq.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == _migrations()[-1][0]

@@ -92,6 +92,10 @@ class SQLiteStore(Store):
         if tables and app_id != APPLICATION_ID:
             raise NarrascopeError(Code.DB_CORRUPT, "this SQLite file is not a narrascope corpus", input=self.path)
         if self.readonly:
+            if tables and version < _migrations()[-1][0]:
+                # An older corpus opened for reading: bring its schema up to
+                # date first (data is never touched by a migration).
+                SQLiteStore(self.path).close()
             return
         c.execute("PRAGMA journal_mode = WAL")
         c.execute("PRAGMA synchronous = NORMAL")
