@@ -16,11 +16,9 @@ held-out part is predicted exactly as `narrascope` predicts. Baselines:
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from _common import DATA, need_data, write_result

@@ -9,7 +9,7 @@ import pytest
 from narrascope import Code, NarrascopeError
 from narrascope.cli import app
 from narrascope.eval.semeval import (
-    doc_f1, f1_samples, read_subtask2, rouge_l, score_subtask2, score_subtask3, token_f1, write_subtask2, write_subtask3,
+    doc_f1, read_subtask2, rouge_l, score_subtask2, score_subtask3, token_f1, write_subtask2, write_subtask3,
 )
 
 from .conftest import SEMEVAL, need

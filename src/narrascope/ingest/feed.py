@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Code, NarrascopeError
-from .base import RawDocument, ReadFailure, ReadStream
+from .base import ReadFailure, ReadStream
 from .html import html_document
 from .options import ReadOptions, parse_date
 

@@ -89,7 +89,7 @@ class RolesStage(Stage):
         out = []
         starts = {s.start for s in article.sentences}
         for m in _CAP.finditer(text):
-            s, e, name = m.start(), m.end(), m.group().strip(" .")
+            s, name = m.start(), m.group().strip(" .")
             first = name.split()[0]
             if s in starts and (first in _STOP_START or len(name.split()) == 1 and text.count(name) < 2):
                 continue
