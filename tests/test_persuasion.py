@@ -119,3 +119,27 @@ def test_semeval2023_predict_and_score_cli(tmp_path: Path, runner) -> None:  # t
         assert all(t in TECHNIQUES for t in x.split("\t")[2].split(",") if t)
     r = runner.invoke(app, ["semeval2023", "score", "--gold", str(gold), "--pred", str(out), "--json"])
     assert r.exit_code == 0 and 0 <= json.loads(r.output)["micro_f1"] <= 1
+
+
+def test_gold_spans_align_after_cleaning() -> None:
+    """SemEval-2023 span files index the raw article; after cleaning and
+    normalisation the same words are found at the mapped clean offsets."""
+    root = need(DATA / "semeval2023-task3" / "en")
+    span_files = sorted((root / "train-labels-subtask-3-spans").glob("*.txt"))[:25]
+    total = mapped = 0
+    for sf in span_files:
+        art_id = sf.name.split("-")[0].removeprefix("article")
+        [a] = list(ns.read([root / "train-articles-subtask-3" / f"article{art_id}.txt"]))
+        for line in sf.read_text(encoding="utf-8").splitlines():
+            cols = line.split("\t")
+            if len(cols) != 4:
+                continue
+            s, e = int(cols[2]), int(cols[3])
+            raw = a.raw_text[s:e]
+            if not raw.strip():
+                continue
+            total += 1
+            cs, ce = a.to_clean(s), a.to_clean(e)
+            if cs is not None and ce is not None and a.clean_text[cs:ce].split() == raw.split():
+                mapped += 1
+    assert total > 100 and mapped / total > 0.95, (mapped, total)
