@@ -61,10 +61,10 @@ def http_server():
     routes: Routes = Routes()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            status, headers, body = routes.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
+        def _reply(self, route: tuple | None, *args: object) -> None:  # type: ignore[type-arg]
+            status, headers, body = route or (404, {"Content-Type": "text/plain"}, b"not found")
             if callable(body):
-                body = body()
+                body = body(*args)
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -72,22 +72,12 @@ def http_server():
             self.end_headers()
             self.wfile.write(body)
 
+        def do_GET(self) -> None:  # noqa: N802
+            self._reply(routes.get(self.path))
+
         def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length", 0))
-            payload = self.rfile.read(length)
-            route = routes.get("POST " + self.path)
-            if route is None:
-                status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
-            else:
-                status, headers, body = route
-                if callable(body):
-                    body = body(payload)
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            payload = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._reply(routes.get("POST " + self.path), payload)
 
         def log_message(self, *a: object) -> None:
             pass

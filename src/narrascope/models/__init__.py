@@ -4,3 +4,25 @@ Training uses scikit-learn (``pip install 'narrascope[train]'``); what ships
 is arrays in ``.npz`` files plus a JSON model card, so predicting needs no
 scikit-learn and no pickles.
 """
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import Code, NarrascopeError
+
+
+def read_artifact(folder: str | Path, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A trained artifact's ``model.json`` and ``weights.npz`` (no pickles), or
+    NS407 naming the folder."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+        arrays = dict(np.load(folder / "weights.npz", allow_pickle=False))
+    except (OSError, ValueError, KeyError) as e:
+        raise NarrascopeError(Code.MODEL, f"cannot load the {what} model: {e}", input=str(folder)) from e
+    return meta, arrays

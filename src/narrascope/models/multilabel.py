@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from ..embed import get_embedder
-from ..errors import Code, NarrascopeError
 from .charngram import CharNgramTfidf, sparse_dot
 from .narrative import sigmoid
 
@@ -43,12 +42,9 @@ class MultiLabelModel:
 
     @classmethod
     def load(cls, folder: str | Path) -> "MultiLabelModel":
-        folder = Path(folder)
-        try:
-            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-            a = dict(np.load(folder / "weights.npz", allow_pickle=False))
-        except (OSError, ValueError, KeyError) as e:
-            raise NarrascopeError(Code.MODEL, f"cannot load model: {e}", input=str(folder)) from e
+        from . import read_artifact
+
+        meta, a = read_artifact(folder, Path(folder).name)
         labels = meta["labels"]
         return cls(labels, CharNgramTfidf.from_arrays(a), a["W_t"], a["b_t"], a["W_e"], a["b_e"], float(meta["weight_emb"]),
                    tuple(meta["platt"]), np.array([meta["thresholds"][l] for l in labels], np.float32), meta.get("embedder", "use"),

@@ -87,12 +87,9 @@ class NarrativeModel:
 
     @classmethod
     def load(cls, folder: str | Path) -> "NarrativeModel":
-        folder = Path(folder)
-        try:
-            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-            a = dict(np.load(folder / "weights.npz", allow_pickle=False))
-        except (OSError, ValueError, KeyError) as e:
-            raise NarrascopeError(Code.MODEL, f"cannot load the narratives model: {e}", input=str(folder)) from e
+        from . import read_artifact
+
+        meta, a = read_artifact(folder, "narratives")
         if meta.get("format") != "narrascope.narratives.v1":
             raise NarrascopeError(Code.MODEL, f"unknown model format {meta.get('format')!r}", input=str(folder))
         labels = meta["labels"]

@@ -11,7 +11,6 @@ narratives are the ones they answer, with the connecting sentences.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +21,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
-from ..errors import Code, NarrascopeError
+from ..models import read_artifact
 from ..models.charngram import CharNgramTfidf, sparse_dot
 from ..models.narrative import sigmoid
 from .base import Stage
@@ -32,11 +31,7 @@ BUNDLED = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthy
 
 class CheckworthyModel:
     def __init__(self, folder: Path) -> None:
-        try:
-            meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-            a = dict(np.load(folder / "weights.npz", allow_pickle=False))
-        except (OSError, ValueError, KeyError) as e:
-            raise NarrascopeError(Code.MODEL, f"cannot load the check-worthiness model: {e}", input=str(folder)) from e
+        meta, a = read_artifact(folder, "check-worthiness")
         self.tfidf = CharNgramTfidf.from_arrays(a)
         self.W = a["W"].astype(np.float32)[None, :]
         self.b = float(meta["bias"])
