@@ -92,6 +92,7 @@ class ClaimsStage(Stage):
     def attach(self, store: Any) -> None:
         self.store = store
         self.__dict__.pop("matcher", None)
+        self.__dict__.pop("tagged_entries", None)
 
     @cached_property
     def model(self) -> CheckworthyModel:
@@ -109,6 +110,11 @@ class ClaimsStage(Stage):
         from ..claims.matcher import Matcher
 
         return Matcher.from_store(self.store)
+
+    @cached_property
+    def tagged_entries(self) -> list[dict[str, Any]]:
+        """Library entries tagged with narratives: read once per run, not per article."""
+        return self.store.library_entries(tagged=True) if self.matcher is not None else []
 
     @property
     def model_id(self) -> str | None:
@@ -158,7 +164,7 @@ class ClaimsStage(Stage):
         narr = article.results.get("narratives")
         labels = {n["label"]: n for n in (narr.data.get("narratives", []) + narr.data.get("subnarratives", []))} if narr else {}
         if labels:
-            for e in self.store.library_entries():
+            for e in self.tagged_entries:
                 shared = [l for l in e["narratives"] if l in labels]
                 if not shared:
                     continue

@@ -63,8 +63,8 @@ class NarrativesStage(Stage):
     def mode(self) -> str:
         return "trained" if isinstance(self.scorer, NarrativeModel) else "similarity"
 
-    @property
-    def model_id(self) -> str | None:
+    @cached_property
+    def model_id(self) -> str | None:  # type: ignore[override]
         sc = self.scorer
         if isinstance(sc, NarrativeModel):
             folder = Path(self.cfg.model) if self.cfg.model else BUNDLED_MODEL

@@ -80,13 +80,14 @@ class TechniquesStage(Stage):
             if not labs:
                 continue
             sents = [x for x in article.sentences if x.start >= s and x.end <= e]
+            # Sentence scores once per paragraph, shared by all its techniques.
+            sp = self.model.predict_proba([article.clean_text[x.start:x.end] for x in sents]) if len(sents) > 1 else None
             items = []
             for lab in labs:
                 j = self.model.labels.index(lab)
                 ev = sents[0] if len(sents) == 1 else None
-                if len(sents) > 1:
-                    sp = self.model.predict_proba([article.clean_text[x.start:x.end] for x in sents])[:, j]
-                    ev = sents[int(np.argmax(sp))]
+                if sp is not None:
+                    ev = sents[int(np.argmax(sp[:, j]))]
                 items.append({"technique": lab, "confidence": round(float(p[j]), 4),
                               "evidence": {"start": ev.start, "end": ev.end} if ev else {"start": s, "end": e}})
                 counts[lab] = counts.get(lab, 0) + 1

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
+from ..eval.roles import FINE_BY_MAIN
 from ..models.roles import RoleModel
 from ..train.roles import mention_context
 from .base import Stage
@@ -130,8 +131,6 @@ class RolesStage(Stage):
                 for f in m["fine_roles"]:
                     fine_votes[f["role"]] += f["confidence"]
             main = max(votes, key=votes.__getitem__)
-            from ..eval.roles import FINE_BY_MAIN
-
             fr = sorted((r for r in fine_votes if r in FINE_BY_MAIN[main]), key=lambda r: -fine_votes[r])[:2]
             name = max((m["mention"] for m in ms), key=len)
             entities.append({"entity": name, "main_role": main, "confidence": round(votes[main] / sum(votes.values()), 4),

@@ -392,12 +392,18 @@ class SQLiteStore(Store):
                     [(e.id, i, p.text, p.start, p.end, model, vec[i].astype("<f2").tobytes()) for i, p in enumerate(e.passages)],
                 )
 
-    def library_entries(self, limit: int | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    def library_entries(self, limit: int | None = None, kind: str | None = None, tagged: bool = False) -> list[dict[str, Any]]:
+        """Entries; ``tagged`` keeps only those tagged with narratives."""
         sql = "SELECT e.*, (SELECT count(*) FROM library_passages p WHERE p.entry_id = e.id) AS passages FROM library_entries e"
+        conds: list[str] = []
         params: list[Any] = []
         if kind:
-            sql += " WHERE e.kind = ?"
+            conds.append("e.kind = ?")
             params.append(kind)
+        if tagged:
+            conds.append("e.narratives != '[]'")
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
         sql += " ORDER BY e.rowid"
         if limit:
             sql += " LIMIT ?"
