@@ -84,6 +84,21 @@ def test_roles_stage_on_the_example() -> None:
     assert NullRoles().predict(a) == {"ner": "null", "entities": []}
 
 
+def test_russian_entities_come_from_natasha() -> None:
+    pytest.importorskip("natasha")
+    text = ("Переговоры в Женеве\n\nВладимир Путин обвинил НАТО в эскалации. Президент Украины Владимир Зеленский "
+            "ответил, что Москва сама начала войну. По словам Путина, Запад вооружает Киев.")
+    a = ns.analyze_text(text, stages=[])
+    assert a.language == "ru"
+    d = RolesStage().predict(a)
+    assert d["ner"].startswith("natasha")
+    names = {e["entity"] for e in d["entities"]}
+    assert {"НАТО", "Москва"} <= names and any("Путин" in n for n in names)
+    for e in d["entities"]:
+        for m in e["evidence"]:
+            assert a.clean_text[m["start"]:m["end"]] == m["mention"]
+
+
 def test_roles_without_a_model_language_is_explicit() -> None:
     a = ns.analyze_text("यह एक परीक्षण वाक्य है जिसमें कोई नाम नहीं है।", title="परीक्षण", stages=[])
     d = RolesStage().predict(a)
