@@ -1,8 +1,10 @@
 """Persuasion techniques (paragraph level) and framing (article level) on
 SemEval-2023 Task 3 train: grouped 5-fold CV (paragraphs of one article stay
 together) with the official micro/macro-F1, per language, next to a
-majority baseline from the same run; then paragraphs/s and peak memory of the
-techniques stage.
+majority baseline from the same run; the span tagger with the official
+SemEval-2020 span P/R/F1 (technique-matched and technique-agnostic SI), next
+to a sentence baseline; then paragraphs/s and peak memory of the techniques
+stage (paragraph classifier and span tagger).
 
     python benchmarks/techniques.py
 """
@@ -18,6 +20,7 @@ from _common import DATA, need_data, write_result
 from narrascope.eval.semeval2023 import FRAMES, TECHNIQUES
 from narrascope.train.multilabel import train_multilabel
 from narrascope.train.semeval2023 import frame_articles, technique_paragraphs
+from narrascope.train.spans import spans_cv_report, train_spans
 
 SPEED = """
 import resource, sys, time
@@ -27,6 +30,8 @@ st = TechniquesStage()
 st.predict_texts(texts[:2])
 t = time.perf_counter()
 st.predict_texts(texts)
+for x in texts:
+    st.span_model.spans(x)
 print(len(texts) / (time.perf_counter() - t), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
@@ -45,6 +50,16 @@ def main() -> None:
             r = cv.get(lang)
             if r:
                 print(f"  {lang:4s} n={r['n']:5d}  {r['micro_f1']:.3f} / {r['macro_f1']:.3f}   ({r['baseline_majority_micro_f1']:.3f} / {r['baseline_majority_macro_f1']:.3f})")
+    ptc = DATA / "semeval2020-task11-ptc"
+    spans = spans_cv_report(train_spans(root, ptc if ptc.exists() else None, log=lambda m: None))
+    res["spans"] = spans
+    print(f"technique spans: grouped 5-fold CV, official span P/R/F1 technique-matched | SI (baseline: {spans['baseline']})")
+    for lang in ["all", "en", "fr", "ge", "it", "po", "ru"]:
+        r = spans.get(lang)
+        if r:
+            n, si, b, bsi = r["narrascope"], r["narrascope_si"], r["baseline"], r["baseline_si"]
+            print(f"  {lang:4s} n={r['articles']:4d}  {n['precision']:.3f} {n['recall']:.3f} {n['f1']:.3f} | {si['f1']:.3f}"
+                  f"   ({b['f1']:.3f} | {bsi['f1']:.3f})")
     sample = sorted((root / "en" / "train-articles-subtask-3").glob("*.txt"))
     import tempfile
 
@@ -54,7 +69,7 @@ def main() -> None:
         path = fh.name
     out = subprocess.run([sys.executable, "-c", SPEED, path], capture_output=True, text=True, check=True).stdout.split()
     res["speed"] = {"paragraphs_per_s": round(float(out[0]), 1), "peak_rss_mb": round(float(out[1]))}
-    print(f"techniques stage: {res['speed']['paragraphs_per_s']} paragraphs/s, peak RSS {res['speed']['peak_rss_mb']} MB")
+    print(f"techniques stage (classify + tag spans): {res['speed']['paragraphs_per_s']} paragraphs/s, peak RSS {res['speed']['peak_rss_mb']} MB")
     res["seconds"] = round(time.time() - t0)
     write_result("techniques", res)
 

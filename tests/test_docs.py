@@ -52,3 +52,19 @@ def test_error_codes_are_unique() -> None:
     assert len(values) == len(set(values))
     assert set(ADVICE) == set(Code), "every code needs advice"
     assert all(re.fullmatch(r"NS\d{3}", v) for v in values)
+
+
+def test_config_doc_example_is_valid(tmp_path: Path) -> None:
+    from narrascope.config import load_settings, stage_config
+    from narrascope.stages.persuasion import TechniquesConfig
+
+    doc = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", doc, re.S)
+    assert block
+    (tmp_path / "c.toml").write_text(block.group(1), encoding="utf-8")
+    s = load_settings(tmp_path / "c.toml")
+    assert stage_config(s, "techniques", TechniquesConfig).span_threshold_shift == 0.1
+    # every documented stage key is one the stage accepts
+    for name, model in _docs._stage_configs().items():
+        for key in re.findall(rf"`stages\.{name}\.(\w+)`", doc):
+            assert key in model.model_fields

@@ -93,9 +93,14 @@ def test_techniques_and_frames_stages_on_example() -> None:
     for p in t["paragraphs"]:
         for item in p["techniques"]:
             assert item["technique"] in TECHNIQUES and 0 <= item["confidence"] <= 1
-            ev = item["evidence"]
-            assert p["start"] <= ev["start"] < ev["end"] <= p["end"]
+            assert item["evidence"]
+            for ev in item["evidence"]:
+                assert p["start"] <= ev["start"] < ev["end"] <= p["end"]
+                assert a.clean_text[ev["start"]:ev["end"]] == ev["text"] and ev["kind"] in ("span", "sentence")
     assert sum(t["counts"].values()) >= 1
+    # The tagger marks phrases inside paragraphs, not whole paragraphs.
+    spans = [(ev, p) for p in t["paragraphs"] for item in p["techniques"] for ev in item["evidence"] if ev["kind"] == "span"]
+    assert spans and sum(ev["end"] - ev["start"] for ev, _ in spans) < 0.5 * sum(p["end"] - p["start"] for _, p in spans)
     f = FramesStage().predict(a)
     assert set(f["scores"]) and all(0 <= v <= 1 for v in f["scores"].values())
     assert set(NullTechniques().predict(a)) == set(t) and set(NullFrames().predict(a)) == set(f)

@@ -40,14 +40,29 @@ def _fields(model: type[BaseModel], prefix: str, rows: list[str]) -> None:
         rows.append(f"| `{prefix}{name}` | {t} | `{default!r}` | {f.description or ''} |")
 
 
+def _stage_configs() -> dict[str, type[BaseModel]]:
+    from .stages.claims import ClaimsConfig
+    from .stages.explain import ExplainConfig
+    from .stages.narratives import NarrativesConfig
+    from .stages.persuasion import FramesConfig, TechniquesConfig
+    from .stages.roles import RolesConfig
+
+    return {"narratives": NarrativesConfig, "explain": ExplainConfig, "roles": RolesConfig, "techniques": TechniquesConfig,
+            "frames": FramesConfig, "claims": ClaimsConfig}
+
+
 def config_md() -> str:
     rows: list[str] = []
     _fields(Settings, "", rows)
+    rows = [r for r in rows if not r.startswith("| `stages` |")]
+    for name, model in _stage_configs().items():
+        _fields(model, f"stages.{name}.", rows)
     return "\n".join([
         "# Configuration", "",
         "One TOML file, given with `--config FILE` or `$NARRASCOPE_CONFIG`. Sections are the dotted prefixes below;",
         "unknown keys are rejected with `NS401` naming the key.", "",
-        "```toml", "[ingest]", "max_file_mb = 50", "allow_private_urls = false", "", "[dedup]", 'mode = "skip"', "```", "",
+        "```toml", "[ingest]", "max_file_mb = 50", "allow_private_urls = false", "", "[dedup]", 'mode = "skip"', "",
+        "[stages.techniques]", "span_threshold_shift = 0.1   # fewer, surer technique spans", "```", "",
         "| key | type | default | meaning |", "| --- | --- | --- | --- |", *rows, "",
     ])
 

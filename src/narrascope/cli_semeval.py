@@ -107,22 +107,25 @@ def semeval_predict(
         if subtask == 1:
             if mentions is None:
                 raise NarrascopeError(Code.BAD_OPTION, "subtask 1 needs --mentions FILE", hint="give the entity-mentions file")
-            from .eval.roles import read_mentions, write_roles
+            from .eval.roles import align_mention, read_document, read_mentions, write_roles
+            from .ingest.language import detect_language
             from .stages.roles import RolesStage
-            from .train.roles import mention_context
 
             model = RolesStage.from_settings(settings).model
             ms = read_mentions(mentions)
-            texts: dict[str, str] = {}
-            ctx = []
-            for doc_id, _m, s, e in ms:
+            by_doc: dict[str, list[int]] = {}
+            for i, (doc_id, _m, _s, _e) in enumerate(ms):
+                by_doc.setdefault(doc_id, []).append(i)
+            preds: list = [None] * len(ms)  # type: ignore[type-arg]
+            for doc_id, idx in by_doc.items():
                 path = docs_dir / doc_id
-                if doc_id not in texts:
-                    if not path.exists():
-                        raise NarrascopeError(Code.NOT_FOUND, f"document '{doc_id}' named in {mentions.name} is not in the folder", input=str(path))
-                    texts[doc_id] = path.read_text(encoding="utf-8")
-                ctx.append(mention_context(texts[doc_id], s, e + 1))  # offsets index the raw document
-            preds = model.predict(ctx)
+                if not path.exists():
+                    raise NarrascopeError(Code.NOT_FOUND, f"document '{doc_id}' named in {mentions.name} is not in the folder", input=str(path))
+                text = read_document(path)
+                # Offsets index the raw document; the file's end is inclusive.
+                where = [align_mention(text, ms[i][1], ms[i][2], ms[i][3] + 1) for i in idx]
+                for i, p in zip(idx, model.predict(text, where, detect_language(text)[0])):
+                    preds[i] = p
             write_roles(output, [(d, m, s, e, main, [r for r, _ in fine]) for (d, m, s, e), (main, _c, fine) in zip(ms, preds)])
         elif subtask == 2:
             files = _doc_files(docs_dir)
@@ -263,5 +266,73 @@ def semeval2023_score(gold: Path = typer.Option(...), pred: Path = typer.Option(
             print(json.dumps(res, indent=2))
         else:
             print(f"micro-F1={res['micro_f1']:.5f}\tmacro-F1={res['macro_f1']:.5f}")
+
+    guarded(run)
+
+
+@semeval2023_app.command("spans")
+def semeval2023_spans(
+    articles_dir: Path = typer.Argument(..., help="Folder of articleID.txt files (one paragraph per line)."),
+    output: Path = typer.Option(..., "--output", "-o"),
+    gated: bool = typer.Option(True, help="Only spans of techniques the paragraph classifier finds (as the stage does)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", envvar="NARRASCOPE_CONFIG"),
+) -> None:
+    """Write technique spans, article_id<TAB>technique<TAB>start<TAB>end (the span-file format of SemEval-2023 and
+    SemEval-2020 TC), offsets into each article file."""
+    from .cli import guarded
+    from .config import load_settings
+    from .ingest.language import detect_language
+    from .stages.persuasion import TechniquesStage
+
+    def run() -> None:
+        stage = TechniquesStage.from_settings(load_settings(config))
+        files = sorted(articles_dir.glob("article*.txt")) if articles_dir.is_dir() else []
+        if not files:
+            raise NarrascopeError(Code.NOT_FOUND, "no article*.txt files in the folder", input=str(articles_dir))
+        rows = []
+        for f in files:
+            art = f.stem.removeprefix("article")
+            with open(f, encoding="utf-8", newline="") as fh:  # offsets count every character
+                text = fh.read()
+            lang = detect_language(text)[0]
+            paras, pos = [], 0
+            for line in text.split("\n"):
+                if len(line.strip()) >= stage.cfg.min_chars:
+                    paras.append((pos, pos + len(line)))
+                pos += len(line) + 1
+            found = stage.predict_texts([text[a:b].strip() for a, b in paras])[1] if gated and paras else [None] * len(paras)
+            for (start, end), only in zip(paras, found):
+                if gated and not only:
+                    continue
+                for t, a, b, _sc in stage.span_model.spans(text, start, end, only=only, shift=stage.cfg.span_threshold_shift, language=lang):
+                    rows.append(f"{art}\t{t}\t{a}\t{b}\n")
+        output.write_text("".join(rows), encoding="utf-8")
+        err.print(f"wrote {output} ({len(rows)} spans in {len(files)} articles)")
+
+    guarded(run)
+
+
+@semeval2023_app.command("score-spans")
+def semeval2023_score_spans(
+    gold: Path = typer.Option(..., help="Gold span file, or a folder of them (train-labels-subtask-3-spans/)."),
+    pred: Path = typer.Option(..., help="Predicted span file (article_id<TAB>technique<TAB>start<TAB>end)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Span precision/recall/F1 as the SemEval-2020 Task 11 scorer (partial overlap), technique-matched and
+    technique-agnostic (SI); articles without a gold file are left out."""
+    from .cli import guarded
+    from .eval.spans import span_prf
+    from .train.spans import read_span_file
+
+    def run() -> None:
+        g = read_span_file(gold)
+        p = {a: v for a, v in read_span_file(pred).items() if a in g}
+        res = {"technique": span_prf(g, p), "si": span_prf(g, p, by_technique=False), "articles": len(g)}
+        if as_json:
+            print(json.dumps(res, indent=2))
+        else:
+            for k in ("technique", "si"):
+                r = res[k]
+                print(f"{k:9s} P={r['precision']:.5f}\tR={r['recall']:.5f}\tF1={r['f1']:.5f}")
 
     guarded(run)

@@ -131,9 +131,44 @@ def _train_2023(kind: str, data: Path, output: Optional[Path], folds: int) -> No
 
 @train_app.command("techniques")
 def train_techniques_cmd(data: Path = typer.Option(Path("../shared/data/semeval2023-task3"), help="SemEval-2023 Task 3 folder."),
-                         output: Optional[Path] = typer.Option(None, "--output", "-o"), folds: int = typer.Option(5)) -> None:
-    """Train the paragraph-level persuasion-technique model (23 techniques)."""
-    _train_2023("techniques", data, output, folds)
+                         ptc: Optional[Path] = typer.Option(Path("../shared/data/semeval2020-task11-ptc"),
+                                                            help="SemEval-2020 PTC folder (extra span articles; skipped if absent)."),
+                         part: str = typer.Option("all", help="paragraphs, spans or all."),
+                         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Paragraph model folder [default: bundled]."),
+                         spans_output: Optional[Path] = typer.Option(None, "--spans-output", help="Span tagger folder [default: bundled]."),
+                         folds: int = typer.Option(5)) -> None:
+    """Train the persuasion-technique models: the paragraph classifier (23
+    techniques) and the span tagger that marks where inside a paragraph."""
+    if part not in ("paragraphs", "spans", "all"):
+        raise typer.BadParameter("--part must be paragraphs, spans or all")
+    if part in ("paragraphs", "all"):
+        _train_2023("techniques", data, output, folds)
+    if part in ("spans", "all"):
+        _train_spans(data, ptc if ptc and ptc.exists() else None, spans_output, folds)
+
+
+def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds: int) -> None:
+    from datetime import date
+
+    from rich.console import Console
+
+    from .cli import guarded
+    from .train.spans import save_span_model, spans_cv_report, train_spans
+
+    con = Console(stderr=True)
+
+    def run() -> None:
+        res = train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
+        cv = spans_cv_report(res) if folds > 1 else {}
+        cmd = f"narrascope train techniques --part spans --data {data}" + (f" --ptc {ptc}" if ptc else "")
+        card = {"trained": date.today().isoformat(), "command": cmd, "articles": len(res["articles"]),
+                "languages": sorted({a.lang for a in res["articles"]}), "cross_validation": cv}
+        out = output or MODELS_DIR / "technique-spans"
+        save_span_model(out, res, card)
+        con.print(json.dumps(cv, indent=1))
+        con.print(f"saved {out}")
+
+    guarded(run)
 
 
 @train_app.command("frames")
@@ -147,38 +182,24 @@ def train_frames_cmd(data: Path = typer.Option(Path("../shared/data/semeval2023-
 def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval2025-task10/train"), help="SemEval-2025 Task 10 train folder."),
                     output: Optional[Path] = typer.Option(None, "--output", "-o"), folds: int = typer.Option(5)) -> None:
     """Train the entity-framing role model (main role + 22 fine roles)."""
-    from collections import Counter
+    from datetime import date
 
     from rich.console import Console
 
     from .cli import guarded
-    from .eval.roles import score_roles_dicts
-    from .models.roles import decide
-    from .train.roles import train_roles
+    from .train.roles import roles_cv_report, save_roles, train_roles
 
     con = Console(stderr=True)
 
     def run() -> None:
         res = train_roles(semeval, folds, log=lambda m: con.print(m))
-        ctx, main, fine, groups, langs = res["data"]
-        pred = decide(res["main"].oof, res["fine"].oof)
-        maj_main = Counter(main).most_common(1)[0][0]
-        maj_fine = Counter(f[0] for f in fine if f).most_common(1)[0][0]
-        cv: dict = {"folds": folds, "grouped_by": "document", "note": "out-of-fold predictions"}  # type: ignore[type-arg]
-        for lang in ["all"] + sorted(set(langs)):
-            idx = [i for i, l in enumerate(langs) if lang == "all" or l == lang]
-            gold = {(str(i), "", "", ""): (main[i], fine[i]) for i in idx}
-            ours = {(str(i), "", "", ""): (pred[i][0], [r for r, _ in pred[i][2]]) for i in idx}
-            base = {(str(i), "", "", ""): (maj_main, [maj_fine]) for i in idx}
-            s, b = score_roles_dicts(gold, ours), score_roles_dicts(gold, base)
-            cv[lang] = {"n": len(idx), "main_role_accuracy": round(s["main_role_accuracy"], 4), "exact_match_ratio": round(s["exact_match_ratio"], 4),
-                        "micro_f1": round(s["micro_f1"], 4), "baseline_majority_main_accuracy": round(b["main_role_accuracy"], 4),
-                        "baseline_majority_exact_match_ratio": round(b["exact_match_ratio"], 4)}
+        cv = roles_cv_report(res)
+        meta = res["meta"]
+        meta["card"] = {"trained": date.today().isoformat(), "command": f"narrascope train roles --semeval {semeval}",
+                        "data": str(semeval), "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs),
+                        "cross_validation": cv}
         out = output or MODELS_DIR / "roles"
-        for part in ("main", "fine"):
-            res[part].card["command"] = f"narrascope train roles --semeval {semeval}"
-            res[part].card["roles_cross_validation"] = cv
-            res[part].save(out / part, f"roles-{part}")
+        save_roles(out, meta, res["weights"])
         con.print(json.dumps(cv, indent=1))
         con.print(f"saved {out}")
 

@@ -93,8 +93,11 @@ def _render_techniques(con: Console, a: Article, d: dict) -> None:  # type: igno
         for t in p["techniques"]:
             if shown >= 6:
                 return
-            ev = t["evidence"]
-            con.print(f"  [bold]{t['technique']}[/bold] {t['confidence']:.2f} “{quote(a, ev['start'], ev['end'], 120)}” [dim]{ev['start']}-{ev['end']}[/dim]", highlight=False)
+            # Spans are quoted whole, in their sentence's words; a fallback sentence is trimmed.
+            quotes = " … ".join(f"“{quote(a, ev['start'], ev['end'], 120)}”" for ev in t["evidence"])
+            where = ", ".join(f"{ev['start']}-{ev['end']}" for ev in t["evidence"])
+            kind = "" if t["evidence"][0]["kind"] == "span" else " (sentence)"
+            con.print(f"  [bold]{t['technique']}[/bold] {t['confidence']:.2f} {quotes} [dim]{where}{kind}[/dim]", highlight=False)
             shown += 1
 
 

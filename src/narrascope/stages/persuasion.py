@@ -1,10 +1,13 @@
 """Persuasion techniques (per paragraph) and framing dimensions (per
 article), SemEval-2023 Task 3 label sets, multilingual.
 
-Techniques are predicted per paragraph of the clean text; each predicted
-technique carries the paragraph's span and, as evidence inside it, the
-sentence that scores highest for that technique. (Finer spans trained on the
-span files are future work.)
+Techniques are decided per paragraph of the clean text (the paragraph
+classifier is the more accurate judge of *whether*); a token tagger trained
+on the span files then says *where*: each predicted technique carries the
+spans inside the paragraph that the tagger marks for it. When the tagger
+marks nothing for a technique the paragraph classifier chose, the evidence
+falls back to the sentence of the paragraph that scores highest for it
+(``"kind": "sentence"``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pydantic import Field
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
 from ..models.multilabel import MultiLabelModel
+from ..models.spans import SpanModel
 from .base import Stage
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
@@ -28,6 +32,9 @@ class TechniquesConfig(StrictModel):
     model: str | None = Field(None, description="Model folder [default: bundled].")
     threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every threshold.")
     min_chars: int = Field(20, ge=1, description="Shorter paragraphs are not classified.")
+    span_model: str | None = Field(None, description="Span tagger folder [default: bundled].")
+    span_threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every span threshold (higher: fewer, surer spans).")
+    max_spans: int = Field(3, ge=1, description="Spans kept per technique and paragraph (highest scoring first).")
 
 
 class FramesConfig(StrictModel):
@@ -46,10 +53,10 @@ def paragraphs(article: Article) -> list[tuple[int, int]]:
 
 class TechniquesStage(Stage):
     name = "techniques"
-    version = "1"
+    version = "2"
     requires = ("clean_text", "sentences")
     assigns = ("results.techniques",)
-    description = "Persuasion techniques per paragraph (23 SemEval-2023 techniques) with evidence sentences."
+    description = "Persuasion techniques per paragraph (23 SemEval-2023 techniques) with evidence spans."
 
     def __init__(self, cfg: TechniquesConfig | None = None) -> None:
         self.cfg = cfg or TechniquesConfig()
@@ -62,15 +69,20 @@ class TechniquesStage(Stage):
     def model(self) -> MultiLabelModel:
         return MultiLabelModel.load(self.cfg.model or MODELS / "techniques")
 
+    @cached_property
+    def span_model(self) -> SpanModel:
+        return SpanModel(self.cfg.span_model or MODELS / "technique-spans")
+
     @property
     def model_id(self) -> str | None:
-        return f"techniques@{self.model.card.get('trained', '?')}"
+        return f"techniques@{self.model.card.get('trained', '?')}+spans@{self.span_model.card.get('trained', '?')}"
 
     def predict_texts(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
         prob = self.model.predict_proba(texts)
         return prob, self.model.decide(prob, self.cfg.threshold_shift)
 
     def predict(self, article: Article) -> dict[str, Any]:
+        text = article.clean_text
         paras = [(s, e) for s, e in paragraphs(article) if e - s >= self.cfg.min_chars]
         texts = [article.clean_text[s:e] for s, e in paras]
         prob, labels = self.predict_texts(texts)
@@ -79,17 +91,26 @@ class TechniquesStage(Stage):
         for (s, e), p, labs in zip(paras, prob, labels):
             if not labs:
                 continue
+            spans: dict[str, list[tuple[int, int, float]]] = {}
+            for t, a, b, sc in self.span_model.spans(text, s, e, only=labs, shift=self.cfg.span_threshold_shift, language=article.language):
+                spans.setdefault(t, []).append((a, b, sc))
             sents = [x for x in article.sentences if x.start >= s and x.end <= e]
-            # Sentence scores once per paragraph, shared by all its techniques.
-            sp = self.model.predict_proba([article.clean_text[x.start:x.end] for x in sents]) if len(sents) > 1 else None
+            sp = None  # sentence scores, once per paragraph and only if a fallback needs them
             items = []
             for lab in labs:
                 j = self.model.labels.index(lab)
-                ev = sents[0] if len(sents) == 1 else None
-                if sp is not None:
-                    ev = sents[int(np.argmax(sp[:, j]))]
-                items.append({"technique": lab, "confidence": round(float(p[j]), 4),
-                              "evidence": {"start": ev.start, "end": ev.end} if ev else {"start": s, "end": e}})
+                if lab in spans:
+                    best = sorted(spans[lab], key=lambda x: -x[2])[: self.cfg.max_spans]
+                    ev = [{"start": a, "end": b, "text": text[a:b], "kind": "span", "score": round(sc, 4)} for a, b, sc in sorted(best)]
+                else:
+                    if sp is None and len(sents) > 1:
+                        sp = self.model.predict_proba([text[x.start:x.end] for x in sents])
+                    a, b = s, e
+                    if sents:
+                        x = sents[int(np.argmax(sp[:, j]))] if sp is not None else sents[0]
+                        a, b = x.start, x.end
+                    ev = [{"start": a, "end": b, "text": text[a:b], "kind": "sentence"}]
+                items.append({"technique": lab, "confidence": round(float(p[j]), 4), "evidence": ev})
                 counts[lab] = counts.get(lab, 0) + 1
             out_paras.append({"start": s, "end": e, "techniques": items})
         return {"paragraphs": out_paras, "counts": dict(sorted(counts.items(), key=lambda kv: -kv[1])), "classified": len(paras)}

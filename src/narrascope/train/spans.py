@@ -1,0 +1,254 @@
+"""Training the technique-span tagger on SemEval-2023 Task 3 span files (all
+languages) and the SemEval-2020 PTC corpus, with cross-validation grouped by
+article.
+
+The 371 PTC training articles are all part of the SemEval-2023 English
+training set, re-annotated with the 2023 technique names; such an article is
+read once, from its 2023 annotation. PTC articles missing from the 2023 set
+(none in the official releases, but a user may bring more) are read with
+their 2020 labels mapped to 2023 names; the two merged 2020 classes map to
+no 2023 technique and are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import Code, NarrascopeError, missing_extra
+from ..eval.semeval2023 import TECHNIQUES, normalize_technique
+from ..eval.spans import Span, span_prf
+from ..models.spans import FORMAT, decode_runs, token_features
+
+NBITS = 18
+GAP = 1
+# SemEval-2023 folder names -> ISO 639-1, as the language detector reports them.
+ISO = {"en": "en", "fr": "fr", "ge": "de", "it": "it", "po": "pl", "ru": "ru"}
+
+
+@dataclass
+class SpanArticle:
+    id: str  # "<lang>/<article id>"
+    lang: str
+    text: str
+    spans: list[Span]
+
+
+def _read_span_rows(path: Path) -> list[tuple[str, str, int, int]]:
+    rows = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        c = line.split("\t")
+        if len(c) != 4 or not (c[2].isdigit() and c[3].isdigit()):
+            raise NarrascopeError(Code.BAD_SEMEVAL, "expected article_id<TAB>technique<TAB>start<TAB>end", input=str(path), locator=f"line {i}")
+        rows.append((c[0], c[1], int(c[2]), int(c[3])))
+    return rows
+
+
+def _spans(rows: list[tuple[str, str, int, int]]) -> list[Span]:
+    out = []
+    for _art, name, s, e in rows:
+        t = normalize_technique(name)
+        if t in TECHNIQUES and e > s:
+            out.append((t, s, e))
+    return out
+
+
+def read_span_file(path: Path) -> dict[str, list[Span]]:
+    """Spans per article id from one span file or a folder of them; 2020
+    names are mapped to 2023 names."""
+    if not path.exists():
+        raise NarrascopeError(Code.NOT_FOUND, "span file not found", input=str(path))
+    files = sorted(path.glob("*.txt")) + sorted(path.glob("*.labels")) if path.is_dir() else [path]
+    out: dict[str, list[Span]] = {}
+    for f in files:
+        rows = _read_span_rows(f)
+        if path.is_dir() and f.name.startswith("article"):  # one file per article, maybe empty
+            out.setdefault(f.name.split("-")[0].split(".")[0].removeprefix("article"), [])
+        for r in rows:
+            out.setdefault(r[0], [])
+        for art, t, s, e in ((r[0], *x) for r in rows for x in _spans([r])):
+            out[art].append((t, s, e))
+    return out
+
+
+def span_articles(semeval2023: Path, ptc: Path | None = None, langs: tuple[str, ...] | None = None) -> list[SpanArticle]:
+    arts: list[SpanArticle] = []
+    for d in sorted(p for p in semeval2023.iterdir() if (p / "train-labels-subtask-3-spans").is_dir()):
+        if langs and d.name not in langs:
+            continue
+        for f in sorted((d / "train-labels-subtask-3-spans").glob("*.txt")):
+            rows = _read_span_rows(f)
+            art = f.name.split("-")[0].removeprefix("article")
+            p = d / "train-articles-subtask-3" / f"article{art}.txt"
+            if p.exists():
+                arts.append(SpanArticle(f"{d.name}/{art}", d.name, p.read_text(encoding="utf-8"), _spans(rows)))
+    seen = {a.id.split("/", 1)[1] for a in arts if a.lang == "en"}
+    labels = ptc / "train-task2-TC.labels" if ptc else None
+    if ptc and labels and labels.exists() and (not langs or "en" in langs):
+        by_art: dict[str, list[tuple[str, str, int, int]]] = {}
+        for r in _read_span_rows(labels):
+            by_art.setdefault(r[0], []).append(r)
+        for art, rows in sorted(by_art.items()):
+            p = ptc / "train-articles" / f"article{art}.txt"
+            if art not in seen and p.exists():
+                arts.append(SpanArticle(f"ptc/{art}", "en", p.read_text(encoding="utf-8"), _spans(rows)))
+    if not arts:
+        raise NarrascopeError(Code.BAD_SEMEVAL, "no technique span files found", input=str(semeval2023),
+                              hint="point --semeval2023 at the SemEval-2023 Task 3 folder (with <lang>/train-labels-subtask-3-spans/)")
+    return arts
+
+
+def _design(arts: list[SpanArticle]) -> tuple[Any, np.ndarray, list[list[tuple[int, int]]]]:
+    import scipy.sparse as sp
+
+    rows: list[list[int]] = []
+    ys: list[np.ndarray] = []
+    toks_all = []
+    for a in arts:
+        toks, feats = token_features(a.text, NBITS)
+        Y = np.zeros((len(toks), len(TECHNIQUES)), np.float32)
+        starts = np.array([s for s, _ in toks])
+        ends = np.array([e for _, e in toks])
+        for t, s, e in a.spans:
+            Y[(starts < e) & (ends > s), TECHNIQUES.index(t)] = 1.0
+        rows += feats
+        ys.append(Y)
+        toks_all.append(toks)
+    ind = np.fromiter((i for r in rows for i in r), np.int64)
+    ptr = np.cumsum([0] + [len(r) for r in rows])
+    X = sp.csr_matrix((np.ones(len(ind), np.float32), ind, ptr), shape=(len(rows), 1 << NBITS))
+    return X, np.vstack(ys), toks_all
+
+
+def _fit(X: Any, Y: np.ndarray, seed: int, negatives: float, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from sklearn.linear_model import Ridge
+    except ImportError as e:
+        raise missing_extra("train", "scikit-learn") from e
+    # Tokens outside every span are most of the data and say little each:
+    # a sample of them keeps the fit fast (thresholds absorb the shift).
+    keep = (Y.sum(axis=1) > 0) | (np.random.default_rng(seed).random(len(Y)) < negatives)
+    r = Ridge(alpha=alpha, solver="sparse_cg", max_iter=60, tol=1e-3).fit(X[keep], Y[keep])
+    return np.asarray(r.coef_.T, np.float32), np.asarray(r.intercept_, np.float32)
+
+
+def tune_thresholds(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray]) -> np.ndarray:
+    """One threshold for all techniques that maximises span F1, then per
+    technique (with at least 50 gold spans) a local search."""
+    gold = {a.id: a.spans for a in arts}
+
+    def f1(th: np.ndarray) -> float:
+        pred = {a.id: [x[:3] for x in decode_runs(t, s, th, TECHNIQUES, GAP)] for a, t, s in zip(arts, toks, scores)}
+        return span_prf(gold, pred)["f1"]
+
+    grid = np.round(np.arange(0.08, 0.5, 0.02), 3)
+    g = max(grid, key=lambda x: f1(np.full(len(TECHNIQUES), x)))
+    th = np.full(len(TECHNIQUES), g, np.float32)
+    best = f1(th)
+    counts = {t: sum(1 for a in arts for x in a.spans if x[0] == t) for t in TECHNIQUES}
+    for j, t in sorted(enumerate(TECHNIQUES), key=lambda jt: -counts[jt[1]]):
+        if counts[t] < 50:
+            continue
+        base = th[j]
+        for cand in (base - 0.06, base - 0.03, base + 0.03, base + 0.06, base + 0.1):
+            if cand > 0.02:
+                th[j] = cand
+                s = f1(th)
+                if s > best + 1e-4:
+                    best, base = s, cand
+                th[j] = base
+    return th
+
+
+def tune_language_shift(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray],
+                        th: np.ndarray) -> dict[str, float]:
+    """Per language, one shift of all thresholds: annotators of some languages
+    mark whole sentences where others mark a phrase."""
+    out: dict[str, float] = {}
+    for lang in sorted({a.lang for a in arts}):
+        idx = [i for i, a in enumerate(arts) if a.lang == lang]
+        gold = {arts[i].id: arts[i].spans for i in idx}
+
+        def f1(shift: float) -> float:
+            pred = {arts[i].id: [x[:3] for x in decode_runs(toks[i], scores[i], th + shift, TECHNIQUES, GAP)] for i in idx}
+            return span_prf(gold, pred)["f1"]
+
+        best = max(np.round(np.arange(-0.1, 0.16, 0.025), 3), key=lambda x: (f1(float(x)), -abs(x)))
+        out[ISO.get(lang, lang)] = float(best)
+    return out
+
+
+def train_spans(semeval2023: Path, ptc: Path | None = None, folds: int = 5, seed: int = 0, negatives: float = 0.3,
+                alpha: float = 10.0, langs: tuple[str, ...] | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    t0 = time.time()
+    arts = span_articles(semeval2023, ptc, langs)
+    X, Y, toks = _design(arts)
+    log(f"{len(arts)} articles, {X.shape[0]} tokens, {sum(len(a.spans) for a in arts)} spans ({time.time() - t0:.0f}s)")
+    bounds = np.cumsum([0] + [len(t) for t in toks])
+    rng = np.random.default_rng(seed)
+    fold_of = {str(g): i % max(folds, 1) for i, g in enumerate(rng.permutation(np.array([a.id for a in arts], dtype=object)))}
+    oof: list[np.ndarray] = [np.zeros((0, 0))] * len(arts)
+    for f in range(folds):
+        te_arts = [i for i, a in enumerate(arts) if fold_of[a.id] == f]
+        tr_rows = np.concatenate([np.arange(bounds[i], bounds[i + 1]) for i, a in enumerate(arts) if fold_of[a.id] != f])
+        W, b = _fit(X[tr_rows], Y[tr_rows], seed + f, negatives, alpha)
+        for i in te_arts:
+            oof[i] = np.asarray(X[bounds[i]:bounds[i + 1]] @ W) + b
+        log(f"fold {f + 1}/{folds} ({time.time() - t0:.0f}s)")
+    W, b = _fit(X, Y, seed, negatives, alpha)
+    log(f"final fit ({time.time() - t0:.0f}s)")
+    th = tune_thresholds(arts, toks, oof) if folds > 1 else np.full(len(TECHNIQUES), 0.2, np.float32)
+    shift = tune_language_shift(arts, toks, oof, th) if folds > 1 else {}
+    log(f"thresholds tuned ({time.time() - t0:.0f}s)")
+    return {"articles": arts, "tokens": toks, "oof": oof if folds > 1 else None, "W": W, "b": b, "thresholds": th, "language_shift": shift}
+
+
+def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any]) -> None:
+    """Only buckets seen in training, int8 per technique with a scale."""
+    W = res["W"]
+    buckets = np.where(np.abs(W).max(axis=1) > 1e-6)[0].astype(np.int32)
+    Wk = W[buckets]
+    scale = np.maximum(np.abs(Wk).max(axis=0), 1e-9) / 127.0
+    q = np.round(Wk / scale[None, :]).astype(np.int8)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(folder / "weights.npz", buckets=buckets, weights=q, scale=scale.astype(np.float32), bias=res["b"].astype(np.float32))
+    meta = {"format": FORMAT, "labels": TECHNIQUES, "nbits": NBITS, "gap": GAP,
+            "thresholds": {t: round(float(x), 4) for t, x in zip(TECHNIQUES, res["thresholds"])},
+            "language_shift": res.get("language_shift", {}), "card": card}
+    (folder / "model.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+
+
+def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
+    """Official span P/R/F1 (technique-matched and technique-agnostic SI) of
+    the out-of-fold spans per language, next to a trivial baseline from the
+    same data: every sentence-long run of tokens tagged with the most
+    frequent technique."""
+    from collections import Counter
+
+    from ..text import split_sentences
+
+    arts, toks, oof, th = res["articles"], res["tokens"], res["oof"], res["thresholds"]
+    shift = res.get("language_shift", {})
+    top = Counter(x[0] for a in arts for x in a.spans).most_common(1)[0][0]
+    out: dict[str, Any] = {"grouped_by": "article", "metric": "SemEval-2020 Task 11 span P/R/F1 with partial overlap",
+                           "note": "out-of-fold scores; thresholds and language shifts tuned on the same folds (slightly optimistic)",
+                           "baseline": f"every sentence as one {top} span"}
+    for lang in ["all"] + sorted({a.lang for a in arts}):
+        idx = [i for i, a in enumerate(arts) if lang == "all" or a.lang == lang]
+        gold = {arts[i].id: arts[i].spans for i in idx}
+        pred = {arts[i].id: [x[:3] for x in decode_runs(toks[i], oof[i], th + shift.get(ISO.get(arts[i].lang, ""), 0.0), TECHNIQUES, GAP)]
+                for i in idx}
+        base = {arts[i].id: [(top, s, e) for s, e in split_sentences(arts[i].text)] for i in idx}
+        out[lang] = {"articles": len(idx),
+                     "narrascope": {k: round(v, 4) for k, v in span_prf(gold, pred).items()},
+                     "narrascope_si": {k: round(v, 4) for k, v in span_prf(gold, pred, by_technique=False).items()},
+                     "baseline": {k: round(v, 4) for k, v in span_prf(gold, base).items()},
+                     "baseline_si": {k: round(v, 4) for k, v in span_prf(gold, base, by_technique=False).items()}}
+    return out

@@ -1,0 +1,170 @@
+"""Technique spans: the SemEval-2020 span scorer, span-file reading (2023
+and PTC, one copy of each article), the tagger's decoding, training on a tiny
+set, and the bundled model."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrascope import Code, NarrascopeError
+from narrascope.eval.semeval2023 import TECHNIQUES
+from narrascope.eval.spans import merge_spans, span_prf
+from narrascope.models.spans import SpanModel, decode_runs, token_features
+from narrascope.stages.persuasion import MODELS
+from narrascope.train.spans import save_span_model, span_articles, train_spans
+
+from .conftest import DATA, need
+
+
+def test_span_scores_hand_computed() -> None:
+    gold = {"a": [("Doubt", 0, 10), ("Loaded_Language", 20, 24)]}
+    pred = {"a": [("Doubt", 5, 15), ("Loaded_Language", 30, 34), ("Doubt", 40, 42)]}
+    s = span_prf(gold, pred)
+    # precision: 5/10 + 0 + 0 over 3 spans; recall: 5/10 + 0 over 2 spans
+    assert s["precision"] == pytest.approx(0.5 / 3) and s["recall"] == pytest.approx(0.25)
+    si = span_prf(gold, pred, by_technique=False)
+    assert si["precision"] == pytest.approx(0.5 / 3) and si["recall"] == pytest.approx(0.25)
+    # Overlapping spans of one technique are merged; of different techniques not.
+    assert merge_spans([("Doubt", 0, 5), ("Doubt", 3, 9), ("Repetition", 4, 6)]) == [("Doubt", 0, 9), ("Repetition", 4, 6)]
+    assert span_prf({}, {})["f1"] == 1.0 and span_prf({"a": [("Doubt", 0, 3)]}, {})["f1"] == 0.0
+
+
+def test_span_scores_equal_the_official_2020_scorer() -> None:
+    path = need(DATA / "semeval2020-task11-ptc" / "scorers" / "task-SI_scorer.py")
+    spec = importlib.util.spec_from_file_location("official_si", path)
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    rng = random.Random(3)
+    gold: dict[str, list[tuple[str, int, int]]] = {}
+    pred: dict[str, list[tuple[str, int, int]]] = {}
+    for art in ("1", "2", "3"):
+        # non-overlapping spans, as the official scorer requires
+        gold[art] = [("x", s, s + rng.randint(3, 30)) for s in range(0, 1000, 60) if rng.random() < 0.6]
+        pred[art] = [("x", s, s + rng.randint(3, 30)) for s in range(10, 1000, 45) if rng.random() < 0.6]
+    as_sets = lambda d: {a: [["x", set(range(s, e))] for _, s, e in v] for a, v in d.items()}  # noqa: E731
+    mod.logger.disabled = True
+    official = mod.compute_score_pr(as_sets(pred), as_sets(gold), ["x"], prop_vs_non_propaganda=True)
+    assert span_prf(gold, pred, by_technique=False)["f1"] == pytest.approx(official)
+
+
+def test_decode_runs_bridges_one_token_gaps() -> None:
+    toks = [(0, 3), (4, 8), (9, 12), (13, 15), (16, 20), (21, 25)]
+    scores = np.array([[0.9], [0.1], [0.8], [0.0], [0.0], [0.7]])
+    runs = decode_runs(toks, scores, np.array([0.5]), ["Doubt"], gap=1)
+    assert [(t, s, e) for t, s, e, _ in runs] == [("Doubt", 0, 12), ("Doubt", 21, 25)]
+    assert runs[0][3] == pytest.approx(0.9)
+
+
+def test_token_features_are_stable_and_offsets_exact() -> None:
+    text = 'They call it a “special operation”!'
+    toks, feats = token_features(text, 18)
+    assert [text[s:e] for s, e in toks][:4] == ["They", "call", "it", "a"]
+    assert feats == token_features(text, 18)[1]  # crc32, not Python's salted hash
+    assert all(0 <= f < 1 << 18 for row in feats for f in row)
+
+
+def _tiny_2023(tmp_path: Path) -> Path:
+    root = tmp_path / "sem23"
+    (root / "en" / "train-articles-subtask-3").mkdir(parents=True)
+    (root / "en" / "train-labels-subtask-3-spans").mkdir(parents=True)
+    for i in range(12):
+        text = f"Article {i}. The corrupt regime lied again and again.\nOfficials met on Tuesday to discuss trade {i}.\n"
+        (root / "en" / "train-articles-subtask-3" / f"article{i}.txt").write_text(text, encoding="utf-8")
+        s = text.index("corrupt regime")
+        rows = [f"{i}\tName_Calling,Labeling\t{s}\t{s + 14}", f"{i}\tLoaded_Language\t{s}\t{s + 7}"]
+        (root / "en" / "train-labels-subtask-3-spans" / f"article{i}-labels-subtask-3.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+def test_training_on_a_tiny_set_finds_the_phrase(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    root = _tiny_2023(tmp_path)
+    res = train_spans(root, folds=3, log=lambda m: None)
+    assert len(res["articles"]) == 12 and all(a.spans for a in res["articles"])
+    save_span_model(tmp_path / "m", res, {"trained": "test"})
+    m = SpanModel(tmp_path / "m")
+    text = "Yesterday the corrupt regime spoke. Officials met on Tuesday."
+    found = m.spans(text)
+    hit = [(t, text[s:e]) for t, s, e, _ in found]
+    assert ("Name_Calling-Labeling", "corrupt regime") in hit or any(t == "Name_Calling-Labeling" and "corrupt" in x for t, x in hit)
+    assert not any("Tuesday" in x for _, x in hit)
+    assert m.spans(text, only=["Doubt"]) == []
+
+
+def test_bad_span_file_names_file_and_line(tmp_path: Path) -> None:
+    root = _tiny_2023(tmp_path)
+    f = root / "en" / "train-labels-subtask-3-spans" / "article3-labels-subtask-3.txt"
+    f.write_text("3\tDoubt\tten\t20\n", encoding="utf-8")
+    with pytest.raises(NarrascopeError) as e:
+        span_articles(root)
+    assert e.value.code == Code.BAD_SEMEVAL and "article3" in str(e.value) and "line 1" in str(e.value)
+
+
+def test_ptc_articles_already_in_2023_are_read_once(tmp_path: Path) -> None:
+    sem = need(DATA / "semeval2023-task3")
+    ptc = need(DATA / "semeval2020-task11-ptc")
+    # a small copy: 3 English 2023 articles + PTC labels for them and one PTC-only article
+    root = tmp_path / "sem23"
+    for sub in ("train-articles-subtask-3", "train-labels-subtask-3-spans"):
+        (root / "en" / sub).mkdir(parents=True)
+    ids = sorted(p.name.split("-")[0][7:] for p in (sem / "en" / "train-labels-subtask-3-spans").glob("*.txt"))
+    ids = [i for i in ids if (ptc / "train-articles" / f"article{i}.txt").exists()][:4]
+    for i in ids[:3]:
+        shutil.copy(sem / "en" / "train-articles-subtask-3" / f"article{i}.txt", root / "en" / "train-articles-subtask-3")
+        shutil.copy(sem / "en" / "train-labels-subtask-3-spans" / f"article{i}-labels-subtask-3.txt", root / "en" / "train-labels-subtask-3-spans")
+    p2 = tmp_path / "ptc"
+    (p2 / "train-articles").mkdir(parents=True)
+    for i in ids:
+        shutil.copy(ptc / "train-articles" / f"article{i}.txt", p2 / "train-articles")
+    lines = [ln for ln in (ptc / "train-task2-TC.labels").read_text(encoding="utf-8").splitlines() if ln.split("\t")[0] in ids]
+    (p2 / "train-task2-TC.labels").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    arts = span_articles(root, p2)
+    assert sorted(a.id for a in arts) == sorted([f"en/{i}" for i in ids[:3]] + [f"ptc/{ids[3]}"])
+    only_ptc = next(a for a in arts if a.id.startswith("ptc/"))
+    assert only_ptc.spans and all(t in TECHNIQUES for t, _, _ in only_ptc.spans)  # 2020 names mapped
+    assert all(0 <= s < e <= len(a.text) for a in arts for _, s, e in a.spans)
+
+
+def test_bundled_span_model_loads_and_tags() -> None:
+    m = SpanModel(MODELS / "technique-spans")
+    assert m.labels == TECHNIQUES and m.card.get("command", "").startswith("narrascope train techniques")
+    text = "This is a shameful, disgusting betrayal by the corrupt elites, who lie to you every day!"
+    found = m.spans(text, shift=-0.05)
+    assert found and all(0 <= s < e <= len(text) and t in TECHNIQUES for t, s, e, _ in found)
+
+
+def test_semeval2023_spans_and_score_spans_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.cli import app
+
+    src = need(DATA / "semeval2023-task3" / "en")
+    ids = sorted(p.name.split("-")[0][7:] for p in (src / "train-labels-subtask-3-spans").glob("*.txt"))[:3]
+    arts, gold = tmp_path / "articles", tmp_path / "gold"
+    arts.mkdir()
+    gold.mkdir()
+    for i in ids:
+        shutil.copy(src / "train-articles-subtask-3" / f"article{i}.txt", arts)
+        shutil.copy(src / "train-labels-subtask-3-spans" / f"article{i}-labels-subtask-3.txt", gold)
+    out = tmp_path / "spans.txt"
+    r = runner.invoke(app, ["semeval2023", "spans", str(arts), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = [ln.split("\t") for ln in out.read_text(encoding="utf-8").splitlines()]
+    assert rows and all(a in ids and t in TECHNIQUES and int(s) < int(e) for a, t, s, e in rows)
+    text = {i: (arts / f"article{i}.txt").read_text(encoding="utf-8") for i in ids}
+    assert all(text[a][int(s):int(e)].strip() for a, _, s, e in rows)  # offsets index the article file
+    # Gold against itself scores 1; the prediction scores in (0, 1].
+    r = runner.invoke(app, ["semeval2023", "score-spans", "--gold", str(gold), "--pred", str(gold / f"article{ids[0]}-labels-subtask-3.txt"), "--json"])
+    assert r.exit_code == 0, r.output
+    one = json.loads(r.output)
+    assert one["articles"] == 3 and one["technique"]["precision"] == pytest.approx(1.0) and one["technique"]["recall"] < 1.0
+    r = runner.invoke(app, ["semeval2023", "score-spans", "--gold", str(gold), "--pred", str(out), "--json"])
+    res = json.loads(r.output)
+    assert 0 < res["si"]["f1"] <= 1 and 0 <= res["technique"]["f1"] <= 1
+    r = runner.invoke(app, ["semeval2023", "score-spans", "--gold", str(tmp_path / "nope"), "--pred", str(out)])
+    assert r.exit_code != 0 and "NS1" in r.output
