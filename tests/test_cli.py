@@ -46,6 +46,9 @@ def test_ls_table_stats_and_failures(cli, tmp_path: Path) -> None:  # type: igno
     assert r.exit_code == 1 and "1 added" in r.output and "NS102" in r.output
     r = cli("ls")
     assert "Lawmakers Split" in r.output and "1 of 1 articles" in r.output
+    # On an 80-column terminal the fixed columns stay readable; only the title is cut.
+    ident = json.loads(cli("ls", "--json").output.splitlines()[0])["id"]
+    assert ident[:12] in r.output and " en " in r.output
     r = cli("stats", "--json")
     s = json.loads(r.output)
     assert s["articles"] == 1 and s["languages"] == {"en": 1} and s["failures"] == 1

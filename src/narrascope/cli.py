@@ -190,9 +190,17 @@ def ls(
                 for r in rows:
                     print(json.dumps(_summary(r), ensure_ascii=False))
                 return
-            t = Table("id", "published", "lang", "source", show_lines=False)
-            t.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
-            t.add_column("dup of")
+            # Fixed columns keep their width; only the title gives way on a narrow terminal.
+            t = Table(show_lines=False)
+            t.add_column("id", no_wrap=True, min_width=12)
+            t.add_column("published", no_wrap=True, min_width=10)
+            t.add_column("lang", no_wrap=True, min_width=4)
+            t.add_column("source", no_wrap=True, overflow="ellipsis", max_width=24)
+            # borders and padding take 3 characters per column
+            title_w = max(12, out.width - 12 - 10 - 4 - min(24, max((len(r.source or "") for r in rows), default=6))
+                          - (12 if any(r.duplicate_of for r in rows) else 6) - 3 * 6 - 1)
+            t.add_column("title", no_wrap=True, overflow="ellipsis", max_width=title_w)
+            t.add_column("dup of", no_wrap=True)
             for r in rows:
                 t.add_row(r.id[:12], r.published.date().isoformat() if r.published else "", r.language or "",
                           (r.source or "")[:24], (r.title or "")[:70], (r.duplicate_of or "")[:12])
