@@ -10,9 +10,11 @@ import pytest
 
 import narrascope as ns
 from narrascope.cli import app
-from narrascope.eval.roles import FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES, read_mentions, read_roles, score_roles, write_roles
+from narrascope.eval.roles import (
+    FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_mentions, read_roles, score_roles, write_roles,
+)
 from narrascope.stages.roles import NullRoles, RolesStage
-from narrascope.train.roles import mention_context
+from narrascope.models.roles import mention_context
 
 from .conftest import COALITION, SEMEVAL, need
 
@@ -60,6 +62,19 @@ def test_scorer_agrees_with_official_script(tmp_path: Path) -> None:
     micro_f1, _, micro_p, _, micro_r, _ = mod.evaluate_fine_grained_metrics(gd, pd_)
     assert ours["micro_f1"] == pytest.approx(micro_f1) and ours["micro_precision"] == pytest.approx(micro_p)
     assert ours["main_role_accuracy"] == pytest.approx(mod.evaluate_main_role_accuracy(gd, pd_))
+
+
+def test_official_offsets_count_crlf_and_are_realigned(tmp_path: Path) -> None:
+    p = tmp_path / "doc.txt"
+    p.write_bytes("Title\r\n\r\nNATO met. Then Putin spoke and Putin left.\r\n".encode("utf-8"))
+    text = read_document(p)
+    s = text.index("Putin")
+    assert text[s:s + 5] == "Putin"  # offsets count the CRs, as the official files do
+    assert align_mention(text, "Putin", s, s + 5) == (s, s + 5)
+    assert align_mention(text, "Putin", s - 3, s + 2) == (s, s + 5)  # a few characters off: nearest occurrence
+    later = text.index("Putin", s + 1)
+    assert align_mention(text, "Putin", later + 2, later + 7) == (later, later + 5)
+    assert align_mention(text, "Biden", 3, 8) == (3, 8)  # not in the text: offsets kept
 
 
 def test_mention_context_marks_the_mention() -> None:
@@ -124,3 +139,30 @@ def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: 
     write_roles(g, [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in keys])
     r = runner.invoke(app, ["semeval", "score", "--subtask", "1", "--gold", str(g), "--pred", str(out), "--json"])
     assert r.exit_code == 0 and 0 <= json.loads(r.output)["main_role_accuracy"] <= 1
+
+
+def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from narrascope.models.roles import RoleModel
+    from narrascope.train.roles import roles_cv_report, save_roles, train_roles
+
+    src = need(SEMEVAL / "train" / "EN")
+    gold = read_roles(src / "subtask-1-annotations.txt")
+    docs = sorted({k[0] for k in gold})[:20]
+    root = tmp_path / "EN"
+    (root / "raw-documents").mkdir(parents=True)
+    for d in docs:
+        shutil.copy(src / "raw-documents" / d, root / "raw-documents")
+    write_roles(root / "subtask-1-annotations.txt", [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in gold if d in docs])
+    res = train_roles(root, folds=2, log=lambda m: None)
+    assert res["oof_main"].shape == (len(res["mentions"].group), 3)
+    cv = roles_cv_report(res, folds=2)
+    assert 0 <= cv["en"]["narrascope"]["main_role_accuracy"] <= 1 and cv["en"]["n"] == len(res["mentions"].group)
+    save_roles(tmp_path / "m", res["meta"], res["weights"])
+    model = RoleModel(tmp_path / "m")
+    text = (root / "raw-documents" / docs[0]).read_text(encoding="utf-8")
+    s = text.index(res["mentions"].names[0]) if res["mentions"].names[0] in text else 0
+    out = model.predict(text, [(s, s + 5)], "en")
+    assert len(out) == 1 and out[0][0] in MAIN_ROLES and out[0][2][0][0] in FINE_BY_MAIN[out[0][0]]
+    # the name prior is learnt from the training mentions
+    assert any(n in model.prior for n in ("russia", "ukraine", "putin", "zelensky", "nato", "biden"))

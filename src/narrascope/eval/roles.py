@@ -62,6 +62,26 @@ def read_roles(path: str | Path) -> dict[Key, tuple[str, list[str]]]:
     return out
 
 
+def read_document(path: str | Path) -> str:
+    """A raw SemEval document as the offsets count it: line endings kept
+    (several PT, BG, RU and HI files use CRLF, and offsets count the CR)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def align_mention(text: str, mention: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of ``mention`` in ``text``: the given ones when they hold it,
+    else its nearest occurrence (about 10% of the official offsets are a few
+    characters off even with line endings kept), else the given ones."""
+    if text[start:end] == mention or not mention:
+        return start, end
+    best: tuple[int, int] | None = None
+    for m in re.finditer(re.escape(mention), text):
+        if best is None or abs(m.start() - start) < abs(best[0] - start):
+            best = (m.start(), m.end())
+    return best if best and abs(best[0] - start) <= 200 else (start, end)
+
+
 def write_roles(path: str | Path, rows: list[tuple[str, str, int, int, str, list[str]]]) -> None:
     with Path(path).open("w", encoding="utf-8") as fh:
         for doc, mention, start, end, main, fine in rows:

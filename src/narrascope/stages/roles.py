@@ -25,8 +25,7 @@ from pydantic import Field
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
 from ..eval.roles import FINE_BY_MAIN
-from ..models.roles import RoleModel
-from ..train.roles import mention_context
+from ..models.roles import RoleModel, normalise_name
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
@@ -70,14 +69,9 @@ def _natasha() -> Any:
     return run
 
 
-def _norm(name: str) -> str:
-    n = re.sub(r"^(the|a)\s+", "", name.strip().lower())
-    return re.sub(r"['’]s$", "", n).strip(" .,")
-
-
 class RolesStage(Stage):
     name = "roles"
-    version = "1"
+    version = "2"
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -95,7 +89,7 @@ class RolesStage(Stage):
 
     @property
     def model_id(self) -> str | None:
-        return f"roles@{self.model.main.card.get('trained', '?')}"
+        return f"roles@{self.model.card.get('trained', '?')}"
 
     def mentions(self, article: Article) -> tuple[list[tuple[int, int, str]], str]:
         text = article.clean_text
@@ -124,7 +118,7 @@ class RolesStage(Stage):
         ments, ner = self.mentions(article)
         groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for s, e, lab in ments:
-            groups[_norm(article.clean_text[s:e])].append((s, e, lab))
+            groups[normalise_name(article.clean_text[s:e])].append((s, e, lab))
         # Merge "putin" into "vladimir putin": a one-word name that ends exactly
         # one longer name (a surname), never "ukraine" into "ukraine war".
         for short in sorted(groups, key=len):
@@ -138,7 +132,7 @@ class RolesStage(Stage):
         groups = {k: v for k, v in groups.items() if any(s >= title_end for s, _e, _l in v)}
         ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))[: self.cfg.max_entities]
         todo = [(key, s, e) for key, ms in ranked for s, e, _ in sorted(ms)[: self.cfg.max_mentions]]
-        preds = self.model.predict([mention_context(article.clean_text, s, e) for _, s, e in todo])
+        preds = self.model.predict(article.clean_text, [(s, e) for _, s, e in todo], article.language)
         by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (key, s, e), (main, conf, fine) in zip(todo, preds):
             by_entity[key].append({"start": s, "end": e, "mention": article.clean_text[s:e], "main_role": main,
