@@ -16,6 +16,21 @@ DATA = SHARED / "data"
 RESULTS = REPO / "benchmarks" / "results"
 
 
+# Peak memory of the measuring subprocess, for its SPEED snippet. VmHWM
+# belongs to the process's own address space; ru_maxrss would also count the
+# parent's memory at fork (Linux keeps it across exec), and the parent may
+# just have trained a model.
+PEAK_MB = """
+def peak_mb():
+    try:
+        with open('/proc/self/status') as fh:
+            return next(int(l.split()[1]) for l in fh if l.startswith('VmHWM')) / 1024
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+
 def need_data(path: Path) -> Path:
     if not path.exists():
         sys.exit(f"benchmark data not found: {path} (set NARRASCOPE_SHARED to the shared/ folder)")
@@ -32,4 +47,22 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     data = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": machine(), **data}
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out}")
+    return out
+
+
+def speed_only() -> bool:
+    """``--speed-only``: re-measure throughput and memory, keep the scores of
+    the last full run (e.g. after a change that cannot move the scores)."""
+    return "--speed-only" in sys.argv
+
+
+def update_result(name: str, key: str, value: Any) -> Path:
+    out = RESULTS / f"{name}.json"
+    if not out.exists():
+        sys.exit(f"{out} not found: run the full benchmark first")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data[key] = value
+    data["when_" + key] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"updated {key} in {out}")
     return out

@@ -21,7 +21,7 @@ import sys
 import time
 
 import numpy as np
-from _common import DATA, need_data, write_result
+from _common import DATA, PEAK_MB, need_data, update_result, write_result
 
 from narrascope.eval.semeval import f1_samples, official_classes
 from narrascope.models.narrative import LEVELS, decode, sigmoid
@@ -60,8 +60,8 @@ def report(docs: list, preds: list, cc: list[str], cf: list[str]) -> dict:  # ty
     return out
 
 
-SPEED = """
-import resource, sys, time, glob
+SPEED = PEAK_MB + """
+import sys, time, glob
 import narrascope as ns
 from narrascope.stages.narratives import NarrativesStage
 files = sorted(glob.glob(sys.argv[1]))[: int(sys.argv[2])]
@@ -72,16 +72,29 @@ t = time.perf_counter()
 for a in arts:
     st.predict(a)
 dt = time.perf_counter() - t
-print(len(arts) / dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(len(arts) / dt, peak_mb())
 """
+
+
+def measure_speed(n_docs: int) -> tuple[float, float]:
+    glob = str(DATA / "semeval2025-task10" / "unlabeled-test-inputs" / "EN" / "subtask-2-documents" / "*.txt")
+    speed = subprocess.run([sys.executable, "-c", SPEED, glob, str(n_docs)], capture_output=True, text=True, check=True)
+    docs_s, peak = (float(x) for x in speed.stdout.split())
+    print(f"\nnarratives stage: {docs_s:.1f} docs/s on EN test documents, peak RSS {peak:.0f} MB (2 cores)")
+    return docs_s, peak
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--speed-docs", type=int, default=100)
+    ap.add_argument("--speed-only", action="store_true", help="Re-measure speed and memory, keep the last scores.")
     args = ap.parse_args()
     root = need_data(DATA / "semeval2025-task10" / "train")
+    if args.speed_only:
+        docs_s, peak = measure_speed(args.speed_docs)
+        update_result("narratives", "speed", {"docs_per_s": round(docs_s, 2), "peak_rss_mb": round(peak), "docs": args.speed_docs})
+        return
     t0 = time.time()
     docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
     taxes = default_taxonomies()
@@ -130,12 +143,9 @@ def main() -> None:
         r, o, b = results["narrascope"][lang], results["baseline_other_only"][lang], results["baseline_similarity"][lang]
         print(f"{lang:5s} {r['n']:4d}  {r['f1_coarse']:.3f} / {r['f1_fine']:.3f}  {r['narrative_docs_f1_coarse']:.3f} / {r['narrative_docs_f1_fine']:.3f}"
               f"  {o['f1_coarse']:.3f} / {o['f1_fine']:.3f}  {b['f1_coarse']:.3f} / {b['f1_fine']:.3f}")
-    glob = str(DATA / "semeval2025-task10" / "unlabeled-test-inputs" / "EN" / "subtask-2-documents" / "*.txt")
-    speed = subprocess.run([sys.executable, "-c", SPEED, glob, str(args.speed_docs)], capture_output=True, text=True, check=True)
-    docs_s, peak_mb = (float(x) for x in speed.stdout.split())
-    print(f"\nnarratives stage: {docs_s:.1f} docs/s on EN test documents, peak RSS {peak_mb:.0f} MB (2 cores)")
+    docs_s, peak = measure_speed(args.speed_docs)
     write_result("narratives", {"folds": args.folds, "documents": n, "scores": results,
-                                "speed": {"docs_per_s": round(docs_s, 2), "peak_rss_mb": round(peak_mb), "docs": args.speed_docs},
+                                "speed": {"docs_per_s": round(docs_s, 2), "peak_rss_mb": round(peak), "docs": args.speed_docs},
                                 "seconds": round(time.time() - t0)})
 
 

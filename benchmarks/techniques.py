@@ -6,7 +6,7 @@ SemEval-2020 span P/R/F1 (technique-matched and technique-agnostic SI), next
 to a sentence baseline; then paragraphs/s and peak memory of the techniques
 stage (paragraph classifier and span tagger).
 
-    python benchmarks/techniques.py
+    python benchmarks/techniques.py [--speed-only]
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import subprocess
 import sys
 import time
 
-from _common import DATA, need_data, write_result
+from _common import DATA, PEAK_MB, need_data, speed_only, update_result, write_result
 
 from narrascope.eval.semeval2023 import FRAMES, TECHNIQUES
 from narrascope.train.multilabel import train_multilabel
 from narrascope.train.semeval2023 import frame_articles, technique_paragraphs
 from narrascope.train.spans import spans_cv_report, train_spans
 
-SPEED = """
-import resource, sys, time
+SPEED = PEAK_MB + """
+import sys, time
 from narrascope.stages.persuasion import TechniquesStage
 texts = [l for l in open(sys.argv[1], encoding='utf-8').read().split('\\n') if len(l) > 20][:300]
 st = TechniquesStage()
@@ -32,12 +32,29 @@ t = time.perf_counter()
 st.predict_texts(texts)
 for x in texts:
     st.span_model.spans(x)
-print(len(texts) / (time.perf_counter() - t), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(len(texts) / (time.perf_counter() - t), peak_mb())
 """
+
+
+def measure_speed(root) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    import tempfile
+
+    sample = sorted((root / "en" / "train-articles-subtask-3").glob("*.txt"))
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+        for p in sample[:40]:
+            fh.write(p.read_text(encoding="utf-8") + "\n")
+        path = fh.name
+    out = subprocess.run([sys.executable, "-c", SPEED, path], capture_output=True, text=True, check=True).stdout.split()
+    speed = {"paragraphs_per_s": round(float(out[0]), 1), "peak_rss_mb": round(float(out[1])), "includes": "paragraph classifier + span tagger"}
+    print(f"techniques stage (classify + tag spans): {speed['paragraphs_per_s']} paragraphs/s, peak RSS {speed['peak_rss_mb']} MB")
+    return speed
 
 
 def main() -> None:
     root = need_data(DATA / "semeval2023-task3")
+    if speed_only():
+        update_result("techniques", "speed", measure_speed(root))
+        return
     t0 = time.time()
     res = {}
     for kind, loader, labels in (("techniques", technique_paragraphs, TECHNIQUES), ("frames", frame_articles, FRAMES)):
@@ -60,16 +77,7 @@ def main() -> None:
             n, si, b, bsi = r["narrascope"], r["narrascope_si"], r["baseline"], r["baseline_si"]
             print(f"  {lang:4s} n={r['articles']:4d}  {n['precision']:.3f} {n['recall']:.3f} {n['f1']:.3f} | {si['f1']:.3f}"
                   f"   ({b['f1']:.3f} | {bsi['f1']:.3f})")
-    sample = sorted((root / "en" / "train-articles-subtask-3").glob("*.txt"))
-    import tempfile
-
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
-        for p in sample[:40]:
-            fh.write(p.read_text(encoding="utf-8") + "\n")
-        path = fh.name
-    out = subprocess.run([sys.executable, "-c", SPEED, path], capture_output=True, text=True, check=True).stdout.split()
-    res["speed"] = {"paragraphs_per_s": round(float(out[0]), 1), "peak_rss_mb": round(float(out[1]))}
-    print(f"techniques stage (classify + tag spans): {res['speed']['paragraphs_per_s']} paragraphs/s, peak RSS {res['speed']['peak_rss_mb']} MB")
+    res["speed"] = measure_speed(root)
     res["seconds"] = round(time.time() - t0)
     write_result("techniques", res)
 
