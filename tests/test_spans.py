@@ -16,7 +16,7 @@ import pytest
 from narrascope import Code, NarrascopeError
 from narrascope.eval.semeval2023 import TECHNIQUES
 from narrascope.eval.spans import merge_spans, span_prf
-from narrascope.models.spans import SpanModel, decode_runs, token_features
+from narrascope.models.spans import SpanModel, decode_runs, expand_to_sentences, token_features
 from narrascope.stages.persuasion import MODELS
 from narrascope.train.spans import save_span_model, span_articles, train_spans
 
@@ -60,6 +60,13 @@ def test_decode_runs_bridges_one_token_gaps() -> None:
     runs = decode_runs(toks, scores, np.array([0.5]), ["Doubt"], gap=1)
     assert [(t, s, e) for t, s, e, _ in runs] == [("Doubt", 0, 12), ("Doubt", 21, 25)]
     assert runs[0][3] == pytest.approx(0.9)
+
+
+def test_runs_widen_to_their_sentences() -> None:
+    sents = [(0, 20), (21, 50), (51, 80)]
+    runs = [("Doubt", 3, 6, 0.4), ("Doubt", 10, 12, 0.7), ("Slogans", 18, 25, 0.5), ("Doubt", 60, 62, 0.3)]
+    assert expand_to_sentences(runs, sents) == [("Doubt", 0, 20, 0.7), ("Slogans", 0, 50, 0.5), ("Doubt", 51, 80, 0.3)]
+    assert expand_to_sentences([("Doubt", 90, 95, 0.2)], sents) == [("Doubt", 90, 95, 0.2)]  # outside every sentence: kept
 
 
 def test_token_features_are_stable_and_offsets_exact() -> None:

@@ -65,6 +65,17 @@ def decode_runs(toks: Sequence[tuple[int, int]], scores: np.ndarray, thresholds:
     return out
 
 
+def expand_to_sentences(runs: list[tuple[str, int, int, float]], sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
+    """Each run widened to the sentence(s) it touches, one span per technique
+    and sentence (highest score kept)."""
+    best: dict[tuple[str, int, int], float] = {}
+    for t, s, e, sc in runs:
+        cover = [(a, b) for a, b in sentences if a < e and s < b] or [(s, e)]
+        key = (t, min(a for a, _ in cover), max(b for _, b in cover))
+        best[key] = max(sc, best.get(key, -np.inf))
+    return [(t, s, e, sc) for (t, s, e), sc in sorted(best.items(), key=lambda kv: kv[0][1])]
+
+
 class SpanModel:
     def __init__(self, folder: str | Path) -> None:
         meta, w = read_artifact(folder, "technique-span")
@@ -75,6 +86,8 @@ class SpanModel:
         self.gap: int = meta.get("gap", 1)
         self.thresholds = np.asarray([meta["thresholds"][lab] for lab in self.labels], np.float32)
         self.language_shift: dict[str, float] = meta.get("language_shift", {})
+        # Languages whose annotators mark whole sentences get sentence spans.
+        self.sentence_languages: set[str] = set(meta.get("sentence_languages", []))
         # bucket id -> row of the compact weight matrix (-1: never seen in training)
         self.row = np.full(1 << self.nbits, -1, np.int64)
         self.row[w["buckets"]] = np.arange(len(w["buckets"]))
@@ -102,4 +115,9 @@ class SpanModel:
         th = self.thresholds + shift + self.language_shift.get(language or "", 0.0)
         if only is not None:
             th = np.where(np.isin(self.labels, list(only)), th, np.inf)
-        return [(t, s + start, e + start, sc) for t, s, e, sc in decode_runs(toks, self.scores(feats), th, self.labels, self.gap)]
+        runs = decode_runs(toks, self.scores(feats), th, self.labels, self.gap)
+        if language in self.sentence_languages:
+            from ..text import split_sentences
+
+            runs = expand_to_sentences(runs, split_sentences(piece))
+        return [(t, s + start, e + start, sc) for t, s, e, sc in runs]

@@ -23,7 +23,8 @@ import numpy as np
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.semeval2023 import TECHNIQUES, normalize_technique
 from ..eval.spans import Span, span_prf
-from ..models.spans import FORMAT, decode_runs, token_features
+from ..models.spans import FORMAT, decode_runs, expand_to_sentences, token_features
+from ..text import split_sentences
 
 NBITS = 18
 GAP = 1
@@ -167,22 +168,35 @@ def tune_thresholds(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], 
     return th
 
 
-def tune_language_shift(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray],
-                        th: np.ndarray) -> dict[str, float]:
-    """Per language, one shift of all thresholds: annotators of some languages
-    mark whole sentences where others mark a phrase."""
-    out: dict[str, float] = {}
+def _decode(toks: list[tuple[int, int]], scores: np.ndarray, th: np.ndarray, sentences: list[tuple[int, int]] | None) -> list[Span]:
+    runs = decode_runs(toks, scores, th, TECHNIQUES, GAP)
+    if sentences is not None:
+        runs = expand_to_sentences(runs, sentences)
+    return [x[:3] for x in runs]
+
+
+def tune_languages(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray],
+                   th: np.ndarray) -> tuple[dict[str, float], list[str]]:
+    """Per language, one shift of all thresholds and whether spans are widened
+    to whole sentences: annotators of some languages mark whole sentences
+    where others mark a phrase."""
+    shifts: dict[str, float] = {}
+    sentence_langs: list[str] = []
     for lang in sorted({a.lang for a in arts}):
         idx = [i for i, a in enumerate(arts) if a.lang == lang]
         gold = {arts[i].id: arts[i].spans for i in idx}
+        sents = {i: split_sentences(arts[i].text) for i in idx}
 
-        def f1(shift: float) -> float:
-            pred = {arts[i].id: [x[:3] for x in decode_runs(toks[i], scores[i], th + shift, TECHNIQUES, GAP)] for i in idx}
+        def f1(shift: float, widen: bool) -> float:
+            pred = {arts[i].id: _decode(toks[i], scores[i], th + shift, sents[i] if widen else None) for i in idx}
             return span_prf(gold, pred)["f1"]
 
-        best = max(np.round(np.arange(-0.1, 0.16, 0.025), 3), key=lambda x: (f1(float(x)), -abs(x)))
-        out[ISO.get(lang, lang)] = float(best)
-    return out
+        grid = [float(x) for x in np.round(np.arange(-0.1, 0.16, 0.025), 3)]
+        best = max(((f1(x, w), -abs(x) - 0.001 * w, x, w) for x in grid for w in (False, True)))
+        shifts[ISO.get(lang, lang)] = best[2]
+        if best[3]:
+            sentence_langs.append(ISO.get(lang, lang))
+    return shifts, sentence_langs
 
 
 def train_spans(semeval2023: Path, ptc: Path | None = None, folds: int = 5, seed: int = 0, negatives: float = 0.3,
@@ -205,9 +219,10 @@ def train_spans(semeval2023: Path, ptc: Path | None = None, folds: int = 5, seed
     W, b = _fit(X, Y, seed, negatives, alpha)
     log(f"final fit ({time.time() - t0:.0f}s)")
     th = tune_thresholds(arts, toks, oof) if folds > 1 else np.full(len(TECHNIQUES), 0.2, np.float32)
-    shift = tune_language_shift(arts, toks, oof, th) if folds > 1 else {}
-    log(f"thresholds tuned ({time.time() - t0:.0f}s)")
-    return {"articles": arts, "tokens": toks, "oof": oof if folds > 1 else None, "W": W, "b": b, "thresholds": th, "language_shift": shift}
+    shift, sentence_langs = tune_languages(arts, toks, oof, th) if folds > 1 else ({}, [])
+    log(f"thresholds tuned ({time.time() - t0:.0f}s); sentence spans for: {', '.join(sentence_langs) or 'none'}")
+    return {"articles": arts, "tokens": toks, "oof": oof if folds > 1 else None, "W": W, "b": b, "thresholds": th,
+            "language_shift": shift, "sentence_languages": sentence_langs}
 
 
 def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any]) -> None:
@@ -221,7 +236,7 @@ def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any]) -> 
     np.savez_compressed(folder / "weights.npz", buckets=buckets, weights=q, scale=scale.astype(np.float32), bias=res["b"].astype(np.float32))
     meta = {"format": FORMAT, "labels": TECHNIQUES, "nbits": NBITS, "gap": GAP,
             "thresholds": {t: round(float(x), 4) for t, x in zip(TECHNIQUES, res["thresholds"])},
-            "language_shift": res.get("language_shift", {}), "card": card}
+            "language_shift": res.get("language_shift", {}), "sentence_languages": res.get("sentence_languages", []), "card": card}
     (folder / "model.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
@@ -236,6 +251,7 @@ def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
 
     arts, toks, oof, th = res["articles"], res["tokens"], res["oof"], res["thresholds"]
     shift = res.get("language_shift", {})
+    widen = set(res.get("sentence_languages", []))
     top = Counter(x[0] for a in arts for x in a.spans).most_common(1)[0][0]
     out: dict[str, Any] = {"grouped_by": "article", "metric": "SemEval-2020 Task 11 span P/R/F1 with partial overlap",
                            "note": "out-of-fold scores; thresholds and language shifts tuned on the same folds (slightly optimistic)",
@@ -243,8 +259,8 @@ def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
     for lang in ["all"] + sorted({a.lang for a in arts}):
         idx = [i for i, a in enumerate(arts) if lang == "all" or a.lang == lang]
         gold = {arts[i].id: arts[i].spans for i in idx}
-        pred = {arts[i].id: [x[:3] for x in decode_runs(toks[i], oof[i], th + shift.get(ISO.get(arts[i].lang, ""), 0.0), TECHNIQUES, GAP)]
-                for i in idx}
+        pred = {arts[i].id: _decode(toks[i], oof[i], th + shift.get(ISO.get(arts[i].lang, ""), 0.0),
+                                    split_sentences(arts[i].text) if ISO.get(arts[i].lang) in widen else None) for i in idx}
         base = {arts[i].id: [(top, s, e) for s, e in split_sentences(arts[i].text)] for i in idx}
         out[lang] = {"articles": len(idx),
                      "narrascope": {k: round(v, 4) for k, v in span_prf(gold, pred).items()},
