@@ -4,10 +4,11 @@ article), SemEval-2023 Task 3 label sets, multilingual.
 Techniques are decided per paragraph of the clean text (the paragraph
 classifier is the more accurate judge of *whether*); a token tagger trained
 on the span files then says *where*: each predicted technique carries the
-spans inside the paragraph that the tagger marks for it. When the tagger
-marks nothing for a technique the paragraph classifier chose, the evidence
-falls back to the sentence of the paragraph that scores highest for it
-(``"kind": "sentence"``).
+spans inside the paragraph that the tagger marks for it (whole sentences for
+the languages whose annotators mark sentences, see the span model's card).
+When the tagger marks nothing for a technique the paragraph classifier
+chose, the evidence falls back to the sentence of the paragraph that scores
+highest for it (``"kind": "sentence"``).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class TechniquesStage(Stage):
     def predict(self, article: Article) -> dict[str, Any]:
         text = article.clean_text
         paras = [(s, e) for s, e in paragraphs(article) if e - s >= self.cfg.min_chars]
-        texts = [article.clean_text[s:e] for s, e in paras]
+        texts = [text[s:e] for s, e in paras]
         prob, labels = self.predict_texts(texts)
         out_paras = []
         counts: dict[str, int] = {}
