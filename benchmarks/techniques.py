@@ -1,9 +1,10 @@
 """Persuasion techniques (paragraph level) and framing (article level) on
 SemEval-2023 Task 3 train: grouped 5-fold CV (paragraphs of one article stay
 together) with the official micro/macro-F1, per language, next to a
-majority baseline from the same run; the span tagger with the official
-SemEval-2020 span P/R/F1 (technique-matched and technique-agnostic SI), next
-to a sentence baseline; then paragraphs/s and peak memory of the techniques
+majority baseline from the same run; the classifier stacked with the span
+tagger (what the stage uses; stacker cross-fitted by article); the span
+tagger with the official SemEval-2020 span P/R/F1 (technique-matched and
+technique-agnostic SI), next to a sentence baseline; then paragraphs/s and peak memory of the techniques
 stage (paragraph classifier and span tagger).
 
     python benchmarks/techniques.py [--speed-only]
@@ -15,12 +16,15 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 from _common import DATA, PEAK_MB, need_data, speed_only, update_result, write_result
 
 from narrascope.eval.semeval2023 import FRAMES, TECHNIQUES
 from narrascope.train.multilabel import train_multilabel
 from narrascope.train.semeval2023 import frame_articles, technique_paragraphs
 from narrascope.train.spans import spans_cv_report, train_spans
+from narrascope.train.stack import fit_stack, paragraph_span_scores, stack_report
 
 SPEED = PEAK_MB + """
 import sys, time
@@ -57,9 +61,13 @@ def main() -> None:
         return
     t0 = time.time()
     res = {}
-    for kind, loader, labels in (("techniques", technique_paragraphs, TECHNIQUES), ("frames", frame_articles, FRAMES)):
+    offsets: list[tuple[int, int]] = []
+    kept = {}
+    for kind, loader, labels in (("techniques", lambda r: technique_paragraphs(r, offsets=offsets), TECHNIQUES), ("frames", frame_articles, FRAMES)):
         texts, Y, groups, langs = loader(root)
         model = train_multilabel(texts, Y, labels, groups, langs, log=lambda m: None)
+        if kind == "techniques":
+            kept = {"prob": model.oof, "Y": Y, "groups": groups, "langs": langs}  # type: ignore[attr-defined]
         cv = model.card["cross_validation"]
         res[kind] = cv
         print(f"{kind}: grouped 5-fold CV, official micro-F1 / macro-F1 (majority baseline)")
@@ -68,8 +76,17 @@ def main() -> None:
             if r:
                 print(f"  {lang:4s} n={r['n']:5d}  {r['micro_f1']:.3f} / {r['macro_f1']:.3f}   ({r['baseline_majority_micro_f1']:.3f} / {r['baseline_majority_macro_f1']:.3f})")
     ptc = DATA / "semeval2020-task11-ptc"
-    spans = spans_cv_report(train_spans(root, ptc if ptc.exists() else None, log=lambda m: None))
+    span_res = train_spans(root, ptc if ptc.exists() else None, log=lambda m: None)
+    spans = spans_cv_report(span_res)
     res["spans"] = spans
+    stack = fit_stack(kept["prob"], paragraph_span_scores(span_res, kept["groups"], offsets), kept["Y"], kept["groups"])
+    stacked = stack_report(stack["oof"], np.asarray(stack["thresholds"]), kept["Y"], kept["langs"])
+    res["techniques_stacked_with_spans"] = stacked
+    print("techniques, paragraph classifier stacked with the span tagger (what the stage uses): micro-F1 / macro-F1 (paragraph classifier alone)")
+    for lang in ["all", "en", "fr", "ge", "it", "po", "ru"]:
+        r, alone = stacked.get(lang), res["techniques"].get(lang)
+        if r and alone:
+            print(f"  {lang:4s} n={r['n']:5d}  {r['micro_f1']:.3f} / {r['macro_f1']:.3f}   ({alone['micro_f1']:.3f} / {alone['macro_f1']:.3f})")
     print(f"technique spans: grouped 5-fold CV, official span P/R/F1 technique-matched | SI (baseline: {spans['baseline']})")
     for lang in ["all", "en", "fr", "ge", "it", "po", "ru"]:
         r = spans.get(lang)

@@ -175,3 +175,40 @@ def test_semeval2023_spans_and_score_spans_cli(tmp_path: Path, runner) -> None: 
     assert 0 < res["si"]["f1"] <= 1 and 0 <= res["technique"]["f1"] <= 1
     r = runner.invoke(app, ["semeval2023", "score-spans", "--gold", str(tmp_path / "nope"), "--pred", str(out)])
     assert r.exit_code != 0 and "NS1" in r.output
+
+
+def test_stack_combines_paragraph_probability_and_token_scores() -> None:
+    pytest.importorskip("sklearn")
+    from narrascope.models.spans import stacked_proba
+    from narrascope.train.stack import fit_stack, paragraph_span_scores
+
+    rng = np.random.default_rng(0)
+    n, k = 400, len(TECHNIQUES)
+    Y = (rng.random((n, k)) < 0.2).astype(np.float32)
+    prob = np.clip(0.5 + 0.1 * rng.standard_normal((n, k)), 0.01, 0.99)  # an uninformative classifier
+    F = Y * 0.8 + 0.1 * rng.standard_normal((n, k))  # an informative tagger
+    groups = [f"en/{i // 4}" for i in range(n)]
+    st = fit_stack(prob, F.astype(np.float32), Y, groups)
+    assert len(st["thresholds"]) == k and all(c > 0 for c in st["c"])
+    p2 = stacked_proba(st, prob, F)
+    assert ((p2 >= np.asarray(st["thresholds"])) == (Y > 0)).mean() > 0.9
+    same = stacked_proba({"a": [1.0] * k, "c": [0.0] * k, "b": [0.0] * k}, prob, F)
+    assert np.allclose(same, prob, atol=1e-5)
+    # token scores are read inside each paragraph's offsets only
+    art = type("A", (), {"id": "en/1"})()
+    res = {"articles": [art], "tokens": [[(0, 3), (4, 8), (10, 12)]], "oof": [np.array([[0.1] * k, [0.9] * k, [0.5] * k])]}
+    out = paragraph_span_scores(res, ["en/1", "en/1", "en/2"], [(0, 9), (10, 12), (0, 5)])
+    assert np.allclose(out[:, 0], [0.9, 0.5, 0.0])
+
+
+def test_stage_decides_with_the_stack_when_trained_together() -> None:
+    from narrascope.stages.persuasion import TechniquesStage
+
+    st = TechniquesStage()
+    assert st.span_model.stack is not None, "the bundled models are trained together (narrascope train techniques)"
+    texts = ["The corrupt, criminal regime lies to you every single day, and only fools still believe it!",
+             "The committee met on Tuesday."]
+    prob, labels = st.predict_texts(texts)
+    th = np.asarray(st.span_model.stack["thresholds"])
+    assert labels == [[TECHNIQUES[j] for j in np.where(r >= th)[0]] for r in prob]
+    assert prob[0].max() > prob[1].max()

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import typer
 
 from .errors import Code, NarrascopeError
@@ -141,13 +142,53 @@ def train_techniques_cmd(data: Path = typer.Option(Path("../shared/data/semeval2
     techniques) and the span tagger that marks where inside a paragraph."""
     if part not in ("paragraphs", "spans", "all"):
         raise typer.BadParameter("--part must be paragraphs, spans or all")
-    if part in ("paragraphs", "all"):
+    if part == "paragraphs":
         _train_2023("techniques", data, output, folds)
-    if part in ("spans", "all"):
-        _train_spans(data, ptc if ptc and ptc.exists() else None, spans_output, folds)
+        typer.echo("note: the bundled span tagger's paragraph stack was fitted to the previous paragraph model; "
+                   "run --part all to refit it", err=True)
+    elif part == "spans":
+        _train_spans(data, ptc if ptc and ptc.exists() else None, spans_output, folds, None)
+    else:
+        _train_techniques_all(data, ptc if ptc and ptc.exists() else None, output, spans_output, folds)
 
 
-def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds: int) -> None:
+def _train_techniques_all(data: Path, ptc: Optional[Path], output: Optional[Path], spans_output: Optional[Path], folds: int) -> None:
+    """Paragraph classifier, span tagger, then the stack that combines them
+    (fitted on both models' out-of-fold outputs)."""
+    from rich.console import Console
+
+    from .cli import guarded
+    from .eval.semeval2023 import TECHNIQUES
+    from .train.multilabel import train_multilabel
+    from .train.semeval2023 import technique_paragraphs
+    from .train.spans import train_spans
+    from .train.stack import fit_stack, paragraph_span_scores, stack_report
+
+    con = Console(stderr=True)
+    holder: dict = {}  # type: ignore[type-arg]
+
+    def run() -> None:
+        offsets: list[tuple[int, int]] = []
+        texts, Y, groups, langs = technique_paragraphs(data, offsets=offsets)
+        con.print(f"{len(texts)} paragraphs in {len(set(groups))} articles")
+        model = train_multilabel(texts, Y, TECHNIQUES, groups, langs, folds=folds, log=lambda m: con.print(m))
+        model.card["data"] = f"SemEval-2023 Task 3 train ({', '.join(sorted(set(langs)))})"
+        model.card["command"] = f"narrascope train techniques --data {data}"
+        res = train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
+        stack = fit_stack(model.oof, paragraph_span_scores(res, groups, offsets), Y, groups)  # type: ignore[attr-defined]
+        model.card["stacked_with_spans"] = stack_report(stack["oof"], np.asarray(stack["thresholds"]), Y, langs)
+        out = output or MODELS_DIR / "techniques"
+        model.save(out, "techniques")
+        con.print(json.dumps(model.card["stacked_with_spans"], indent=1))
+        con.print(f"saved {out}")
+        holder["res"], holder["stack"] = res, stack
+
+    guarded(run)
+    _train_spans(data, ptc, spans_output, folds, holder.get("res"), holder.get("stack"))
+
+
+def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds: int, trained: Optional[dict] = None,  # type: ignore[type-arg]
+                 stack: Optional[dict] = None) -> None:  # type: ignore[type-arg]
     from datetime import date
 
     from rich.console import Console
@@ -158,13 +199,13 @@ def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds:
     con = Console(stderr=True)
 
     def run() -> None:
-        res = train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
+        res = trained or train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
         cv = spans_cv_report(res) if folds > 1 else {}
-        cmd = f"narrascope train techniques --part spans --data {data}" + (f" --ptc {ptc}" if ptc else "")
+        cmd = f"narrascope train techniques --part {'all' if stack else 'spans'} --data {data}" + (f" --ptc {ptc}" if ptc else "")
         card = {"trained": date.today().isoformat(), "command": cmd, "articles": len(res["articles"]),
                 "languages": sorted({a.lang for a in res["articles"]}), "cross_validation": cv}
         out = output or MODELS_DIR / "technique-spans"
-        save_span_model(out, res, card)
+        save_span_model(out, res, card, stack)
         con.print(json.dumps(cv, indent=1))
         con.print(f"saved {out}")
 

@@ -76,6 +76,18 @@ def expand_to_sentences(runs: list[tuple[str, int, int, float]], sentences: Sequ
     return [(t, s, e, sc) for (t, s, e), sc in sorted(best.items(), key=lambda kv: kv[0][1])]
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
+
+
+def stacked_proba(stack: dict[str, Any], prob: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """Paragraph probabilities combined with the tagger's strongest token
+    per technique (coefficients from train/stack.py)."""
+    z = np.asarray(stack["a"]) * logit(prob) + np.asarray(stack["c"]) * F + np.asarray(stack["b"])
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 class SpanModel:
     def __init__(self, folder: str | Path) -> None:
         meta, w = read_artifact(folder, "technique-span")
@@ -88,6 +100,9 @@ class SpanModel:
         self.language_shift: dict[str, float] = meta.get("language_shift", {})
         # Languages whose annotators mark whole sentences get sentence spans.
         self.sentence_languages: set[str] = set(meta.get("sentence_languages", []))
+        # How the paragraph classifier's probabilities and this tagger's scores
+        # combine (train/stack.py); absent when the two were trained apart.
+        self.stack: dict[str, Any] | None = meta.get("paragraph_stack")
         # bucket id -> row of the compact weight matrix (-1: never seen in training)
         self.row = np.full(1 << self.nbits, -1, np.int64)
         self.row[w["buckets"]] = np.arange(len(w["buckets"]))
@@ -102,6 +117,15 @@ class SpanModel:
             if len(r):
                 S[i] += self.W[r].sum(axis=0)
         return S
+
+    def max_scores(self, texts: list[str]) -> np.ndarray:
+        """Highest token score per technique in each text."""
+        out = np.zeros((len(texts), len(self.labels)), np.float32)
+        for i, t in enumerate(texts):
+            _toks, feats = token_features(t, self.nbits)
+            if feats:
+                out[i] = self.scores(feats).max(axis=0)
+        return out
 
     def spans(self, text: str, start: int = 0, end: int | None = None, only: Sequence[str] | None = None,
               shift: float = 0.0, language: str | None = None) -> list[tuple[str, int, int, float]]:

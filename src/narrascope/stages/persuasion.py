@@ -23,7 +23,7 @@ from pydantic import Field
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
 from ..models.multilabel import MultiLabelModel
-from ..models.spans import SpanModel
+from ..models.spans import SpanModel, stacked_proba
 from .base import Stage
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
@@ -79,8 +79,16 @@ class TechniquesStage(Stage):
         return f"techniques@{self.model.card.get('trained', '?')}+spans@{self.span_model.card.get('trained', '?')}"
 
     def predict_texts(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
+        """Technique probabilities and decisions per paragraph: the paragraph
+        classifier, combined with the span tagger's strongest token when the
+        two were trained together (``narrascope train techniques``)."""
         prob = self.model.predict_proba(texts)
-        return prob, self.model.decide(prob, self.cfg.threshold_shift)
+        stack = self.span_model.stack
+        if stack is None or not texts:
+            return prob, self.model.decide(prob, self.cfg.threshold_shift)
+        prob = stacked_proba(stack, prob, self.span_model.max_scores(texts)).astype(np.float32)
+        th = np.asarray(stack["thresholds"], np.float32) + self.cfg.threshold_shift
+        return prob, [[self.model.labels[j] for j in np.where(row >= th)[0]] for row in prob]
 
     def predict(self, article: Article) -> dict[str, Any]:
         text = article.clean_text

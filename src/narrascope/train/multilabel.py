@@ -32,6 +32,32 @@ def _fit(texts: list[str], E: np.ndarray, Y: np.ndarray, lam_t: float, lam_e: fl
     return vec, W_t, mean.astype(np.float32), W_e, mean.astype(np.float32)
 
 
+def tune_micro_thresholds(prob: np.ndarray, Y: np.ndarray, labels: list[str], min_pos: int = 30) -> np.ndarray:
+    """One threshold for all labels maximising micro-F1, then a local search
+    per label with at least ``min_pos`` positives."""
+    gold = [[labels[j] for j in np.where(row > 0)[0]] for row in Y]
+    grid = np.round(np.arange(0.05, 0.8, 0.025), 3)
+
+    def micro(th: np.ndarray) -> float:
+        return micro_macro_f1(gold, [[labels[j] for j in np.where(r >= th)[0]] for r in prob], labels)[0]
+
+    g = max(grid, key=lambda t: micro(np.full(len(labels), t)))
+    th = np.full(len(labels), g, dtype=np.float32)
+    best = micro(th)
+    for j in np.argsort(-Y.sum(axis=0)):
+        if Y[:, j].sum() < min_pos:
+            continue
+        base = th[j]
+        for cand in (base - 0.1, base - 0.05, base + 0.05, base + 0.1):
+            if 0.02 < cand < 0.95:
+                th[j] = cand
+                s = micro(th)
+                if s > best + 1e-4:
+                    best, base = s, cand
+                th[j] = base
+    return th
+
+
 def train_multilabel(texts: list[str], Y: np.ndarray, labels: list[str], groups: list[str], langs: list[str],
                      folds: int = 5, seed: int = 0, weight_emb: float = 0.3, lam_t: float = 1.0, lam_e: float = 1.0,
                      max_features: int = 40000, log: Callable[[str], None] = print) -> MultiLabelModel:
@@ -52,25 +78,7 @@ def train_multilabel(texts: list[str], Y: np.ndarray, labels: list[str], groups:
     platt = fit_platt(oof, Y)
     prob = sigmoid(platt[0] * oof + platt[1])
     gold = [[labels[j] for j in np.where(row > 0)[0]] for row in Y]
-    grid = np.round(np.arange(0.05, 0.8, 0.025), 3)
-
-    def micro(th: np.ndarray) -> float:
-        return micro_macro_f1(gold, [[labels[j] for j in np.where(r >= th)[0]] for r in prob], labels)[0]
-
-    g = max(grid, key=lambda t: micro(np.full(len(labels), t)))
-    th = np.full(len(labels), g, dtype=np.float32)
-    best = micro(th)
-    for j in np.argsort(-Y.sum(axis=0)):
-        if Y[:, j].sum() < 30:
-            continue
-        base = th[j]
-        for cand in (base - 0.1, base - 0.05, base + 0.05, base + 0.1):
-            if 0.02 < cand < 0.95:
-                th[j] = cand
-                s = micro(th)
-                if s > best + 1e-4:
-                    best, base = s, cand
-                th[j] = base
+    th = tune_micro_thresholds(prob, Y, labels)
     pred = [[labels[j] for j in np.where(r >= th)[0]] for r in prob]
     cv: dict[str, Any] = {"folds": folds, "grouped_by": "article",
                           "note": "out-of-fold; thresholds tuned on the same folds (slightly optimistic)"}

@@ -17,8 +17,10 @@ def _article_lines(folder: Path, art: str) -> list[str]:
     return p.read_text(encoding="utf-8").split("\n") if p.exists() else []
 
 
-def technique_paragraphs(root: Path, langs: tuple[str, ...] = LANGS) -> tuple[list[str], np.ndarray, list[str], list[str]]:
-    """(paragraph texts, label matrix, article groups, languages)."""
+def technique_paragraphs(root: Path, langs: tuple[str, ...] = LANGS, offsets: list[tuple[int, int]] | None = None
+                         ) -> tuple[list[str], np.ndarray, list[str], list[str]]:
+    """(paragraph texts, label matrix, article groups, languages); ``offsets``,
+    if given, receives each paragraph's (start, end) in its article file."""
     texts: list[str] = []
     rows: list[list[str]] = []
     groups: list[str] = []
@@ -36,6 +38,9 @@ def technique_paragraphs(root: Path, langs: tuple[str, ...] = LANGS) -> tuple[li
             rows.append(labels)
             groups.append(f"{lang}/{art}")
             lng.append(lang)
+            if offsets is not None:
+                start = sum(len(x) + 1 for x in lines[: par - 1])
+                offsets.append((start, start + len(lines[par - 1])))
     if not texts:
         raise NarrascopeError(Code.BAD_SEMEVAL, "no SemEval-2023 subtask-3 training paragraphs", input=str(root))
     Y = np.array([[t in r for t in TECHNIQUES] for r in rows], np.float32)

@@ -225,7 +225,7 @@ def train_spans(semeval2023: Path, ptc: Path | None = None, folds: int = 5, seed
             "language_shift": shift, "sentence_languages": sentence_langs}
 
 
-def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any]) -> None:
+def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any], stack: dict[str, Any] | None = None) -> None:
     """Only buckets seen in training, int8 per technique with a scale."""
     W = res["W"]
     buckets = np.where(np.abs(W).max(axis=1) > 1e-6)[0].astype(np.int32)
@@ -237,6 +237,8 @@ def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any]) -> 
     meta = {"format": FORMAT, "labels": TECHNIQUES, "nbits": NBITS, "gap": GAP,
             "thresholds": {t: round(float(x), 4) for t, x in zip(TECHNIQUES, res["thresholds"])},
             "language_shift": res.get("language_shift", {}), "sentence_languages": res.get("sentence_languages", []), "card": card}
+    if stack:
+        meta["paragraph_stack"] = {k: stack[k] for k in ("a", "c", "b", "thresholds")}
     (folder / "model.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
