@@ -148,6 +148,8 @@ def train_techniques_cmd(data: Path = typer.Option(Path("../shared/data/semeval2
                    "run --part all to refit it", err=True)
     elif part == "spans":
         _train_spans(data, ptc if ptc and ptc.exists() else None, spans_output, folds, None)
+        typer.echo("note: a tagger trained alone has no paragraph stack; the stage then decides with the paragraph "
+                   "classifier only (run --part all to fit the stack)", err=True)
     else:
         _train_techniques_all(data, ptc if ptc and ptc.exists() else None, output, spans_output, folds)
 
