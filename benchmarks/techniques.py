@@ -16,8 +16,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 from _common import DATA, PEAK_MB, need_data, speed_only, update_result, write_result
 
 from narrascope.eval.semeval2023 import FRAMES, TECHNIQUES
@@ -80,7 +78,7 @@ def main() -> None:
     spans = spans_cv_report(span_res)
     res["spans"] = spans
     stack = fit_stack(kept["prob"], paragraph_span_scores(span_res, kept["groups"], offsets), kept["Y"], kept["groups"])
-    stacked = stack_report(stack["oof"], np.asarray(stack["thresholds"]), kept["Y"], kept["langs"])
+    stacked = stack_report(stack["oof"], stack["thresholds"], kept["Y"], kept["langs"])
     res["techniques_stacked_with_spans"] = stacked
     print("techniques, paragraph classifier stacked with the span tagger (what the stage uses): micro-F1 / macro-F1 (paragraph classifier alone)")
     for lang in ["all", "en", "fr", "ge", "it", "po", "ru"]:

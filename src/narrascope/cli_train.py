@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import typer
 
 from .errors import Code, NarrascopeError
@@ -178,7 +177,7 @@ def _train_techniques_all(data: Path, ptc: Optional[Path], output: Optional[Path
         model.card["command"] = f"narrascope train techniques --data {data}"
         res = train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
         stack = fit_stack(model.oof, paragraph_span_scores(res, groups, offsets), Y, groups)  # type: ignore[attr-defined]
-        model.card["stacked_with_spans"] = stack_report(stack["oof"], np.asarray(stack["thresholds"]), Y, langs)
+        model.card["stacked_with_spans"] = stack_report(stack["oof"], stack["thresholds"], Y, langs)
         out = output or MODELS_DIR / "techniques"
         model.save(out, "techniques")
         con.print(json.dumps(model.card["stacked_with_spans"], indent=1))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -32,30 +32,36 @@ def _fit(texts: list[str], E: np.ndarray, Y: np.ndarray, lam_t: float, lam_e: fl
     return vec, W_t, mean.astype(np.float32), W_e, mean.astype(np.float32)
 
 
-def tune_micro_thresholds(prob: np.ndarray, Y: np.ndarray, labels: list[str], min_pos: int = 30) -> np.ndarray:
-    """One threshold for all labels maximising micro-F1, then a local search
-    per label with at least ``min_pos`` positives."""
-    gold = [[labels[j] for j in np.where(row > 0)[0]] for row in Y]
-    grid = np.round(np.arange(0.05, 0.8, 0.025), 3)
-
-    def micro(th: np.ndarray) -> float:
-        return micro_macro_f1(gold, [[labels[j] for j in np.where(r >= th)[0]] for r in prob], labels)[0]
-
-    g = max(grid, key=lambda t: micro(np.full(len(labels), t)))
-    th = np.full(len(labels), g, dtype=np.float32)
-    best = micro(th)
-    for j in np.argsort(-Y.sum(axis=0)):
-        if Y[:, j].sum() < min_pos:
-            continue
+def greedy_thresholds(score: Callable[[np.ndarray], float], n: int, grid: np.ndarray, order: Iterable[int],
+                      steps: tuple[float, ...], lo: float = 0.02, hi: float = float("inf")) -> np.ndarray:
+    """Thresholds for ``n`` labels maximising ``score``: the best single value
+    on ``grid`` for all labels, then for each label in ``order`` the first
+    step around it (strictly within ``lo``..``hi``) that improves the score."""
+    g = max(grid, key=lambda t: score(np.full(n, t)))
+    th = np.full(n, g, dtype=np.float32)
+    best = score(th)
+    for j in order:
         base = th[j]
-        for cand in (base - 0.1, base - 0.05, base + 0.05, base + 0.1):
-            if 0.02 < cand < 0.95:
+        for cand in [base + step for step in steps]:  # steps around the starting value
+            if lo < cand < hi:
                 th[j] = cand
-                s = micro(th)
+                s = score(th)
                 if s > best + 1e-4:
                     best, base = s, cand
                 th[j] = base
     return th
+
+
+def tune_micro_thresholds(prob: np.ndarray, Y: np.ndarray, labels: list[str], min_pos: int = 30) -> np.ndarray:
+    """Thresholds maximising micro-F1; per-label search for labels with at
+    least ``min_pos`` positives."""
+    gold = [[labels[j] for j in np.where(row > 0)[0]] for row in Y]
+
+    def micro(th: np.ndarray) -> float:
+        return micro_macro_f1(gold, [[labels[j] for j in np.where(r >= th)[0]] for r in prob], labels)[0]
+
+    order = [int(j) for j in np.argsort(-Y.sum(axis=0)) if Y[:, j].sum() >= min_pos]
+    return greedy_thresholds(micro, len(labels), np.round(np.arange(0.05, 0.8, 0.025), 3), order, (-0.1, -0.05, 0.05, 0.1), hi=0.95)
 
 
 def train_multilabel(texts: list[str], Y: np.ndarray, labels: list[str], groups: list[str], langs: list[str],

@@ -25,6 +25,7 @@ from ..eval.semeval2023 import TECHNIQUES, normalize_technique
 from ..eval.spans import Span, span_prf
 from ..models.spans import FORMAT, decode_runs, expand_to_sentences, token_features
 from ..text import split_sentences
+from .multilabel import greedy_thresholds
 
 NBITS = 18
 GAP = 1
@@ -149,23 +150,9 @@ def tune_thresholds(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], 
         pred = {a.id: [x[:3] for x in decode_runs(t, s, th, TECHNIQUES, GAP)] for a, t, s in zip(arts, toks, scores)}
         return span_prf(gold, pred)["f1"]
 
-    grid = np.round(np.arange(0.08, 0.5, 0.02), 3)
-    g = max(grid, key=lambda x: f1(np.full(len(TECHNIQUES), x)))
-    th = np.full(len(TECHNIQUES), g, np.float32)
-    best = f1(th)
     counts = {t: sum(1 for a in arts for x in a.spans if x[0] == t) for t in TECHNIQUES}
-    for j, t in sorted(enumerate(TECHNIQUES), key=lambda jt: -counts[jt[1]]):
-        if counts[t] < 50:
-            continue
-        base = th[j]
-        for cand in (base - 0.06, base - 0.03, base + 0.03, base + 0.06, base + 0.1):
-            if cand > 0.02:
-                th[j] = cand
-                s = f1(th)
-                if s > best + 1e-4:
-                    best, base = s, cand
-                th[j] = base
-    return th
+    order = [j for j, t in sorted(enumerate(TECHNIQUES), key=lambda jt: -counts[jt[1]]) if counts[t] >= 50]
+    return greedy_thresholds(f1, len(TECHNIQUES), np.round(np.arange(0.08, 0.5, 0.02), 3), order, (-0.06, -0.03, 0.03, 0.06, 0.1))
 
 
 def _decode(toks: list[tuple[int, int]], scores: np.ndarray, th: np.ndarray, sentences: list[tuple[int, int]] | None) -> list[Span]:
@@ -248,8 +235,6 @@ def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
     same data: every sentence-long run of tokens tagged with the most
     frequent technique."""
     from collections import Counter
-
-    from ..text import split_sentences
 
     arts, toks, oof, th = res["articles"], res["tokens"], res["oof"], res["thresholds"]
     shift = res.get("language_shift", {})

@@ -72,10 +72,11 @@ def fit_stack(prob: np.ndarray, F: np.ndarray, Y: np.ndarray, groups: list[str],
             "thresholds": th.round(4).tolist(), "oof": oof}
 
 
-def stack_report(prob: np.ndarray, th: np.ndarray, Y: np.ndarray, langs: list[str]) -> dict[str, Any]:
+def stack_report(prob: np.ndarray, thresholds: list[float], Y: np.ndarray, langs: list[str]) -> dict[str, Any]:
     """Official micro/macro-F1 of the cross-fitted stacked decisions per language."""
     from ..eval.semeval2023 import micro_macro_f1
 
+    th = np.asarray(thresholds)
     gold = [[TECHNIQUES[j] for j in np.where(r > 0)[0]] for r in Y]
     pred = [[TECHNIQUES[j] for j in np.where(r >= th)[0]] for r in prob]
     out: dict[str, Any] = {"grouped_by": "article", "note": "stacker cross-fitted; thresholds tuned on the same folds (slightly optimistic)"}
