@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,13 @@ class SpanModel:
         self.row[w["buckets"]] = np.arange(len(w["buckets"]))
         self.W = w["weights"].astype(np.float32) * w["scale"][None, :]
         self.b = w["bias"].astype(np.float32)
+        # The techniques stage scores a paragraph for the paragraph decision,
+        # then again for its spans: hashing is the costly part, do it once.
+        self._tagged = lru_cache(maxsize=64)(self._tag)  # about one article
+
+    def _tag(self, piece: str) -> tuple[list[tuple[int, int]], np.ndarray]:
+        toks, feats = token_features(piece, self.nbits)
+        return toks, self.scores(feats)
 
     def scores(self, feats: list[list[int]]) -> np.ndarray:
         S = np.tile(self.b, (len(feats), 1))
@@ -122,9 +130,9 @@ class SpanModel:
         """Highest token score per technique in each text."""
         out = np.zeros((len(texts), len(self.labels)), np.float32)
         for i, t in enumerate(texts):
-            _toks, feats = token_features(t, self.nbits)
-            if feats:
-                out[i] = self.scores(feats).max(axis=0)
+            toks, S = self._tagged(t)
+            if toks:
+                out[i] = S.max(axis=0)
         return out
 
     def spans(self, text: str, start: int = 0, end: int | None = None, only: Sequence[str] | None = None,
@@ -133,13 +141,13 @@ class SpanModel:
         optionally only for the techniques in ``only``; ``language`` (ISO
         639-1) applies that language's tuned threshold shift."""
         piece = text[start:end]
-        toks, feats = token_features(piece, self.nbits)
+        toks, S = self._tagged(piece)
         if not toks:
             return []
         th = self.thresholds + shift + self.language_shift.get(language or "", 0.0)
         if only is not None:
             th = np.where(np.isin(self.labels, list(only)), th, np.inf)
-        runs = decode_runs(toks, self.scores(feats), th, self.labels, self.gap)
+        runs = decode_runs(toks, S, th, self.labels, self.gap)
         if language in self.sentence_languages:
             from ..text import split_sentences
 
