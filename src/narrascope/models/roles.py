@@ -67,11 +67,12 @@ def name_prior(counts: dict[str, list[float]], name: str, minus: Sequence[float]
 
 
 def mention_features(embed: Any, text: str, mentions: Sequence[tuple[int, int]], language: str | None,
-                     languages: Sequence[str]) -> np.ndarray:
-    """Features without the name prior, one row per (start, end) mention."""
+                     languages: Sequence[str], sentences: Sequence[tuple[int, int]] | None = None) -> np.ndarray:
+    """Features without the name prior, one row per (start, end) mention;
+    ``sentences`` are the text's sentence spans if already known."""
     if not mentions:
         return np.zeros((0, 0), np.float32)
-    spans = split_sentences(text)
+    spans = sentences if sentences is not None else split_sentences(text)
     doc = embed.encode([text[s:e] for s, e in spans[:DOC_SENTENCES]] or [text[:2000]]).mean(axis=0)
     doc /= max(float(np.linalg.norm(doc)), 1e-9)
 
@@ -140,10 +141,11 @@ class RoleModel:
         pf = 1.0 / (1.0 + np.exp(-(X @ self.W_fine + self.b_fine)))
         return pm, pf
 
-    def predict(self, text: str, mentions: Sequence[tuple[int, int]], language: str | None) -> list[Decision]:
+    def predict(self, text: str, mentions: Sequence[tuple[int, int]], language: str | None,
+                sentences: Sequence[tuple[int, int]] | None = None) -> list[Decision]:
         """Roles for mentions (character offsets into ``text``) of one document."""
         if not mentions:
             return []
-        F = mention_features(self.embed, text, mentions, language, self.languages)
+        F = mention_features(self.embed, text, mentions, language, self.languages, sentences)
         P = np.stack([PRIOR_SCALE * name_prior(self.prior, text[s:e]) for s, e in mentions])
         return decide(*self.proba(np.hstack([F, P])))

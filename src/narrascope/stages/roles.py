@@ -135,7 +135,8 @@ class RolesStage(Stage):
         groups = {k: v for k, v in groups.items() if any(s >= title_end for s, _e, _l in v)}
         ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))[: self.cfg.max_entities]
         todo = [(key, s, e) for key, ms in ranked for s, e, _ in sorted(ms)[: self.cfg.max_mentions]]
-        preds = self.model.predict(article.clean_text, [(s, e) for _, s, e in todo], article.language)
+        preds = self.model.predict(article.clean_text, [(s, e) for _, s, e in todo], article.language,
+                                   [(x.start, x.end) for x in article.sentences])  # already split by the prepare stage
         by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (key, s, e), (main, conf, fine) in zip(todo, preds):
             by_entity[key].append({"start": s, "end": e, "mention": article.clean_text[s:e], "main_role": main,

@@ -243,12 +243,13 @@ def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"grouped_by": "article", "metric": "SemEval-2020 Task 11 span P/R/F1 with partial overlap",
                            "note": "out-of-fold scores; thresholds and language shifts tuned on the same folds (slightly optimistic)",
                            "baseline": f"every sentence as one {top} span"}
+    sents = [split_sentences(a.text) for a in arts]
     for lang in ["all"] + sorted({a.lang for a in arts}):
         idx = [i for i, a in enumerate(arts) if lang == "all" or a.lang == lang]
         gold = {arts[i].id: arts[i].spans for i in idx}
         pred = {arts[i].id: _decode(toks[i], oof[i], th + shift.get(ISO.get(arts[i].lang, ""), 0.0),
-                                    split_sentences(arts[i].text) if ISO.get(arts[i].lang) in widen else None) for i in idx}
-        base = {arts[i].id: [(top, s, e) for s, e in split_sentences(arts[i].text)] for i in idx}
+                                    sents[i] if ISO.get(arts[i].lang) in widen else None) for i in idx}
+        base = {arts[i].id: [(top, s, e) for s, e in sents[i]] for i in idx}
         out[lang] = {"articles": len(idx),
                      "narrascope": {k: round(v, 4) for k, v in span_prf(gold, pred).items()},
                      "narrascope_si": {k: round(v, 4) for k, v in span_prf(gold, pred, by_technique=False).items()},
