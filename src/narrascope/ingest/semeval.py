@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Code, NarrascopeError
+from ..eval.roles import align_mention
 from .base import ReadFailure, ReadStream
 from .options import ReadOptions
 from .plaintext import read_text
@@ -68,6 +69,19 @@ def read_annotations(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Narr
     return dict(gold), errors
 
 
+def _aligned(gold: dict[str, Any], text: str) -> dict[str, Any]:
+    """Gold entity offsets onto the text as read: the official offsets count
+    the CR of CRLF files, which reading drops, and some are a few characters
+    off (the same realignment as training, eval.roles.align_mention)."""
+    if not gold.get("entities"):
+        return gold
+    ents = []
+    for e in gold["entities"]:
+        s, t = align_mention(text, e["mention"], e["start"], e["end"])
+        ents.append({**e, "start": s, "end": t})
+    return {**gold, "entities": ents}
+
+
 def read_semeval(folder: Path, opts: ReadOptions) -> ReadStream:
     docs_dir = next((folder / d for d in DOC_DIRS if (folder / d).is_dir()), None)
     if docs_dir is None:
@@ -88,6 +102,6 @@ def read_semeval(folder: Path, opts: ReadOptions) -> ReadStream:
         doc.source = f"semeval2025:{folder.name}"
         doc.language = lang
         if p.name in gold:
-            doc.gold = {"semeval2025": gold[p.name]}
+            doc.gold = {"semeval2025": _aligned(gold[p.name], doc.text)}
         doc.meta["domain"] = "URW" if "_UA_" in p.name or "_URW_" in p.name else ("CC" if "_CC_" in p.name else None)
         yield doc
