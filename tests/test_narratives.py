@@ -195,3 +195,82 @@ def test_taxonomy_file_loads(tmp_path: Path) -> None:
     p = tmp_path / "x.yaml"
     p.write_text(ELX, encoding="utf-8")
     assert load_taxonomy_file(p).id == "ELX"
+
+
+def test_gate_decides_other_and_keeps_the_top_narrative() -> None:
+    from narrascope.models.narrative import decode
+
+    labels = {"coarse": ["A: x", "A: y"], "fine": ["A: x: p", "A: y: q"]}
+    prob = {"coarse": np.array([0.3, 0.1]), "fine": np.array([0.05, 0.02])}
+    th = {"coarse": np.full(2, 0.5), "fine": np.full(2, 0.5)}
+    assert decode(labels, prob, th) == ([OTHER], [OTHER])  # no gate: nothing above threshold
+    assert decode(labels, prob, th, gate=(0.4, 0.5)) == ([OTHER], [OTHER])  # closed gate
+    # An open gate keeps the most likely narrative even below its threshold.
+    assert decode(labels, prob, th, gate=(0.9, 0.5)) == (["A: x"], ["A: x: Other"])
+    prob["coarse"][1], prob["fine"][1] = 0.8, 0.9
+    assert decode(labels, prob, th, gate=(0.9, 0.5)) == (["A: y"], ["A: y: q"])
+
+
+def test_share_weights_and_weighted_platt() -> None:
+    from narrascope.train.data import LabelledDoc
+    from narrascope.train.narratives import fit_platt, is_narrative, share_weights
+
+    def doc(lang: str, other: bool) -> LabelledDoc:
+        lab = [OTHER] if other else ["A: x"]
+        return LabelledDoc(id="d", lang=lang, text="t", sentences=["t"], coarse=lab, fine=lab)
+
+    docs = [doc("en", True)] * 6 + [doc("en", False)] * 4 + [doc("pt", True)] * 1 + [doc("pt", False)] * 9 + [doc("ru", False)] * 5
+    w = share_weights(docs, 0.2)
+    nar = is_narrative(docs)
+    for lang in ("en", "pt"):
+        m = np.array([d.lang == lang for d in docs])
+        assert w[m & ~nar].sum() / w[m].sum() == pytest.approx(0.2)
+    assert (w[[d.lang == "ru" for d in docs]] == 1).all()  # no Other documents: unchanged
+    # A weight of 2 is the same as the row twice.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=40), (rng.random(40) > 0.5).astype(float)
+    wt = np.where(np.arange(40) < 10, 2.0, 1.0)
+    dup = np.r_[x, x[:10]], np.r_[y, y[:10]]
+    assert np.allclose(fit_platt(x, y, wt), fit_platt(*dup), atol=1e-4)
+
+
+def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("sklearn")
+    tax = tmp_path / "elx.yaml"
+    tax.write_text(ELX, encoding="utf-8")
+    fraud = ["Officials forged ballots in district {i}, observers said. The count was rigged.",
+             "The vote count in town {i} was rigged and stolen, a lawsuit claims."]
+    meddle = ["Foreign hackers breached election servers in region {i}.", "A foreign intelligence agency meddled before vote {i}."]
+    other = ["Bake the cake {i} for twenty minutes with flour and eggs.", "The football team won match {i} after extra time.",
+             "Rain is expected in valley {i} on Tuesday, forecasters said."]
+    rows = []
+    for i in range(12):
+        rows.append({"text": fraud[i % 2].format(i=i), "labels": ["ELX: Fraud claims"]})
+        rows.append({"text": meddle[i % 2].format(i=i), "labels": ["ELX: Foreign meddling"]})
+        rows.append({"text": other[i % 3].format(i=i), "labels": []})
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out), "--folds", "3",
+                            "--other-share", "0.3"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((out / "model.json").read_text())
+    assert meta["format"] == "narrascope.narratives.v2" and meta["card"]["gate"]["other_share"] == 0.3
+    assert "--other-share 0.3" in meta["card"]["command"] and "*" in meta["gate_thresholds"]
+    cv = meta["card"]["cross_validation"]["all"]
+    assert "other_docs_accuracy" in cv and "at_other_share_fine" in cv
+    st = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)]))
+    hack = ns.analyze_text("Foreign hackers breached the election servers again, officials said.", title="Hack", stages=[])
+    cake = ns.analyze_text("Bake the cake for twenty minutes with flour and two eggs.", title="Cake", stages=[])
+    d_hack, d_cake = st.predict(hack), st.predict(cake)
+    assert d_hack["narratives"][0]["label"] == "ELX: Foreign meddling"
+    assert d_cake["narratives"][0]["label"] == OTHER
+    assert d_hack["narrative_probability"] > d_cake["narrative_probability"]
+    assert d_cake["narratives"][0]["confidence"] == pytest.approx(1 - d_cake["narrative_probability"], abs=1e-3)
+    # The user's gate threshold overrides the tuned one (and the shift moves it too).
+    tuned = st.gate(st.label_scores(cake), cake.language)
+    assert tuned is not None and tuned[1] == pytest.approx(meta["gate_thresholds"].get(cake.language, meta["gate_thresholds"]["*"]))
+    mine = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.7, threshold_shift=0.1))
+    assert mine.gate(mine.label_scores(cake), cake.language) == pytest.approx((tuned[0], 0.8))
+    opened = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.0)).predict(cake)
+    assert opened["narratives"][0]["label"] != OTHER  # an open gate keeps the most likely narrative

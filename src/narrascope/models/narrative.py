@@ -23,6 +23,7 @@ from ..taxonomy import OTHER, parent_of
 from .charngram import CharNgramTfidf, sparse_dot
 
 LEVELS = ("coarse", "fine")
+GATE = "gate"  # the "does this article carry any narrative?" head
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -59,6 +60,12 @@ class NarrativeModel:
     # priors differ by language (half the English training documents carry
     # no narrative, almost no Russian one does).
     language_shift: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Optional gate (embedding head, TF-IDF head) deciding "any narrative?"
+    # apart from which one: the label heads then learn from narrative-bearing
+    # documents only, and the gate's threshold sets how often "Other" is said.
+    gate: tuple[Head, Head] | None = None
+    gate_platt: tuple[float, float] | None = None
+    gate_thresholds: dict[str, float] = field(default_factory=dict)  # "*" and per language
     _embedder: Embedder | None = None
 
     # -- persistence ---------------------------------------------------------
@@ -72,15 +79,19 @@ class NarrativeModel:
             arrays[f"emb_b_{lv}"] = self.emb[lv].b.astype(np.float32)
             arrays[f"tfidf_W_{lv}"] = self.tfidf_heads[lv].W.astype(np.float16)
             arrays[f"tfidf_b_{lv}"] = self.tfidf_heads[lv].b.astype(np.float32)
+        if self.gate is not None:
+            arrays["gate_emb_W"], arrays["gate_emb_b"] = self.gate[0].W.astype(np.float32), self.gate[0].b.astype(np.float32)
+            arrays["gate_tfidf_W"], arrays["gate_tfidf_b"] = self.gate[1].W.astype(np.float16), self.gate[1].b.astype(np.float32)
         np.savez_compressed(folder / "weights.npz", **arrays)
         meta = {
-            "format": "narrascope.narratives.v1",
+            "format": "narrascope.narratives.v2" if self.gate is not None else "narrascope.narratives.v1",
             "labels": self.labels,
             "embedder": self.embedder_name,
             "weight_emb": self.weight_emb,
             "platt": {k: list(v) for k, v in self.platt.items()},
             "thresholds": {lv: dict(zip(self.labels[lv], map(float, self.thresholds[lv]))) for lv in LEVELS},
             "language_shift": {k: list(v) for k, v in self.language_shift.items()},
+            **({"gate_platt": list(self.gate_platt or (8.0, -4.0)), "gate_thresholds": self.gate_thresholds} if self.gate is not None else {}),
             "card": self.card,
         }
         (folder / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -90,9 +101,10 @@ class NarrativeModel:
         from . import read_artifact
 
         meta, a = read_artifact(folder, "narratives")
-        if meta.get("format") != "narrascope.narratives.v1":
+        if meta.get("format") not in ("narrascope.narratives.v1", "narrascope.narratives.v2"):
             raise NarrascopeError(Code.MODEL, f"unknown model format {meta.get('format')!r}", input=str(folder))
         labels = meta["labels"]
+        gated = meta["format"].endswith("v2")
         return cls(
             labels=labels,
             emb={lv: Head(a[f"emb_W_{lv}"], a[f"emb_b_{lv}"]) for lv in LEVELS},
@@ -104,6 +116,9 @@ class NarrativeModel:
             thresholds={lv: np.array([meta["thresholds"][lv][l] for l in labels[lv]], dtype=np.float32) for lv in LEVELS},
             card=meta.get("card", {}),
             language_shift={k: (float(v[0]), float(v[1])) for k, v in meta.get("language_shift", {}).items()},
+            gate=(Head(a["gate_emb_W"], a["gate_emb_b"]), Head(a["gate_tfidf_W"], a["gate_tfidf_b"])) if gated else None,
+            gate_platt=(float(meta["gate_platt"][0]), float(meta["gate_platt"][1])) if gated else None,
+            gate_thresholds={k: float(v) for k, v in meta.get("gate_thresholds", {}).items()},
         )
 
     # -- prediction ----------------------------------------------------------
@@ -115,7 +130,8 @@ class NarrativeModel:
         return self._embedder
 
     def raw_scores(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """level -> (document score per label, sentence x label scores)."""
+        """level (and GATE, when the model has one) -> (document score per
+        label, sentence x label scores)."""
         if sent_emb is None:
             sent_emb = self.embedder.encode(sentences)
         doc_emb = sent_emb.mean(axis=0) if len(sent_emb) else np.zeros(self.emb["coarse"].W.shape[0], np.float32)
@@ -124,8 +140,10 @@ class NarrativeModel:
         sent_tfidf = [self.tfidf.transform_one(s) for s in sentences]
         out = {}
         w = self.weight_emb
-        for lv in LEVELS:
-            e, t = self.emb[lv], self.tfidf_heads[lv]
+        heads = {lv: (self.emb[lv], self.tfidf_heads[lv]) for lv in LEVELS}
+        if self.gate is not None:
+            heads[GATE] = self.gate
+        for lv, (e, t) in heads.items():
             doc = w * (doc_emb @ e.W + e.b) + (1 - w) * (sparse_dot(t.W.T, ind, val) + t.b)
             # Per-sentence scores, on the same scale as the document's.
             se = sent_emb @ e.W + e.b if len(sentences) else np.zeros((0, len(e.b)))
@@ -133,32 +151,57 @@ class NarrativeModel:
             out[lv] = (doc.astype(np.float32), (w * se + (1 - w) * st).astype(np.float32))
         return out
 
+    def gate_threshold_for(self, language: str | None) -> float | None:
+        if self.gate is None:
+            return None
+        return self.gate_thresholds.get(language or "", self.gate_thresholds.get("*", 0.5))
+
     def thresholds_for(self, language: str | None) -> dict[str, np.ndarray]:
         dc, df = self.language_shift.get(language or "", (0.0, 0.0))
         return {"coarse": self.thresholds["coarse"] + dc, "fine": self.thresholds["fine"] + df}
 
     def calibrate(self, level: str, scores: np.ndarray) -> np.ndarray:
-        a, b = self.platt[level]
+        a, b = self.gate_platt if level == GATE and self.gate_platt else self.platt[level]
         return sigmoid(a * scores + b)
 
     def score(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None) -> dict[str, LabelScores]:
+        """Per level the labels' probabilities; with a gate, also GATE: the
+        probability that the article carries any narrative."""
         raw = self.raw_scores(text, sentences, sent_emb)
-        return {lv: LabelScores(self.labels[lv], self.calibrate(lv, raw[lv][0]), raw[lv][1]) for lv in LEVELS}
+        out = {lv: LabelScores(self.labels[lv], self.calibrate(lv, raw[lv][0]), raw[lv][1]) for lv in LEVELS}
+        if GATE in raw:
+            out[GATE] = LabelScores(["narrative"], self.calibrate(GATE, raw[GATE][0]), raw[GATE][1])
+        return out
+
+    def predict_labels(self, text: str, sentences: list[str], language: str | None) -> tuple[list[str], list[str]]:
+        """(narratives, subnarratives) with the tuned thresholds and gate."""
+        sc = self.score(text, sentences)
+        th = self.gate_threshold_for(language)
+        gate = (float(sc[GATE].prob[0]), th) if GATE in sc and th is not None else None
+        return decode(self.labels, {lv: sc[lv].prob for lv in LEVELS}, self.thresholds_for(language), gate=gate)
 
 
 def decode(labels: dict[str, list[str]], prob: dict[str, np.ndarray], thresholds: dict[str, np.ndarray],
-           single_domain: bool = True) -> tuple[list[str], list[str]]:
+           single_domain: bool = True, gate: tuple[float, float] | None = None) -> tuple[list[str], list[str]]:
     """Hierarchical multi-label decision.
 
     A subnarrative implies its narrative; a narrative with no subnarrative
     above threshold gets "<narrative>: Other"; nothing at all is "Other".
     With ``single_domain``, labels from taxonomies other than the one with
     the strongest narrative are dropped (an article is about one domain).
+    With a ``gate`` (probability of any narrative, threshold), the gate
+    decides "Other"; an open gate keeps at least the most likely narrative.
     """
     pc, pf = prob["coarse"], prob["fine"]
+    if gate is not None and gate[0] < gate[1]:
+        return [OTHER], [OTHER]
     coarse = {labels["coarse"][j] for j in np.where(pc >= thresholds["coarse"])[0] if labels["coarse"][j] != OTHER}
     fine = {l for j, l in enumerate(labels["fine"]) if pf[j] >= thresholds["fine"][j] and l != OTHER and not l.endswith(": " + OTHER)}
     coarse |= {parent_of(f) for f in fine}
+    if gate is not None and not coarse:
+        ranked = [j for j in np.argsort(-pc) if labels["coarse"][j] != OTHER]
+        if ranked:
+            coarse = {labels["coarse"][ranked[0]]}
     if single_domain and coarse:
         best = max((pc[labels["coarse"].index(c)] if c in labels["coarse"] else 0.0, c) for c in coarse)[1]
         dom = best.split(": ", 1)[0]

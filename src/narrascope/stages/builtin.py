@@ -33,7 +33,8 @@ from ..render import quote, register_renderer  # noqa: E402
 
 @register_renderer("narratives")
 def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
-    con.print(f"[dim]mode: {d.get('mode')}[/dim]")
+    gate = d.get("narrative_probability")
+    con.print(f"[dim]mode: {d.get('mode')}" + (f"; carries a narrative: {gate:.2f}" if gate is not None else "") + "[/dim]")
     subs = d.get("subnarratives", [])
     for n in d.get("narratives", []):
         con.print(f"[bold]{n['label']}[/bold]  {n['confidence']:.2f}", highlight=False)

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
-from ..models.narrative import LEVELS, LabelScores, NarrativeModel, decode
+from ..models.narrative import GATE, LEVELS, LabelScores, NarrativeModel, decode
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER, load_taxonomy, parent_of
 from .base import Stage
@@ -26,7 +26,8 @@ class NarrativesConfig(StrictModel):
     taxonomies: list[str] | None = Field(None, description="Taxonomy ids or YAML files; a taxonomy the model was not trained on uses description similarity.")
     mode: Literal["auto", "trained", "similarity"] = "auto"
     thresholds: dict[str, float] = Field(default_factory=dict, description="Per-label probability thresholds overriding the tuned ones.")
-    threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every threshold: >0 fewer labels, <0 more.")
+    threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every threshold (the gate's too): >0 fewer labels, <0 more.")
+    gate_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Probability of carrying any narrative below which an article is 'Other' [default: the tuned one; lower says 'Other' less often].")
     evidence: int = Field(3, ge=0, le=20, description="Evidence sentences per label.")
     max_sentences: int = Field(400, ge=1)
     single_domain: bool = Field(True, description="Keep labels of one taxonomy per article.")
@@ -83,6 +84,14 @@ class NarrativesStage(Stage):
                     th[lv][j] = self.cfg.thresholds[lab]
         return th
 
+    def gate(self, scores: dict[str, LabelScores], language: str | None) -> tuple[float, float] | None:
+        """(probability of any narrative, threshold) when the model has a gate."""
+        sc = self.scorer
+        if GATE not in scores or not isinstance(sc, NarrativeModel):
+            return None
+        th = self.cfg.gate_threshold if self.cfg.gate_threshold is not None else sc.gate_threshold_for(language)
+        return float(scores[GATE].prob[0]), float(th or 0.0) + self.cfg.threshold_shift
+
     def label_scores(self, article: Article) -> dict[str, LabelScores]:
         # explain asks for the same article's scores right after predict: keep the last.
         key = (article.id, len(article.clean_text), hash(article.clean_text))
@@ -100,12 +109,13 @@ class NarrativesStage(Stage):
     def build(self, article: Article, scores: dict[str, LabelScores]) -> dict[str, Any]:
         labels = {lv: scores[lv].labels for lv in LEVELS}
         prob = {lv: scores[lv].prob for lv in LEVELS}
-        coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain)
+        gate = self.gate(scores, article.language)
+        coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate)
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
 
         def entry(label: str, lv: str) -> dict[str, Any]:
             if label == OTHER:
-                top = float(prob["coarse"].max()) if len(prob["coarse"]) else 0.0
+                top = gate[0] if gate else float(prob["coarse"].max()) if len(prob["coarse"]) else 0.0
                 return {"label": OTHER, "confidence": round(1.0 - top, 4), "evidence": []}
             key, level = (label, lv) if label in idx[lv] else (parent_of(label), "coarse")
             j = idx[level].get(key)
@@ -117,6 +127,8 @@ class NarrativesStage(Stage):
 
         out: dict[str, Any] = {
             "mode": self.mode,
+            # P(the article carries any narrative), from the gate (None without one).
+            "narrative_probability": round(gate[0], 4) if gate else None,
             "narratives": [entry(c, "coarse") for c in coarse],
             "subnarratives": [entry(f, "fine") for f in fine],
         }
@@ -154,7 +166,7 @@ class NullNarratives(NarrativesStage):
 
     def predict(self, article: Article) -> dict[str, Any]:
         other = {"label": OTHER, "confidence": 1.0, "evidence": []}
-        return {"mode": "null", "narratives": [other], "subnarratives": [dict(other)],
+        return {"mode": "null", "narrative_probability": None, "narratives": [other], "subnarratives": [dict(other)],
                 "dominant": {"narrative": OTHER, "subnarrative": OTHER, "confidence": 1.0}, "candidates": []}
 
     @property

@@ -19,9 +19,9 @@ import numpy as np
 
 from ..embed import get_embedder
 from ..errors import missing_extra
-from ..eval.semeval import f1_samples
+from ..eval.semeval import doc_f1, f1_samples
 from ..models.charngram import CharNgramTfidf
-from ..models.narrative import LEVELS, Head, NarrativeModel, decode, sigmoid
+from ..models.narrative import GATE, LEVELS, Head, NarrativeModel, decode, sigmoid
 from ..taxonomy import OTHER, Taxonomy
 from .data import LabelledDoc
 
@@ -38,6 +38,15 @@ class TrainSettings:
     embedder: str = "use"
     min_pos_per_label_threshold: int = 20  # labels with fewer positives keep the level's global threshold
     min_docs_language_shift: int = 100  # languages with fewer documents use the shared thresholds
+    # Expected share of documents that carry no narrative ("Other") in the
+    # data the model will read; None = the pooled share of the training data.
+    # Each language's Other documents are reweighted to this share when the
+    # gate is fitted and its threshold tuned: the SemEval English release is
+    # 48% Other (the other languages 0-21%), and a model tuned on that prior
+    # calls most narrative-bearing English articles "Other".
+    other_share: float | None = None
+    min_other_gate: int = 10  # fewer Other documents: no gate, labels decide alone
+    min_other_language_gate: int = 20  # languages with fewer Other documents use the shared gate threshold
 
 
 def _sk() -> Any:
@@ -56,6 +65,24 @@ def ridge_dual(X: Any, Y: np.ndarray, lam: float) -> Head:
     A = np.linalg.solve(K + lam * np.eye(K.shape[0]), Y - mean)
     W = X.T @ A
     return Head(np.asarray(W, dtype=np.float32), mean.astype(np.float32))
+
+
+def is_narrative(docs: list[LabelledDoc]) -> np.ndarray:
+    return np.array([d.coarse != [OTHER] for d in docs])
+
+
+def share_weights(docs: list[LabelledDoc], share: float) -> np.ndarray:
+    """Document weights giving every language the same share of Other
+    documents (languages with only one kind keep weight 1)."""
+    w = np.ones(len(docs))
+    nar = is_narrative(docs)
+    lang = np.array([d.lang for d in docs])
+    for l in set(lang):
+        other = (lang == l) & ~nar
+        n_other, n_nar = int(other.sum()), int(((lang == l) & nar).sum())
+        if n_other and n_nar:
+            w[other] = share * n_nar / ((1 - share) * n_other)
+    return w
 
 
 def label_space(taxonomies: list[Taxonomy], docs: list[LabelledDoc]) -> dict[str, list[str]]:
@@ -78,21 +105,34 @@ def targets(docs: list[LabelledDoc], labels: dict[str, list[str]]) -> dict[str, 
 
 
 class _Fitted:
-    """Vectoriser + heads fitted on a subset of documents."""
+    """Vectoriser + heads fitted on a subset of documents.
 
-    def __init__(self, docs: list[LabelledDoc], E: np.ndarray, Y: dict[str, np.ndarray], s: TrainSettings) -> None:
+    With ``gated``, the label heads learn from the documents that carry a
+    narrative only (which narrative, not whether), and a one-column gate
+    head learns whether there is one from all documents. The gate regresses
+    log(1 + number of subnarratives) rather than a 0/1 flag: the graded
+    target separates Other documents better (cross-validated AUC EN 0.82
+    vs 0.79, PT 0.84 vs 0.75)."""
+
+    def __init__(self, docs: list[LabelledDoc], E: np.ndarray, Y: dict[str, np.ndarray], s: TrainSettings,
+                 gated: bool = False) -> None:
         Vec = _sk()
         self.vec = Vec(analyzer="char_wb", ngram_range=s.ngram, sublinear_tf=True, min_df=2 if len(docs) >= 20 else 1,
                        max_features=s.max_features, dtype=np.float32)
         Xt = self.vec.fit_transform([d.text for d in docs])
-        self.heads_t = {lv: ridge_dual(Xt, Y[lv], s.lam_tfidf) for lv in LEVELS}
-        self.heads_e = {lv: ridge_dual(E, Y[lv], s.lam_emb) for lv in LEVELS}
+        rows = np.where(is_narrative(docs))[0] if gated else np.arange(len(docs))
+        self.heads_t = {lv: ridge_dual(Xt[rows], Y[lv][rows], s.lam_tfidf) for lv in LEVELS}
+        self.heads_e = {lv: ridge_dual(E[rows], Y[lv][rows], s.lam_emb) for lv in LEVELS}
+        if gated:
+            g = np.log1p(Y["fine"].sum(axis=1, keepdims=True)).astype(np.float32)
+            self.heads_t[GATE] = ridge_dual(Xt, g, s.lam_tfidf)
+            self.heads_e[GATE] = ridge_dual(E, g, s.lam_emb)
         self.w = s.weight_emb
 
     def scores(self, docs: list[LabelledDoc], E: np.ndarray) -> dict[str, np.ndarray]:
         Xt = self.vec.transform([d.text for d in docs])
-        return {lv: self.w * (E @ self.heads_e[lv].W + self.heads_e[lv].b)
-                + (1 - self.w) * np.asarray(Xt @ self.heads_t[lv].W + self.heads_t[lv].b) for lv in LEVELS}
+        return {key: self.w * (E @ self.heads_e[key].W + self.heads_e[key].b)
+                + (1 - self.w) * np.asarray(Xt @ self.heads_t[key].W + self.heads_t[key].b) for key in self.heads_t}
 
 
 def doc_embeddings(docs: list[LabelledDoc], embedder: str, progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -107,32 +147,55 @@ def doc_embeddings(docs: list[LabelledDoc], embedder: str, progress: Callable[[i
     return out
 
 
-def fit_platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """1-D logistic calibration by Newton's method (no sklearn needed)."""
-    a, b = 4.0, -2.0
+def fit_platt(scores: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float]:
+    """1-D logistic calibration by damped Newton steps (no sklearn needed);
+    optional per-row weights ``w`` (broadcast over the columns of ``scores``)."""
     x, t = scores.ravel().astype(np.float64), y.ravel().astype(np.float64)
-    for _ in range(50):
+    v = np.ones_like(x) if w is None else np.broadcast_to(np.asarray(w, np.float64).reshape(-1, *[1] * (scores.ndim - 1)), scores.shape).ravel()
+
+    def loss(a: float, b: float) -> float:
+        z = a * x + b
+        return float(np.sum(v * (np.logaddexp(0.0, z) - t * z)))
+
+    a, b = 1.0, 0.0
+    cur = loss(a, b)
+    for _ in range(100):
         p = sigmoid(a * x + b)
-        g = np.array([np.sum((p - t) * x), np.sum(p - t)])
-        w = p * (1 - p) + 1e-9
-        H = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]) + 1e-6 * np.eye(2)
+        g = np.array([np.sum(v * (p - t) * x), np.sum(v * (p - t))])
+        h = v * p * (1 - p) + 1e-9
+        H = np.array([[np.sum(h * x * x), np.sum(h * x)], [np.sum(h * x), np.sum(h)]]) + 1e-6 * np.eye(2)
         step = np.linalg.solve(H, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-6:
+        # Halve the step until the loss does not increase (plain Newton can
+        # overshoot and diverge on nearly separable or uninformative scores).
+        lr = 1.0
+        while lr > 1e-4 and loss(a - lr * step[0], b - lr * step[1]) > cur + 1e-12:
+            lr /= 2
+        a, b = a - lr * step[0], b - lr * step[1]
+        new = loss(a, b)
+        if abs(cur - new) < 1e-10 * max(1.0, abs(cur)) or np.abs(lr * step).max() < 1e-8:
             break
+        cur = new
     return float(a), float(b)
 
 
+OPEN = (1.0, 0.0)  # a gate that lets every document through
+
+
 def tune_thresholds(labels: dict[str, list[str]], prob: dict[str, np.ndarray], docs: list[LabelledDoc],
-                    min_pos: int, Y: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+                    min_pos: int, Y: dict[str, np.ndarray], idx: np.ndarray | None = None,
+                    gated: bool = False) -> dict[str, np.ndarray]:
     """Global thresholds per level maximising fine F1-samples (coarse as tie
-    breaker), then a per-label adjustment where a label has enough positives."""
-    gold_c = [d.coarse for d in docs]
-    gold_f = [d.fine for d in docs]
+    breaker) on the documents ``idx``, then a per-label adjustment where a
+    label has enough positives. ``gated``: decode as behind an open gate
+    (the model's gate decides Other separately)."""
+    idx = np.arange(len(docs)) if idx is None else idx
+    gold_c = [docs[i].coarse for i in idx]
+    gold_f = [docs[i].fine for i in idx]
     grid = np.round(np.arange(0.05, 0.96, 0.025), 3)
+    gate = OPEN if gated else None
 
     def evaluate(th: dict[str, np.ndarray]) -> tuple[float, float]:
-        pc, pf = zip(*(decode(labels, {lv: prob[lv][i] for lv in LEVELS}, th) for i in range(len(docs))))
+        pc, pf = zip(*(decode(labels, {lv: prob[lv][i] for lv in LEVELS}, th, gate=gate) for i in idx))
         return f1_samples(gold_f, pf), f1_samples(gold_c, pc)
 
     best: tuple[tuple[float, float], float, float] = ((-1.0, -1.0), 0.5, 0.5)
@@ -145,8 +208,8 @@ def tune_thresholds(labels: dict[str, list[str]], prob: dict[str, np.ndarray], d
     th = {"coarse": np.full(len(labels["coarse"]), best[1], dtype=np.float32), "fine": np.full(len(labels["fine"]), best[2], dtype=np.float32)}
     score = best[0]
     for lv in LEVELS:
-        for j in np.argsort(-Y[lv].sum(axis=0)):
-            if Y[lv][:, j].sum() < min_pos:
+        for j in np.argsort(-Y[lv][idx].sum(axis=0)):
+            if Y[lv][idx, j].sum() < min_pos:
                 continue
             base = th[lv][j]
             for cand in (base - 0.1, base - 0.05, base + 0.05, base + 0.1):
@@ -160,6 +223,30 @@ def tune_thresholds(labels: dict[str, list[str]], prob: dict[str, np.ndarray], d
     return th
 
 
+def tune_gate(gate_p: np.ndarray, open_f1: np.ndarray, docs: list[LabelledDoc], w: np.ndarray,
+              min_other_language: int) -> dict[str, float]:
+    """Gate thresholds maximising the share-weighted fine F1-samples: a
+    closed gate scores 1 on an Other document and 0 on a narrative one; an
+    open gate scores the label decoding (``open_f1``) on a narrative document
+    and 0 on an Other one. One shared threshold ("*"), and one per language
+    with enough Other documents to tune it."""
+    nar = is_narrative(docs)
+    grid = np.round(np.arange(0.02, 0.96, 0.02), 3)
+
+    def best(idx: np.ndarray) -> float:
+        vals = np.array([float(np.dot(w[idx], np.where(gate_p[idx] >= t, open_f1[idx] * nar[idx], ~nar[idx]))) for t in grid])
+        tied = grid[vals >= vals.max() - 1e-9]
+        return float(np.median(tied))  # the middle of the best plateau, not its edge
+
+    out = {"*": best(np.arange(len(docs)))}
+    lang = np.array([d.lang for d in docs])
+    for l in sorted(set(lang)):
+        idx = np.where(lang == l)[0]
+        if (~nar[idx]).sum() >= min_other_language:
+            out[str(l)] = best(idx)
+    return out
+
+
 def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: TrainSettings | None = None,
                      log: Callable[[str], None] = print, progress: Callable[[int], None] | None = None,
                      embeddings: np.ndarray | None = None) -> NarrativeModel:
@@ -171,6 +258,10 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     E = embeddings if embeddings is not None else doc_embeddings(docs, s.embedder, progress)
     n = len(docs)
     k = min(s.folds, n // 4)
+    nar = is_narrative(docs)
+    share = s.other_share if s.other_share is not None else float((~nar).mean())
+    gated = int((~nar).sum()) >= s.min_other_gate and int(nar.sum()) >= s.min_other_gate
+    gw = share_weights(docs, share) if gated else None
     card: dict[str, Any] = {
         "trained": time.strftime("%Y-%m-%d"),
         "python": platform.python_version(),
@@ -179,38 +270,54 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
         "documents": n,
         "languages": {l: sum(1 for d in docs if d.lang == l) for l in sorted({d.lang for d in docs})},
         "label_positives": {lv: {l: int(c) for l, c in zip(labels[lv], Y[lv].sum(axis=0)) if c} for lv in LEVELS},
+        "gate": {"other_share": round(share, 4), "other_documents": int((~nar).sum())} if gated else None,
     }
+    gate_platt: tuple[float, float] | None = None
+    gate_th: dict[str, float] = {}
     if k >= 2:
         rng = np.random.default_rng(s.seed)
         order = rng.permutation(n)
-        oof = {lv: np.zeros((n, len(labels[lv])), dtype=np.float32) for lv in LEVELS}
+        oof = {key: np.zeros((n, len(labels[key]) if key in LEVELS else 1), dtype=np.float32) for key in (*LEVELS, GATE)}
         for f in range(k):
             te = order[f::k]
             tr = np.setdiff1d(order, te)
-            fit = _Fitted([docs[i] for i in tr], E[tr], {lv: Y[lv][tr] for lv in LEVELS}, s)
-            sc = fit.scores([docs[i] for i in te], E[te])
-            for lv in LEVELS:
-                oof[lv][te] = sc[lv]
+            fit = _Fitted([docs[i] for i in tr], E[tr], {lv: Y[lv][tr] for lv in LEVELS}, s, gated)
+            for key, v in fit.scores([docs[i] for i in te], E[te]).items():
+                oof[key][te] = v
             log(f"fold {f + 1}/{k} done ({time.time() - t0:.0f}s)")
-        platt = {lv: fit_platt(oof[lv], Y[lv]) for lv in LEVELS}
+        rows = np.where(nar)[0] if gated else np.arange(n)
+        platt = {lv: fit_platt(oof[lv][rows], Y[lv][rows]) for lv in LEVELS}
         prob = {lv: sigmoid(platt[lv][0] * oof[lv] + platt[lv][1]) for lv in LEVELS}
-        thresholds = tune_thresholds(labels, prob, docs, s.min_pos_per_label_threshold, Y)
-        shifts = tune_language_shift(labels, prob, thresholds, docs, s.min_docs_language_shift)
-        card["cross_validation"] = cv_report(labels, prob, thresholds, docs, k, shifts)
-        card["calibration"] = calibration_report(prob, Y)
+        thresholds = tune_thresholds(labels, prob, docs, s.min_pos_per_label_threshold, Y, rows, gated)
+        shifts = tune_language_shift(labels, prob, thresholds, docs, s.min_docs_language_shift, rows, gated)
+        gate_p = None
+        if gated:
+            assert gw is not None
+            # Weighted calibration: the gate's probability is P(narrative) in
+            # a corpus with `share` Other documents, whatever the language.
+            gate_platt = fit_platt(oof[GATE][:, 0], nar.astype(float), gw)
+            gate_p = sigmoid(gate_platt[0] * oof[GATE][:, 0] + gate_platt[1])
+            open_pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, _shifted(thresholds, shifts.get(d.lang, (0.0, 0.0))), gate=OPEN)
+                         for i, d in enumerate(docs)]
+            open_f1 = np.array([doc_f1(d.fine, p[1]) for d, p in zip(docs, open_pred)])
+            gate_th = tune_gate(gate_p, open_f1, docs, gw, s.min_other_language_gate)
+        card["cross_validation"] = cv_report(labels, prob, thresholds, docs, k, shifts, gate_p, gate_th, gw)
+        card["calibration"] = calibration_report(prob, Y, rows)
     else:
         shifts = {}
         # Too few documents to cross-validate: ridge scores regress toward
         # 0/1, so 0.5 is the natural decision point.
         platt = {lv: (8.0, -4.0) for lv in LEVELS}
         thresholds = {lv: np.full(len(labels[lv]), 0.5, dtype=np.float32) for lv in LEVELS}
+        if gated:
+            gate_platt, gate_th = (8.0, -4.0), {"*": 0.5}
         card["cross_validation"] = None
         card["note"] = f"only {n} documents: no cross-validation, default thresholds"
-    fit = _Fitted(docs, E, Y, s)
+    fit = _Fitted(docs, E, Y, s, gated)
     model = NarrativeModel(
         labels=labels,
-        emb=fit.heads_e,
-        tfidf_heads=fit.heads_t,
+        emb={lv: fit.heads_e[lv] for lv in LEVELS},
+        tfidf_heads={lv: fit.heads_t[lv] for lv in LEVELS},
         tfidf=CharNgramTfidf.from_sklearn(fit.vec),
         embedder_name=s.embedder,
         weight_emb=s.weight_emb,
@@ -218,6 +325,9 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
         thresholds=thresholds,
         card=card,
         language_shift=shifts,
+        gate=(fit.heads_e[GATE], fit.heads_t[GATE]) if gated else None,
+        gate_platt=gate_platt,
+        gate_thresholds=gate_th,
     )
     card["train_seconds"] = round(time.time() - t0, 1)
     return model
@@ -228,19 +338,22 @@ def _shifted(th: dict[str, np.ndarray], shift: tuple[float, float]) -> dict[str,
 
 
 def tune_language_shift(labels: dict[str, list[str]], prob: dict[str, np.ndarray], th: dict[str, np.ndarray],
-                        docs: list[LabelledDoc], min_docs: int) -> dict[str, tuple[float, float]]:
-    """Per-language shifts of all thresholds, for languages with enough documents."""
+                        docs: list[LabelledDoc], min_docs: int, rows: np.ndarray | None = None,
+                        gated: bool = False) -> dict[str, tuple[float, float]]:
+    """Per-language shifts of all thresholds, for languages with enough
+    documents (among ``rows``)."""
     out: dict[str, tuple[float, float]] = {}
     steps = np.round(np.arange(-0.2, 0.201, 0.05), 3)
-    for lang in sorted({d.lang for d in docs}):
-        idx = [i for i, d in enumerate(docs) if d.lang == lang]
+    rows = np.arange(len(docs)) if rows is None else rows
+    for lang in sorted({docs[i].lang for i in rows}):
+        idx = [i for i in rows if docs[i].lang == lang]
         if len(idx) < min_docs:
             continue
         best = (-1.0, (0.0, 0.0))
         for dc in steps:
             for df in steps:
                 t = _shifted(th, (dc, df))
-                pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, t) for i in idx]
+                pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, t, gate=OPEN if gated else None) for i in idx]
                 f = f1_samples([docs[i].fine for i in idx], [p[1] for p in pred])
                 if f > best[0] + 1e-9 or (abs(f - best[0]) < 1e-9 and abs(dc) + abs(df) < sum(map(abs, best[1]))):
                     best = (f, (float(dc), float(df)))
@@ -249,18 +362,31 @@ def tune_language_shift(labels: dict[str, list[str]], prob: dict[str, np.ndarray
 
 
 def cv_report(labels: dict[str, list[str]], prob: dict[str, np.ndarray], th: dict[str, np.ndarray],
-              docs: list[LabelledDoc], k: int, shifts: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+              docs: list[LabelledDoc], k: int, shifts: dict[str, tuple[float, float]] | None = None,
+              gate_p: np.ndarray | None = None, gate_th: dict[str, float] | None = None,
+              weights: np.ndarray | None = None) -> dict[str, Any]:
     shifts = shifts or {}
-    pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, _shifted(th, shifts.get(d.lang, (0.0, 0.0)))) for i, d in enumerate(docs)]
+    gate_th = gate_th or {}
+
+    def gate(i: int) -> tuple[float, float] | None:
+        return None if gate_p is None else (float(gate_p[i]), gate_th.get(docs[i].lang, gate_th.get("*", 0.5)))
+
+    pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, _shifted(th, shifts.get(d.lang, (0.0, 0.0))), gate=gate(i))
+            for i, d in enumerate(docs)]
     rep: dict[str, Any] = {"folds": k, "note": "out-of-fold predictions; thresholds tuned on the same folds (slightly optimistic; benchmarks/narratives.py reports nested CV)"}
+    if weights is not None:
+        rep["note"] += "; 'at_other_share': F1-samples with each language's Other documents reweighted to the gate's Other share"
     for lang in ["all"] + sorted({d.lang for d in docs}):
         idx = [i for i, d in enumerate(docs) if lang == "all" or d.lang == lang]
+        fine = [doc_f1(docs[i].fine, pred[i][1]) for i in idx]
         rep[lang] = {
             "n": len(idx),
             "f1_samples_coarse": round(f1_samples([docs[i].coarse for i in idx], [pred[i][0] for i in idx]), 4),
-            "f1_samples_fine": round(f1_samples([docs[i].fine for i in idx], [pred[i][1] for i in idx]), 4),
+            "f1_samples_fine": round(float(np.mean(fine)), 4),
             "other_only_baseline_fine": round(f1_samples([docs[i].fine for i in idx], [[OTHER]] * len(idx)), 4),
         }
+        if weights is not None:
+            rep[lang]["at_other_share_fine"] = round(float(np.dot(weights[idx], fine) / weights[idx].sum()), 4)
         narr = [i for i in idx if docs[i].coarse != [OTHER]]
         if narr:
             rep[lang]["narrative_docs_only"] = {
@@ -268,14 +394,19 @@ def cv_report(labels: dict[str, list[str]], prob: dict[str, np.ndarray], th: dic
                 "f1_samples_coarse": round(f1_samples([docs[i].coarse for i in narr], [pred[i][0] for i in narr]), 4),
                 "f1_samples_fine": round(f1_samples([docs[i].fine for i in narr], [pred[i][1] for i in narr]), 4),
             }
+        other = [i for i in idx if docs[i].coarse == [OTHER]]
+        if other:
+            rep[lang]["other_docs_accuracy"] = round(float(np.mean([pred[i][0] == [OTHER] for i in other])), 4)
     return rep
 
 
-def calibration_report(prob: dict[str, np.ndarray], Y: dict[str, np.ndarray], bins: int = 10) -> dict[str, float]:
-    """Expected calibration error of the label probabilities (out of fold)."""
+def calibration_report(prob: dict[str, np.ndarray], Y: dict[str, np.ndarray], rows: np.ndarray | None = None,
+                       bins: int = 10) -> dict[str, float]:
+    """Expected calibration error of the label probabilities (out of fold, on ``rows``)."""
     out = {}
     for lv in LEVELS:
-        p, y = prob[lv].ravel(), Y[lv].ravel()
+        r = slice(None) if rows is None else rows
+        p, y = prob[lv][r].ravel(), Y[lv][r].ravel()
         edges = np.linspace(0, 1, bins + 1)
         ece = 0.0
         for lo, hi in zip(edges[:-1], edges[1:]):
