@@ -53,3 +53,32 @@ def test_normalize_nfc() -> None:
 def test_invisible_characters_vanish_inside_words() -> None:
     assert normalize(" co\u00adoperation\u200b and\ufeff  more ") == "cooperation and more"
     assert normalize("tab\tand\u00a0nbsp") == "tab and nbsp"
+
+
+def test_embedder_memo_encodes_each_text_once_and_stays_bounded() -> None:
+    import numpy as np
+
+    from narrascope.embed import HashingEmbedder
+
+    class Counting(HashingEmbedder):
+        cache_size = 4
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
+
+        def _encode(self, texts: list[str]) -> np.ndarray:
+            self.seen += texts
+            return super()._encode(texts)
+
+    e, fresh = Counting(), HashingEmbedder()
+    texts = ["Russia", "Kyiv said no.", "Russia", "NATO"]
+    first = e.encode(texts)
+    assert e.seen == ["Russia", "Kyiv said no.", "NATO"]  # duplicates within a call: once
+    assert np.allclose(first, fresh.encode(texts)) and np.allclose(first[0], first[2])
+    again = e.encode(["NATO", "Russia"])
+    assert e.seen == ["Russia", "Kyiv said no.", "NATO"] and np.allclose(again, fresh.encode(["NATO", "Russia"]))
+    e.encode(["a", "b", "c"])  # 6 texts > 4: the least recently used go
+    assert len(e._memo) == 4 and "Kyiv said no." not in e._memo and "Russia" in e._memo
+    e.encode(["Kyiv said no."])
+    assert e.seen[-1] == "Kyiv said no."

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import OrderedDict
 from abc import ABC, abstractmethod
 from functools import lru_cache
 
@@ -25,6 +26,12 @@ from ..errors import Code, NarrascopeError, missing_extra
 class Embedder(ABC):
     name: str
     dim: int
+    # Texts recently encoded, most recent last. The stages of one run embed
+    # the same sentences again (narratives, roles, claims) and the roles stage
+    # the same names many times: a bounded memo makes each text cost once.
+    # Encoders here are batch-independent (a text's vector does not depend on
+    # its batch), so the memo does not change any result.
+    cache_size: int = 16384
 
     @abstractmethod
     def _encode(self, texts: list[str]) -> np.ndarray: ...
@@ -33,10 +40,23 @@ class Embedder(ABC):
         """L2-normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [self._encode(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
-        e = np.vstack(parts).astype(np.float32)
-        n = np.linalg.norm(e, axis=1, keepdims=True)
-        return e / np.maximum(n, 1e-12)
+        if not hasattr(self, "_memo"):
+            self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+            self._memo_lock = threading.Lock()
+        with self._memo_lock:  # held throughout: an eviction between lookup and use would lose a row
+            memo = self._memo
+            todo = [t for t in dict.fromkeys(texts) if t not in memo]
+            if todo:
+                e = np.vstack([self._encode(todo[i : i + batch_size]) for i in range(0, len(todo), batch_size)]).astype(np.float32)
+                e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+                memo.update(zip(todo, e))
+            out = np.empty((len(texts), self.dim), dtype=np.float32)
+            for i, t in enumerate(texts):
+                out[i] = memo[t]
+                memo.move_to_end(t)
+            while len(memo) > max(self.cache_size, len(texts)):
+                memo.popitem(last=False)
+        return out
 
 
 class USEEmbedder(Embedder):
