@@ -1,6 +1,7 @@
 """The narrative classifier: two linear heads (char n-gram TF-IDF and
 multilingual sentence embeddings) per label level, ensembled, calibrated,
-with per-label thresholds and hierarchical decoding.
+with per-label thresholds and hierarchical decoding; and a gate of the same
+two heads that decides whether the article carries any narrative at all.
 
 Why linear heads on a mean of sentence embeddings: the document score is
 then exactly the mean of per-sentence scores, so the sentences that carry a
@@ -57,8 +58,7 @@ class NarrativeModel:
     thresholds: dict[str, np.ndarray]  # level -> probability threshold per label
     card: dict[str, Any] = field(default_factory=dict)
     # language -> (coarse shift, fine shift) added to the thresholds: label
-    # priors differ by language (half the English training documents carry
-    # no narrative, almost no Russian one does).
+    # priors differ by language.
     language_shift: dict[str, tuple[float, float]] = field(default_factory=dict)
     # Optional gate (embedding head, TF-IDF head) deciding "any narrative?"
     # apart from which one: the label heads then learn from narrative-bearing

@@ -6,6 +6,13 @@ prediction is a matrix product. Out-of-fold scores from k-fold
 cross-validation (each document its own group) fit the Platt calibration and
 the per-label thresholds, and give the cross-validated scores recorded in
 the model card.
+
+When the data has enough Other documents, "is there a narrative?" and
+"which one?" are learnt apart: the label heads on narrative-bearing
+documents (their thresholds tuned there, decoding behind an open gate), the
+gate on all documents, calibrated and thresholded for an expected share of
+Other documents (``TrainSettings.other_share``) rather than for whatever
+share the training release happens to have.
 """
 
 from __future__ import annotations
