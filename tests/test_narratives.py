@@ -270,6 +270,7 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     # The user's gate threshold overrides the tuned one (and the shift moves it too).
     tuned = st.gate(st.label_scores(cake), cake.language)
     assert tuned is not None and tuned[1] == pytest.approx(meta["gate_thresholds"].get(cake.language, meta["gate_thresholds"]["*"]))
+    assert d_cake["gate_threshold"] == pytest.approx(tuned[1], abs=1e-4)
     mine = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.7, threshold_shift=0.1))
     assert mine.gate(mine.label_scores(cake), cake.language) == pytest.approx((tuned[0], 0.8))
     opened = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.0)).predict(cake)

@@ -33,8 +33,8 @@ from ..render import quote, register_renderer  # noqa: E402
 
 @register_renderer("narratives")
 def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
-    gate = d.get("narrative_probability")
-    con.print(f"[dim]mode: {d.get('mode')}" + (f"; carries a narrative: {gate:.2f}" if gate is not None else "") + "[/dim]")
+    gate, gate_th = d.get("narrative_probability"), d.get("gate_threshold")
+    con.print(f"[dim]mode: {d.get('mode')}" + (f"; carries a narrative: {gate:.2f} (decision threshold {gate_th:.2f})" if gate is not None else "") + "[/dim]")
     subs = d.get("subnarratives", [])
     for n in d.get("narratives", []):
         con.print(f"[bold]{n['label']}[/bold]  {n['confidence']:.2f}", highlight=False)
@@ -47,7 +47,8 @@ def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: igno
             for ev in n.get("evidence", [])[:2]:
                 con.print(f"     [green]“{quote(a, ev['start'], ev['end'])}”[/green] [dim]{ev['start']}-{ev['end']}[/dim]", highlight=False)
     if d.get("candidates"):
-        con.print("[dim]below threshold: " + "; ".join(f"{c['label']} {c['confidence']:.2f}" for c in d["candidates"][:3]) + "[/dim]", highlight=False)
+        other = [n["label"] for n in d.get("narratives", [])] == ["Other"]
+        con.print(("[dim]closest narratives: " if other else "[dim]below threshold: ") + "; ".join(f"{c['label']} {c['confidence']:.2f}" for c in d["candidates"][:3]) + "[/dim]", highlight=False)
 
 
 @register_renderer("explain")

@@ -127,8 +127,10 @@ class NarrativesStage(Stage):
 
         out: dict[str, Any] = {
             "mode": self.mode,
-            # P(the article carries any narrative), from the gate (None without one).
+            # P(the article carries any narrative), from the gate, and the
+            # threshold it had to reach (both None for models without a gate).
             "narrative_probability": round(gate[0], 4) if gate else None,
+            "gate_threshold": round(gate[1], 4) if gate else None,
             "narratives": [entry(c, "coarse") for c in coarse],
             "subnarratives": [entry(f, "fine") for f in fine],
         }
@@ -166,7 +168,7 @@ class NullNarratives(NarrativesStage):
 
     def predict(self, article: Article) -> dict[str, Any]:
         other = {"label": OTHER, "confidence": 1.0, "evidence": []}
-        return {"mode": "null", "narrative_probability": None, "narratives": [other], "subnarratives": [dict(other)],
+        return {"mode": "null", "narrative_probability": None, "gate_threshold": None, "narratives": [other], "subnarratives": [dict(other)],
                 "dominant": {"narrative": OTHER, "subnarrative": OTHER, "confidence": 1.0}, "candidates": []}
 
     @property
