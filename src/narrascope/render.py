@@ -7,6 +7,7 @@ one are shown as compact JSON, so a plugin's output is never hidden.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 from rich.console import Console
@@ -30,6 +31,31 @@ def register_renderer(stage: str) -> Callable[[Renderer], Renderer]:
 def quote(article: Article, start: int, end: int, width: int = 160) -> str:
     s = " ".join(article.clean_text[start:end].split())
     return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def quote_around(article: Article, start: int, end: int, focus: tuple[int, int], width: int = 160) -> str:
+    """Rich markup quoting [start, end) with the ``focus`` span in bold; a
+    long passage is cut to a window around the focus (a mention late in a
+    long sentence must still be visible)."""
+    from rich.markup import escape
+
+    fs, fe = max(start, focus[0]), min(end, focus[1])
+    lo, hi = start, end
+    if hi - lo > width:
+        lo = max(start, min(fs - max(width - (fe - fs), 0) // 2, end - width))
+        hi = min(end, lo + width)
+    text = article.clean_text
+    # Cut at word boundaries, never inside the focus.
+    if lo > start and (sp := text.find(" ", lo, fs)) != -1:
+        lo = sp + 1
+    if hi < end and (sp := text.rfind(" ", fe, hi)) != -1:
+        hi = sp
+
+    def norm(x: str) -> str:
+        return escape(re.sub(r"\s+", " ", x))
+
+    return ("…" if lo > start else "") + norm(text[lo:fs]).lstrip() + f"[bold]{norm(text[fs:fe])}[/bold]" \
+        + norm(text[fe:hi]).rstrip() + ("…" if hi < end else "")
 
 
 def render_article(con: Console, a: Article, text: bool = False) -> None:

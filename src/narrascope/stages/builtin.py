@@ -28,7 +28,7 @@ register(StageSpec("explain", "analysis", ExplainStage.from_settings, lambda s: 
 from rich.console import Console  # noqa: E402
 
 from ..article import Article  # noqa: E402
-from ..render import quote, register_renderer  # noqa: E402
+from ..render import quote, quote_around, register_renderer  # noqa: E402
 
 
 @register_renderer("narratives")
@@ -116,9 +116,10 @@ def _render_roles(con: Console, a: Article, d: dict) -> None:  # type: ignore[ty
     colour = {"Protagonist": "green", "Antagonist": "red", "Innocent": "yellow"}
     for e in ents[:10]:
         c = colour.get(e["main_role"], "white")
-        con.print(f"  [{c}]{e['summary']}[/{c}]  {e['confidence']:.2f} [dim]({e['mentions']} mentions)[/dim]", highlight=False)
+        n = e["mentions"]
+        con.print(f"  [{c}]{e['summary']}[/{c}]  {e['confidence']:.2f} [dim]({n} mention{'s' if n != 1 else ''})[/dim]", highlight=False)
         ev = e["evidence"][0]
-        con.print(f"      “{quote(a, *_sentence_of(a, ev['start']), 120)}”", highlight=False)
+        con.print(f"      “{quote_around(a, *_sentence_of(a, ev['start']), (ev['start'], ev['end']), 120)}”", highlight=False)
 
 
 def _sentence_of(a: Article, pos: int) -> tuple[int, int]:
