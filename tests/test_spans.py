@@ -145,6 +145,8 @@ def test_bundled_span_model_loads_and_tags() -> None:
     text = "This is a shameful, disgusting betrayal by the corrupt elites, who lie to you every day!"
     found = m.spans(text, shift=-0.05)
     assert found and all(0 <= s < e <= len(text) and t in TECHNIQUES for t, s, e, _ in found)
+    # However low the thresholds, a span shown as evidence has a word in it.
+    assert m.spans('"" -- ... !!', shift=-5.0) == []
 
 
 def test_semeval2023_spans_and_score_spans_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]

@@ -147,7 +147,8 @@ class SpanModel:
         th = self.thresholds + shift + self.language_shift.get(language or "", 0.0)
         if only is not None:
             th = np.where(np.isin(self.labels, list(only)), th, np.inf)
-        runs = decode_runs(toks, S, th, self.labels, self.gap)
+        # A run of punctuation alone (a lone quote mark) is no evidence to show.
+        runs = [r for r in decode_runs(toks, S, th, self.labels, self.gap) if any(c.isalnum() for c in piece[r[1]:r[2]])]
         if language in self.sentence_languages:
             from ..text import split_sentences
 
