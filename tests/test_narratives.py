@@ -267,6 +267,10 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     assert d_cake["narratives"][0]["label"] == OTHER
     assert d_hack["narrative_probability"] > d_cake["narrative_probability"]
     assert d_cake["narratives"][0]["confidence"] == pytest.approx(1 - d_cake["narrative_probability"], abs=1e-3)
+    # A label's confidence is P(some narrative) x P(label | some narrative).
+    cond = st.label_scores(hack)["coarse"]
+    j = cond.labels.index("ELX: Foreign meddling")
+    assert d_hack["narratives"][0]["confidence"] == pytest.approx(d_hack["narrative_probability"] * float(cond.prob[j]), abs=1e-3)
     # The user's gate threshold overrides the tuned one (and the shift moves it too).
     tuned = st.gate(st.label_scores(cake), cake.language)
     assert tuned is not None and tuned[1] == pytest.approx(meta["gate_thresholds"].get(cake.language, meta["gate_thresholds"]["*"]))

@@ -112,6 +112,9 @@ class NarrativesStage(Stage):
         gate = self.gate(scores, article.language)
         coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate)
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
+        # With a gate, label heads give P(label | some narrative): a label's
+        # confidence is P(some narrative) x that, the chance the article carries it.
+        scale = gate[0] if gate else 1.0
 
         def entry(label: str, lv: str) -> dict[str, Any]:
             if label == OTHER:
@@ -122,7 +125,7 @@ class NarrativesStage(Stage):
             if label.endswith(": " + OTHER) and lv == "fine":
                 # "<narrative>: Other": as sure as the narrative, evidence of the narrative
                 key, level, j = parent_of(label), "coarse", idx["coarse"].get(parent_of(label))
-            conf = float(prob[level][j]) if j is not None else 0.0
+            conf = float(prob[level][j]) * scale if j is not None else 0.0
             return {"label": label, "confidence": round(conf, 4), "evidence": self.evidence(article, scores[level], j)}
 
         out: dict[str, Any] = {
@@ -139,7 +142,7 @@ class NarrativesStage(Stage):
         out["dominant"] = {"narrative": dom_c["label"], "subnarrative": dom_f["label"], "confidence": dom_c["confidence"]}
         chosen = set(coarse) | set(fine)
         cands = sorted(((float(prob[lv][i]), l) for lv in LEVELS for i, l in enumerate(labels[lv]) if l not in chosen and not l.endswith(": Other")), reverse=True)
-        out["candidates"] = [{"label": l, "confidence": round(p, 4)} for p, l in cands[: self.cfg.candidates]]
+        out["candidates"] = [{"label": l, "confidence": round(p * scale, 4)} for p, l in cands[: self.cfg.candidates]]
         return out
 
     def evidence(self, article: Article, sc: LabelScores, j: int | None, k: int | None = None) -> list[dict[str, Any]]:
