@@ -19,6 +19,14 @@ def test_generated_docs_are_current(name: str) -> None:
     assert committed == _docs.DOCS[name](), f"docs/{name} is stale: run `python -m narrascope._docs`"
 
 
+def test_cli_reference_covers_subcommands_and_keeps_bracketed_help() -> None:
+    text = _docs.cli_md()
+    assert "### narrascope train narratives" in text and "--other-share" in text
+    assert "### narrascope semeval predict" in text
+    # Rich help treats "[...]" as markup: "Model folder [default: x]." came out as "Model folder ."
+    assert not re.search(r"[a-z] \.(\s|$)", text, re.M)
+
+
 def _readme_bash_block() -> list[str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```bash\n(.*?)```", readme, re.S)

@@ -82,6 +82,11 @@ def cli_md() -> str:
     for name in group.list_commands(None):  # type: ignore[attr-defined, arg-type]
         r = runner.invoke(app, [name, "--help"], env=HELP_ENV, prog_name="narrascope")
         out += [f"## narrascope {name}", "", "```", r.output.rstrip(), "```", ""]
+        sub = group.get_command(None, name)  # type: ignore[attr-defined, arg-type]
+        # A command group's own commands get their options listed too.
+        for subname in getattr(sub, "list_commands", lambda _ctx: [])(None):
+            r = runner.invoke(app, [name, subname, "--help"], env=HELP_ENV, prog_name="narrascope")
+            out += [f"### narrascope {name} {subname}", "", "```", r.output.rstrip(), "```", ""]
     return "\n".join(out)
 
 

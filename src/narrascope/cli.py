@@ -30,7 +30,7 @@ out = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
 
-DbOpt = typer.Option(None, "--db", help="Corpus database file [default: $NARRASCOPE_DB or ~/.local/share/narrascope/corpus.db].", envvar="NARRASCOPE_DB")
+DbOpt = typer.Option(None, "--db", help="Corpus database file (default: $NARRASCOPE_DB or ~/.local/share/narrascope/corpus.db).", envvar="NARRASCOPE_DB")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML config file (unknown keys are rejected).", envvar="NARRASCOPE_CONFIG")
 
 
@@ -115,7 +115,7 @@ def analyze(
     sources: Optional[list[str]] = typer.Argument(None, help=_src_help + " Without sources: every stored article lacking results."),
     db: Optional[Path] = DbOpt,
     config: Optional[Path] = ConfigOpt,
-    stages: Optional[str] = typer.Option(None, help="Comma-separated analysis stages to run [default: all installed]."),
+    stages: Optional[str] = typer.Option(None, help="Comma-separated analysis stages to run (default: all installed)."),
     null: Optional[str] = typer.Option(None, help="Comma-separated stages to replace by their null version."),
     redo: bool = typer.Option(False, help="Recompute results that are already stored."),
     text_field: str = TextFieldOpt,

@@ -152,7 +152,7 @@ def claims_match(
     db: Optional[Path] = DbOpt,
     k: int = typer.Option(5, "-k", help="Entries per query."),
     fmt: str = typer.Option("trec", "--format", help="trec or jsonl."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output file [default: stdout]."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output file (default: stdout)."),
     threshold: Optional[float] = typer.Option(None, help="Only matches with a fused score at least this (default: none for trec)."),
     alpha: float = typer.Option(0.25, help="Weight of the dense score in the fusion (0: BM25 only, 1: dense only)."),
 ) -> None:

@@ -166,8 +166,8 @@ def semeval_score(
     subtask: int = typer.Option(..., "--subtask", help="1, 2 or 3."),
     gold: Path = typer.Option(..., help="Gold annotation file."),
     pred: Path = typer.Option(..., help="Prediction file."),
-    classes_coarse: Optional[Path] = typer.Option(None, help="Subtask 2: coarse class list [default: official]."),
-    classes_fine: Optional[Path] = typer.Option(None, help="Subtask 2: fine class list [default: official]."),
+    classes_coarse: Optional[Path] = typer.Option(None, help="Subtask 2: coarse class list (default: official)."),
+    classes_fine: Optional[Path] = typer.Option(None, help="Subtask 2: fine class list (default: official)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Official metrics: subtask 1 EMR, micro P/R/F1, main-role accuracy; subtask 2 F1-samples; subtask 3 offline metrics."""
@@ -253,7 +253,7 @@ def semeval2023_predict(
 
 @semeval2023_app.command("score")
 def semeval2023_score(gold: Path = typer.Option(...), pred: Path = typer.Option(...),
-                      techniques: Optional[Path] = typer.Option(None, help="Class list [default: the 23 official techniques]."),
+                      techniques: Optional[Path] = typer.Option(None, help="Class list (default: the 23 official techniques)."),
                       as_json: bool = typer.Option(False, "--json")) -> None:
     """micro-F1 and macro-F1 as the official subtask-3 scorer."""
     from .cli import guarded

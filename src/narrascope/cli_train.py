@@ -31,11 +31,11 @@ def train_narratives_cmd(
     semeval: Optional[Path] = typer.Option(None, help="SemEval-2025 Task 10 train folder (language subfolders) or one language folder."),
     data: Optional[Path] = typer.Option(None, help="Your labelled JSONL: {\"text\", \"title\", \"labels\": [...]} per line."),
     taxonomy: list[str] = typer.Option(["URW", "CC"], help="Taxonomy ids or YAML files whose labels are learnt."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder [default: the bundled model when training on SemEval]."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder (default: the bundled model when training on SemEval)."),
     folds: int = typer.Option(5, help="Cross-validation folds for thresholds and calibration."),
     seed: int = typer.Option(0),
     embedder: str = typer.Option("use", help="Sentence embedder: use, e5, hashing."),
-    other_share: Optional[float] = typer.Option(None, min=0.01, max=0.99, help="Expected share of articles without a narrative in what you will analyse; tunes how often the gate says Other [default: the pooled share of the training data]."),
+    other_share: Optional[float] = typer.Option(None, min=0.01, max=0.99, help="Expected share of articles without a narrative in what you will analyse; tunes how often the gate says Other (default: the pooled share of the training data)."),
 ) -> None:
     """Train the narrative classifier; thresholds tuned by cross-validation."""
     from rich.console import Console
@@ -79,7 +79,7 @@ BUNDLED_CHECKWORTHY = Path(__file__).parent / "data" / "models" / "checkworthy"
 @train_app.command("claims")
 def train_claims_cmd(
     data: Path = typer.Option(Path("../shared/data/claimbuster"), help="Folder with ClaimBuster train.json and clef2020-checkworthiness-task1/."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder [default: the bundled model]."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder (default: the bundled model)."),
     folds: int = typer.Option(5),
 ) -> None:
     """Train the check-worthiness model of the claims stage."""
@@ -135,8 +135,8 @@ def train_techniques_cmd(data: Path = typer.Option(Path("../shared/data/semeval2
                          ptc: Optional[Path] = typer.Option(Path("../shared/data/semeval2020-task11-ptc"),
                                                             help="SemEval-2020 PTC folder (extra span articles; skipped if absent)."),
                          part: str = typer.Option("all", help="paragraphs, spans or all."),
-                         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Paragraph model folder [default: bundled]."),
-                         spans_output: Optional[Path] = typer.Option(None, "--spans-output", help="Span tagger folder [default: bundled]."),
+                         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Paragraph model folder (default: bundled)."),
+                         spans_output: Optional[Path] = typer.Option(None, "--spans-output", help="Span tagger folder (default: bundled)."),
                          folds: int = typer.Option(5)) -> None:
     """Train the persuasion-technique models: the paragraph classifier (23
     techniques) and the span tagger that marks where inside a paragraph."""
