@@ -248,3 +248,48 @@ def test_old_corpus_is_migrated_even_when_opened_for_reading(db: Path) -> None:
         assert c.store.library_entries() == []  # table from a later migration
     con = sq.connect(db)
     assert con.execute("PRAGMA user_version").fetchone()[0] == _migrations()[-1][0]
+
+
+def test_a_new_model_recomputes_its_stage_and_the_stages_built_on_it(tmp_path: Path, db: Path) -> None:
+    calls = {"base": 0, "derived": 0}
+
+    class Base(Stage):
+        name = "base"
+        requires = ("clean_text",)
+        assigns = ("results.base",)
+        model = "m1"
+
+        @property
+        def model_id(self) -> str | None:
+            return f"base@{Base.model}"
+
+        def predict(self, article: Article) -> dict[str, Any]:
+            calls["base"] += 1
+            return {"model": Base.model}
+
+    class Derived(Stage):
+        name = "derived"
+        requires = ("results.base",)
+        assigns = ("results.derived",)
+
+        def predict(self, article: Article) -> dict[str, Any]:
+            calls["derived"] += 1
+            return {"from": article.results["base"].data["model"]}
+
+    register(StageSpec("base", "analysis", lambda s: Base(), lambda s: Base(), "test", order=1))
+    register(StageSpec("derived", "analysis", lambda s: Derived(), lambda s: Derived(), "test", order=2))
+    try:
+        p = _write(tmp_path, "g.txt", "T\n\nA sentence here. Another one.")
+        with Corpus(db) as c:
+            c.analyze([p], stages=["base", "derived"])
+            assert calls == {"base": 1, "derived": 1}
+            c.analyze(stages=["base", "derived"])  # nothing changed: nothing recomputed
+            assert calls == {"base": 1, "derived": 1}
+            Base.model = "m2"  # e.g. a retrained or upgraded model
+            r = c.analyze(stages=["base", "derived"])
+            assert calls == {"base": 2, "derived": 2} and r.analysed == 1
+            [a] = list(c.articles())
+            assert a.results["base"].model == "base@m2" and a.results["derived"].data == {"from": "m2"}
+    finally:
+        _SPECS.pop("base", None)
+        _SPECS.pop("derived", None)

@@ -219,7 +219,7 @@ class Pipeline:
         else:
             seen: set[str] = set()
             for st in self.analysis:
-                for aid in self.store.missing_results(st.name, st.version, list(dict.fromkeys(ids)) if ids is not None else None):
+                for aid in self.store.missing_results(st.name, st.version, list(dict.fromkeys(ids)) if ids is not None else None, st.model_id):
                     if aid not in seen:
                         seen.add(aid)
                         todo.append(aid)
@@ -238,7 +238,11 @@ class Pipeline:
             broken: dict[str, set[str]] = {}
             for st in self.analysis:
                 needs = {r.split(".", 1)[1] for r in st.requires if r.startswith("results.")}
-                current = [a for a in arts if (redo or not _current(a, st)) and not (needs & broken.get(a.id, set()))]
+                # Recompute what is missing, from an older stage version or model,
+                # or built on inputs recomputed just now (explain after narratives).
+                model = st.model_id
+                current = [a for a in arts if (redo or not _current(a, st, model) or needs & fresh.get(a.id, set()))
+                           and not (needs & broken.get(a.id, set()))]
                 done, failed = run_stage(st, current) if current else ([], [])
                 for a in done:
                     fresh.setdefault(a.id, set()).add(st.name)
@@ -255,7 +259,7 @@ class Pipeline:
         self.store.record_failure(self.run_id, err, stage=stage, article_id=article_id)
 
 
-def _current(a: Article, st: Stage) -> bool:
+def _current(a: Article, st: Stage, model: str | None) -> bool:
     r = a.results.get(st.name)
-    return r is not None and r.version == st.version
+    return r is not None and r.version == st.version and r.model == model
 

@@ -7,6 +7,7 @@ scikit-learn and no pickles.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,16 @@ from typing import Any
 import numpy as np
 
 from ..errors import Code, NarrascopeError
+
+
+def artifact_digest(folder: str | Path) -> str:
+    """Short content hash of a trained artifact's ``model.json`` (its card
+    records the training run and thresholds): stored with each stage result,
+    so results of a retrained or upgraded model are recomputed."""
+    try:
+        return hashlib.sha256((Path(folder) / "model.json").read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "missing"
 
 
 def read_artifact(folder: str | Path, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
-from ..models import read_artifact
+from ..models import artifact_digest, read_artifact
 from ..models.charngram import CharNgramTfidf, sparse_dot
 from ..models.narrative import sigmoid
 from .base import Stage
@@ -118,7 +118,7 @@ class ClaimsStage(Stage):
 
     @property
     def model_id(self) -> str | None:
-        return f"checkworthy@{self.model.card.get('examples', '?')}"
+        return f"checkworthy@{artifact_digest(Path(self.cfg.model) if self.cfg.model else BUNDLED)}"
 
     def predict(self, article: Article) -> dict[str, Any]:
         spans = [s for s in article.sentences if len(article.clean_text[s.start:s.end].split()) >= self.cfg.min_words]

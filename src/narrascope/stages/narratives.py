@@ -3,7 +3,6 @@ carries, with calibrated confidences and evidence sentences."""
 
 from __future__ import annotations
 
-import hashlib
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -13,6 +12,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
+from ..models import artifact_digest
 from ..models.narrative import GATE, LEVELS, LabelScores, NarrativeModel, decode
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER, load_taxonomy, parent_of
@@ -36,7 +36,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "1"
+    version = "2"  # 2: gate, narrative_probability, joint label confidences
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -69,8 +69,7 @@ class NarrativesStage(Stage):
         sc = self.scorer
         if isinstance(sc, NarrativeModel):
             folder = Path(self.cfg.model) if self.cfg.model else BUNDLED_MODEL
-            digest = hashlib.sha256((folder / "model.json").read_bytes()).hexdigest()[:12]
-            return f"narratives-trained@{digest}"
+            return f"narratives-trained@{artifact_digest(folder)}"
         return f"narratives-similarity@{'+'.join(t.id for t in sc.taxonomies)}"
 
     def thresholds(self, language: str | None = None) -> dict[str, np.ndarray]:

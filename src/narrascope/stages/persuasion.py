@@ -22,6 +22,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
+from ..models import artifact_digest
 from ..models.multilabel import MultiLabelModel
 from ..models.spans import SpanModel, stacked_proba
 from .base import Stage
@@ -54,7 +55,7 @@ def paragraphs(article: Article) -> list[tuple[int, int]]:
 
 class TechniquesStage(Stage):
     name = "techniques"
-    version = "2"
+    version = "3"  # 3: punctuation-only spans dropped
     requires = ("clean_text", "sentences")
     assigns = ("results.techniques",)
     description = "Persuasion techniques per paragraph (23 SemEval-2023 techniques) with evidence spans."
@@ -76,7 +77,7 @@ class TechniquesStage(Stage):
 
     @property
     def model_id(self) -> str | None:
-        return f"techniques@{self.model.card.get('trained', '?')}+spans@{self.span_model.card.get('trained', '?')}"
+        return f"techniques@{artifact_digest(self.cfg.model or MODELS / 'techniques')}+spans@{artifact_digest(self.cfg.span_model or MODELS / 'technique-spans')}"
 
     def predict_texts(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]]]:
         """Technique probabilities and decisions per paragraph: the paragraph
@@ -156,7 +157,7 @@ class FramesStage(Stage):
 
     @property
     def model_id(self) -> str | None:
-        return f"frames@{self.model.card.get('trained', '?')}"
+        return f"frames@{artifact_digest(self.cfg.model or MODELS / 'frames')}"
 
     def predict(self, article: Article) -> dict[str, Any]:
         prob = self.model.predict_proba([article.clean_text[:20000]])[0]

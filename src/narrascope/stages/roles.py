@@ -25,6 +25,7 @@ from pydantic import Field
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
 from ..eval.roles import FINE_BY_MAIN
+from ..models import artifact_digest
 from ..models.roles import RoleModel, normalise_name
 from .base import Stage
 
@@ -86,7 +87,7 @@ def _norp_phrase_end(ent: Any) -> int:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "2"
+    version = "3"  # 3: nationality adjectives take their noun; entity confidence = mean over mentions
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -104,7 +105,7 @@ class RolesStage(Stage):
 
     @property
     def model_id(self) -> str | None:
-        return f"roles@{self.model.card.get('trained', '?')}"
+        return f"roles@{artifact_digest(Path(self.cfg.model) if self.cfg.model else MODEL)}"
 
     def mentions(self, article: Article) -> tuple[list[tuple[int, int, str]], str]:
         text = article.clean_text

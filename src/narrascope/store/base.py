@@ -64,7 +64,8 @@ class Store(ABC):
     def save_results(self, items: list[tuple[str, StageResult]]) -> None: ...
 
     @abstractmethod
-    def missing_results(self, stage: str, version: str, ids: list[str] | None = None) -> list[str]: ...
+    def missing_results(self, stage: str, version: str, ids: list[str] | None = None, model: str | None = None) -> list[str]:
+        """Ids of articles without a result of this stage version and model."""
 
     # reading
     @abstractmethod

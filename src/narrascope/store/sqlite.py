@@ -208,18 +208,19 @@ class SQLiteStore(Store):
             for aid, r in items:
                 self._save_result(c, aid, r)
 
-    def missing_results(self, stage: str, version: str, ids: list[str] | None = None) -> list[str]:
+    def missing_results(self, stage: str, version: str, ids: list[str] | None = None, model: str | None = None) -> list[str]:
+        # "IS" compares NULLs too: a stage without a model stores NULL.
         sql = """SELECT a.id FROM articles a LEFT JOIN results r
-                 ON r.article_id = a.id AND r.stage = ? AND r.version = ?
+                 ON r.article_id = a.id AND r.stage = ? AND r.version = ? AND r.model IS ?
                  WHERE r.article_id IS NULL"""
         with self._errors():
             if ids is None:
-                return [r[0] for r in self.conn.execute(sql + " ORDER BY a.rowid", (stage, version))]
+                return [r[0] for r in self.conn.execute(sql + " ORDER BY a.rowid", (stage, version, model))]
             out: list[str] = []
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 q = sql + f" AND a.id IN ({','.join('?' * len(chunk))})"
-                found = {r[0] for r in self.conn.execute(q, (stage, version, *chunk))}
+                found = {r[0] for r in self.conn.execute(q, (stage, version, model, *chunk))}
                 out.extend(x for x in chunk if x in found)
             return out
 
