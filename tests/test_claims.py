@@ -213,6 +213,20 @@ def test_example_pair_counter_narrative_surfaces(tmp_path: Path, db: Path) -> No
     assert "negotiat" in joined or "sanction" in joined or "diplomatic" in joined or "peace" in joined
 
 
+def test_importing_a_library_later_refreshes_stored_matches(db: Path) -> None:
+    with Corpus(db) as c:
+        r = c.analyze([need(COALITION)])
+        aid = r.article_ids[0]
+        assert c.get(aid).results["claims"].data["library"] is False
+    with Corpus(db) as c:
+        import_library(c.store, [need(COUNTER)])
+    with Corpus(db) as c:
+        r2 = c.analyze()  # no new article: the library changed, so the claims are matched again
+        d = c.get(aid).results["claims"].data
+        assert r2.analysed == 1 and d["library"] and d["counter_narratives"]
+        assert c.analyze().analysed == 0  # and only once
+
+
 def test_narrative_level_link(tmp_path: Path, db: Path) -> None:
     """An untouched library entry tagged with the article's narrative is suggested."""
     with Corpus(db) as c:

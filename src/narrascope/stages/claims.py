@@ -93,6 +93,10 @@ class ClaimsStage(Stage):
         self.store = store
         self.__dict__.pop("matcher", None)
         self.__dict__.pop("tagged_entries", None)
+        try:
+            self._library = store.library_fingerprint() if hasattr(store, "library_fingerprint") else None
+        except Exception:  # noqa: BLE001 - an old corpus without a library table
+            self._library = None
 
     @cached_property
     def model(self) -> CheckworthyModel:
@@ -118,7 +122,9 @@ class ClaimsStage(Stage):
 
     @property
     def model_id(self) -> str | None:
-        return f"checkworthy@{artifact_digest(Path(self.cfg.model) if self.cfg.model else BUNDLED)}"
+        # The matches depend on the library: a changed library is a new "model".
+        lib = getattr(self, "_library", None)
+        return f"checkworthy@{artifact_digest(Path(self.cfg.model) if self.cfg.model else BUNDLED)}" + (f"+library@{lib}" if lib and not lib.startswith("0:") else "")
 
     def predict(self, article: Article) -> dict[str, Any]:
         spans = [s for s in article.sentences if len(article.clean_text[s.start:s.end].split()) >= self.cfg.min_words]

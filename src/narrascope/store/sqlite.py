@@ -365,6 +365,14 @@ class SQLiteStore(Store):
 
     # -- library -------------------------------------------------------------
 
+    def library_fingerprint(self) -> str:
+        """Changes whenever entries are added, updated or removed (imports
+        stamp what they change): results matched against an older library
+        are recomputed."""
+        with self._errors():
+            n, last = self.conn.execute("SELECT count(*), coalesce(max(imported_at), '') FROM library_entries").fetchone()
+        return f"{n}:{last}"
+
     def library_hash(self, entry_id: str) -> str | None:
         with self._errors():
             row = self.conn.execute("SELECT content_hash FROM library_entries WHERE id = ?", (entry_id,)).fetchone()
