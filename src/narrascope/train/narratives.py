@@ -310,6 +310,10 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
             gate_th = tune_gate(gate_p, open_f1, docs, gw, s.min_other_language_gate)
         card["cross_validation"] = cv_report(labels, prob, thresholds, docs, k, shifts, gate_p, gate_th, gw)
         card["calibration"] = calibration_report(prob, Y, rows)
+        if gate_p is not None:
+            # What users see: P(some narrative) x P(label | some narrative), on all documents.
+            joint = {lv: prob[lv] * gate_p[:, None] for lv in LEVELS}
+            card["calibration"].update({f"{k}_joint": v for k, v in calibration_report(joint, Y).items()})
     else:
         shifts = {}
         # Too few documents to cross-validate: ridge scores regress toward
