@@ -90,6 +90,9 @@ def test_roles_stage_on_the_example() -> None:
     assert d["ner"].startswith(("spacy", "heuristic"))
     names = {e["entity"] for e in d["entities"]}
     assert names & {"Russia", "Ukraine", "U.S.", "Biden", "Joe Biden", "NATO"}
+    # "U.S." and "the United States" are one entity, with both spellings as mentions.
+    us = [e for e in d["entities"] if {m["mention"] for m in e["evidence"]} & {"U.S.", "the United States", "United States"}]
+    assert len(us) == 1 and {"U.S.", "the United States"} <= {m["mention"] for m in us[0]["evidence"]}
     for e in d["entities"]:
         assert e["main_role"] in MAIN_ROLES and all(r in FINE_BY_MAIN[e["main_role"]] for r in e["fine_roles"])
         for m in e["evidence"]:

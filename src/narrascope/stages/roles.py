@@ -73,6 +73,20 @@ def _natasha() -> Any:
     return run
 
 
+# Spellings of one entity that news uses side by side ("U.S." and "the United
+# States" in one article). Only names of the same entity: capitals standing
+# for governments (Washington, Moscow, the Kremlin) are kept apart, as the
+# SemEval annotators do.
+_ALIASES = {
+    "us": "united states", "u.s": "united states", "usa": "united states", "u.s.a": "united states",
+    "america": "united states", "united states of america": "united states",
+    "uk": "united kingdom", "u.k": "united kingdom", "britain": "united kingdom", "great britain": "united kingdom",
+    "eu": "european union", "russian federation": "russia", "kiev": "kyiv",
+    "сша": "соединенные штаты", "рф": "россия", "российская федерация": "россия", "ес": "евросоюз",
+    "eua": "estados unidos", "ue": "união europeia", "сащ": "съединените щати",
+}
+
+
 def _norp_phrase_end(ent: Any) -> int:
     """End of the mention: an adjectival nationality or group ("Russian",
     "European") takes the noun it qualifies ("Russian troops", "European
@@ -87,7 +101,7 @@ def _norp_phrase_end(ent: Any) -> int:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "3"  # 3: nationality adjectives take their noun; entity confidence = mean over mentions
+    version = "3"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -134,7 +148,8 @@ class RolesStage(Stage):
         ments, ner = self.mentions(article)
         groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for s, e, lab in ments:
-            groups[normalise_name(article.clean_text[s:e])].append((s, e, lab))
+            key = normalise_name(article.clean_text[s:e])
+            groups[_ALIASES.get(key, key)].append((s, e, lab))
         # Merge "putin" into "vladimir putin": a one-word name that ends exactly
         # one longer name (a surname), never "ukraine" into "ukraine war".
         for short in sorted(groups, key=len):
