@@ -117,6 +117,13 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert "European" not in names and "Russian" not in names
     assert "Russians" in names  # a plural stands alone
 
+    # A surname joins the full name, suffix and all.
+    b = ns.analyze_text("Climate row\n\nRoger Pielke Jr. criticised the report in a long interview on Monday. "
+                        "In Pielke's view, the authors made two mistakes.", stages=[])
+    ents = RolesStage().predict(b)["entities"]
+    pielke = [e for e in ents if "Pielke" in e["entity"]]
+    assert len(pielke) == 1 and pielke[0]["entity"] == "Roger Pielke Jr." and pielke[0]["mentions"] == 2
+
 
 def test_russian_entities_come_from_natasha() -> None:
     pytest.importorskip("natasha")

@@ -150,12 +150,13 @@ class RolesStage(Stage):
         for s, e, lab in ments:
             key = normalise_name(article.clean_text[s:e])
             groups[_ALIASES.get(key, key)].append((s, e, lab))
-        # Merge "putin" into "vladimir putin": a one-word name that ends exactly
-        # one longer name (a surname), never "ukraine" into "ukraine war".
+        # Merge "putin" into "vladimir putin" (and "pielke" into "roger pielke
+        # jr."): a one-word name that ends exactly one longer name (a surname),
+        # never "ukraine" into "ukraine war".
         for short in sorted(groups, key=len):
             if " " in short or short not in groups:
                 continue
-            longer = [k for k in groups if k != short and k.endswith(" " + short)]
+            longer = [k for k in groups if k != short and re.sub(r",?\s+(jr|sr|ii|iii|iv)\.?$", "", k).endswith(" " + short)]
             if len(longer) == 1:
                 groups[longer[0]] += groups.pop(short)
         # Headlines are title case and fool NER: keep entities the body mentions too.
