@@ -147,6 +147,12 @@ def test_bundled_span_model_loads_and_tags() -> None:
     assert found and all(0 <= s < e <= len(text) and t in TECHNIQUES for t, s, e, _ in found)
     # However low the thresholds, a span shown as evidence has a word in it.
     assert m.spans('"" -- ... !!', shift=-5.0) == []
+    from narrascope.models.spans import _trim
+
+    text = "it happened by accident? [sic] -- a lie"
+    start = text.index("by")
+    assert _trim(text, ("Doubt", start, text.index("sic"), 0.3)) == ("Doubt", start, text.index(" ["), 0.3)
+    assert _trim(text, ("X", text.index("-- a"), len(text), 0.3))[1] == text.index("a lie")
 
 
 def test_semeval2023_spans_and_score_spans_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]

@@ -66,6 +66,18 @@ def decode_runs(toks: Sequence[tuple[int, int]], scores: np.ndarray, thresholds:
     return out
 
 
+_DANGLING = " \t\n([{)]}-–—,;:/"
+
+
+def _trim(text: str, run: tuple[str, int, int, float]) -> tuple[str, int, int, float]:
+    t, s, e, sc = run
+    while s < e and text[s] in _DANGLING:
+        s += 1
+    while e > s and text[e - 1] in _DANGLING:
+        e -= 1
+    return t, s, e, sc
+
+
 def expand_to_sentences(runs: list[tuple[str, int, int, float]], sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
     """Each run widened to the sentence(s) it touches, one span per technique
     and sentence (highest score kept)."""
@@ -147,8 +159,9 @@ class SpanModel:
         th = self.thresholds + shift + self.language_shift.get(language or "", 0.0)
         if only is not None:
             th = np.where(np.isin(self.labels, list(only)), th, np.inf)
-        # A run of punctuation alone (a lone quote mark) is no evidence to show.
-        runs = [r for r in decode_runs(toks, S, th, self.labels, self.gap) if any(c.isalnum() for c in piece[r[1]:r[2]])]
+        # A run of punctuation alone (a lone quote mark) is no evidence to show;
+        # a dangling bracket, dash or comma at either end is trimmed.
+        runs = [_trim(piece, r) for r in decode_runs(toks, S, th, self.labels, self.gap) if any(c.isalnum() for c in piece[r[1]:r[2]])]
         if language in self.sentence_languages:
             from ..text import split_sentences
 
