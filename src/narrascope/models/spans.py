@@ -47,9 +47,13 @@ def token_features(text: str, nbits: int) -> tuple[list[tuple[int, int]], list[l
 
 
 def decode_runs(toks: Sequence[tuple[int, int]], scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str],
-                gap: int = 1) -> list[tuple[str, int, int, float]]:
+                gap: int = 1, text: str | None = None) -> list[tuple[str, int, int, float]]:
     """Runs of tokens scoring above a technique's threshold (bridging up to
-    ``gap`` tokens) as (technique, start, end, peak score)."""
+    ``gap`` tokens) as (technique, start, end, peak score). Given the
+    ``text``, a run of punctuation alone (a lone quote mark) is dropped and a
+    dangling bracket, dash or comma at either end is trimmed."""
+    if text is not None:
+        return [_trim(text, r) for r in decode_runs(toks, scores, thresholds, labels, gap) if any(c.isalnum() for c in text[r[1]:r[2]])]
     out = []
     for j, lab in enumerate(labels):
         on = np.where(scores[:, j] >= thresholds[j])[0]
@@ -159,9 +163,7 @@ class SpanModel:
         th = self.thresholds + shift + self.language_shift.get(language or "", 0.0)
         if only is not None:
             th = np.where(np.isin(self.labels, list(only)), th, np.inf)
-        # A run of punctuation alone (a lone quote mark) is no evidence to show;
-        # a dangling bracket, dash or comma at either end is trimmed.
-        runs = [_trim(piece, r) for r in decode_runs(toks, S, th, self.labels, self.gap) if any(c.isalnum() for c in piece[r[1]:r[2]])]
+        runs = decode_runs(toks, S, th, self.labels, self.gap, piece)
         if language in self.sentence_languages:
             from ..text import split_sentences
 

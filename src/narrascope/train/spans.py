@@ -147,7 +147,7 @@ def tune_thresholds(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], 
     gold = {a.id: a.spans for a in arts}
 
     def f1(th: np.ndarray) -> float:
-        pred = {a.id: [x[:3] for x in decode_runs(t, s, th, TECHNIQUES, GAP)] for a, t, s in zip(arts, toks, scores)}
+        pred = {a.id: [x[:3] for x in decode_runs(t, s, th, TECHNIQUES, GAP, a.text)] for a, t, s in zip(arts, toks, scores)}
         return span_prf(gold, pred)["f1"]
 
     counts = {t: sum(1 for a in arts for x in a.spans if x[0] == t) for t in TECHNIQUES}
@@ -155,8 +155,9 @@ def tune_thresholds(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], 
     return greedy_thresholds(f1, len(TECHNIQUES), np.round(np.arange(0.08, 0.5, 0.02), 3), order, (-0.06, -0.03, 0.03, 0.06, 0.1))
 
 
-def _decode(toks: list[tuple[int, int]], scores: np.ndarray, th: np.ndarray, sentences: list[tuple[int, int]] | None) -> list[Span]:
-    runs = decode_runs(toks, scores, th, TECHNIQUES, GAP)
+def _decode(toks: list[tuple[int, int]], scores: np.ndarray, th: np.ndarray, sentences: list[tuple[int, int]] | None,
+            text: str) -> list[Span]:
+    runs = decode_runs(toks, scores, th, TECHNIQUES, GAP, text)
     if sentences is not None:
         runs = expand_to_sentences(runs, sentences)
     return [x[:3] for x in runs]
@@ -175,7 +176,7 @@ def tune_languages(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], s
         sents = {i: split_sentences(arts[i].text) for i in idx}
 
         def f1(shift: float, widen: bool) -> float:
-            pred = {arts[i].id: _decode(toks[i], scores[i], th + shift, sents[i] if widen else None) for i in idx}
+            pred = {arts[i].id: _decode(toks[i], scores[i], th + shift, sents[i] if widen else None, arts[i].text) for i in idx}
             return span_prf(gold, pred)["f1"]
 
         grid = [float(x) for x in np.round(np.arange(-0.1, 0.16, 0.025), 3)]
@@ -248,7 +249,7 @@ def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
         idx = [i for i, a in enumerate(arts) if lang == "all" or a.lang == lang]
         gold = {arts[i].id: arts[i].spans for i in idx}
         pred = {arts[i].id: _decode(toks[i], oof[i], th + shift.get(ISO.get(arts[i].lang, ""), 0.0),
-                                    sents[i] if ISO.get(arts[i].lang) in widen else None) for i in idx}
+                                    sents[i] if ISO.get(arts[i].lang) in widen else None, arts[i].text) for i in idx}
         base = {arts[i].id: [(top, s, e) for s, e in sents[i]] for i in idx}
         out[lang] = {"articles": len(idx),
                      "narrascope": {k: round(v, 4) for k, v in span_prf(gold, pred).items()},
