@@ -69,6 +69,7 @@ def test_export_formats(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     assert cli("export", "-f", "csv", "-o", str(c)).exit_code == 0
     [row] = list(csv.DictReader(c.open(encoding="utf-8")))
     assert row["language"] == "en" and int(row["n_sentences"]) > 5
+    assert row["narratives"] == "" and row["entities"] == ""  # not analysed yet: empty, not made up
     pq = pytest.importorskip("pyarrow.parquet")
     p = tmp_path / "out.parquet"
     assert cli("export", "-f", "parquet", "-o", str(p)).exit_code == 0

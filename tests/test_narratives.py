@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -153,6 +154,17 @@ def test_analyze_cli_shows_narratives_and_explanation(cli, db: Path) -> None:  #
     # Re-running analyze computes nothing new.
     r = cli("analyze", "-q")
     assert "0 analysed" in r.output
+    # The flat export carries the headline findings as columns.
+    out = db.parent / "flat.csv"
+    assert cli("export", "-f", "csv", "-o", str(out)).exit_code == 0
+    [row] = list(csv.DictReader(out.open(encoding="utf-8")))
+    narr = rec["results"]["narratives"]["data"]
+    assert row["narratives"] == "; ".join(n["label"] for n in narr["narratives"])
+    assert float(row["narrative_probability"]) == pytest.approx(narr["narrative_probability"])
+    assert row["dominant_narrative"] == narr["dominant"]["subnarrative"]
+    ents = rec["results"]["roles"]["data"]["entities"]
+    assert row["entities"].split("; ")[0] == ents[0]["summary"]
+    assert row["techniques"] and row["frames"] and int(row["checkworthy_claims"]) == len(rec["results"]["claims"]["data"]["claims"])
 
 
 def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

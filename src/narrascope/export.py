@@ -12,9 +12,15 @@ from .article import Article
 from .errors import Code, NarrascopeError, missing_extra
 
 FORMATS = ("jsonl", "csv", "parquet")
+# One column per finding a spreadsheet user filters on; everything else
+# (evidence spans, scores, candidates) stays in the "results" JSON column.
+SUMMARY_COLUMNS = [
+    "narratives", "subnarratives", "dominant_narrative", "narrative_probability",
+    "entities", "techniques", "frames", "checkworthy_claims", "matched_factchecks",
+]
 FLAT_COLUMNS = [
     "id", "external_id", "title", "url", "source", "published", "language", "language_score",
-    "duplicate_of", "duplicate_score", "n_sentences", "n_removed", "clean_text", "results",
+    "duplicate_of", "duplicate_score", "n_sentences", "n_removed", *SUMMARY_COLUMNS, "clean_text", "results",
 ]
 
 
@@ -23,6 +29,28 @@ def article_record(a: Article, text: bool = True) -> dict[str, Any]:
     d = a.model_dump(mode="json", exclude={"raw_text"} if not text else set())
     d["sentences"] = [[s.start, s.end] for s in a.sentences]
     return d
+
+
+def summary(a: Article) -> dict[str, Any]:
+    """The headline findings of the analysis stages, flat ("; "-joined
+    labels), empty where a stage has not run."""
+    def data(stage: str) -> dict[str, Any]:
+        r = a.results.get(stage)
+        return r.data if r is not None else {}
+
+    n, r, t, f, c = data("narratives"), data("roles"), data("techniques"), data("frames"), data("claims")
+    dom = n.get("dominant") or {}
+    return {
+        "narratives": "; ".join(x["label"] for x in n.get("narratives", [])) or None,
+        "subnarratives": "; ".join(x["label"] for x in n.get("subnarratives", [])) or None,
+        "dominant_narrative": dom.get("subnarrative") or dom.get("narrative"),
+        "narrative_probability": n.get("narrative_probability"),
+        "entities": "; ".join(e["summary"] for e in r.get("entities", [])) or None,
+        "techniques": "; ".join(f"{k} x{v}" for k, v in t.get("counts", {}).items()) or None,
+        "frames": "; ".join(x["frame"] for x in f.get("frames", [])) or None,
+        "checkworthy_claims": len(c["claims"]) if "claims" in c else None,
+        "matched_factchecks": "; ".join(dict.fromkeys(m["entry"] for cl in c.get("claims", []) for m in cl.get("matches", []))) or None,
+    }
 
 
 def flat_record(a: Article) -> dict[str, Any]:
@@ -39,6 +67,7 @@ def flat_record(a: Article) -> dict[str, Any]:
         "duplicate_score": a.duplicate_score,
         "n_sentences": len(a.sentences),
         "n_removed": len(a.removed),
+        **summary(a),
         "clean_text": a.clean_text,
         "results": json.dumps({k: v.model_dump(mode="json") for k, v in a.results.items()}, ensure_ascii=False),
     }
@@ -92,7 +121,11 @@ def _parquet(articles: Iterable[Article], path: Path) -> int:
         ("id", pa.string()), ("external_id", pa.string()), ("title", pa.string()), ("url", pa.string()),
         ("source", pa.string()), ("published", pa.string()), ("language", pa.string()),
         ("language_score", pa.float64()), ("duplicate_of", pa.string()), ("duplicate_score", pa.float64()),
-        ("n_sentences", pa.int64()), ("n_removed", pa.int64()), ("clean_text", pa.string()), ("results", pa.string()),
+        ("n_sentences", pa.int64()), ("n_removed", pa.int64()),
+        ("narratives", pa.string()), ("subnarratives", pa.string()), ("dominant_narrative", pa.string()),
+        ("narrative_probability", pa.float64()), ("entities", pa.string()), ("techniques", pa.string()),
+        ("frames", pa.string()), ("checkworthy_claims", pa.int64()), ("matched_factchecks", pa.string()),
+        ("clean_text", pa.string()), ("results", pa.string()),
     ])
     n = 0
     with pq.ParquetWriter(str(path), schema) as writer:
