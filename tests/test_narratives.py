@@ -165,6 +165,22 @@ def test_analyze_cli_shows_narratives_and_explanation(cli, db: Path) -> None:  #
     ents = rec["results"]["roles"]["data"]["entities"]
     assert row["entities"].split("; ")[0] == ents[0]["summary"]
     assert row["techniques"] and row["frames"] and int(row["checkworthy_claims"]) == len(rec["results"]["claims"]["data"]["claims"])
+    # Querying the corpus by finding.
+    top = narr["narratives"][0]["label"]
+    assert "article_coalition" in cli("ls", "--narrative", top, "--json").output
+    domain = top.split(":")[0]
+    assert "article_coalition" in cli("ls", "-n", domain + ":", "--json").output  # a label's beginning
+    absent = "CC:" if domain == "URW" else "URW:"  # one taxonomy per article
+    assert cli("ls", "--narrative", absent, "--json").output.strip() == ""
+    ent = ents[0]
+    assert "article_coalition" in cli("ls", "--entity", ent["entity"].lower(), "--role", ent["main_role"], "--json").output
+    same_name = [e["main_role"] for e in ents if ent["entity"].lower() in e["entity"].lower()]
+    unused = [r for r in ("Protagonist", "Antagonist", "Innocent") if r not in same_name]
+    if unused:
+        assert cli("ls", "--entity", ent["entity"], "--role", unused[0], "--json").output.strip() == ""
+    assert cli("ls", "--entity", "no such entity anywhere", "--json").output.strip() == ""
+    r = cli("ls", "--role", "Villain")
+    assert r.exit_code == 1 and "NS" in r.output and "Protagonist, Antagonist or Innocent" in r.output
 
 
 def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

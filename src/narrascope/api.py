@@ -95,8 +95,14 @@ class Corpus:
 
     def articles(self, *, language: str | None = None, source: str | None = None, since: datetime | None = None,
                  until: datetime | None = None, search: str | None = None, duplicates: str = "include",
-                 stage: str | None = None, limit: int | None = None, offset: int = 0, full: bool = True) -> Iterator[Article]:
-        return self.store.articles(ArticleFilter(language, source, since, until, search, duplicates, stage, None, limit, offset), full=full)
+                 stage: str | None = None, narrative: str | None = None, entity: str | None = None, role: str | None = None,
+                 limit: int | None = None, offset: int = 0, full: bool = True) -> Iterator[Article]:
+        """Stored articles, filtered; ``narrative`` matches predicted
+        narrative or subnarrative labels by their beginning ("URW: Discrediting
+        Ukraine"), ``entity``/``role`` the entities and their main roles."""
+        flt = ArticleFilter(language=language, source=source, since=since, until=until, search=search, duplicates=duplicates,
+                            stage=stage, narrative=narrative, entity=entity, role=role, limit=limit, offset=offset)
+        return self.store.articles(flt, full=full)
 
     def count(self, **filters: Any) -> int:
         return self.store.count(ArticleFilter(**filters))

@@ -176,15 +176,20 @@ def ls(
     until: Optional[str] = typer.Option(None, help="Published before (date)."),
     search: Optional[str] = typer.Option(None, "--search", "-s", help="Text in the title or body."),
     duplicates: str = typer.Option("include", help="include, exclude or only near-duplicates."),
+    narrative: Optional[str] = typer.Option(None, "--narrative", "-n", help="Carrying this narrative or subnarrative (a label or its beginning, e.g. 'URW: Discrediting Ukraine')."),
+    entity: Optional[str] = typer.Option(None, help="Mentioning this entity (part of its name, any case)."),
+    role: Optional[str] = typer.Option(None, help="With an entity in this main role: Protagonist, Antagonist or Innocent (with --entity: that entity)."),
     limit: int = typer.Option(50, help="At most this many rows (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
 ) -> None:
     """List stored articles."""
 
     def run() -> None:
+        if role is not None and role not in ("Protagonist", "Antagonist", "Innocent"):
+            raise NarrascopeError(Code.BAD_OPTION, f"unknown role '{role}'", hint="use Protagonist, Antagonist or Innocent")
         with _corpus(db, config, readonly=True) as c:
             kw = dict(language=language, source=source, since=_date(since, "--since"), until=_date(until, "--until"),
-                      search=search, duplicates=duplicates, limit=limit or None, full=False)
+                      search=search, duplicates=duplicates, narrative=narrative, entity=entity, role=role, limit=limit or None, full=False)
             rows = list(c.articles(**kw))
             if as_json:
                 for r in rows:
@@ -205,7 +210,8 @@ def ls(
                 t.add_row(r.id[:12], r.published.date().isoformat() if r.published else "", r.language or "",
                           (r.source or "")[:24], (r.title or "")[:70], (r.duplicate_of or "")[:12])
             out.print(t)
-            total = c.count(language=language, source=source, since=_date(since, "--since"), until=_date(until, "--until"), search=search, duplicates=duplicates)
+            total = c.count(language=language, source=source, since=_date(since, "--since"), until=_date(until, "--until"), search=search,
+                            duplicates=duplicates, narrative=narrative, entity=entity, role=role)
             err.print(f"{len(rows)} of {total} articles")
 
     guarded(run)

@@ -26,6 +26,9 @@ class ArticleFilter:
     ids: list[str] | None = None
     limit: int | None = None
     offset: int = 0
+    narrative: str | None = None  # a predicted narrative or subnarrative label, or its beginning
+    entity: str | None = None  # an entity name (case-insensitive substring) ...
+    role: str | None = None  # ... or any entity, cast in this main role
 
 
 @dataclass

@@ -25,6 +25,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
+def _like(text: str) -> str:
+    """``text`` escaped for a LIKE pattern with ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
@@ -302,7 +307,7 @@ class SQLiteStore(Store):
             params.append(_iso(flt.until))
         if flt.search:
             conds.append("(a.title LIKE ? ESCAPE '\\' OR a.clean_text LIKE ? ESCAPE '\\')")
-            pat = "%" + flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pat = "%" + _like(flt.search) + "%"
             params += [pat, pat]
         if flt.duplicates == "exclude":
             conds.append("a.duplicate_of IS NULL")
@@ -314,6 +319,21 @@ class SQLiteStore(Store):
         if flt.ids is not None:
             conds.append(f"a.id IN ({','.join('?' * len(flt.ids)) or 'NULL'})")
             params += flt.ids
+        # Findings live in the results' JSON: filtered with SQLite's JSON functions.
+        if flt.narrative:
+            conds.append("""EXISTS (SELECT 1 FROM results r, json_each(r.data, '$.narratives') n1
+                            WHERE r.article_id = a.id AND r.stage = 'narratives' AND json_extract(n1.value, '$.label') LIKE ? ESCAPE '\\'
+                            UNION ALL SELECT 1 FROM results r, json_each(r.data, '$.subnarratives') n2
+                            WHERE r.article_id = a.id AND r.stage = 'narratives' AND json_extract(n2.value, '$.label') LIKE ? ESCAPE '\\')""")
+            pat = _like(flt.narrative) + "%"
+            params += [pat, pat]
+        if flt.entity or flt.role:
+            conds.append("""EXISTS (SELECT 1 FROM results r, json_each(r.data, '$.entities') e
+                            WHERE r.article_id = a.id AND r.stage = 'roles'
+                            AND (? IS NULL OR lower(json_extract(e.value, '$.entity')) LIKE ? ESCAPE '\\')
+                            AND (? IS NULL OR json_extract(e.value, '$.main_role') = ?))""")
+            ent = "%" + _like(flt.entity.lower()) + "%" if flt.entity else None
+            params += [ent, ent, flt.role, flt.role]
         return (" WHERE " + " AND ".join(conds)) if conds else "", params
 
     def articles(self, flt: ArticleFilter | None = None, full: bool = True) -> Iterator[Article]:
