@@ -32,6 +32,22 @@ def test_extractive_is_grounded_and_short(article: ns.Article) -> None:
     assert got == [w.rstrip(".") for w in words.split()[: len(got)]]
 
 
+def test_sentence_selection_blends_model_scores_and_label_description(article: ns.Article) -> None:
+    model_only = ExplainStage(ExplainConfig(selection="model"))
+    label = "URW: Amplifying war-related fears: There is a real possibility that nuclear weapons will be employed"
+    assert model_only.choose(article, label) == model_only.narratives.evidence_for(article, label, 5)
+    # A sentence that states the label plainly, in words the model's n-grams do
+    # not know (Russian, in an English article), leads the blend's choice.
+    blend = ExplainStage(ExplainConfig(selection="blend"))
+    text = need(COALITION).read_text(encoding="utf-8") + "\n\nСуществует реальная возможность применения ядерного оружия."
+    b = ns.analyze_text(text, stages=["narratives"])
+    last = b.sentences[-1]
+    assert model_only.choose(b, label)[0]["start"] != last.start
+    chosen = blend.choose(b, label)
+    assert len(chosen) == 5 and chosen[0]["start"] == last.start
+    assert all(any(x.start == e["start"] and x.end == e["end"] for x in b.sentences) for e in chosen)
+
+
 def test_trim_and_long_sentence() -> None:
     a = ns.analyze_text(" ".join(f"word{i}" for i in range(200)) + ".", title="T", stages=[])
     text, spans = extractive(a, [{"start": a.sentences[1].start, "end": a.sentences[1].end, "score": 1}], 80)

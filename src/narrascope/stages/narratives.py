@@ -153,6 +153,13 @@ class NarrativesStage(Stage):
         return [{"start": article.sentences[i].start, "end": article.sentences[i].end, "score": round(float(col[i]), 4)}
                 for i in sorted(best, key=lambda i: -col[i])]
 
+    def taxonomies(self) -> list[Any]:
+        """The taxonomies whose labels this stage predicts."""
+        sc = self.scorer
+        if isinstance(sc, SimilarityModel):
+            return list(sc.taxonomies)
+        return [load_taxonomy(t) for t in (self.cfg.taxonomies or sc.card.get("taxonomies") or ["URW", "CC"])]
+
     def evidence_for(self, article: Article, label: str, k: int = 5) -> list[dict[str, Any]]:
         """Evidence sentences for any label (e.g. a given dominant narrative)."""
         scores = self.label_scores(article)

@@ -1,0 +1,63 @@
+"""Explanations (SemEval-2025 Task 10 subtask 3) scored offline against the
+annotators' explanations of the training documents, per language, for both
+sentence selections of the extractive `explain` stage, plus a lead baseline
+(the article's first sentences) in the same run.
+
+The official metric is BERTScore F1, which needs a model download; this
+reports what can be computed offline: token F1, ROUGE-L F1 and the cosine of
+multilingual sentence embeddings (USE). The explain stage has nothing
+trained of its own, but the narrative model behind its sentence scores was
+trained on these documents: its scores are in-sample here, which favours
+the "model" selection over "blend".
+
+    python benchmarks/explain.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from _common import DATA, need_data, write_result
+
+import narrascope as ns
+from narrascope.embed import get_embedder
+from narrascope.eval.semeval import read_dominant, read_explanations, rouge_l, token_f1
+from narrascope.stages.explain import ExplainConfig, ExplainStage, extractive
+
+LANGS = ["EN", "BG", "HI", "PT", "RU"]
+
+
+def main() -> None:
+    root = need_data(DATA / "semeval2025-task10" / "train")
+    t0 = time.time()
+    emb = get_embedder("use")
+    stages = {sel: ExplainStage(ExplainConfig(selection=sel)) for sel in ("blend", "model")}
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    print(f"{'lang':5s} {'n':>4s}  {'selection':9s} {'token F1':>8s} {'ROUGE-L':>8s} {'cosine':>7s}")
+    for lang in LANGS:
+        ann = root / lang / "subtask-3-annotations.txt"
+        gold = read_explanations(ann)
+        texts: dict[str, list[tuple[str, str]]] = {k: [] for k in (*stages, "lead")}
+        for doc_id, narrative, sub in read_dominant(ann):
+            [a] = list(ns.read([root / lang / "raw-documents" / doc_id]))
+            for sel, st in stages.items():
+                texts[sel].append((gold[doc_id], st.explain(a, narrative, sub)["text"]))
+            lead = [{"start": s.start, "end": s.end} for s in a.sentences[:5]]
+            texts["lead"].append((gold[doc_id], extractive(a, lead, 80)[0]))
+        results[lang] = {}
+        for sel, pairs in texts.items():
+            g = emb.encode([x for x, _ in pairs])
+            p = emb.encode([y for _, y in pairs])
+            r = {"n": len(pairs),
+                 "token_f1": round(float(np.mean([token_f1(x, y) for x, y in pairs])), 4),
+                 "rouge_l_f1": round(float(np.mean([rouge_l(x, y) for x, y in pairs])), 4),
+                 "embedding_cosine": round(float(np.mean((g * p).sum(axis=1))), 4)}
+            results[lang][sel] = r
+            print(f"{lang:5s} {r['n']:4d}  {sel:9s} {r['token_f1']:8.3f} {r['rouge_l_f1']:8.3f} {r['embedding_cosine']:7.3f}", flush=True)
+    write_result("explain", {"note": "offline proxies of BERTScore; narrative model scores are in-sample (see module doc)",
+                             "scores": results, "seconds": round(time.time() - t0)})
+
+
+if __name__ == "__main__":
+    main()
