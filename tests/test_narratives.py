@@ -64,6 +64,15 @@ def test_example_article_gets_war_narratives_with_evidence(stage: NarrativesStag
     assert d["dominant"]["narrative"] == d["narratives"][0]["label"]
 
 
+def test_asking_for_one_taxonomy_of_the_trained_model(stage: NarrativesStage) -> None:
+    [a] = list(ns.read([need(COALITION)]))
+    war = NarrativesStage(NarrativesConfig(taxonomies=["URW"])).predict(a)
+    assert war["mode"] == "trained" and war["narratives"][0]["label"].startswith("URW")
+    climate = NarrativesStage(NarrativesConfig(taxonomies=["CC"])).predict(a)
+    assert [n["label"] for n in climate["narratives"]] == [OTHER]  # a war article carries no climate narrative
+    assert all(c["label"].startswith("CC") for c in climate["candidates"])
+
+
 def test_thresholds_can_be_overridden(stage: NarrativesStage) -> None:
     [a] = list(ns.read([need(COALITION)]))
     loose = NarrativesStage(NarrativesConfig(threshold_shift=-0.5))

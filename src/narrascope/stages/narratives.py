@@ -109,6 +109,17 @@ class NarrativesStage(Stage):
         labels = {lv: scores[lv].labels for lv in LEVELS}
         prob = {lv: scores[lv].prob for lv in LEVELS}
         gate = self.gate(scores, article.language)
+        wanted = {load_taxonomy(t).id for t in self.cfg.taxonomies or []}
+        if wanted and isinstance(self.scorer, NarrativeModel):
+            # A model trained on more taxonomies than asked for: an article whose
+            # strongest narrative is in another taxonomy is Other here, and
+            # labels of other taxonomies are never reported.
+            keep = {lv: np.array([l.split(": ", 1)[0] in wanted for l in labels[lv]]) for lv in LEVELS}
+            real = np.array([l != OTHER for l in labels["coarse"]])
+            top = labels["coarse"][int(np.argmax(np.where(real, prob["coarse"], -1.0)))] if real.any() else OTHER
+            prob = {lv: np.where(keep[lv], prob[lv], 0.0) for lv in LEVELS}
+            if top.split(": ", 1)[0] not in wanted and gate:
+                gate = (gate[0], 1.01)  # closed
         coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate)
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
         # With a gate, label heads give P(label | some narrative): a label's
