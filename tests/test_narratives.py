@@ -48,9 +48,13 @@ def _check_result(a: ns.Article, d: dict) -> None:  # type: ignore[type-arg]
         for ev in item["evidence"]:
             assert any(s.start == ev["start"] and s.end == ev["end"] for s in a.sentences)
     # Hierarchy: every subnarrative's narrative is predicted.
-    coarse = {n["label"] for n in d["narratives"]}
+    coarse = {n["label"]: n["confidence"] for n in d["narratives"]}
     for s in d["subnarratives"]:
         assert s["label"] == OTHER or s["label"].rsplit(": ", 1)[0] in coarse
+        # ... and is at least as likely as any of its subnarratives.
+        assert s["label"] == OTHER or coarse[s["label"].rsplit(": ", 1)[0]] >= s["confidence"]
+    conf = [n["confidence"] for n in d["narratives"]]
+    assert conf == sorted(conf, reverse=True) and d["dominant"]["narrative"] == d["narratives"][0]["label"]
 
 
 def test_example_article_gets_war_narratives_with_evidence(stage: NarrativesStage) -> None:

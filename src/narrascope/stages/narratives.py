@@ -147,6 +147,12 @@ class NarrativesStage(Stage):
             "narratives": [entry(c, "coarse") for c in coarse],
             "subnarratives": [entry(f, "fine") for f in fine],
         }
+        # A subnarrative implies its narrative, so the narrative is at least as
+        # likely as its likeliest subnarrative (the two come from separate heads).
+        for n in out["narratives"]:
+            kids = [f["confidence"] for f in out["subnarratives"] if parent_of(f["label"]) == n["label"]]
+            n["confidence"] = max([n["confidence"], *kids])
+        out["narratives"].sort(key=lambda n: -n["confidence"])
         dom_c = out["narratives"][0]
         dom_f = next((f for f in out["subnarratives"] if parent_of(f["label"]) == dom_c["label"]), out["subnarratives"][0])
         out["dominant"] = {"narrative": dom_c["label"], "subnarrative": dom_f["label"], "confidence": dom_c["confidence"]}
