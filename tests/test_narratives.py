@@ -192,6 +192,10 @@ def test_analyze_cli_shows_narratives_and_explanation(cli, db: Path) -> None:  #
     if unused:
         assert cli("ls", "--entity", ent["entity"], "--role", unused[0], "--json").output.strip() == ""
     assert cli("ls", "--entity", "no such entity anywhere", "--json").output.strip() == ""
+    st = json.loads(cli("stats", "--json").output)
+    assert st["narratives"] == {n["label"]: 1 for n in narr["narratives"]}
+    assert st["techniques"] == {t: 1 for t in rec["results"]["techniques"]["data"]["counts"]}
+    assert f"{ents[0]['entity']}: {ents[0]['main_role']}" in st["entity_roles"]
     r = cli("ls", "--role", "Villain")
     assert r.exit_code == 1 and "NS" in r.output and "Protagonist, Antagonist or Innocent" in r.output
 

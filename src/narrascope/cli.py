@@ -282,7 +282,7 @@ def export_cmd(
 @app.command()
 def stats(db: Optional[Path] = DbOpt, config: Optional[Path] = ConfigOpt,
           as_json: bool = typer.Option(False, "--json", help="JSON output.")) -> None:
-    """Corpus statistics: counts by language, source, stage."""
+    """Corpus statistics: articles by language, source, stage, narrative, technique and entity role."""
 
     def run() -> None:
         with _corpus(db, config, readonly=True) as c:
@@ -293,9 +293,9 @@ def stats(db: Optional[Path] = DbOpt, config: Optional[Path] = ConfigOpt,
             out.print(f"[bold]{s['articles']}[/bold] articles in {s['db']} ({s['near_duplicates']} near-duplicates, {s['failures']} failures recorded)")
             if s["published"]["first"]:
                 out.print(f"published {s['published']['first'][:10]} .. {s['published']['last'][:10]}")
-            for key in ("languages", "sources", "stages"):
-                if s[key]:
-                    t = Table(key[:-1], "articles")
+            for key in ("languages", "sources", "stages", "narratives", "techniques", "entity_roles"):
+                if s.get(key):
+                    t = Table(key[:-1].replace("_", " "), "articles")
                     for k, v in s[key].items():
                         t.add_row(str(k), str(v))
                     out.print(t)

@@ -381,6 +381,17 @@ class SQLiteStore(Store):
                 "failures": c.execute("SELECT count(*) FROM failures").fetchone()[0],
                 "runs": c.execute("SELECT count(*) FROM runs").fetchone()[0],
                 "library_entries": c.execute("SELECT count(*) FROM library_entries").fetchone()[0],
+                # What the corpus carries: articles per finding, from the stored results.
+                "narratives": {r[0]: r[1] for r in c.execute(
+                    """SELECT json_extract(j.value, '$.label') AS l, count(DISTINCT r.article_id) FROM results r,
+                       json_each(r.data, '$.narratives') j WHERE r.stage = 'narratives' GROUP BY l ORDER BY 2 DESC, l LIMIT 20""")},
+                "techniques": {r[0]: r[1] for r in c.execute(
+                    """SELECT j.key, count(DISTINCT r.article_id) FROM results r, json_each(r.data, '$.counts') j
+                       WHERE r.stage = 'techniques' GROUP BY j.key ORDER BY 2 DESC, j.key LIMIT 23""")},
+                "entity_roles": {r[0]: r[1] for r in c.execute(
+                    """SELECT json_extract(j.value, '$.entity') || ': ' || json_extract(j.value, '$.main_role') AS k,
+                       count(DISTINCT r.article_id) FROM results r, json_each(r.data, '$.entities') j
+                       WHERE r.stage = 'roles' GROUP BY k ORDER BY 2 DESC, k LIMIT 20""")},
             }
 
     # -- library -------------------------------------------------------------
