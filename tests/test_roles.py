@@ -219,3 +219,16 @@ def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path) 
     assert len(out) == 1 and out[0][0] in MAIN_ROLES and out[0][2][0][0] in FINE_BY_MAIN[out[0][0]]
     # the name prior is learnt from the training mentions
     assert any(n in model.prior for n in ("russia", "ukraine", "putin", "zelensky", "nato", "biden"))
+
+
+def test_query_by_entity_folds_case_beyond_ascii(tmp_path: Path) -> None:
+    f = tmp_path / "bg.txt"
+    f.write_text("Русия и Украйна\n\nРусия нападна Украйна миналата година. Според Русия войната ще продължи. Украйна отговори.",
+                 encoding="utf-8")
+    with ns.Corpus(tmp_path / "c.db") as c:
+        c.analyze([f], stages=["roles"])
+        names = {e["entity"] for e in c.get("bg.txt").results["roles"].data["entities"]}
+        assert "Русия" in names
+        assert len(list(c.articles(entity="русия", full=False))) == 1  # SQLite's own lower() folds ASCII only
+        assert len(list(c.articles(entity="РУСИЯ", full=False))) == 1
+        assert list(c.articles(entity="франция", full=False)) == []

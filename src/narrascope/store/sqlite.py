@@ -68,6 +68,9 @@ class SQLiteStore(Store):
         except sqlite3.Error as e:
             raise NarrascopeError(Code.DB_UNWRITABLE, f"cannot open the database: {e}", input=self.path) from e
         self.conn.row_factory = sqlite3.Row
+        # SQLite's lower() and LIKE fold ASCII only: entity names are Cyrillic,
+        # Greek, accented Latin... Python folds them all.
+        self.conn.create_function("fold", 1, lambda x: x.casefold() if isinstance(x, str) else x, deterministic=True)
         with self._errors():
             self._setup()
 
@@ -330,9 +333,9 @@ class SQLiteStore(Store):
         if flt.entity or flt.role:
             conds.append("""EXISTS (SELECT 1 FROM results r, json_each(r.data, '$.entities') e
                             WHERE r.article_id = a.id AND r.stage = 'roles'
-                            AND (? IS NULL OR lower(json_extract(e.value, '$.entity')) LIKE ? ESCAPE '\\')
+                            AND (? IS NULL OR instr(fold(json_extract(e.value, '$.entity')), ?) > 0)
                             AND (? IS NULL OR json_extract(e.value, '$.main_role') = ?))""")
-            ent = "%" + _like(flt.entity.lower()) + "%" if flt.entity else None
+            ent = flt.entity.casefold() if flt.entity else None
             params += [ent, ent, flt.role, flt.role]
         return (" WHERE " + " AND ".join(conds)) if conds else "", params
 
