@@ -126,6 +126,13 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     d = st.predict(a)
     assert d["mode"] == "trained"
     assert d["narratives"][0]["label"] == "ELX: Foreign meddling"
+    # Explaining with a custom model given without its taxonomy file: model scores only, no failure.
+    from narrascope.stages.explain import ExplainStage
+
+    bare = NarrativesStage(NarrativesConfig(model=str(out)))
+    a.results["narratives"] = bare.result(bare.predict(a))
+    expl = ExplainStage(narratives=bare).predict(a)
+    assert expl["narrative"] == "ELX: Foreign meddling" and "hackers" in expl["text"]
     # A label outside the taxonomy is a coded error naming the line.
     data.write_text(json.dumps({"text": "x", "labels": ["ELX: Nope"]}), encoding="utf-8")
     r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out)])

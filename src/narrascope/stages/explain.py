@@ -107,8 +107,11 @@ class ExplainStage(Stage):
         return self.explain(article, narrative, sub)
 
     @cached_property
-    def similarity(self) -> SimilarityModel:
-        return SimilarityModel(self.narratives.taxonomies())
+    def similarity(self) -> SimilarityModel | None:
+        try:
+            return SimilarityModel(self.narratives.taxonomies())
+        except NarrascopeError:  # e.g. a custom model whose taxonomy file was not given: model scores only
+            return None
 
     def choose(self, article: Article, label: str) -> list[dict[str, Any]]:
         """The sentences that best show ``label``. The model's sentence scores
@@ -123,8 +126,8 @@ class ExplainStage(Stage):
         if self.cfg.selection == "model" or len(evidence) < 2:
             return evidence[: self.cfg.sentences]
         sim = self.similarity
-        lv = "fine" if label in sim.labels["fine"] else "coarse"
-        if label not in sim.labels[lv]:
+        lv = "fine" if sim is not None and label in sim.labels["fine"] else "coarse"
+        if sim is None or label not in sim.labels[lv]:
             return evidence[: self.cfg.sentences]
         texts = [article.clean_text[e["start"]:e["end"]] for e in evidence]
         s = sim.raw(sim.embedder.encode(texts))[lv][1][:, sim.labels[lv].index(label)]
