@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,19 @@ def artifact_digest(folder: str | Path) -> str:
     """Short content hash of a trained artifact's ``model.json`` (its card
     records the training run and thresholds): stored with each stage result,
     so results of a retrained or upgraded model are recomputed."""
+    f = Path(folder) / "model.json"
     try:
-        return hashlib.sha256((Path(folder) / "model.json").read_bytes()).hexdigest()[:12]
+        st = f.stat()
+    except OSError:
+        return "missing"
+    # Stages stamp every result with it: hash a file once per version of it, not once per article.
+    return _digest(str(f.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
     except OSError:
         return "missing"
 

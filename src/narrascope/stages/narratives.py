@@ -49,13 +49,17 @@ class NarrativesStage(Stage):
         return _shared(stage_config(s, "narratives", NarrativesConfig).model_dump_json())
 
     @cached_property
+    def wanted(self) -> set[str]:
+        """Ids of the taxonomies asked for in the configuration (empty: all the model knows)."""
+        return {load_taxonomy(t).id for t in self.cfg.taxonomies or []}
+
+    @cached_property
     def scorer(self) -> NarrativeModel | SimilarityModel:
         folder = Path(self.cfg.model) if self.cfg.model else BUNDLED_MODEL
         if self.cfg.mode != "similarity":
             model = NarrativeModel.load(folder) if (folder / "model.json").exists() or self.cfg.mode == "trained" else None
             if model is not None:
-                wanted = {load_taxonomy(t).id for t in self.cfg.taxonomies or []}
-                if wanted <= set(model.card.get("taxonomies", [])):
+                if self.wanted <= set(model.card.get("taxonomies", [])):
                     return model
         taxes = [load_taxonomy(t) for t in (self.cfg.taxonomies or ["URW", "CC"])]
         return SimilarityModel(taxes)
@@ -109,7 +113,7 @@ class NarrativesStage(Stage):
         labels = {lv: scores[lv].labels for lv in LEVELS}
         prob = {lv: scores[lv].prob for lv in LEVELS}
         gate = self.gate(scores, article.language)
-        wanted = {load_taxonomy(t).id for t in self.cfg.taxonomies or []}
+        wanted = self.wanted
         if wanted and isinstance(self.scorer, NarrativeModel):
             # A model trained on more taxonomies than asked for: an article whose
             # strongest narrative is in another taxonomy is Other here, and
