@@ -1,7 +1,9 @@
 """Entity framing on SemEval-2025 Task 10 subtask 1 train (all languages):
 5-fold CV grouped by document with the official metrics (exact match ratio of
 fine roles, micro-F1, main-role accuracy) per language, next to a majority
-baseline from the same run; then mentions/s and peak memory of the model.
+baseline from the same run; how many of the annotated mentions the stage's
+entity finder (NER, chunker or gazetteer) finds, per language (the gazetteer
+built from the other folds); then mentions/s and peak memory of the model.
 
     python benchmarks/roles.py [--speed-only]
 """
@@ -43,6 +45,54 @@ def measure_speed(root) -> dict:  # type: ignore[no-untyped-def, type-arg]
     return speed
 
 
+def mention_finding(root, folds: int = 5) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """Share of the annotated mentions the stage's entity finder overlaps
+    (and matches exactly), per language. The annotators mark only the
+    entities with a role, so precision is not measurable here."""
+    import numpy as np
+
+    from narrascope.article import Article, Span
+    from narrascope.models.roles import gazetteer_names
+    from narrascope.stages.roles import RolesStage
+    from narrascope.text import split_sentences
+    from narrascope.train.roles import semeval_mentions
+
+    m = semeval_mentions(root)
+    stage = RolesStage()
+    docs = sorted(m.docs)
+    fold_of = {g: i % folds for i, g in enumerate(np.random.default_rng(0).permutation(docs))}
+    gold: dict = {}  # type: ignore[type-arg]
+    for g, s, e in zip(m.group, m.start, m.end):
+        gold.setdefault(g, []).append((s, e))
+    out: dict = {}  # type: ignore[type-arg]
+    saved = stage.model.gazetteer
+    try:
+        for f in range(folds):
+            names: dict = {}  # type: ignore[type-arg]
+            for name, lang, g in zip(m.names, m.lang, m.group):
+                if fold_of[g] != f:
+                    names.setdefault(lang, []).append(name)
+            stage.model.gazetteer = {lang: gazetteer_names(v) for lang, v in names.items()}
+            for g in (g for g in docs if fold_of[g] == f):
+                text, lang = m.docs[g], m.lang[m.group.index(g)]
+                art = Article(clean_text=text, language=lang, sentences=[Span(start=a, end=b) for a, b in split_sentences(text)])
+                found, ner = stage.mentions(art)
+                row = out.setdefault(lang, {"mentions": 0, "overlap": 0, "exact": 0, "ner": ner.split(":")[0]})
+                spans = {(s, e) for s, e, _ in found}
+                for s, e in gold[g]:
+                    row["mentions"] += 1
+                    row["overlap"] += any(a < e and s < b for a, b in spans)
+                    row["exact"] += (s, e) in spans
+    finally:
+        stage.model.gazetteer = saved
+    res = {lang: {"finder": r["ner"], "mentions": r["mentions"], "overlap_recall": round(r["overlap"] / r["mentions"], 3),
+                  "exact_recall": round(r["exact"] / r["mentions"], 3)} for lang, r in sorted(out.items())}
+    print("entity finding: annotated mentions found (overlap / exact); gazetteer from the other folds")
+    for lang, r in res.items():
+        print(f"  {lang:4s} {r['finder']:9s} n={r['mentions']:4d}  {r['overlap_recall']:.3f} / {r['exact_recall']:.3f}")
+    return res
+
+
 def main() -> None:
     root = need_data(DATA / "semeval2025-task10" / "train")
     if speed_only():
@@ -56,6 +106,7 @@ def main() -> None:
         ours, base = cv[lang]["narrascope"], cv[lang]["majority"]
         print(f"  {lang:4s} n={cv[lang]['n']:4d}  {ours['exact_match_ratio']:.3f} / {ours['micro_f1']:.3f} / {ours['main_role_accuracy']:.3f}"
               f"   ({base['exact_match_ratio']:.3f} / {base['micro_f1']:.3f} / {base['main_role_accuracy']:.3f})")
+    res["entity_finding"] = mention_finding(root)
     res["speed"] = measure_speed(root)
     res["seconds"] = round(time.time() - t0)
     write_result("roles", res)

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import narrascope as ns
@@ -168,9 +169,36 @@ def test_capitalised_names_for_languages_without_ner() -> None:
 
 
 def test_roles_without_a_model_language_is_explicit() -> None:
-    a = ns.analyze_text("यह एक परीक्षण वाक्य है जिसमें कोई नाम नहीं है।", title="परीक्षण", stages=[])
+    a = ns.analyze_text("هذه جملة اختبار لا تحتوي على أي اسم. وهذه جملة ثانية للتأكد من اللغة.", title="اختبار", stages=[])
+    assert a.language == "ar"
     d = RolesStage().predict(a)
     assert d["entities"] == [] and d["ner"].startswith("none")
+
+
+def test_gazetteer_matches_whole_words_longest_first() -> None:
+    from narrascope.models.roles import gazetteer_mentions, gazetteer_names
+
+    names = gazetteer_names(["रूस", "व्लादिमीर पुतिन", "पुतिन", "भारत-", " नाटो "])
+    assert names[0] == "व्लादिमीर पुतिन" and "भारत" in names and "नाटो" in names
+    text = "रूसी सेना और रूस। व्लादिमीर पुतिन ने भारत से कहा"
+    found = [text[s:e] for s, e, _ in gazetteer_mentions(text, names)]
+    # "रूस" inside "रूसी" (a vowel sign continues the word) is not a mention; the full name wins over the surname
+    assert found == ["रूस", "व्लादिमीर पुतिन", "भारत"]
+
+
+def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
+    text = ("रूस ने यूक्रेन पर फिर हमला किया। राष्ट्रपति पुतिन ने कहा कि रूस पीछे नहीं हटेगा। "
+            "प्रधानमंत्री मोदी ने शांति की अपील की और कहा कि भारत बातचीत का समर्थन करता है। पुतिन ने जवाब नहीं दिया।")
+    a = ns.analyze_text(text, title="यूक्रेन युद्ध", stages=[])
+    assert a.language == "hi"
+    d = RolesStage().predict(a)
+    assert d["ner"].startswith("gazetteer")
+    ents = {e["entity"]: e for e in d["entities"]}
+    assert {"रूस", "यूक्रेन", "भारत"} <= set(ents)
+    # a title does not make another entity: "राष्ट्रपति पुतिन" and "पुतिन" are one, with both mentions
+    putin = [e for e in d["entities"] if "पुतिन" in e["entity"]]
+    assert len(putin) == 1 and putin[0]["mentions"] == 2
+    assert all(e["main_role"] in MAIN_ROLES and e["evidence"] for e in d["entities"])
 
 
 def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
@@ -194,29 +222,42 @@ def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: 
     assert r.exit_code == 0 and 0 <= json.loads(r.output)["main_role_accuracy"] <= 1
 
 
-def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path) -> None:
+def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("sklearn")
-    from narrascope.models.roles import RoleModel
+    import narrascope.train.roles as tr
+    from narrascope.models.roles import RoleModel, softmax
     from narrascope.train.roles import roles_cv_report, save_roles, train_roles
 
-    src = need(SEMEVAL / "train" / "EN")
-    gold = read_roles(src / "subtask-1-annotations.txt")
-    docs = sorted({k[0] for k in gold})[:20]
-    root = tmp_path / "EN"
-    (root / "raw-documents").mkdir(parents=True)
-    for d in docs:
-        shutil.copy(src / "raw-documents" / d, root / "raw-documents")
-    write_roles(root / "subtask-1-annotations.txt", [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in gold if d in docs])
+    monkeypatch.setattr(tr, "MIN_LANGUAGE_MENTIONS", 10)  # the small set gets its own per-language heads
+    root = tmp_path / "train"
+    for lang, n in (("EN", 20), ("BG", 10)):
+        src = need(SEMEVAL / "train" / lang)
+        gold = read_roles(src / "subtask-1-annotations.txt")
+        docs = sorted({k[0] for k in gold})[:n]
+        (root / lang / "raw-documents").mkdir(parents=True)
+        for d in docs:
+            shutil.copy(src / "raw-documents" / d, root / lang / "raw-documents")
+        write_roles(root / lang / "subtask-1-annotations.txt", [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in gold if d in docs])
     res = train_roles(root, folds=2, log=lambda m: None)
     assert res["oof_main"].shape == (len(res["mentions"].group), 3)
     cv = roles_cv_report(res, folds=2)
-    assert 0 <= cv["en"]["narrascope"]["main_role_accuracy"] <= 1 and cv["en"]["n"] == len(res["mentions"].group)
+    assert 0 <= cv["en"]["narrascope"]["main_role_accuracy"] <= 1 and cv["en"]["n"] + cv["bg"]["n"] == len(res["mentions"].group)
     save_roles(tmp_path / "m", res["meta"], res["weights"])
     model = RoleModel(tmp_path / "m")
-    text = (root / "raw-documents" / docs[0]).read_text(encoding="utf-8")
-    s = text.index(res["mentions"].names[0]) if res["mentions"].names[0] in text else 0
-    out = model.predict(text, [(s, s + 5)], "en")
+    en = res["mentions"].group.index(next(g for g in res["mentions"].group if g.startswith("EN/")))
+    text = res["mentions"].docs[res["mentions"].group[en]]
+    s, e = res["mentions"].start[en], res["mentions"].end[en]
+    out = model.predict(text, [(s, e)], "en")
     assert len(out) == 1 and out[0][0] in MAIN_ROLES and out[0][2][0][0] in FINE_BY_MAIN[out[0][0]]
+    # English articles blend the pooled heads with the English ones; other languages get the pooled ones
+    assert res["meta"]["language_heads"] == ["bg", "en"] and "en/W_main" in model.weights
+    X = np.random.default_rng(0).normal(size=(4, model.weights["W_main"].shape[0])).astype(np.float32)
+    pooled, _ = model.proba(X, "fr")
+    english, _ = model.proba(X, "en")
+    w = model.pooled_weight
+    assert 0 < w < 1 and not np.allclose(pooled, english)
+    own = softmax(X @ model.weights["en/W_main"] + model.weights["en/b_main"])
+    assert np.allclose(english, w * pooled + (1 - w) * own, atol=1e-6)
     # the name prior is learnt from the training mentions
     assert any(n in model.prior for n in ("russia", "ukraine", "putin", "zelensky", "nato", "biden"))
 

@@ -14,6 +14,8 @@ cast that name.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,33 @@ def mention_features(embed: Any, text: str, mentions: Sequence[tuple[int, int]],
     return np.hstack([ent, sent, ctx, docs, ent * docs, ent * sent, lang]).astype(np.float32)
 
 
+def _word_char(c: str) -> bool:
+    # Letters, digits and combining marks: a Devanagari vowel sign continues
+    # its word, so "रूस" (Russia) is not found inside "रूसी" (Russian).
+    return c.isalnum() or unicodedata.category(c).startswith("M")
+
+
+def gazetteer_names(names: Sequence[str]) -> list[str]:
+    """Distinct names (edge punctuation stripped), longest first."""
+    out = {n.strip(" \t\r\n.,;:!?\"'«»“”‘’()[]-–—") for n in names}
+    return sorted((n for n in out if len(n) >= 2), key=lambda n: (-len(n), n))
+
+
+def gazetteer_mentions(text: str, names: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Whole-word occurrences of known names, longest name first at each
+    position, not overlapping."""
+    if not names:
+        return []
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    out = []
+    for m in pattern.finditer(text):
+        s, e = m.span()
+        if (s > 0 and _word_char(text[s - 1])) or (e < len(text) and _word_char(text[e])):
+            continue
+        out.append((s, e, "NAME"))
+    return out
+
+
 def decide(pm: np.ndarray, pf: np.ndarray) -> list[Decision]:
     """Main role by argmax; fine roles restricted to the main role's own, the
     best one always, others only when clearly likely (most mentions carry
@@ -109,6 +138,24 @@ def decide(pm: np.ndarray, pf: np.ndarray) -> list[Decision]:
     return out
 
 
+def blend_proba(weights: dict[str, np.ndarray], X: np.ndarray, lang: Sequence[str | None] | np.ndarray,
+                pooled_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities of the pooled heads, blended per row with the heads of
+    the row's language when the model has them (``<lang>/W_main`` ...)."""
+    pm = softmax(X @ weights["W_main"] + weights["b_main"])
+    pf = 1.0 / (1.0 + np.exp(-(X @ weights["W_fine"] + weights["b_fine"])))
+    langs = np.asarray(lang, dtype=object)
+    for code in {str(x) for x in langs}:
+        if f"{code}/W_main" not in weights:
+            continue
+        rows = langs == code
+        lm = softmax(X[rows] @ weights[f"{code}/W_main"] + weights[f"{code}/b_main"])
+        lf = 1.0 / (1.0 + np.exp(-(X[rows] @ weights[f"{code}/W_fine"] + weights[f"{code}/b_fine"])))
+        pm[rows] = pooled_weight * pm[rows] + (1 - pooled_weight) * lm
+        pf[rows] = pooled_weight * pf[rows] + (1 - pooled_weight) * lf
+    return pm, pf
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -124,8 +171,11 @@ class RoleModel:
         self.card: dict[str, Any] = meta.get("card", {})
         self.languages: list[str] = meta["languages"]
         self.prior: dict[str, list[float]] = meta["name_prior"]
-        self.W_main, self.b_main = w["W_main"], w["b_main"]
-        self.W_fine, self.b_fine = w["W_fine"], w["b_fine"]
+        self.weights = w  # pooled heads, and per-language ones (``en/W_main`` ...) since format v3
+        self.pooled_weight = float(meta.get("pooled_weight", 1.0))
+        # Names the annotators marked in each language's training articles:
+        # the entity finder of last resort where no NER model exists (Hindi).
+        self.gazetteer: dict[str, list[str]] = meta.get("gazetteer", {})
         self._embed: Any = None
 
     @property
@@ -136,10 +186,8 @@ class RoleModel:
             self._embed = get_embedder(self.meta.get("embedder", "use"))
         return self._embed
 
-    def proba(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pm = softmax(X @ self.W_main + self.b_main)
-        pf = 1.0 / (1.0 + np.exp(-(X @ self.W_fine + self.b_fine)))
-        return pm, pf
+    def proba(self, X: np.ndarray, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return blend_proba(self.weights, X, [language] * len(X), self.pooled_weight)
 
     def predict(self, text: str, mentions: Sequence[tuple[int, int]], language: str | None,
                 sentences: Sequence[tuple[int, int]] | None = None) -> list[Decision]:
@@ -148,4 +196,4 @@ class RoleModel:
             return []
         F = mention_features(self.embed, text, mentions, language, self.languages, sentences)
         P = np.stack([PRIOR_SCALE * name_prior(self.prior, text[s:e]) for s, e in mentions])
-        return decide(*self.proba(np.hstack([F, P])))
+        return decide(*self.proba(np.hstack([F, P]), language))
