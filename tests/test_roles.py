@@ -119,6 +119,14 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert "European" not in names and "Russian" not in names
     assert "Russians" in names  # a plural stands alone
 
+    # An adjective that qualifies no acting group is no entity: coordinated, before a name, before an abstract noun.
+    c = ns.analyze_text("Talks in Istanbul\n\nRussian and Ukrainian diplomats met in Istanbul on Tuesday. "
+                        "Russian President Vladimir Putin said the Russian economy was strong. "
+                        "The Ukrainian government disagreed.", stages=[])
+    found = {c.clean_text[s:e] for s, e, _ in RolesStage().mentions(c)[0]}
+    assert {"Ukrainian diplomats", "Vladimir Putin", "Ukrainian government"} <= found
+    assert not found & {"Russian", "Russian economy", "Russian President"}
+
     # A surname joins the full name, suffix and all.
     b = ns.analyze_text("Climate row\n\nRoger Pielke Jr. criticised the report in a long interview on Monday. "
                         "In Pielke's view, the authors made two mistakes.", stages=[])

@@ -67,7 +67,8 @@ def _spacy(name: str) -> Any:
     try:
         import spacy
 
-        return spacy.load(name, disable=["lemmatizer", "tagger", "parser", "attribute_ruler"])
+        # The tagger stays: nationality adjectives are told apart by their tag (_mention_span).
+        return spacy.load(name, disable=["lemmatizer", "parser", "attribute_ruler"])
     except Exception:  # noqa: BLE001 - extra not installed: fall back to the name chunker
         return None
 
@@ -116,16 +117,38 @@ def _group_key(name: str) -> str:
     return _ALIASES.get(key, key)
 
 
-def _norp_phrase_end(ent: Any) -> int:
-    """End of the mention: an adjectival nationality or group ("Russian",
-    "European") takes the noun it qualifies ("Russian troops", "European
-    lawmakers"): the actor is the group, and that is how the SemEval
-    annotators mark it (exact span matches on the English training mentions
-    0.737 -> 0.768, none lost). A plural ("Russians") stands alone."""
+# Singular nouns for a group that acts ("the Russian government"); plural
+# nouns after a nationality are groups anyway ("Russian diplomats").
+_GROUP_NOUNS = {"government", "army", "military", "people", "regime", "leadership", "side", "state", "media", "navy",
+                "public", "population", "delegation", "parliament", "administration", "authority", "president",
+                "leader", "minister", "ministry", "company", "opposition", "establishment", "elite", "embassy",
+                "command", "force", "police", "court", "press", "propaganda", "nation", "youth", "intelligence", "side"}
+
+
+def _mention_span(ent: Any) -> tuple[int, int] | None:
+    """The mention of a spaCy entity, or None when it is no actor.
+
+    A nationality adjective ("Russian", "European") takes the noun it
+    qualifies when that noun is a group that can act ("Russian troops",
+    "European lawmakers", "the Ukrainian government"): the actor is the
+    group, and that is how the SemEval annotators mark it (exact span
+    matches on the English training mentions 0.737 -> 0.768, none lost).
+    Otherwise the adjective is no mention: "Russian" in "the Russian
+    economy", "Russian President Vladimir Putin" (Putin is the mention) or
+    "Russian and Ukrainian diplomats" (a span cannot skip "and Ukrainian");
+    the stage used to report such a "Russian" as an entity with a role.
+    A plural ("Russians") is a noun and stands alone."""
+    start, end = int(ent.start_char), int(ent.end_char)
+    if ent.label_ not in {"NORP", "GPE"} or ent.label_ == "NORP" and ent.text.endswith("s"):
+        return start, end
     nxt = ent.doc[ent.end] if ent.end < len(ent.doc) else None
-    if ent.label_ == "NORP" and not ent.text.endswith("s") and nxt is not None and nxt.is_alpha and not nxt.is_stop and nxt.text.islower():
-        return int(nxt.idx + len(nxt.text))
-    return int(ent.end_char)
+    # spaCy labels a coordinated "Ukrainian" GPE at times; its tag says adjective.
+    adjective = ent.label_ == "NORP" or ent[-1].tag_ == "JJ"
+    if adjective and nxt is not None and nxt.is_alpha and not nxt.is_stop and nxt.text.islower():
+        if nxt.tag_ not in {"NN", "NNS"} or nxt.tag_ == "NNS" or nxt.lower_ in _GROUP_NOUNS:
+            return start, int(nxt.idx + len(nxt.text))
+    # spaCy tags some names NORP ("Klitschko"): only an adjective is dropped.
+    return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
 def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -163,8 +186,9 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "4"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
-    # 4: per-language heads blended with the pooled ones
+    version = "5"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
+    # 5: a nationality adjective qualifying no acting group is no mention
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -190,7 +214,8 @@ class RolesStage(Stage):
         nlp = _spacy(name) if name else None
         if nlp is not None:
             doc = nlp(text[:100000])
-            return [(e.start_char, _norp_phrase_end(e), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS], f"spacy:{name}"
+            spans = ((_mention_span(e), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
+            return [(sp[0], sp[1], label) for sp, label in spans if sp is not None], f"spacy:{name}"
         if article.language == "ru" and (nat := _natasha()) is not None:
             return nat(text[:100000]), "natasha:news-ner"
         if _caseless(text):
