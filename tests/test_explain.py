@@ -46,6 +46,12 @@ def test_sentence_selection_blends_model_scores_and_label_description(article: n
     chosen = blend.choose(b, label)
     assert len(chosen) == 5 and chosen[0]["start"] == last.start
     assert all(any(x.start == e["start"] and x.end == e["end"] for x in b.sentences) for e in chosen)
+    assert blend.selection(b) == "blend" and model_only.selection(b) == "model"
+    # The similarity embedder (USE) does not cover Hindi: the blend falls back to the model's scores there.
+    hindi = b.model_copy(update={"language": "hi"})
+    assert blend.selection(hindi) == "model"
+    assert blend.choose(hindi, label) == model_only.choose(hindi, label)
+    assert blend.explain(hindi, label.rsplit(": ", 1)[0], label)["selection"] == "model"
 
 
 def test_trim_and_long_sentence() -> None:

@@ -26,6 +26,10 @@ from ..errors import Code, NarrascopeError, missing_extra
 class Embedder(ABC):
     name: str
     dim: int
+    # Languages whose texts the encoder places in one space with the others
+    # (None: not declared). Similarity to an English label description means
+    # nothing for a language outside it.
+    languages: frozenset[str] | None = None
     # Texts recently encoded, most recent last. The stages of one run embed
     # the same sentences again (narratives, roles, claims) and the roles stage
     # the same names many times: a bounded memo makes each text cost once.
@@ -62,6 +66,8 @@ class Embedder(ABC):
 class USEEmbedder(Embedder):
     name = "use-multilingual-v3"
     dim = 512
+    # The 16 languages of the model card (Yang et al. 2019): not Hindi or Bulgarian.
+    languages = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh", "zh-cn", "zh-tw"})
 
     def __init__(self, threads: int = 2) -> None:
         try:

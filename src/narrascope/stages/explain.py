@@ -33,7 +33,8 @@ class ExplainConfig(StrictModel):
     sentences: int = Field(5, ge=1, le=20, description="Evidence sentences considered.")
     selection: Literal["blend", "model"] = Field(
         "blend", description="How sentences are chosen: blend = the narrative model's sentence scores plus similarity to the "
-                             "label's description and examples; model = the model's scores only.")
+                             "label's description and examples (where the embedder covers the article's language; "
+                             "elsewhere the model's scores); model = the model's scores only.")
 
 
 def trim_words(text: str, limit: int) -> str:
@@ -70,7 +71,8 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "2"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "3"  # 2: sentences chosen by model score blended with label-description similarity
+    # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."
@@ -113,17 +115,29 @@ class ExplainStage(Stage):
         except NarrascopeError:  # e.g. a custom model whose taxonomy file was not given: model scores only
             return None
 
+    def selection(self, article: Article) -> str:
+        """``blend`` or ``model``: the configured selection, unless the
+        similarity cannot read the article's language."""
+        if self.cfg.selection == "model" or self.similarity is None:
+            return "model"
+        covered = self.similarity.embedder.languages
+        return "model" if covered is not None and article.language not in covered else "blend"
+
     def choose(self, article: Article, label: str) -> list[dict[str, Any]]:
         """The sentences that best show ``label``. The model's sentence scores
         say where its decision came from; the similarity of a sentence to the
         label's description and examples says how plainly it states the
         narrative. Their blend (z-scores added) picks sentences closer to the
-        annotators' explanations (benchmarks/explain.py, embedding cosine,
-        model -> blend): EN 0.45 -> 0.49, PT 0.55 -> 0.57, BG 0.41 -> 0.42,
-        RU 0.41 -> 0.44, but HI 0.87 -> 0.82."""
+        annotators' explanations (benchmarks/explain.py, token F1 model ->
+        blend): EN 0.202 -> 0.213, RU 0.115 -> 0.127, PT 0.290 -> 0.292.
+        The descriptions are English: for an article in a language the
+        similarity embedder does not cover (USE: Hindi, Bulgarian) the
+        similarity is noise (HI 0.535 -> 0.527), and the model's scores
+        choose alone."""
         n = len(article.sentences)
-        evidence = self.narratives.evidence_for(article, label, n if self.cfg.selection == "blend" else self.cfg.sentences)
-        if self.cfg.selection == "model" or len(evidence) < 2:
+        blend = self.selection(article) == "blend"
+        evidence = self.narratives.evidence_for(article, label, n if blend else self.cfg.sentences)
+        if not blend or len(evidence) < 2:
             return evidence[: self.cfg.sentences]
         sim = self.similarity
         lv = "fine" if sim is not None and label in sim.labels["fine"] else "coarse"
@@ -142,7 +156,7 @@ class ExplainStage(Stage):
             evidence = self.choose(article, narrative)
         text, spans = extractive(article, evidence, self.cfg.max_words)
         out: dict[str, Any] = {"narrative": narrative, "subnarrative": subnarrative or OTHER, "text": text,
-                               "sentences": spans, "mode": "extractive"}
+                               "sentences": spans, "mode": "extractive", "selection": self.selection(article)}
         if self.cfg.mode == "llm" and spans:
             quoted = "\n".join(f"- {article.clean_text[s['start']:s['end']]}" for s in spans)
             messages = [
