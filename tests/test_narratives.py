@@ -102,6 +102,12 @@ def test_custom_taxonomy_without_training_data(tmp_path: Path) -> None:
     assert d["subnarratives"][0]["label"] == "ELX: Fraud claims: Postal votes are fake"
     b = ns.analyze_text("The recipe needs two eggs, flour and a pinch of salt. Bake for twenty minutes.", title="Pancakes", stages=[])
     assert st.predict(b)["narratives"][0]["label"] == OTHER
+    assert "warning" not in d
+    # The description embedder (USE) does not cover Hindi: the result says its confidences are unreliable.
+    h = ns.analyze_text("डाक मतपत्र नकली थे और गिनती शुरू से ही धांधली थी, अभियान ने कहा। अधिकारियों ने हजारों मतपत्र बनाए।",
+                        title="चुनाव में धांधली का आरोप", stages=[])
+    assert h.language == "hi"
+    assert "does not cover language 'hi'" in st.predict(h)["warning"]
 
 
 def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,8 @@ from ..render import quote, quote_around, register_renderer  # noqa: E402
 def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
     gate, gate_th = d.get("narrative_probability"), d.get("gate_threshold")
     con.print(f"[dim]mode: {d.get('mode')}" + (f"; carries a narrative: {gate:.2f} (decision threshold {gate_th:.2f})" if gate is not None else "") + "[/dim]")
+    if d.get("warning"):
+        con.print(f"[yellow]warning: {d['warning']}[/yellow]", highlight=False)
     subs = d.get("subnarratives", [])
     for n in d.get("narratives", []):
         con.print(f"[bold]{n['label']}[/bold]  {n['confidence']:.2f}", highlight=False)
