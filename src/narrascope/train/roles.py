@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.roles import FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_roles
-from ..models.roles import PRIOR_SCALE, mention_features, name_prior, normalise_name
+from ..models.roles import PRIOR_SCALE, blend_proba, gazetteer_names, mention_features, name_prior, normalise_name
 
 FORMAT = "narrascope.roles.v3"
 # Weight of the pooled heads against the article language's own heads: chosen
@@ -92,8 +92,6 @@ def features(m: Mentions, languages: list[str], log: Callable[[str], None]) -> n
 def gazetteer(m: Mentions) -> dict[str, list[str]]:
     """Per language, the distinct names the annotators marked (see
     ``models.roles.gazetteer_mentions``)."""
-    from ..models.roles import gazetteer_names
-
     by_lang: dict[str, list[str]] = defaultdict(list)
     for name, lang in zip(m.names, m.lang):
         by_lang[lang].append(name)
@@ -159,18 +157,9 @@ def fit_language_heads(X: np.ndarray, main: np.ndarray, Yf: np.ndarray, lang: np
     return out
 
 
-def heads_proba(weights: dict[str, np.ndarray], X: np.ndarray, lang: np.ndarray,
-                pooled_weight: float = POOLED_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
-    """Main- and fine-role probabilities of rows ``X`` in languages ``lang``."""
-    from ..models.roles import blend_proba
-
-    return blend_proba(weights, X, lang, pooled_weight)
-
-
 def train_roles(root: Path, folds: int = 5, seed: int = 0, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Out-of-fold probabilities (folds grouped by document) and the heads
     fitted on everything."""
-
     m = semeval_mentions(root)
     languages = sorted(set(m.lang))
     log(f"{len(m.group)} mentions in {len(m.docs)} documents ({', '.join(languages)})")
@@ -190,7 +179,7 @@ def train_roles(root: Path, folds: int = 5, seed: int = 0, log: Callable[[str], 
         tr, te = np.where(fidx != f)[0], np.where(fidx == f)[0]
         Xtr = np.hstack([F[tr], prior_features(m, tr, tr, True)])
         Xte = np.hstack([F[te], prior_features(m, tr, te, False)])
-        oof_main[te], oof_fine[te] = heads_proba(fit_language_heads(Xtr, y[tr], Yf[tr], lang[tr], own), Xte, lang[te])
+        oof_main[te], oof_fine[te] = blend_proba(fit_language_heads(Xtr, y[tr], Yf[tr], lang[tr], own), Xte, lang[te], POOLED_WEIGHT)
         log(f"fold {f + 1}/{folds} ({time.time() - t0:.0f}s)")
     every = np.arange(len(y))
     weights = fit_language_heads(np.hstack([F, prior_features(m, every, every, True)]), y, Yf, lang, own)
