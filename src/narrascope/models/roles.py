@@ -211,7 +211,7 @@ class RoleModel:
 
     def proba(self, X: np.ndarray, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities of rows with the default embedder's features."""
-        if language in self.language_embedders:  # its own heads read other features: pooled only
+        if language in self.meta.get("language_embedders", {}):  # its own heads read other features: pooled only
             language = None
         return blend_proba(self.weights, X, [language] * len(X), self.pooled_weight)
 
