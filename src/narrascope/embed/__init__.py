@@ -37,6 +37,11 @@ class Embedder(ABC):
     # its batch), so the memo does not change any result.
     cache_size: int = 16384
 
+    def covers(self, language: str | None) -> bool:
+        """Whether the encoder reads ``language`` (unknown language or
+        undeclared coverage: assumed)."""
+        return self.languages is None or not language or language in self.languages
+
     @abstractmethod
     def _encode(self, texts: list[str]) -> np.ndarray: ...
 

@@ -120,8 +120,7 @@ class ExplainStage(Stage):
         similarity cannot read the article's language."""
         if self.cfg.selection == "model" or self.similarity is None:
             return "model"
-        covered = self.similarity.embedder.languages
-        return "model" if covered is not None and article.language and article.language not in covered else "blend"
+        return "blend" if self.similarity.embedder.covers(article.language) else "model"
 
     def choose(self, article: Article, label: str) -> list[dict[str, Any]]:
         """The sentences that best show ``label``. The model's sentence scores

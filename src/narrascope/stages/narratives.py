@@ -160,12 +160,10 @@ class NarrativesStage(Stage):
         dom_c = out["narratives"][0]
         dom_f = next((f for f in out["subnarratives"] if parent_of(f["label"]) == dom_c["label"]), out["subnarratives"][0])
         out["dominant"] = {"narrative": dom_c["label"], "subnarrative": dom_f["label"], "confidence": dom_c["confidence"]}
-        if isinstance(self.scorer, SimilarityModel):
-            covered = self.scorer.embedder.languages
-            if covered is not None and article.language and article.language not in covered:
-                out["warning"] = (f"description similarity with {self.scorer.embedder.name} does not cover language "
-                                  f"'{article.language}': these confidences are unreliable; train a model on labelled "
-                                  "articles of this language (narrascope train narratives)")
+        if isinstance(self.scorer, SimilarityModel) and not self.scorer.embedder.covers(article.language):
+            out["warning"] = (f"description similarity with {self.scorer.embedder.name} does not cover language "
+                              f"'{article.language}': these confidences are unreliable; train a model on labelled "
+                              "articles of this language (narrascope train narratives)")
         chosen = set(coarse) | set(fine)
         cands = sorted(((float(prob[lv][i]), l) for lv in LEVELS for i, l in enumerate(labels[lv]) if l not in chosen and not l.endswith(": Other")), reverse=True)
         out["candidates"] = [{"label": l, "confidence": round(p * scale, 4)} for p, l in cands[: self.cfg.candidates]]
