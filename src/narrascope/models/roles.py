@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import NarrascopeError
 from ..eval.roles import FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES
 from ..text import split_sentences
-from ..errors import NarrascopeError
 from . import read_artifact
 
 EXTRA_FINE = 0.6
@@ -173,7 +173,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
 class RoleModel:
     """Numpy inference for the heads trained by ``narrascope train roles``."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, language_embedders: bool = True) -> None:
         meta, w = read_artifact(folder, "roles")
         self.meta = meta
         self.card: dict[str, Any] = meta.get("card", {})
@@ -185,8 +185,11 @@ class RoleModel:
         # the entity finder of last resort where no NER model exists (Hindi).
         self.gazetteer: dict[str, list[str]] = meta.get("gazetteer", {})
         # Languages whose own heads read another embedder's features (Hindi:
-        # e5, which covers it; USE does not).
-        self.language_embedders: dict[str, str] = meta.get("language_embedders", {})
+        # e5, which covers it; USE does not); those heads never see the
+        # default features. With ``language_embedders`` off, such languages
+        # get the pooled heads over the default embedder.
+        self._other_features = set(meta.get("language_embedders", {}))
+        self.language_embedders: dict[str, str] = meta.get("language_embedders", {}) if language_embedders else {}
 
     @property
     def embed(self) -> Any:
@@ -211,7 +214,7 @@ class RoleModel:
 
     def proba(self, X: np.ndarray, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities of rows with the default embedder's features."""
-        if language in self.meta.get("language_embedders", {}):  # its own heads read other features: pooled only
+        if language in self._other_features:  # its own heads read other features: pooled only
             language = None
         return blend_proba(self.weights, X, [language] * len(X), self.pooled_weight)
 

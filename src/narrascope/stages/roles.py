@@ -208,10 +208,7 @@ class RolesStage(Stage):
 
     @cached_property
     def model(self) -> RoleModel:
-        model = RoleModel(Path(self.cfg.model) if self.cfg.model else MODEL)
-        if not self.cfg.language_embedders:
-            model.language_embedders = {}
-        return model
+        return RoleModel(Path(self.cfg.model) if self.cfg.model else MODEL, self.cfg.language_embedders)
 
     @property
     def model_id(self) -> str | None:
