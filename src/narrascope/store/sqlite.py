@@ -331,12 +331,15 @@ class SQLiteStore(Store):
             pat = _like(flt.narrative) + "%"
             params += [pat, pat]
         if flt.entity or flt.role:
-            conds.append("""EXISTS (SELECT 1 FROM results r, json_each(r.data, '$.entities') e
+            # An entity asked for without a role may be one the article names
+            # without casting it (the roles stage's "other_entities").
+            paths = ["$.entities"] if flt.role else ["$.entities", "$.other_entities"]
+            conds.append("EXISTS (" + " UNION ALL ".join(f"""SELECT 1 FROM results r, json_each(r.data, '{path}') e
                             WHERE r.article_id = a.id AND r.stage = 'roles'
                             AND (? IS NULL OR instr(fold(json_extract(e.value, '$.entity')), ?) > 0)
-                            AND (? IS NULL OR json_extract(e.value, '$.main_role') = ?))""")
+                            AND (? IS NULL OR json_extract(e.value, '$.main_role') = ?)""" for path in paths) + ")")
             ent = flt.entity.casefold() if flt.entity else None
-            params += [ent, ent, flt.role, flt.role]
+            params += [ent, ent, flt.role, flt.role] * len(paths)
         return (" WHERE " + " AND ".join(conds)) if conds else "", params
 
     def articles(self, flt: ArticleFilter | None = None, full: bool = True) -> Iterator[Article]:
