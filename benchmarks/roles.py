@@ -39,30 +39,39 @@ def rate(docs):
     return n / (time.perf_counter() - t)
 default = rate([d for d in by.items() if d[1][0][2] not in model.language_embedders][:120])
 hindi = rate([d for d in by.items() if d[1][0][2] == "hi"][:30])
-# The whole stage on whole articles (entity finding, framed head, roles), every language but Hindi.
+# The whole stage on whole articles (entity finding, framed head, roles): every fifth
+# article of the other languages, and of Hindi apart.
 from narrascope.article import Article, Span
 from narrascope.text import split_sentences
-arts = [Article(clean_text=t, title=t.split("\n", 1)[0], language=g.split("/")[0].lower(),
-                sentences=[Span(start=a, end=b) for a, b in split_sentences(t)])
-        for g, t in sorted(m.docs.items()) if not g.startswith("HI/")][::5]
-stage = RolesStage()
-stage.predict(arts[0])
-t = time.perf_counter()
-for a in arts:
-    stage.predict(a)
-print(default, hindi, len(arts) / (time.perf_counter() - t), peak_mb())
+from narrascope.stages.roles import RolesConfig
+def stage_rate(hindi, stage):
+    arts = [Article(clean_text=t, title=t.split("\n", 1)[0], language=g.split("/")[0].lower(),
+                    sentences=[Span(start=a, end=b) for a, b in split_sentences(t)])
+            for g, t in sorted(m.docs.items()) if g.startswith("HI/") == hindi][::5]
+    stage.predict(arts[0])
+    t = time.perf_counter()
+    for a in arts:
+        stage.predict(a)
+    return len(arts) / (time.perf_counter() - t)
+framed, every = RolesStage(), RolesStage(RolesConfig(framed_threshold=0))  # every: roles for all entities found
+print(default, hindi, stage_rate(False, framed), stage_rate(True, framed), stage_rate(False, every), stage_rate(True, every),
+      peak_mb())
 """
 
 
 def measure_speed(root) -> dict:  # type: ignore[no-untyped-def, type-arg]
     out = subprocess.run([sys.executable, "-c", SPEED, str(root)], capture_output=True, text=True, check=True).stdout.split()
     speed = {"mentions_per_s": round(float(out[0]), 1), "hindi_mentions_per_s": round(float(out[1]), 1),
-             "stage_docs_per_s": round(float(out[2]), 2), "peak_rss_mb": round(float(out[3])),
+             "stage_docs_per_s": round(float(out[2]), 2), "hindi_stage_docs_per_s": round(float(out[3]), 2),
+             "every_entity_stage_docs_per_s": round(float(out[4]), 2),
+             "every_entity_hindi_stage_docs_per_s": round(float(out[5]), 2), "peak_rss_mb": round(float(out[6])),
              "note": "model: the annotated mentions of whole documents (article embedding + three embeddings per "
-                     "mention; Hindi with e5); stage: every fifth training article but Hindi's, entity finding, "
+                     "mention; Hindi with e5); stage: every fifth training article (Hindi apart), entity finding, "
                      "framed head and roles"}
     print(f"roles model: {speed['mentions_per_s']} mentions/s (Hindi, e5: {speed['hindi_mentions_per_s']}); "
-          f"stage {speed['stage_docs_per_s']} docs/s; peak RSS {speed['peak_rss_mb']} MB")
+          f"stage {speed['stage_docs_per_s']} docs/s (Hindi {speed['hindi_stage_docs_per_s']}; roles for every "
+          f"entity found: {speed['every_entity_stage_docs_per_s']}, Hindi {speed['every_entity_hindi_stage_docs_per_s']}); "
+          f"peak RSS {speed['peak_rss_mb']} MB")
     return speed
 
 

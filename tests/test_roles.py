@@ -144,6 +144,13 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert {"Ukrainian diplomats", "Vladimir Putin", "Ukrainian government"} <= found
     assert not found & {"Russian", "Russian economy", "Russian President"}
 
+    # The head of an organisation's name before "for"/"of", which spaCy leaves out, joins it.
+    o = ns.analyze_text("Letter\n\nThe coalition includes Physicians for Social Responsibility and the Union of "
+                        "Concerned Scientists.", stages=[])
+    found = {o.clean_text[s:e] for s, e, _ in RolesStage().mentions(o)[0]}
+    assert {"Physicians for Social Responsibility", "the Union of Concerned Scientists"} <= found
+    assert "Social Responsibility" not in found
+
     # A surname joins the full name, suffix and all.
     b = ns.analyze_text("Climate row\n\nRoger Pielke Jr. criticised the report in a long interview on Monday. "
                         "In Pielke's view, the authors made two mistakes.", stages=[])
@@ -162,6 +169,10 @@ def test_russian_entities_come_from_natasha() -> None:
     assert d["ner"].startswith("natasha")
     names = {e["entity"] for e in d["entities"]}
     assert {"НАТО", "Москва"} <= names and any("Путин" in n for n in names)
+    # Inflected forms are one entity, named in the nominative: "Путина" (genitive) joins "Владимир Путин"
+    putin = [e for e in d["entities"] if "Путин" in e["entity"]]
+    assert len(putin) == 1 and putin[0]["entity"] == "Владимир Путин" and putin[0]["mentions"] == 2
+    assert {m["mention"] for m in putin[0]["evidence"]} == {"Владимир Путин", "Путина"}
     for e in d["entities"]:
         for m in e["evidence"]:
             assert a.clean_text[m["start"]:m["end"]] == m["mention"]

@@ -13,7 +13,8 @@ scripts get no entities, and the result says so (``ner`` field). The
 Hindi, see ``train.roles.LANGUAGE_EMBEDDERS``). natasha is not used for Bulgarian:
 on the SemEval-2025 BG mentions it finds 75% against the chunker's 91%. Mentions of the same
 entity are merged (same normalised name, or a shorter name contained in a
-longer one: "Putin" and "Vladimir Putin").
+longer one: "Putin" and "Vladimir Putin"; Russian names by natasha's
+nominative form: "Путина" and "Владимир Путин").
 
 NER finds 15-25 entities in a news article; the annotators give roles to 2-4.
 A "framed" head (``models.roles.entity_features``) scores each candidate
@@ -89,16 +90,26 @@ def _spacy(name: str) -> Any:
 @lru_cache(maxsize=1)
 def _natasha() -> Any:
     try:
-        from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
+        from natasha import Doc, MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
     except Exception:  # noqa: BLE001 - extra not installed (or setuptools too new for pymorphy2)
         return None
-    seg, tagger = Segmenter(), NewsNERTagger(NewsEmbedding())
+    emb = NewsEmbedding()
+    seg, tagger, morph, vocab = Segmenter(), NewsNERTagger(emb), NewsMorphTagger(emb), MorphVocab()
 
-    def run(text: str) -> list[tuple[int, int, str]]:
+    def run(text: str) -> tuple[list[tuple[int, int, str]], dict[tuple[int, int], str]]:
+        """Mentions, and each one's nominative form: Russian names inflect
+        ("России", "Владимиру Путину"), and the grouping and the entity's
+        name use the normal form ("Россия", "Владимир Путин")."""
         doc = Doc(text)
         doc.segment(seg)
+        doc.tag_morph(morph)
         doc.tag_ner(tagger)
-        return [(s.start, s.stop, s.type) for s in doc.spans]
+        normal = {}
+        for s in doc.spans:
+            s.normalize(vocab)
+            if s.normal and "\n" not in s.normal:
+                normal[(s.start, s.stop)] = s.normal
+        return [(s.start, s.stop, s.type) for s in doc.spans], normal
 
     return run
 
@@ -152,6 +163,15 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     the stage used to report such a "Russian" as an entity with a role.
     A plural ("Russians") is a noun and stands alone."""
     start, end = int(ent.start_char), int(ent.end_char)
+    if ent.label_ == "ORG":
+        # spaCy leaves the head of "Physicians for Social Responsibility" or
+        # "Union of Concerned Scientists" out: proper nouns before "for"/"of" join.
+        i, doc = ent.start, ent.doc
+        while i >= 2 and doc[i - 1].lower_ in {"for", "of"} and doc[i - 2].tag_ in {"NNP", "NNPS"}:
+            i -= 2
+            while i >= 1 and doc[i - 1].tag_ in {"NNP", "NNPS"} and not doc[i - 1].is_sent_end:
+                i -= 1
+        return int(doc[i].idx), end
     if ent.label_ not in {"NORP", "GPE"} or ent.label_ == "NORP" and ent.text.endswith("s"):
         return start, end
     nxt = ent.doc[ent.end] if ent.end < len(ent.doc) else None
@@ -236,31 +256,40 @@ class RolesStage(Stage):
     def mentions(self, article: Article, gazetteer: dict[str, list[str]] | None = None) -> tuple[list[tuple[int, int, str]], str]:
         """Candidate mentions (start, end, NER label) and the finder used;
         ``gazetteer`` replaces the model's (training uses other folds' names)."""
+        found, ner, _normal = self._find(article, gazetteer)
+        return found, ner
+
+    def _find(self, article: Article, gazetteer: dict[str, list[str]] | None
+              ) -> tuple[list[tuple[int, int, str]], str, dict[tuple[int, int], str]]:
+        """``mentions``, and the normal form of inflected mentions where the
+        finder gives one."""
         text = article.clean_text
         name = self.cfg.spacy_models.get(article.language or "en")
         nlp = _spacy(name) if name else None
         if nlp is not None:
             doc = nlp(text[:100000])
             spans = ((_mention_span(e), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
-            return [(sp[0], sp[1], label) for sp, label in spans if sp is not None], f"spacy:{name}"
+            return [(sp[0], sp[1], label) for sp, label in spans if sp is not None], f"spacy:{name}", {}
         if article.language == "ru" and (nat := _natasha()) is not None:
-            return nat(text[:100000]), "natasha:news-ner"
+            found, normal = nat(text[:100000])
+            return found, "natasha:news-ner", normal
         if _caseless(text):
             names = (self.model.gazetteer if gazetteer is None else gazetteer).get(article.language or "")
             if names:
                 return (gazetteer_mentions(text, names),
-                        f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles")
-            return [], "none: no packaged NER model for this language"
-        return capitalised_names(text, [(x.start, x.end) for x in article.sentences]), "heuristic: capitalised names"
+                        f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles", {})
+            return [], "none: no packaged NER model for this language", {}
+        return capitalised_names(text, [(x.start, x.end) for x in article.sentences]), "heuristic: capitalised names", {}
 
     def entity_groups(self, article: Article, gazetteer: dict[str, list[str]] | None = None
-                      ) -> tuple[list[tuple[str, list[tuple[int, int, str]]]], str]:
+                      ) -> tuple[list[tuple[str, list[tuple[int, int, str]]]], str, dict[str, str]]:
         """Candidate entities, most mentioned first: (group key, mentions)
-        pairs, and the finder used."""
-        ments, ner = self.mentions(article, gazetteer)
+        pairs, the finder used, and each entity's name (its longest mention,
+        in the normal form where the finder gives one)."""
+        ments, ner, normal = self._find(article, gazetteer)
         groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for s, e, lab in ments:
-            groups[_group_key(article.clean_text[s:e])].append((s, e, lab))
+            groups[_group_key(normal.get((s, e)) or article.clean_text[s:e])].append((s, e, lab))
         # Merge "putin" into "vladimir putin" (and "pielke" into "roger pielke
         # jr."): a one-word name that ends exactly one longer name (a surname),
         # never "ukraine" into "ukraine war".
@@ -273,10 +302,11 @@ class RolesStage(Stage):
         # Headlines are title case and fool NER: keep entities the body mentions too.
         end = title_end(article)
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
-        return sorted(kept, key=lambda kv: -len(kv[1])), ner
+        names = {k: max((normal.get((s, e)) or article.clean_text[s:e] for s, e, _l in v), key=len) for k, v in kept}
+        return sorted(kept, key=lambda kv: -len(kv[1])), ner, names
 
     def predict(self, article: Article) -> dict[str, Any]:
-        candidates, ner = self.entity_groups(article)
+        candidates, ner, names = self.entity_groups(article)
         sentences = [(x.start, x.end) for x in article.sentences]  # already split by the prepare stage
         # Which candidates the article frames at all (the framed head reads
         # every candidate: rank and count are among its features); the others
@@ -303,7 +333,7 @@ class RolesStage(Stage):
                     fine_votes[f["role"]] += f["confidence"]
             main = max(votes, key=votes.__getitem__)
             fr = sorted((r for r in fine_votes if r in FINE_BY_MAIN[main]), key=lambda r: -fine_votes[r])[:2]
-            name = max((m["mention"] for m in ms), key=len)
+            name = names[key]
             # Mean over the entity's mentions of the main role's probability
             # (a mention that chose another role counts 0): one unsure
             # mention stays unsure instead of a unanimous 1.0.
@@ -312,7 +342,7 @@ class RolesStage(Stage):
                              "evidence": ms, "summary": f"{name}: {main}" + (f" — {', '.join(fr)}" if fr else "")})
         entities.sort(key=lambda x: -x["mentions"])
         embed, own = self.model.embedder_for(article.language)
-        others = [{"entity": max((article.clean_text[s:e] for s, e, _l in ms), key=len), "mentions": len(ms),
+        others = [{"entity": names[key], "mentions": len(ms),
                    "framed": _rounded(score.get(key))} for key, ms in candidates if key not in groups]
         out: dict[str, Any] = {"ner": ner, "embedder": embed.name, "framed_threshold": threshold, "entities": entities,
                                "other_entities": others}

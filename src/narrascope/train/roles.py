@@ -210,7 +210,7 @@ def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int]
             sents = split_sentences(text)
             art = Article(clean_text=text, title=text.split("\n", 1)[0].strip(), language=lang,
                           sentences=[Span(start=a, end=b) for a, b in sents])
-            ranked, _ = stage.entity_groups(art, gaz)
+            ranked, _ner, _names = stage.entity_groups(art, gaz)
             if not ranked:
                 continue
             blocks.append(entity_features(embed, text, ranked, lang, languages, title_end(art), sents))
