@@ -45,7 +45,7 @@ from narrascope.article import Article, Span
 from narrascope.text import split_sentences
 from narrascope.stages.roles import RolesConfig
 def stage_rate(hindi, stage):
-    arts = [Article(clean_text=t, title=t.split("\n", 1)[0], language=g.split("/")[0].lower(),
+    arts = [Article(clean_text=t, title=t.split(chr(10), 1)[0], language=g.split("/")[0].lower(),
                     sentences=[Span(start=a, end=b) for a, b in split_sentences(t)])
             for g, t in sorted(m.docs.items()) if g.startswith("HI/") == hindi][::5]
     stage.predict(arts[0])

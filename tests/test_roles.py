@@ -202,6 +202,10 @@ def test_capitalised_names_for_languages_without_ner() -> None:
     assert "Banco de Portugal" in names and "EUA" in names  # the sentence's article is not part of the name
     assert "Parece" not in names  # a verb capitalised after an opening quote
     assert "Русия и Украйна" not in names  # "и" (and) joins two names, it is not inside one
+    # A sentence's first word that the text also has in lower case is a word, not part of a name
+    bg = "Сега Русия отговори. Трябва Украйна да чака, каза той, но сега това не трябва да е дълго."
+    found = [bg[s:e] for s, e, _ in capitalised_names(bg, [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)])]
+    assert found == ["Русия", "Украйна"]
 
 
 def test_roles_without_a_model_language_is_explicit() -> None:

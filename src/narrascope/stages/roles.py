@@ -51,6 +51,7 @@ SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
 # mentions went PT 0.49 -> 0.57, BG 0.51 -> 0.67.
 _WORD = r"[A-ZА-ЯЁ](?:[\w'’-]|\.(?=\w))*"
 _CAP = re.compile(rf"\b{_WORD}(?:(?:[ \t]+(?:of|the|for|de|da|do|dos|das|del|des|du|von|van)){{0,2}}[ \t]+{_WORD})*", re.UNICODE)
+_LOWER = re.compile(r"\w[\w-]*", re.UNICODE)
 # Function words capitalised at a sentence start (English, Portuguese and
 # other Romance/Germanic languages, Bulgarian/Russian): never a name's first word.
 _STOP_START = {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "In", "On", "At", "But",
@@ -185,23 +186,28 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
-def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def capitalised_names(text: str, sentences: list[tuple[int, int]], lexicon: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
     """Name mentions for languages without a packaged NER model: runs of
     capitalised words, minus the function words a sentence start capitalises
-    ("O Banco de Portugal" -> "Banco de Portugal") and minus single words
-    seen once at a sentence start (any word is capitalised there)."""
+    ("O Banco de Portugal" -> "Banco de Portugal"), minus a sentence's first
+    word when the text (or ``lexicon``) has it in lower case ("Сега Русия":
+    "сега", now, is a word, "Русия" the name), and minus single words seen
+    once at a sentence start (any word is capitalised there)."""
     # A sentence may open with a quote mark: its first word still starts the sentence.
     starts = {a + len(text[a:b]) - len(text[a:b].lstrip("\"'“”‘’«»„([ ")) for a, b in sentences}
+    lower = lexicon | {w for w in _LOWER.findall(text) if w.islower()}
     out = []
     for m in _CAP.finditer(text):
         s, name = m.start(), m.group().rstrip(" .")
-        while len(name.split()) > 1 and name.split()[0] in _STOP_START:
+        at_start = s in starts
+        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or at_start and name.split()[0].lower() in lower):
             first = name.split()[0]
             rest = name[len(first):]
             s += len(first) + len(rest) - len(rest.lstrip())
             name = rest.lstrip()
+            at_start = False
         first = name.split()[0]
-        if first in _STOP_START or s in starts and len(name.split()) == 1 and text.count(name) < 2:
+        if first in _STOP_START or at_start and (first.lower() in lower or len(name.split()) == 1 and text.count(name) < 2):
             continue
         if len(name) < 2 or name.isupper() and len(name) > 6:
             continue
