@@ -44,11 +44,14 @@ hindi = rate([d for d in by.items() if d[1][0][2] == "hi"][:30])
 from narrascope.article import Article, Span
 from narrascope.text import split_sentences
 from narrascope.stages.roles import RolesConfig
+from narrascope.embed import get_embedder
 def stage_rate(hindi, stage):
     arts = [Article(clean_text=t, title=t.split(chr(10), 1)[0], language=g.split("/")[0].lower(),
                     sentences=[Span(start=a, end=b) for a, b in split_sentences(t)])
             for g, t in sorted(m.docs.items()) if g.startswith("HI/") == hindi][::5]
     stage.predict(arts[0])
+    for name in {"use", *model.language_embedders.values()}:  # the memo holds the texts of the runs before
+        get_embedder(name).forget()
     t = time.perf_counter()
     for a in arts:
         stage.predict(a)

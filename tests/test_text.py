@@ -83,6 +83,9 @@ def test_embedder_memo_encodes_each_text_once_and_stays_bounded() -> None:
     assert len(e._memo) == 4 and "Kyiv said no." not in e._memo and "Russia" in e._memo
     e.encode(["Kyiv said no."])
     assert e.seen[-1] == "Kyiv said no."
+    e.forget()  # emptied: the next call encodes again
+    e.encode(["Russia"])
+    assert e.seen[-1] == "Russia" and len(e._memo) == 1
 
 
 def test_quote_around_keeps_the_mention_visible() -> None:

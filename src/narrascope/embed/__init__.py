@@ -45,6 +45,12 @@ class Embedder(ABC):
     @abstractmethod
     def _encode(self, texts: list[str]) -> np.ndarray: ...
 
+    def forget(self) -> None:
+        """Empty the memo (benchmarks time encoding, not the memo)."""
+        if hasattr(self, "_memo"):
+            with self._memo_lock:
+                self._memo.clear()
+
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
         if not texts:

@@ -190,7 +190,16 @@ def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int]
     from ..stages.roles import RolesStage, title_end
     from ..text import split_sentences
 
+    from ..stages.roles import _natasha, _spacy
+
     stage, embed = RolesStage(), get_embedder("use")
+    # The candidates must come from the finders the stage will use: without
+    # the NER extra, English and Russian fall back to the name chunker.
+    missing = [lang for lang in languages if lang in stage.cfg.spacy_models and _spacy(stage.cfg.spacy_models[lang]) is None]
+    missing += ["ru"] if "ru" in languages and _natasha() is None else []
+    if missing:
+        log(f"warning: no NER model for {', '.join(missing)} (pip install 'narrascope[ner]'): the framed head learns "
+            "from the name chunker's candidates there, unlike the shipped model")
     gold: dict[str, list[tuple[int, int]]] = defaultdict(list)
     lang_of: dict[str, str] = {}
     for g, s, e, lang in zip(m.group, m.start, m.end, m.lang):
