@@ -105,6 +105,7 @@ def test_roles_stage_on_the_example() -> None:
     assert len(d["entities"]) < 15 and d["other_entities"]  # so every entity left out is below the threshold
     assert all(o["framed"] < t and "main_role" not in o for o in d["other_entities"])
     assert all(e["framed"] >= t for e in d["entities"])
+    assert every_entity().model_id == stage.model_id + "+framed0"  # stored results follow the setting
     every = every_entity().predict(a)  # every entity found, up to max_entities (15)
     found = len(d["entities"]) + len(d["other_entities"])
     assert len(every["entities"]) == min(15, found) and len(every["other_entities"]) == found - len(every["entities"])

@@ -227,8 +227,11 @@ class RoleModel:
             return None
         if not entities:
             return np.zeros(0, np.float32)
+        from ..embed import get_embedder
+
         counts = self.framed_meta.get("prior", {}).get(language or "", {})
-        X = np.hstack([entity_features(self.embed, text, entities, language, self.languages, title_end, sentences),
+        embed = get_embedder(self.framed_meta.get("embedder", self.meta.get("embedder", "use")))
+        X = np.hstack([entity_features(embed, text, entities, language, self.languages, title_end, sentences),
                        np.asarray([framed_prior(counts, key) for key, _ in entities], np.float32)])
         return 1.0 / (1.0 + np.exp(-(X @ self.weights["framed/w"] + self.weights["framed/b"])))
 

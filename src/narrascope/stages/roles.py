@@ -257,7 +257,9 @@ class RolesStage(Stage):
     @property
     def model_id(self) -> str | None:
         digest = artifact_digest(Path(self.cfg.model) if self.cfg.model else MODEL)
-        return f"roles@{digest}" + ("" if self.cfg.language_embedders else "+pooled")  # other predictions: other id
+        # Settings that change the predictions change the id: stored results follow.
+        return (f"roles@{digest}" + ("" if self.cfg.language_embedders else "+pooled")
+                + ("" if self.cfg.framed_threshold is None else f"+framed{self.cfg.framed_threshold:g}"))
 
     def mentions(self, article: Article, gazetteer: dict[str, list[str]] | None = None) -> tuple[list[tuple[int, int, str]], str]:
         """Candidate mentions (start, end, NER label) and the finder used;
