@@ -5,8 +5,9 @@ baseline from the same run; how many of the annotated mentions the stage's
 entity finder (NER, chunker or gazetteer) finds, per language (the gazetteer
 built from the other folds); how well the framed head picks, among the
 entities found, those the annotators gave a role (same folds), against
-keeping all of them or the three most mentioned; then mentions/s and peak
-memory of the model.
+keeping all of them or the three most mentioned; then mentions/s of the
+model, docs/s of the whole stage (with and without the framed filter) and
+peak memory.
 
     python benchmarks/roles.py [--speed-only]
 """

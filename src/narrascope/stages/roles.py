@@ -65,7 +65,7 @@ _STOP_START = {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "
 
 class RolesConfig(StrictModel):
     model: str | None = Field(None, description="Role model folder [default: bundled].")
-    max_entities: int = Field(15, ge=1, description="Entities classified per article (most mentioned first).")
+    max_entities: int = Field(15, ge=1, description="Entities given roles per article (of those the framed head keeps, most mentioned first).")
     framed_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Probability that the article frames an entity "
                                            "above which it gets roles [default: the model's cross-validated threshold]; "
                                            "0: every entity found.")
