@@ -99,7 +99,9 @@ class Corpus:
                  limit: int | None = None, offset: int = 0, full: bool = True) -> Iterator[Article]:
         """Stored articles, filtered; ``narrative`` matches predicted
         narrative or subnarrative labels by their beginning ("URW: Discrediting
-        Ukraine"), ``entity``/``role`` the entities and their main roles."""
+        Ukraine"), ``entity``/``role`` the entities and their main roles
+        (``entity`` alone also matches entities the article names without
+        casting them in a role)."""
         flt = ArticleFilter(language=language, source=source, since=since, until=until, search=search, duplicates=duplicates,
                             stage=stage, narrative=narrative, entity=entity, role=role, limit=limit, offset=offset)
         return self.store.articles(flt, full=full)

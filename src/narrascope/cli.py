@@ -177,7 +177,7 @@ def ls(
     search: Optional[str] = typer.Option(None, "--search", "-s", help="Text in the title or body."),
     duplicates: str = typer.Option("include", help="include, exclude or only near-duplicates."),
     narrative: Optional[str] = typer.Option(None, "--narrative", "-n", help="Carrying this narrative or subnarrative (a label or its beginning, e.g. 'URW: Discrediting Ukraine')."),
-    entity: Optional[str] = typer.Option(None, help="Mentioning this entity (part of its name, any case)."),
+    entity: Optional[str] = typer.Option(None, help="Naming this entity, cast in a role or not (part of its name, any case)."),
     role: Optional[str] = typer.Option(None, help="With an entity in this main role: Protagonist, Antagonist or Innocent (with --entity: that entity)."),
     limit: int = typer.Option(50, help="At most this many rows (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
