@@ -86,10 +86,9 @@ def mention_finding(root, folds: int = 5) -> dict:  # type: ignore[no-untyped-de
     import numpy as np
 
     from narrascope.article import Article, Span
-    from narrascope.models.roles import gazetteer_names
     from narrascope.stages.roles import RolesStage
     from narrascope.text import split_sentences
-    from narrascope.train.roles import semeval_mentions
+    from narrascope.train.roles import gazetteer, semeval_mentions
 
     m = semeval_mentions(root)
     stage = RolesStage()
@@ -99,26 +98,18 @@ def mention_finding(root, folds: int = 5) -> dict:  # type: ignore[no-untyped-de
     for g, s, e in zip(m.group, m.start, m.end):
         gold.setdefault(g, []).append((s, e))
     out: dict = {}  # type: ignore[type-arg]
-    saved = stage.model.gazetteer
-    try:
-        for f in range(folds):
-            names: dict = {}  # type: ignore[type-arg]
-            for name, lang, g in zip(m.names, m.lang, m.group):
-                if fold_of[g] != f:
-                    names.setdefault(lang, []).append(name)
-            stage.model.gazetteer = {lang: gazetteer_names(v) for lang, v in names.items()}
-            for g in (g for g in docs if fold_of[g] == f):
-                text, lang = m.docs[g], m.lang[m.group.index(g)]
-                art = Article(clean_text=text, language=lang, sentences=[Span(start=a, end=b) for a, b in split_sentences(text)])
-                found, ner = stage.mentions(art)
-                row = out.setdefault(lang, {"mentions": 0, "overlap": 0, "exact": 0, "ner": ner.split(":")[0]})
-                spans = {(s, e) for s, e, _ in found}
-                for s, e in gold[g]:
-                    row["mentions"] += 1
-                    row["overlap"] += any(a < e and s < b for a, b in spans)
-                    row["exact"] += (s, e) in spans
-    finally:
-        stage.model.gazetteer = saved
+    for f in range(folds):
+        gaz = gazetteer(m, {g for g in docs if fold_of[g] != f})
+        for g in (g for g in docs if fold_of[g] == f):
+            text, lang = m.docs[g], m.lang[m.group.index(g)]
+            art = Article(clean_text=text, language=lang, sentences=[Span(start=a, end=b) for a, b in split_sentences(text)])
+            found, ner = stage.mentions(art, gaz)
+            row = out.setdefault(lang, {"mentions": 0, "overlap": 0, "exact": 0, "ner": ner.split(":")[0]})
+            spans = {(s, e) for s, e, _ in found}
+            for s, e in gold[g]:
+                row["mentions"] += 1
+                row["overlap"] += any(a < e and s < b for a, b in spans)
+                row["exact"] += (s, e) in spans
     res = {lang: {"finder": r["ner"], "mentions": r["mentions"], "overlap_recall": round(r["overlap"] / r["mentions"], 3),
                   "exact_recall": round(r["exact"] / r["mentions"], 3)} for lang, r in sorted(out.items())}
     print("entity finding: annotated mentions found (overlap / exact); gazetteer from the other folds")

@@ -283,10 +283,10 @@ def entity_features(embed: Any, text: str, entities: Sequence[Entity], language:
         return np.zeros((0, 0), np.float32)
     total = sum(len(ms) for _, ms in entities)
     rows, names, firsts = [], [], []
+    lang = [float(language == x) for x in languages]
     for rank, (_key, ms) in enumerate(entities):
         body = [s for s, _e, _l in ms if s >= title_end] or [ms[0][0]]
         kind = ENTITY_TYPES.get(ms[0][2], "name")
-        lang = [float(language == x) for x in languages]
         rows.append([np.log1p(len(ms)), 1.0 / (1 + rank), body[0] / max(len(text), 1),
                      float(any(s < title_end for s, _e, _l in ms)), len(ms) / max(total, 1), np.log1p(len(entities))]
                     + [float(kind == t) for t in _TYPE_ORDER] + lang)

@@ -186,16 +186,16 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
-def capitalised_names(text: str, sentences: list[tuple[int, int]], lexicon: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
+def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """Name mentions for languages without a packaged NER model: runs of
     capitalised words, minus the function words a sentence start capitalises
     ("O Banco de Portugal" -> "Banco de Portugal"), minus a sentence's first
-    word when the text (or ``lexicon``) has it in lower case ("Сега Русия":
+    word when the text has it in lower case ("Сега Русия":
     "сега", now, is a word, "Русия" the name), and minus single words seen
     once at a sentence start (any word is capitalised there)."""
     # A sentence may open with a quote mark: its first word still starts the sentence.
     starts = {a + len(text[a:b]) - len(text[a:b].lstrip("\"'“”‘’«»„([ ")) for a, b in sentences}
-    lower = lexicon | {w for w in _LOWER.findall(text) if w.islower()}
+    lower = {w for w in _LOWER.findall(text) if w.islower()}
     out = []
     for m in _CAP.finditer(text):
         s, name = m.start(), m.group().rstrip(" .")

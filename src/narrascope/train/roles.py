@@ -103,12 +103,14 @@ def features(m: Mentions, languages: list[str], log: Callable[[str], None], embe
     return X
 
 
-def gazetteer(m: Mentions) -> dict[str, list[str]]:
+def gazetteer(m: Mentions, groups: set[str] | None = None) -> dict[str, list[str]]:
     """Per language, the distinct names the annotators marked (see
-    ``models.roles.gazetteer_mentions``)."""
+    ``models.roles.gazetteer_mentions``), in the documents of ``groups`` if
+    given (cross-validation: the other folds')."""
     by_lang: dict[str, list[str]] = defaultdict(list)
-    for name, lang in zip(m.names, m.lang):
-        by_lang[lang].append(name)
+    for name, lang, g in zip(m.names, m.lang, m.group):
+        if groups is None or g in groups:
+            by_lang[lang].append(name)
     return {lang: gazetteer_names(names) for lang, names in sorted(by_lang.items())}
 
 
@@ -210,11 +212,7 @@ def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int]
     blocks, ys = [], []
     t0 = time.time()
     for f in range(folds):
-        names: dict[str, list[str]] = defaultdict(list)
-        for name, lang, g in zip(m.names, m.lang, m.group):
-            if fold_of[g] != f:
-                names[lang].append(name)
-        gaz = {lang: gazetteer_names(v) for lang, v in names.items()}
+        gaz = gazetteer(m, {g for g in m.docs if fold_of[g] != f})
         for g in sorted(g for g in m.docs if fold_of[g] == f):
             text, lang = m.docs[g], lang_of[g]
             sents = split_sentences(text)
@@ -231,6 +229,10 @@ def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int]
                 c.key.append(key)
                 ys.append(any(a < ge and gs < b for a, b, _l in ms for gs, ge in gold[g]))
         log(f"candidate entities: fold {f + 1}/{folds} ({time.time() - t0:.0f}s)")
+    if not blocks:
+        raise NarrascopeError(Code.BAD_SEMEVAL, "the entity finder found no candidate entity in the annotated articles",
+                              input=", ".join(sorted({lang_of[g] for g in m.docs})),
+                              hint="train roles on SemEval-2025 Task 10 articles with their raw documents")
     c.X, c.framed = np.vstack(blocks), np.array(ys, bool)
     return c
 
