@@ -1,3 +1,5 @@
+import numpy as np
+
 import narrascope as ns
 from narrascope.text import TextBuilder, map_offset, map_offset_back, normalize, split_sentences
 
@@ -103,3 +105,34 @@ def test_quote_around_keeps_the_mention_visible() -> None:
     assert plain[1:].split()[0] in a.clean_text.split()  # cut at a word boundary
     short = quote_around(a, start, start + 13, (start, start + 13))
     assert Text.from_markup(short).plain == "[the Kremlin]"
+
+
+def test_words_keep_combining_marks_and_joiners() -> None:
+    from narrascope.text import words
+
+    # Python's \w leaves out Devanagari vowel signs and viramas: r"\w+" cuts
+    # "प्रधानमंत्री" into five pieces.
+    assert words("प्रधानमंत्री नरेन्द्र मोदी, और रूस!") == ["प्रधानमंत्री", "नरेन्द्र", "मोदी", "और", "रूस"]
+    assert words("cafe\u0301 naïve — Привет") == ["cafe\u0301", "naïve", "Привет"]  # decomposed accent stays
+    assert words("می\u200cخواهم") == ["می\u200cخواهم"]  # Persian ZWNJ inside a word
+
+
+def test_hindi_words_reach_every_tokeniser() -> None:
+    from narrascope.claims.bm25 import BM25, tokenize
+    from narrascope.eval.semeval import token_f1
+    from narrascope.ingest import dedup
+    from narrascope.models.spans import token_features
+
+    text = "भारत ने विकासशील देशों के साथ विरोध जताया"
+    expected = ["भारत", "ने", "विकासशील", "देशों", "के", "साथ", "विरोध", "जताया"]
+    toks, _ = token_features(text, 18)
+    assert [text[s:e] for s, e in toks] == expected
+    assert tokenize(text) == expected  # BM25 drops one-letter tokens: the fragments were lost
+    index = BM25(["विकासशील देशों का विरोध", "रूस और यूक्रेन"])
+    assert int(np.argmax(index.scores("विकासशील देशों"))) == 0
+    assert token_f1("विकासशील देशों का विरोध", "देशों का समर्थन") == 2 * (2 / 3 * 2 / 4) / (2 / 3 + 2 / 4)
+    # Two unrelated Hindi sentences share no word 3-gram, so no min-hash either;
+    # cut into letters they shared "के", "स", ... shingles.
+    other = "रूस और यूक्रेन के बीच युद्ध जारी है और शांति वार्ता विफल रही"
+    assert dedup.shingles(text).size == len(expected) - 2
+    assert dedup.similarity(dedup.signature(text), dedup.signature(other)) == 0.0

@@ -12,6 +12,35 @@ import bisect
 import re
 import unicodedata
 
+def _mark_ranges() -> str:
+    """Regex class body of the combining marks of the Basic Multilingual
+    Plane (categories Mn, Mc, Me)."""
+    out, start, prev = [], None, None
+    for c in range(0x300, 0x10000):
+        if unicodedata.category(chr(c)).startswith("M"):
+            if start is None:
+                start = c
+            prev = c
+        elif start is not None:
+            out.append(f"\\u{start:04x}-\\u{prev:04x}" if prev != start else f"\\u{start:04x}")
+            start = None
+    return "".join(out)
+
+
+# A word is a run of word characters *and combining marks*: Python's \w
+# leaves out the vowel signs of Devanagari and other Indic scripts (and
+# decomposed accents), so r"\w+" cuts "प्रधानमंत्री" (prime minister) into
+# "प", "रध", "नम", "त", "र". Zero-width (non-)joiners inside Indic and
+# Persian words belong to them too. Every tokeniser in the package uses WORD.
+MARKS = _mark_ranges() + "\u200c\u200d"
+WORD = re.compile(rf"[\w{MARKS}]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` (see WORD)."""
+    return WORD.findall(text)
+
+
 # Characters that carry nothing and break matching; ZWJ/ZWNJ are kept because
 # they are meaningful in Indic and Persian scripts.
 _INVISIBLE = "\u200b\ufeff\u00ad\u2060"

@@ -5,12 +5,12 @@ works for any language with spaces between words."""
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 
 import numpy as np
 
-_TOK = re.compile(r"\w+", re.UNICODE)
+from ..text import WORD
+
 STOP = frozenset(
     "a an and are as at be by for from has have he her his i in is it its of on or our she that the their them they this to was "
     "we were what which who will with you your not no but if so do does did".split()
@@ -18,7 +18,7 @@ STOP = frozenset(
 
 
 def tokenize(text: str) -> list[str]:
-    return [t for t in _TOK.findall(text.lower()) if t not in STOP and len(t) > 1]
+    return [t for t in WORD.findall(text.lower()) if t not in STOP and len(t) > 1]
 
 
 class BM25:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from abc import ABC, abstractmethod
@@ -21,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import Code, NarrascopeError, missing_extra
+from ..text import WORD
 
 
 class Embedder(ABC):
@@ -111,7 +111,6 @@ class E5Embedder(Embedder):
         return np.asarray(self._model.query(texts) if self._query else self._model.passage(texts), dtype=np.float32)
 
 
-_TOK = re.compile(r"\w+", re.UNICODE)
 
 
 class HashingEmbedder(Embedder):
@@ -123,7 +122,7 @@ class HashingEmbedder(Embedder):
     def _encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
-            for w in _TOK.findall(t.lower()):
+            for w in WORD.findall(t.lower()):
                 h = int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(), "little")
                 out[i, h % self.dim] += 1.0 if (h >> 31) & 1 else -1.0
         return out

@@ -16,7 +16,6 @@ the 80-word limit) and say so.
 from __future__ import annotations
 
 import csv
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -24,6 +23,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from ..errors import Code, NarrascopeError
+from ..text import WORD
 
 
 def official_classes() -> tuple[list[str], list[str]]:
@@ -116,11 +116,8 @@ def read_explanations(path: str | Path) -> dict[str, str]:
     return {row[0]: row[-1] for row in _tsv_rows(path, 2, "id and explanation")}
 
 
-_TOK = re.compile(r"\w+", re.UNICODE)
-
-
 def _tokens(s: str) -> list[str]:
-    return _TOK.findall(s.lower())
+    return WORD.findall(s.lower())
 
 
 def token_f1(ref: str, hyp: str) -> float:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text import TextBuilder
+from ..text import TextBuilder, words
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 CAPTION = [
     re.compile(r"\((?:photo|image|picture|photograph|credit|foto|фото|снимка)s?\b[^)]{0,200}\)\s*$", re.I),
@@ -69,7 +68,7 @@ class Para:
 
     @property
     def words(self) -> list[str]:
-        return _WORD.findall(self.text)
+        return words(self.text)
 
 
 @dataclass
@@ -107,7 +106,7 @@ def _wrapped(lines: list[str]) -> bool:
 
 
 def _norm(s: str) -> str:
-    return " ".join(w.lower() for w in _WORD.findall(s))
+    return " ".join(w.lower() for w in words(s))
 
 
 def classify(paras: list[Para]) -> None:

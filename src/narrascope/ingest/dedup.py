@@ -9,10 +9,11 @@ estimated Jaccard similarity against the configured threshold.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 
 import numpy as np
+
+from ..text import WORD
 
 NUM_PERM = 128
 BANDS = 32
@@ -21,12 +22,11 @@ _PRIME = np.uint64(4294967311)  # smallest prime above 2**32
 _rng = np.random.default_rng(20251)  # fixed: signatures must be stable across runs
 _A = _rng.integers(1, 2**32 - 1, size=NUM_PERM, dtype=np.uint64)
 _B = _rng.integers(0, 2**32 - 1, size=NUM_PERM, dtype=np.uint64)
-_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_SHINGLES = 20000
 
 
 def shingles(text: str, k: int = 3) -> np.ndarray:
-    words = _WORD.findall(text.lower())
+    words = WORD.findall(text.lower())
     if len(words) < k:
         grams = [" ".join(words)] if words else []
     else:

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from ..text import MARKS, WORD
 from . import read_artifact
 
-TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+TOKEN = re.compile(rf"{WORD.pattern}|[^\w\s{MARKS}]")
 QUOTES = set('"“”«»„')
 FORMAT = "narrascope.technique-spans.v1"
 
