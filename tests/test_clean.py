@@ -73,3 +73,25 @@ def test_strip_off_keeps_everything() -> None:
     raw = need(COALITION).read_text(encoding="utf-8")
     r = clean(raw, title_in_text=True, strip=False)
     assert "Join the Movement" in r.text and not r.removed
+
+
+def test_source_and_read_more_links_removed_prose_with_links_kept() -> None:
+    prose = ("The ministry published the figures on its website, https://example.gov/report, "
+             "and said the numbers would be revised next month after the audit.")
+    raw = "\n".join([
+        "Officials revise grain figures",
+        "The ministry said on Monday that exports fell by a third in October.",
+        prose,
+        "Source: https://example.org/story/123",
+        "Подробнее в ПГ: https://www.pnp.ru/politics/x.html",
+        "https://t.me/channel/4567",
+        "The audit is expected to finish before the end of the year.",
+    ])
+    r = clean(raw, title_in_text=True)
+    links = [x["text"] for x in r.removed if x["kind"] == "link"]
+    assert links == ["Source: https://example.org/story/123",
+                     "Подробнее в ПГ: https://www.pnp.ru/politics/x.html",
+                     "https://t.me/channel/4567"]
+    assert prose in r.text  # a sentence that cites a link is article text
+    assert r.text.endswith("before the end of the year.")
+    assert "example.org" not in r.text and "t.me" not in r.text

@@ -55,6 +55,11 @@ RELATED = re.compile(
 )
 FIRST_PLURAL = re.compile(r"\b(?:we|we're|we’re|we've|we’ve|our|us)\b", re.I)
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you’re)\b", re.I)
+# A paragraph that is a link plus a short label ("Source: https://…",
+# "Подробнее: https://…", a bare URL) points elsewhere and says nothing itself;
+# prose that cites a link has more words than the label.
+URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+LINK_LABEL_WORDS = 5
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
 
@@ -114,18 +119,20 @@ def classify(paras: list[Para]) -> None:
     n = len(paras)
     norms = [_norm(p.text) for p in paras]
     for i, p in enumerate(paras):
-        words = p.words
-        nw = len(words)
+        ws = p.words
+        nw = len(ws)
         text = p.text.strip()
-        low = {w.lower() for w in words}
+        low = {w.lower() for w in ws}
         if nw <= 60 and CAPTION_ANY.search(text):
             p.kind = "caption"
-        elif 0 < nw <= 12 and sum(w.lower() in SHARE_WORDS for w in words) / nw >= 0.6 and low & {"share", "tweet", "facebook", "twitter", "email", "whatsapp", "telegram", "linkedin", "print"}:
+        elif 0 < nw <= 12 and sum(w.lower() in SHARE_WORDS for w in ws) / nw >= 0.6 and low & {"share", "tweet", "facebook", "twitter", "email", "whatsapp", "telegram", "linkedin", "print"}:
             p.kind = "share_bar"
         elif nw <= 80 and LICENCE.search(text):
             p.kind = "licence"
         elif nw <= 15 and RELATED.search(text) and not text.endswith((".", "?", "!")):
             p.kind = "related"
+        elif URL.search(text) and len(words(URL.sub(" ", text))) <= LINK_LABEL_WORDS:
+            p.kind = "link"
         else:
             hits = sum(1 for rx in APPEAL if rx.search(text)) if APPEAL_ANY.search(text) else 0
             in_tail = i >= n * 0.6
