@@ -220,3 +220,33 @@ def test_stage_decides_with_the_stack_when_trained_together() -> None:
     th = np.asarray(st.span_model.stack["thresholds"])
     assert labels == [[TECHNIQUES[j] for j in np.where(r >= th)[0]] for r in prob]
     assert prob[0].max() > prob[1].max()
+
+
+def test_no_token_spans_in_a_language_the_tagger_never_saw() -> None:
+    import narrascope as ns
+    from narrascope.stages.persuasion import TechniquesStage
+
+    st = TechniquesStage()
+    m = st.span_model
+    assert m.languages == {"en", "fr", "de", "it", "pl", "ru"}
+    assert m.knows("ru") and m.knows(None) and not m.knows("hi") and not m.knows("bg")
+    folder = need(DATA / "semeval2025-task10" / "train" / "HI" / "raw-documents")
+    found = 0
+    for path in sorted(folder.glob("*.txt"))[:8]:
+        a = next(ns.read([str(path)]))
+        assert a.language == "hi"
+        d = st.predict(a)
+        assert "not trained on 'hi'" in d["spans_note"]
+        for p in d["paragraphs"]:
+            for t in p["techniques"]:
+                found += 1
+                (ev,) = t["evidence"]
+                # a whole sentence of the paragraph, never a stray letter
+                assert ev["kind"] == "sentence" and p["start"] <= ev["start"] < ev["end"] <= p["end"]
+                assert any(s.start == ev["start"] and s.end == ev["end"] for s in a.sentences)
+    assert found, "the paragraph classifier still finds techniques in Hindi"
+    en = ns.analyze_text("This is a shameful, disgusting betrayal by the corrupt elites, who lie to you every day! "
+                         "Only a fool would still trust these criminals.", title="Betrayal", stages=[])
+    d = st.predict(en)
+    assert "spans_note" not in d
+    assert any(ev["kind"] == "span" for p in d["paragraphs"] for t in p["techniques"] for ev in t["evidence"])

@@ -116,6 +116,9 @@ class SpanModel:
         self.gap: int = meta.get("gap", 1)
         self.thresholds = np.asarray([meta["thresholds"][lab] for lab in self.labels], np.float32)
         self.language_shift: dict[str, float] = meta.get("language_shift", {})
+        # The languages the tagger was trained and tuned on (one shift each);
+        # elsewhere its token features are another script's or vocabulary's.
+        self.languages: set[str] = set(self.language_shift)
         # Languages whose annotators mark whole sentences get sentence spans.
         self.sentence_languages: set[str] = set(meta.get("sentence_languages", []))
         # How the paragraph classifier's probabilities and this tagger's scores
@@ -129,6 +132,10 @@ class SpanModel:
         # The techniques stage scores a paragraph for the paragraph decision,
         # then again for its spans: hashing is the costly part, do it once.
         self._tagged = lru_cache(maxsize=64)(self._tag)  # about one article
+
+    def knows(self, language: str | None) -> bool:
+        """Whether token spans can be trusted in ``language`` (unknown: yes)."""
+        return not language or language == "und" or not self.languages or language in self.languages
 
     def _tag(self, piece: str) -> tuple[list[tuple[int, int]], np.ndarray]:
         toks, feats = token_features(piece, self.nbits)

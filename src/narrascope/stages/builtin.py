@@ -92,6 +92,8 @@ def _render_techniques(con: Console, a: Article, d: dict) -> None:  # type: igno
         con.print(f"no technique found in {d.get('classified', 0)} paragraphs")
         return
     con.print(", ".join(f"{k} x{v}" for k, v in counts.items()), highlight=False)
+    if d.get("spans_note"):
+        con.print(f"  [yellow]note:[/yellow] {d['spans_note']}", highlight=False)
     shown = 0
     for p in d.get("paragraphs", []):
         for t in p["techniques"]:

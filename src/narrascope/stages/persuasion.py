@@ -8,7 +8,10 @@ spans inside the paragraph that the tagger marks for it (whole sentences for
 the languages whose annotators mark sentences, see the span model's card).
 When the tagger marks nothing for a technique the paragraph classifier
 chose, the evidence falls back to the sentence of the paragraph that scores
-highest for it (``"kind": "sentence"``).
+highest for it (``"kind": "sentence"``), and so does every technique in a
+language the tagger was never trained on (its token features would be
+another language's: Hindi spans were stray letters); the result's
+``spans_note`` says so.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def paragraphs(article: Article) -> list[tuple[int, int]]:
 
 class TechniquesStage(Stage):
     name = "techniques"
-    version = "3"  # 3: punctuation-only spans dropped
+    version = "4"  # 3: punctuation-only spans dropped; 4: no token spans in languages the tagger never saw
     requires = ("clean_text", "sentences")
     assigns = ("results.techniques",)
     description = "Persuasion techniques per paragraph (23 SemEval-2023 techniques) with evidence spans."
@@ -98,12 +101,14 @@ class TechniquesStage(Stage):
         prob, labels = self.predict_texts(texts)
         out_paras = []
         counts: dict[str, int] = {}
+        token_spans = self.span_model.knows(article.language)
         for (s, e), p, labs in zip(paras, prob, labels):
             if not labs:
                 continue
             spans: dict[str, list[tuple[int, int, float]]] = {}
-            for t, a, b, sc in self.span_model.spans(text, s, e, only=labs, shift=self.cfg.span_threshold_shift, language=article.language):
-                spans.setdefault(t, []).append((a, b, sc))
+            if token_spans:
+                for t, a, b, sc in self.span_model.spans(text, s, e, only=labs, shift=self.cfg.span_threshold_shift, language=article.language):
+                    spans.setdefault(t, []).append((a, b, sc))
             sents = [x for x in article.sentences if x.start >= s and x.end <= e]
             sp = None  # sentence scores, once per paragraph and only if a fallback needs them
             items = []
@@ -123,7 +128,12 @@ class TechniquesStage(Stage):
                 items.append({"technique": lab, "confidence": round(float(p[j]), 4), "evidence": ev})
                 counts[lab] = counts.get(lab, 0) + 1
             out_paras.append({"start": s, "end": e, "techniques": items})
-        return {"paragraphs": out_paras, "counts": dict(sorted(counts.items(), key=lambda kv: -kv[1])), "classified": len(paras)}
+        out: dict[str, Any] = {"paragraphs": out_paras, "counts": dict(sorted(counts.items(), key=lambda kv: -kv[1])), "classified": len(paras)}
+        if not token_spans:
+            known = ", ".join(sorted(self.span_model.languages))
+            out["spans_note"] = (f"the span tagger was not trained on '{article.language}' (only {known}): "
+                                 "evidence is the paragraph's best sentence for each technique")
+        return out
 
 
 class NullTechniques(TechniquesStage):
