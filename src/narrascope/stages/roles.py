@@ -35,6 +35,7 @@ from pydantic import Field
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
 from ..eval.roles import FINE_BY_MAIN
+from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.roles import RoleModel, gazetteer_mentions, normalise_name
 from .base import Stage
@@ -109,10 +110,48 @@ def _natasha() -> Any:
         for s in doc.spans:
             s.normalize(vocab)
             if s.normal and "\n" not in s.normal:
-                normal[(s.start, s.stop)] = s.normal
+                normal[(s.start, s.stop)] = _surnames_nominative(s) if s.type == "PER" else s.normal
         return [(s.start, s.stop, s.type) for s in doc.spans], normal
 
     return run
+
+
+# Russian surname endings by gender and case, for the surnames the morphology
+# dictionary does not know and natasha leaves inflected ("Игорь Бабушкиным",
+# "Павел Зарубину"): (oblique ending, nominative ending), possessive (-ов,
+# -ин) and adjectival (-ский) declensions only; others are left as they are.
+_SURNAME_STEM = re.compile(r"(?:ов|ев|ёв|ин|ын)$")
+_SURNAME_ENDINGS = {
+    ("Masc", "Gen"): [("ского", "ский"), ("цкого", "цкий"), ("а", "")],
+    ("Masc", "Acc"): [("ского", "ский"), ("цкого", "цкий"), ("а", "")],
+    ("Masc", "Dat"): [("скому", "ский"), ("цкому", "цкий"), ("у", "")],
+    ("Masc", "Ins"): [("ским", "ский"), ("цким", "цкий"), ("ым", "")],
+    ("Masc", "Loc"): [("ском", "ский"), ("цком", "цкий"), ("е", "")],
+    ("Fem", "Gen"): [("ской", "ская"), ("цкой", "цкая"), ("ой", "а")],
+    ("Fem", "Dat"): [("ской", "ская"), ("цкой", "цкая"), ("ой", "а")],
+    ("Fem", "Ins"): [("ской", "ская"), ("цкой", "цкая"), ("ой", "а")],
+    ("Fem", "Loc"): [("ской", "ская"), ("цкой", "цкая"), ("ой", "а")],
+    ("Fem", "Acc"): [("скую", "ская"), ("цкую", "цкая"), ("у", "а")],
+}
+
+
+def _surnames_nominative(span: Any) -> str:
+    """natasha's normal form of a person's name, with the surnames it left
+    in an oblique case put in the nominative."""
+    words = span.normal.split(" ")
+    if len(words) != len(span.tokens):
+        return span.normal
+    out = []
+    for word, tok in zip(words, span.tokens):
+        feats = tok.feats or {}
+        if word == tok.text and len(word) > 4 and word[:1].isupper():
+            for ending, nominative in _SURNAME_ENDINGS.get((feats.get("Gender"), feats.get("Case")), []):
+                stem = word[: -len(ending)]
+                if word.endswith(ending) and (ending.startswith(("ск", "цк")) or _SURNAME_STEM.search(stem)):
+                    word = stem + nominative
+                    break
+        out.append(word)
+    return " ".join(out)
 
 
 # Spellings of one entity that news uses side by side ("U.S." and "the United
@@ -196,9 +235,12 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple
     # A sentence may open with a quote mark: its first word still starts the sentence.
     starts = {a + len(text[a:b]) - len(text[a:b].lstrip("\"'“”‘’«»„([ ")) for a, b in sentences}
     lower = {w for w in _LOWER.findall(text) if w.islower()}
+    urls = [(m.start(), m.end()) for m in URL.finditer(text)]  # "%D8%A7" is no name
     out = []
     for m in _CAP.finditer(text):
         s, name = m.start(), m.group().rstrip(" .")
+        if any(a <= s < b for a, b in urls):
+            continue
         at_start = s in starts
         while len(name.split()) > 1 and (name.split()[0] in _STOP_START or at_start and name.split()[0].lower() in lower):
             first = name.split()[0]
@@ -211,8 +253,33 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple
             continue
         if len(name) < 2 or name.isupper() and len(name) > 6:
             continue
+        acronym = _leading_acronym(text, name, lower)
+        if acronym:
+            out.append((s, s + len(acronym), "NAME"))
+            rest = name[len(acronym):]
+            s += len(acronym) + len(rest) - len(rest.lstrip())
+            name = rest.lstrip()
         out.append((s, s + len(name), "NAME"))
     return out
+
+
+def _leading_acronym(text: str, name: str, lower: set[str]) -> str | None:
+    """The acronym that opens ``name`` when it is an organisation or country
+    standing before a name ("анализаторът на ЦРУ Лари Джонсън", "президентът
+    на САЩ Джо Байдън"): two entities, not one. The rest must be a name the
+    article uses without the acronym too (a one-word rest) or a full name
+    (first and last), and not open with a common word ("РИА Новости" stays
+    whole)."""
+    words = name.split()
+    first = words[0]
+    if len(words) < 2 or not (2 <= len(first) <= 5 and first.isalpha() and first.isupper()):
+        return None
+    rest = " ".join(words[1:])
+    if words[1].isupper() or words[1].lower() in lower:
+        return None
+    if len(words) > 2:
+        return first
+    return first if text.count(rest) > text.count(f"{first} {rest}") else None
 
 
 def _rounded(x: float | None) -> float | None:
@@ -235,10 +302,11 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "6"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "7"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
+    # 7: an acronym before a name is its own entity (chunker), no names inside URLs, Russian surnames in the nominative
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
