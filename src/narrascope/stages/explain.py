@@ -19,6 +19,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import LLMConfig, Settings, StrictModel, stage_config
+from ..embed import get_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
@@ -33,8 +34,9 @@ class ExplainConfig(StrictModel):
     sentences: int = Field(5, ge=1, le=20, description="Evidence sentences considered.")
     selection: Literal["blend", "model"] = Field(
         "blend", description="How sentences are chosen: blend = the narrative model's sentence scores plus similarity to the "
-                             "label's description and examples (where the embedder covers the article's language; "
-                             "elsewhere the model's scores); model = the model's scores only.")
+                             "label's description and examples (USE; multilingual-e5 for the languages USE does not "
+                             "cover, with narrascope[e5]; without it there, the model's scores); model = the model's "
+                             "scores only.")
 
 
 def trim_words(text: str, limit: int) -> str:
@@ -71,8 +73,9 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "3"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "4"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
+    # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."
@@ -115,12 +118,32 @@ class ExplainStage(Stage):
         except NarrascopeError:  # e.g. a custom model whose taxonomy file was not given: model scores only
             return None
 
-    def selection(self, article: Article) -> str:
-        """``blend`` or ``model``: the configured selection, unless the
-        similarity cannot read the article's language."""
+    @cached_property
+    def similarity_e5(self) -> SimilarityModel | None:
+        """For the languages USE does not read (Hindi, Bulgarian): e5 does,
+        and is slower, so only there (and only with ``narrascope[e5]``)."""
+        if self.similarity is None:
+            return None
+        try:
+            get_embedder("e5")  # shared instance; raises if the e5 extra is not installed
+        except NarrascopeError:
+            return None
+        return SimilarityModel(self.similarity.taxonomies, embedder_name="e5")
+
+    def similarity_for(self, article: Article) -> SimilarityModel | None:
+        """The similarity model whose embedder reads the article's language
+        (None: the blend falls back to the model's scores)."""
         if self.cfg.selection == "model" or self.similarity is None:
-            return "model"
-        return "blend" if self.similarity.embedder.covers(article.language) else "model"
+            return None
+        if self.similarity.embedder.covers(article.language):
+            return self.similarity
+        e5 = self.similarity_e5
+        return e5 if e5 is not None and e5.embedder.covers(article.language) else None
+
+    def selection(self, article: Article) -> str:
+        """``blend`` or ``model``: the configured selection, unless no
+        similarity embedder reads the article's language."""
+        return "blend" if self.similarity_for(article) is not None else "model"
 
     def choose(self, article: Article, label: str) -> list[dict[str, Any]]:
         """The sentences that best show ``label``. The model's sentence scores
@@ -130,17 +153,18 @@ class ExplainStage(Stage):
         annotators' explanations (benchmarks/explain.py, token F1 model ->
         blend): EN 0.202 -> 0.213, RU 0.115 -> 0.127, PT 0.290 -> 0.292.
         The descriptions are English: for an article in a language the
-        similarity embedder does not cover (USE: Hindi, Bulgarian) the
-        similarity is noise (HI 0.535 -> 0.527), and the model's scores
-        choose alone."""
+        similarity embedder does not cover (USE: Hindi, Bulgarian) its
+        similarity is noise (HI 0.269 -> 0.253): multilingual-e5 measures it
+        there (model -> e5 blend: HI 0.269 -> 0.279, BG 0.171 -> 0.178; on
+        English e5 does worse than USE, 0.210 vs 0.214), and without e5 the
+        model's scores choose alone."""
         n = len(article.sentences)
-        blend = self.selection(article) == "blend"
-        evidence = self.narratives.evidence_for(article, label, n if blend else self.cfg.sentences)
-        if not blend or len(evidence) < 2:
+        sim = self.similarity_for(article)
+        evidence = self.narratives.evidence_for(article, label, n if sim is not None else self.cfg.sentences)
+        if sim is None or len(evidence) < 2:
             return evidence[: self.cfg.sentences]
-        sim = self.similarity
-        lv = "fine" if sim is not None and label in sim.labels["fine"] else "coarse"
-        if sim is None or label not in sim.labels[lv]:
+        lv = "fine" if label in sim.labels["fine"] else "coarse"
+        if label not in sim.labels[lv]:
             return evidence[: self.cfg.sentences]
         texts = [article.clean_text[e["start"]:e["end"]] for e in evidence]
         s = sim.raw(sim.embedder.encode(texts))[lv][1][:, sim.labels[lv].index(label)]
@@ -154,8 +178,11 @@ class ExplainStage(Stage):
         if not evidence and label != narrative:
             evidence = self.choose(article, narrative)
         text, spans = extractive(article, evidence, self.cfg.max_words)
+        sim = self.similarity_for(article)
         out: dict[str, Any] = {"narrative": narrative, "subnarrative": subnarrative or OTHER, "text": text,
-                               "sentences": spans, "mode": "extractive", "selection": self.selection(article)}
+                               "sentences": spans, "mode": "extractive", "selection": "blend" if sim else "model"}
+        if sim is not None:
+            out["similarity_embedder"] = sim.embedder.name
         if self.cfg.mode == "llm" and spans:
             quoted = "\n".join(f"- {article.clean_text[s['start']:s['end']]}" for s in spans)
             messages = [
