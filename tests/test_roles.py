@@ -179,7 +179,7 @@ def test_russian_entities_come_from_natasha() -> None:
             assert a.clean_text[m["start"]:m["end"]] == m["mention"]
 
 
-def test_russian_surnames_the_dictionary_lacks_are_named_in_the_nominative() -> None:
+def test_russian_names_are_named_in_the_nominative() -> None:
     pytest.importorskip("natasha")
     from narrascope.stages.roles import _natasha
 
@@ -188,6 +188,17 @@ def test_russian_surnames_the_dictionary_lacks_are_named_in_the_nominative() -> 
     names = {text[s:e]: normal.get((s, e)) for s, e, t in found if t == "PER"}
     assert names == {"Игорем Бабушкиным": "Игорь Бабушкин", "Павлу Зарубину": "Павел Зарубин",
                      "Аллой Пугачевой": "Алла Пугачева"}
+    # Names that share one noun each get it, singular and nominative
+    text = ("Губернатор Запорожской и Херсонской областей выступил. Жители Луганской и Донецкой народных республик "
+            "голосовали. Удары по Киевской, Житомирской и Одесской областям. Херсонская область ждёт.")
+    found, normal = _natasha()(text)
+    names = {text[s:e]: normal.get((s, e)) for s, e, t in found}
+    assert names["Запорожской"] == "Запорожская область" and names["Херсонской областей"] == "Херсонская область"
+    assert names["Луганской"] == "Луганская народная республика"
+    assert names["Донецкой народных республик"] == "Донецкая народная республика"
+    assert [names[k] for k in ("Киевской", "Житомирской", "Одесской областям")] == [
+        "Киевская область", "Житомирская область", "Одесская область"]
+    assert names["Херсонская область"] == "Херсонская область"  # groups with "Херсонской областей"
 
 
 def test_french_entities_come_from_spacy() -> None:

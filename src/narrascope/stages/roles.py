@@ -14,7 +14,9 @@ Hindi, see ``train.roles.LANGUAGE_EMBEDDERS``). natasha is not used for Bulgaria
 on the SemEval-2025 BG mentions it finds 75% against the chunker's 91%. Mentions of the same
 entity are merged (same normalised name, or a shorter name contained in a
 longer one: "Putin" and "Vladimir Putin"; Russian names by natasha's
-nominative form: "Путина" and "Владимир Путин").
+nominative form: "Путина" and "Владимир Путин", with surnames the
+dictionary lacks and names sharing one noun put right: "Запорожской и
+Херсонской областей" names "Запорожская область" and "Херсонская область").
 
 NER finds 15-25 entities in a news article; the annotators give roles to 2-4.
 A "framed" head (``models.roles.entity_features``) scores each candidate
@@ -111,6 +113,7 @@ def _natasha() -> Any:
             s.normalize(vocab)
             if s.normal and "\n" not in s.normal:
                 normal[(s.start, s.stop)] = _surnames_nominative(s) if s.type == "PER" else s.normal
+        _coordinated_names(doc.spans, text, vocab, normal)
         return [(s.start, s.stop, s.type) for s in doc.spans], normal
 
     return run
@@ -152,6 +155,44 @@ def _surnames_nominative(span: Any) -> str:
                     break
         out.append(word)
     return " ".join(out)
+
+
+_JOINED = re.compile(r"\s*(?:,|и|,\s*и)\s*")
+
+
+def _coordinated_names(spans: list[Any], text: str, vocab: Any, normal: dict[tuple[int, int], str]) -> None:
+    """Names that share their noun ("Запорожской и Херсонской областей",
+    "Луганской и Донецкой народных республик"): natasha tags the bare
+    adjectives apart and leaves the noun in the plural ("Запорожская",
+    "Херсонская области"). Each gets the noun, singular and nominative
+    ("Запорожская область", "Херсонская область"), in place in ``normal``."""
+    for i, last in enumerate(spans):
+        toks = last.tokens
+        if (last.type != "LOC" or len(toks) < 2 or toks[-1].pos != "NOUN"
+                or any(t.pos != "ADJ" for t in toks[:-1])):
+            continue
+        chain = []
+        j = i - 1
+        while (j >= 0 and spans[j].type == "LOC" and len(spans[j].tokens) == 1 and spans[j].tokens[0].pos == "ADJ"
+               and _JOINED.fullmatch(text[spans[j].stop:spans[j + 1].start])):
+            chain.append(spans[j])
+            j -= 1
+        if not chain:
+            continue
+        head = next((f for f in vocab.parse(toks[-1].text) if f.pos == "NOUN"), None)
+        gender = head.feats.get("Gender") if head is not None else None
+        if head is None or gender not in ("Masc", "Fem", "Neut"):
+            continue
+
+        def nominative(word: str) -> str:
+            form = next((f for f in vocab.parse(word) if f.pos == "ADJ"), None)
+            inflected = form.inflect({"Sing", "Nom", gender}) if form is not None else None
+            word_out = inflected.word if inflected is not None else word.lower()
+            return word_out[:1].upper() + word_out[1:] if word[:1].isupper() else word_out
+
+        tail = " ".join([nominative(t.text) for t in toks[1:-1]] + [head.normal])
+        for span in [last, *chain]:
+            normal[(span.start, span.stop)] = f"{nominative(span.tokens[0].text)} {tail}"
 
 
 # Spellings of one entity that news uses side by side ("U.S." and "the United
@@ -306,7 +347,8 @@ class RolesStage(Stage):
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
-    # 7: an acronym before a name is its own entity (chunker), no names inside URLs, Russian surnames in the nominative
+    # 7: an acronym before a name is its own entity (chunker), no names inside URLs, Russian surnames and
+    #    names sharing a noun in the nominative
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
