@@ -180,7 +180,7 @@ class ExplainStage(Stage):
         text, spans = extractive(article, evidence, self.cfg.max_words)
         sim = self.similarity_for(article)
         out: dict[str, Any] = {"narrative": narrative, "subnarrative": subnarrative or OTHER, "text": text,
-                               "sentences": spans, "mode": "extractive", "selection": "blend" if sim else "model"}
+                               "sentences": spans, "mode": "extractive", "selection": "blend" if sim is not None else "model"}
         if sim is not None:
             out["similarity_embedder"] = sim.embedder.name
         if self.cfg.mode == "llm" and spans:
