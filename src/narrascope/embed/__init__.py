@@ -137,3 +137,12 @@ def get_embedder(name: str = "use") -> Embedder:
     if name not in BACKENDS:
         raise NarrascopeError(Code.BAD_OPTION, f"unknown embedder '{name}' (choose {', '.join(BACKENDS)})")
     return BACKENDS[name]()
+
+
+def optional_embedder(name: str) -> Embedder | None:
+    """The shared embedder ``name``, or None when it cannot be loaded (its
+    extra is not installed): for callers that fall back to something else."""
+    try:
+        return get_embedder(name)
+    except NarrascopeError:
+        return None

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NarrascopeError
 from ..eval.roles import FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES
 from ..text import split_sentences
 from . import read_artifact
@@ -204,15 +203,11 @@ class RoleModel:
         heads read it (None: the default embedder, pooled + own heads). A
         language's embedder that is not installed falls back to the default
         one and the pooled heads."""
-        from ..embed import get_embedder
+        from ..embed import optional_embedder
 
         name = self.language_embedders.get(language or "")
-        if name:
-            try:
-                return get_embedder(name), language
-            except NarrascopeError:
-                pass
-        return self.embed, None
+        embed = optional_embedder(name) if name else None
+        return (embed, language) if embed is not None else (self.embed, None)
 
     @property
     def framed_threshold(self) -> float | None:

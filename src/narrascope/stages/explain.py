@@ -19,7 +19,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import LLMConfig, Settings, StrictModel, stage_config
-from ..embed import get_embedder
+from ..embed import optional_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
@@ -122,11 +122,7 @@ class ExplainStage(Stage):
     def similarity_e5(self) -> SimilarityModel | None:
         """For the languages USE does not read (Hindi, Bulgarian): e5 does,
         and is slower, so only there (and only with ``narrascope[e5]``)."""
-        if self.similarity is None:
-            return None
-        try:
-            get_embedder("e5")  # shared instance; raises if the e5 extra is not installed
-        except NarrascopeError:
+        if self.similarity is None or optional_embedder("e5") is None:
             return None
         return SimilarityModel(self.similarity.taxonomies, embedder_name="e5")
 
