@@ -188,6 +188,15 @@ def test_russian_names_are_named_in_the_nominative() -> None:
     names = {text[s:e]: normal.get((s, e)) for s, e, t in found if t == "PER"}
     assert names == {"Игорем Бабушкиным": "Игорь Бабушкин", "Павлу Зарубину": "Павел Зарубин",
                      "Аллой Пугачевой": "Алла Пугачева"}
+    # Men's names that decline as nouns: the instrumental -ой is an -а name;
+    # other endings are trusted when the article confirms the nominative
+    # (the word itself, or two other forms of it).
+    text = ("Он встретился с Леоном Панеттой в Вашингтоне. Премьер говорил о поддержке Жордана Барделлы, "
+            "а затем подарил Жордану Барделле книгу. Сторонники Вучича ждут, Вучич молчит.")
+    found, normal = _natasha()(text)
+    names = {text[s:e]: normal.get((s, e)) for s, e, t in found if t == "PER"}
+    assert names == {"Леоном Панеттой": "Леон Панетта", "Жордана Барделлы": "Жордан Барделла",
+                     "Жордану Барделле": "Жордан Барделла", "Вучича": "Вучич", "Вучич": "Вучич"}
     # Names that share one noun each get it, singular and nominative
     text = ("Губернатор Запорожской и Херсонской областей выступил. Жители Луганской и Донецкой народных республик "
             "голосовали. Удары по Киевской, Житомирской и Одесской областям. Херсонская область ждёт.")
@@ -235,6 +244,12 @@ def test_capitalised_names_for_languages_without_ner() -> None:
           "Президентът на САЩ Джо Байдън мълчи. Виж https://example.bg/%D8%A7-%D8%B4/Novini сега.")
     found = [bg[s:e] for s, e, _ in capitalised_names(bg, [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)])]
     assert found == ["ЦРУ", "Лари Джонсън", "РИА Новости", "Джонсън", "САЩ", "Джо Байдън"]
+    # Only known actors and outlets split off: an outlet's edition and an
+    # unknown acronym that opens a name stay whole; an outlet before its reporter splits.
+    pt = ("Segundo a CNN Portugal, o Portugal reagiu. O jornal IL Fatto Quotidiano escreveu. "
+          "Disse a BBC Andrew Fleming ontem. O NATO Jens Stoltenberg falou.")
+    found = [pt[s:e] for s, e, _ in capitalised_names(pt, [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", pt)])]
+    assert found == ["CNN Portugal", "Portugal", "IL Fatto Quotidiano", "BBC", "Andrew Fleming", "NATO", "Jens Stoltenberg"]
 
 
 def test_roles_without_a_model_language_is_explicit() -> None:

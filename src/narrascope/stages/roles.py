@@ -109,10 +109,11 @@ def _natasha() -> Any:
         doc.tag_morph(morph)
         doc.tag_ner(tagger)
         normal = {}
+        attested = _attested_names(text)
         for s in doc.spans:
             s.normalize(vocab)
             if s.normal and "\n" not in s.normal:
-                normal[(s.start, s.stop)] = _surnames_nominative(s) if s.type == "PER" else s.normal
+                normal[(s.start, s.stop)] = _surnames_nominative(s, attested) if s.type == "PER" else s.normal
         _coordinated_names(doc.spans, text, vocab, normal)
         return [(s.start, s.stop, s.type) for s in doc.spans], normal
 
@@ -122,7 +123,7 @@ def _natasha() -> Any:
 # Russian surname endings by gender and case, for the surnames the morphology
 # dictionary does not know and natasha leaves inflected ("Игорь Бабушкиным",
 # "Павел Зарубину"): (oblique ending, nominative ending), possessive (-ов,
-# -ин) and adjectival (-ский) declensions only; others are left as they are.
+# -ин) and adjectival (-ский) declensions, applied whenever they match.
 _SURNAME_STEM = re.compile(r"(?:ов|ев|ёв|ин|ын)$")
 _SURNAME_ENDINGS = {
     ("Masc", "Gen"): [("ского", "ский"), ("цкого", "цкий"), ("а", "")],
@@ -136,25 +137,68 @@ _SURNAME_ENDINGS = {
     ("Fem", "Loc"): [("ской", "ская"), ("цкой", "цкая"), ("ой", "а")],
     ("Fem", "Acc"): [("скую", "ская"), ("цкую", "цкая"), ("у", "а")],
 }
+# Other men's names decline as nouns: in a consonant ("Вучича" -> "Вучич",
+# "Найджела" -> "Найджел") or in -а ("Барделлы", "Барделлу" -> "Барделла").
+# The same ending may come from either ("Кина": "Кин" or "Кина"), so these
+# are used only when the article confirms the nominative they give: two
+# other forms of it ("Барделлы" and "Барделлу"), or the word itself when it
+# ends in a consonant ("Вучич"; a word in -а may be a genitive itself). The
+# instrumental -ой ("Леоном Панеттой") is a man's -а name either way.
+_NOUN_ENDINGS = {
+    "Gen": [("а", ""), ("я", "ь"), ("ы", "а"), ("и", "а"), ("и", "я")],
+    "Acc": [("а", ""), ("я", "ь"), ("у", "а"), ("ю", "я")],
+    "Dat": [("у", ""), ("ю", "ь"), ("е", "а"), ("е", "я")],
+    "Ins": [("ом", ""), ("ем", ""), ("ем", "ь"), ("ой", "а"), ("ей", "я")],
+    "Loc": [("е", ""), ("е", "ь"), ("е", "а"), ("е", "я")],
+}
 
 
-def _surnames_nominative(span: Any) -> str:
-    """natasha's normal form of a person's name, with the surnames it left
-    in an oblique case put in the nominative."""
+def _attested_names(text: str) -> set[str]:
+    """The article's words that end in a consonant, and the nominatives that
+    two different capitalised words of it decline from (``_NOUN_ENDINGS``)."""
+    words = set(_LOWER.findall(text))
+    forms: dict[str, set[str]] = {}
+    for w in words:
+        if len(w) > 4 and w[:1].isupper():
+            for endings in _NOUN_ENDINGS.values():
+                for ending, nominative in endings:
+                    if w.endswith(ending):
+                        forms.setdefault(w[: -len(ending)] + nominative, set()).add(w)
+    return {w for w in words if not w.endswith(("а", "я"))} | {name for name, seen in forms.items() if len(seen) > 1}
+
+
+def _surnames_nominative(span: Any, attested: set[str] | frozenset[str] = frozenset()) -> str:
+    """natasha's normal form of a person's name, with the names it left in
+    an oblique case put in the nominative. ``attested``: the words of the
+    article, to confirm a nominative that the ending alone leaves open."""
     words = span.normal.split(" ")
     if len(words) != len(span.tokens):
         return span.normal
     out = []
     for word, tok in zip(words, span.tokens):
         feats = tok.feats or {}
+        gender, case = feats.get("Gender"), feats.get("Case")
         if word == tok.text and len(word) > 4 and word[:1].isupper():
-            for ending, nominative in _SURNAME_ENDINGS.get((feats.get("Gender"), feats.get("Case")), []):
-                stem = word[: -len(ending)]
-                if word.endswith(ending) and (ending.startswith(("ск", "цк")) or _SURNAME_STEM.search(stem)):
-                    word = stem + nominative
-                    break
-        out.append(word)
+            out.append(_nominative(word, gender, case, attested))
+        else:
+            out.append(word)
     return " ".join(out)
+
+
+def _nominative(word: str, gender: str | None, case: str | None, attested: set[str] | frozenset[str]) -> str:
+    for ending, nominative in _SURNAME_ENDINGS.get((gender, case), []):
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and (ending.startswith(("ск", "цк")) or _SURNAME_STEM.search(stem)):
+            return stem + nominative
+    if gender != "Masc":
+        return word
+    for ending, nominative in _NOUN_ENDINGS.get(case or "", []):
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) > 2 and stem + nominative in attested:
+            return stem + nominative
+    if case == "Ins" and word.endswith("ой"):
+        return word[:-2] + "а"
+    return word
 
 
 _JOINED = re.compile(r"\s*(?:,|и|,\s*и)\s*")
@@ -304,22 +348,44 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple
     return out
 
 
+# Acronyms that stand for an actor of their own when a name follows them:
+# states, blocs, agencies and armed forces whose officials news name after
+# them ("президентът на САЩ Джо Байдън", "o secretário-geral da ONU António
+# Guterres"). An unknown acronym keeps its name whole: "IL Fatto Quotidiano",
+# "EDHEC Business School", "РИА Новости Крим" are one name each, and nothing
+# in the text tells them apart from "ЦРУ Лари Джонсън".
+_ACTOR_ACRONYMS = {
+    "САЩ", "США", "РФ", "ЕС", "ЕП", "ЕК", "НАТО", "ООН", "ФРГ", "КНР", "КНДР", "ОАЕ", "ОАЭ", "ЮАР",
+    "ЦРУ", "ФБР", "ФСБ", "СВР", "ГРУ", "ДАНС", "ВСУ", "ВС", "ВВС", "ВМС", "МВФ", "СЗО", "ОССЕ", "ЕЦБ", "СБУ",
+    "ГУР", "НАБУ", "МААЕ", "МАГАТЭ", "ВОЗ", "МУС", "МНС", "ПАСЕ", "СВО",
+    "USA", "US", "EUA", "EU", "UE", "UK", "NATO", "OTAN", "ONU", "UN", "CIA", "FBI", "NSA", "FSB", "SBU",
+    "IMF", "FMI", "WHO", "OMS", "ECB", "BCE", "IAEA", "AIEA", "OSCE", "ICC", "TPI",
+}
+# News outlets put before their reporters ("BBC Andrew Fleming"), but also
+# before an edition ("CNN Portugal"): split before a full name only.
+_OUTLET_ACRONYMS = {"BBC", "AFP", "CNN", "BILD", "AP", "DPA", "ANSA", "RTP", "SIC", "TVI", "RT", "ТАСС", "ВГТРК",
+                    "БНТ", "БНР", "БТА", "ББС"}
+
+
 def _leading_acronym(text: str, name: str, lower: set[str]) -> str | None:
     """The acronym that opens ``name`` when it is an organisation or country
     standing before a name ("анализаторът на ЦРУ Лари Джонсън", "президентът
-    на САЩ Джо Байдън"): two entities, not one. The rest must be a name the
-    article uses without the acronym too (a one-word rest) or a full name
-    (first and last), and not open with a common word ("РИА Новости" stays
-    whole)."""
+    на САЩ Джо Байдън"): two entities, not one. The acronym must be a known
+    actor (``_ACTOR_ACRONYMS``) or outlet (``_OUTLET_ACRONYMS``); the rest a
+    full name (first and last) or, after an actor, a one-word name the
+    article uses without the acronym too ("ВСУ Сирски"); and the rest must
+    not open with a common word."""
     words = name.split()
     first = words[0]
-    if len(words) < 2 or not (2 <= len(first) <= 5 and first.isalpha() and first.isupper()):
+    if len(words) < 2 or first not in _ACTOR_ACRONYMS and first not in _OUTLET_ACRONYMS:
         return None
     rest = " ".join(words[1:])
     if words[1].isupper() or words[1].lower() in lower:
         return None
     if len(words) > 2:
         return first
+    if first not in _ACTOR_ACRONYMS:
+        return None
     return first if text.count(rest) > text.count(f"{first} {rest}") else None
 
 
@@ -343,12 +409,13 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "7"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "8"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
     # 7: an acronym before a name is its own entity (chunker), no names inside URLs, Russian surnames and
     #    names sharing a noun in the nominative
+    # 8: only known actor/outlet acronyms split off a name; Russian men's names that decline as nouns
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
