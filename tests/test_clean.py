@@ -95,3 +95,28 @@ def test_source_and_read_more_links_removed_prose_with_links_kept() -> None:
     assert prose in r.text  # a sentence that cites a link is article text
     assert r.text.endswith("before the end of the year.")
     assert "example.org" not in r.text and "t.me" not in r.text
+
+
+def test_wire_dateline_is_cut_from_the_first_paragraph_only() -> None:
+    raw = "\n".join([
+        "Взрыв прогремел в Харькове",
+        "",
+        "МОСКВА, 3 июл - РИА Новости. Взрыв прогремел в Харькове на фоне воздушной тревоги.",
+        "КИЕВ, 3 июл - РИА Новости. Эта строка уже не шапка, а текст статьи.",
+    ])
+    art = ns.analyze_text(raw, stages=[])  # title taken from the text
+    assert [(x["kind"], x["text"]) for x in art.removed] == [("dateline", "МОСКВА, 3 июл - РИА Новости.")]
+    body = art.clean_text.split("\n\n")[1]
+    assert body.startswith("Взрыв прогремел в Харькове на фоне")
+    assert "КИЕВ, 3 июл" in art.clean_text  # only the first body paragraph opens with a dateline
+    # Offsets still map back to the raw text after the cut.
+    start = art.clean_text.index("Взрыв прогремел в Харькове на фоне")
+    assert raw[art.to_raw(start):].startswith("Взрыв прогремел в Харькове на фоне")
+    for head, expect in [("ISLAMABAD, May 25 (Xinhua) -- Pakistani Prime Minister said on Friday.", "ISLAMABAD, May 25 (Xinhua) --"),
+                         ("WASHINGTON (Reuters) - The U.S. said on Monday it would act.", "WASHINGTON (Reuters) -"),
+                         ("Будапеща, 7 юни. / ТАСС/. Лидерите на САЩ се стремят към изостряне.", "Будапеща, 7 юни. / ТАСС/."),
+                         ("LISBOA, 3 de junho (Lusa) - O primeiro-ministro disse que sim.", "LISBOA, 3 de junho (Lusa) -"),
+                         ("Smith, 25, said on May 5 - a Monday - that he saw it.", None),
+                         ("Putin (right) - met the press. It was cold.", None)]:
+        r = clean("Title line\n" + head, title_in_text=True)
+        assert [x["text"] for x in r.removed if x["kind"] == "dateline"] == ([expect] if expect else [])

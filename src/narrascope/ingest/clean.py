@@ -60,6 +60,22 @@ SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you’re)\b", re.I)
 # prose that cites a link has more words than the label.
 URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 LINK_LABEL_WORDS = 5
+# A wire dateline before the first sentence: "МОСКВА, 3 июл - РИА Новости.",
+# "Будапеща, 7 юни. / ТАСС/.", "ISLAMABAD, May 25 (Xinhua) --", "KYIV, Ukraine
+# (AP) —". Not a sentence of the article: left in, it became its top
+# check-worthy "claim" and narrative evidence, and the agency an entity.
+_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек|"
+          r"яну|юни|юли|сеп|ное|fev|abr|mai|ago|set|out|dez|ene|dic|avr|juin|juil|août|déc|gen|giu|lug|ott|märz|okt|dez)\w*\.?")
+_PLACE = r"[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,3}"
+_DATE = rf"(?:\d{{1,2}}\.?\s+(?:de\s+)?{_MONTH}|{_MONTH}\s+\d{{1,2}})(?:,?\s+\d{{4}})?"
+_AGENCY_PAREN = r"\([^\W\d_][^()\n]{0,30}\)"
+_SEP = r"\s*(?:--|[-–—/:])\s*"
+DATELINE = re.compile(
+    rf"(?P<place>{_PLACE})(?:,\s*{_PLACE})?"
+    rf"(?:,\s*{_DATE}\s*(?:{_AGENCY_PAREN}\s*)?(?:{_SEP}|\.\s*/?\s*)|\s*{_AGENCY_PAREN}{_SEP})"
+    r"(?P<agency>/?\s*[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3}\s*/?\.\s+)?",
+    re.I,
+)
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
 
@@ -189,6 +205,34 @@ def _is_image_alt(p: Para, nxt: Para | None) -> bool:
     )
 
 
+def dateline(text: str) -> int:
+    """Length of the wire dateline that opens ``text`` (0 when none): a
+    capitalised place, then a date or an agency in brackets, a dash, and
+    the agency's name when it follows ("РИА Новости.")."""
+    m = DATELINE.match(text)
+    if m is None or not m.group("place")[:1].isupper() or not all(c.isupper() for c in re.findall(r"\((.)", m.group())):
+        return 0
+    end = m.end()
+    agency = m.group("agency")
+    if agency and not all(w[:1].isupper() for w in re.findall(r"[^\W\d_][\w-]*", agency)):
+        end = m.start("agency")  # the first sentence, not an agency
+    return end if end < len(text.rstrip()) else 0
+
+
+def _split_dateline(paras: list[Para], skip_first: bool) -> list[Para]:
+    """The first body paragraph without its dateline (kind "dateline")."""
+    body = [i for i, p in enumerate(paras) if not p.kind][1 if skip_first else 0:]
+    if not body:
+        return paras
+    p = paras[body[0]]
+    lead = len(p.text) - len(p.text.lstrip())
+    n = dateline(p.text[lead:])
+    if not n:
+        return paras
+    cut = p.start + lead + n
+    return paras[: body[0]] + [Para(p.start, cut, p.text[: lead + n], kind="dateline"), Para(cut, p.end, p.text[lead + n:])] + paras[body[0] + 1:]
+
+
 def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip: bool = True) -> CleanResult:
     """Clean raw text into (title, clean text with offset map, removed parts).
 
@@ -202,6 +246,8 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
             for p in paras:
                 p.kind = None
     title_para: Para | None = None
+    if strip:
+        paras = _split_dateline(paras, skip_first=title_in_text)
     if title_in_text and paras:
         idx = 0
         if strip and len(paras) > 1 and _is_image_alt(paras[0], paras[1]):

@@ -11,11 +11,11 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "1"
+    version = "2"  # 2: link-only paragraphs and the wire dateline are cut
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed")
-    description = "Remove captions, pull quotes, appeals, licence footers, share bars; normalise."
+    description = "Remove captions, pull quotes, appeals, licence footers, share bars, links, datelines; normalise."
 
     def __init__(self, strip_boilerplate: bool = True) -> None:
         self.strip = strip_boilerplate
