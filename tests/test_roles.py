@@ -252,6 +252,27 @@ def test_capitalised_names_for_languages_without_ner() -> None:
     assert found == ["CNN Portugal", "Portugal", "IL Fatto Quotidiano", "BBC", "Andrew Fleming", "NATO", "Jens Stoltenberg"]
 
 
+def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name() -> None:
+    # "Западът" / "Запада" / "Запад" are one entity (the definite article
+    # goes); "Русия Владимир Путин" (Russia's Vladimir Putin) and "Русия
+    # Западът" are two names each; "Русия" keeps its -я.
+    text = ("Западът отново мълчи за войната в Украйна\n\nЗападът не иска мир, казват в Москва. Лидерите на Запада "
+            "се срещнаха в Белия дом. Според Русия Западът води света към война. "
+            "Президентът на Русия Владимир Путин каза, че Русия ще отговори. Краят не се вижда, каза Путин.")
+    art = ns.analyze_text(text, stages=[])
+    assert art.language == "bg"
+    groups, ner, names = RolesStage().entity_groups(art)
+    found = {names[k]: [art.clean_text[s:e] for s, e, _ in v] for k, v in groups}
+    assert found["Запад"] == ["Западът", "Западът", "Запада", "Западът"]
+    assert found["Русия"] == ["Русия", "Русия", "Русия"]
+    assert found["Владимир Путин"] == ["Владимир Путин", "Путин"]
+    from narrascope.stages.roles import _bulgarian_bare
+
+    t = "Краят. Пейтриът. Белият дом. Белия дом. Европа."
+    spans = [(m.start(), m.end(), "NAME") for m in re.finditer(r"Краят|Пейтриът|Белият дом|Белия дом|Европа", t)]
+    assert {t[s:e]: v for (s, e), v in _bulgarian_bare(t, spans).items()} == {"Краят": "Край", "Белият дом": "Белия дом"}
+
+
 def test_roles_without_a_model_language_is_explicit() -> None:
     a = ns.analyze_text("هذه جملة اختبار لا تحتوي على أي اسم. وهذه جملة ثانية للتأكد من اللغة.", title="اختبار", stages=[])
     assert a.language == "ar"

@@ -310,7 +310,7 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
-def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str | None = None) -> list[tuple[int, int, str]]:
     """Name mentions for languages without a packaged NER model: runs of
     capitalised words, minus the function words a sentence start capitalises
     ("O Banco de Portugal" -> "Banco de Portugal"), minus a sentence's first
@@ -345,6 +345,24 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]]) -> list[tuple
             s += len(acronym) + len(rest) - len(rest.lstrip())
             name = rest.lstrip()
         out.append((s, s + len(name), "NAME"))
+    return _split_leading_names(text, out) if language == "bg" else out
+
+
+def _split_leading_names(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Bulgarian puts a country before its official's name with no word
+    between ("президентът на Русия Владимир Путин", "говорителят на Кремъл
+    Дмитрий Песков") or beside another name ("Според Русия Западът"): a run
+    whose first word the article also names alone is split there, when the
+    rest is a full name or also named alone. ("Кодама Системс" stays whole.)"""
+    singles = {text[s:e] for s, e, _l in found if " " not in text[s:e]}
+    out = []
+    for s, e, lab in found:
+        words = text[s:e].split()
+        rest = " ".join(words[1:])
+        if len(words) > 1 and words[0] in singles and (len(words) > 2 or rest in singles):
+            out.append((s, s + len(words[0]), lab))
+            s = e - len(rest)
+        out.append((s, e, lab))
     return out
 
 
@@ -389,6 +407,36 @@ def _leading_acronym(text: str, name: str, lower: set[str]) -> str | None:
     return first if text.count(rest) > text.count(f"{first} {rest}") else None
 
 
+_BG_VOWELS = set("аъоуеиюя")
+
+
+def _bulgarian_bare(text: str, found: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
+    """Bulgarian names without the definite article, so that "Западът",
+    "Запада" and "Запад" (the West) are one entity, and "Белият дом" and
+    "Белия дом" another: the full article (-ът, -ят; -ият of an adjective)
+    always goes; the short one (-а, -я) only when the article also has the
+    bare word ("Русия" is no "Руси" + -я)."""
+    def full(word: str) -> str:
+        if len(word) > 5 and word.endswith("ият"):
+            return word[:-1]
+        if len(word) > 4 and word.endswith(("ът", "ят")):
+            if word[-3].lower() not in _BG_VOWELS:
+                return word[:-2]
+            if word.endswith("ят"):
+                return word[:-2] + "й"  # "Краят" -> "Край"
+        return word  # "Пейтриът" (Patriot) is no article
+
+    names = {(s, e): [full(w) for w in text[s:e].split()] for s, e, _l in found}
+    bare = {w for ws in names.values() for w in ws}
+    out = {}
+    for span, ws in names.items():
+        ws = [w[:-1] if len(w) > 4 and w.endswith(("а", "я")) and w[:-1] in bare else w for w in ws]
+        name = " ".join(ws)
+        if name != text[span[0]:span[1]]:
+            out[span] = name
+    return out
+
+
 def _rounded(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
@@ -416,6 +464,7 @@ class RolesStage(Stage):
     # 7: an acronym before a name is its own entity (chunker), no names inside URLs, Russian surnames and
     #    names sharing a noun in the nominative
     # 8: only known actor/outlet acronyms split off a name; Russian men's names that decline as nouns
+    #    Bulgarian names grouped without the definite article, split after a country named alone
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -464,7 +513,8 @@ class RolesStage(Stage):
                 return (gazetteer_mentions(text, names),
                         f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles", {})
             return [], "none: no packaged NER model for this language", {}
-        return capitalised_names(text, [(x.start, x.end) for x in article.sentences]), "heuristic: capitalised names", {}
+        found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language)
+        return found, "heuristic: capitalised names", _bulgarian_bare(text, found) if article.language == "bg" else {}
 
     def entity_groups(self, article: Article, gazetteer: dict[str, list[str]] | None = None
                       ) -> tuple[list[tuple[str, list[tuple[int, int, str]]]], str, dict[str, str]]:
