@@ -89,6 +89,27 @@ def test_thresholds_can_be_overridden(stage: NarrativesStage) -> None:
     assert top in {x["label"] for x in forced["narratives"] + forced["subnarratives"]}
 
 
+def test_no_label_is_decided_below_the_probability_floor(stage: NarrativesStage) -> None:
+    # Tuned thresholds plus a language shift may add up to 0 or less; the
+    # model never decides a label below MIN_THRESHOLD (users still can).
+    from narrascope.models.narrative import MIN_THRESHOLD, NarrativeModel
+
+    model = stage.scorer
+    assert isinstance(model, NarrativeModel)
+    for lang in [None, "en", "bg", "hi", "pt", "ru"]:
+        assert all(float(v.min()) >= MIN_THRESHOLD - 1e-6 for v in model.thresholds_for(lang).values())
+    model.language_shift["xx"] = (-1.0, -1.0)
+    try:
+        assert all(float(v.min()) >= MIN_THRESHOLD - 1e-6 for v in model.thresholds_for("xx").values())
+    finally:
+        del model.language_shift["xx"]
+    [a] = list(ns.read([need(COALITION)]))
+    d = stage.predict(a)
+    # Behind the gate a label's confidence is P(narrative) x P(label | narrative); the floor is on the latter.
+    scale = d["narrative_probability"] or 1.0
+    assert all(x["confidence"] >= MIN_THRESHOLD * scale - 1e-4 for x in d["subnarratives"] if not x["label"].endswith(OTHER))
+
+
 def test_custom_taxonomy_without_training_data(tmp_path: Path) -> None:
     tax = tmp_path / "elx.yaml"
     tax.write_text(ELX, encoding="utf-8")

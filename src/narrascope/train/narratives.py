@@ -28,7 +28,7 @@ from ..embed import get_embedder
 from ..errors import missing_extra
 from ..eval.semeval import doc_f1, f1_samples
 from ..models.charngram import CharNgramTfidf
-from ..models.narrative import GATE, LEVELS, Head, NarrativeModel, decode, sigmoid
+from ..models.narrative import GATE, LEVELS, MIN_THRESHOLD, Head, NarrativeModel, decode, sigmoid
 from ..taxonomy import OTHER, Taxonomy
 from .data import LabelledDoc
 
@@ -198,7 +198,7 @@ def tune_thresholds(labels: dict[str, list[str]], prob: dict[str, np.ndarray], d
     idx = np.arange(len(docs)) if idx is None else idx
     gold_c = [docs[i].coarse for i in idx]
     gold_f = [docs[i].fine for i in idx]
-    grid = np.round(np.arange(0.05, 0.96, 0.025), 3)
+    grid = np.round(np.arange(MIN_THRESHOLD, 0.96, 0.025), 3)
     gate = OPEN if gated else None
 
     def evaluate(th: dict[str, np.ndarray]) -> tuple[float, float]:
@@ -220,7 +220,7 @@ def tune_thresholds(labels: dict[str, list[str]], prob: dict[str, np.ndarray], d
                 continue
             base = th[lv][j]
             for cand in (base - 0.1, base - 0.05, base + 0.05, base + 0.1):
-                if not 0.02 < cand < 0.98:
+                if not MIN_THRESHOLD <= cand < 0.98:
                     continue
                 th[lv][j] = cand
                 s = evaluate(th)
@@ -345,7 +345,8 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
 
 
 def _shifted(th: dict[str, np.ndarray], shift: tuple[float, float]) -> dict[str, np.ndarray]:
-    return {"coarse": th["coarse"] + shift[0], "fine": th["fine"] + shift[1]}
+    """Thresholds with a language's shift, as ``NarrativeModel.thresholds_for`` applies them."""
+    return {"coarse": np.maximum(th["coarse"] + shift[0], MIN_THRESHOLD), "fine": np.maximum(th["fine"] + shift[1], MIN_THRESHOLD)}
 
 
 def tune_language_shift(labels: dict[str, list[str]], prob: dict[str, np.ndarray], th: dict[str, np.ndarray],
