@@ -120,3 +120,8 @@ def test_wire_dateline_is_cut_from_the_first_paragraph_only() -> None:
                          ("Putin (right) - met the press. It was cold.", None)]:
         r = clean("Title line\n" + head, title_in_text=True)
         assert [x["text"] for x in r.removed if x["kind"] == "dateline"] == ([expect] if expect else [])
+    # A dateline on a line of its own goes whole, unless it is all the body.
+    r = clean("Title line\nWASHINGTON, June 3 (Reuters)\nThe U.S. said on Monday it would act.", title_in_text=True)
+    assert [x["text"] for x in r.removed] == ["WASHINGTON, June 3 (Reuters)"] and r.text == "Title line\n\nThe U.S. said on Monday it would act."
+    r = clean("Title line\nМОСКВА, 3 июл - РИА Новости.", title_in_text=True)
+    assert r.removed == [] and r.text.endswith("РИА Новости.")

@@ -65,15 +65,15 @@ LINK_LABEL_WORDS = 5
 # (AP) —". Not a sentence of the article: left in, it became its top
 # check-worthy "claim" and narrative evidence, and the agency an entity.
 _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек|"
-          r"яну|юни|юли|сеп|ное|fev|abr|mai|ago|set|out|dez|ene|dic|avr|juin|juil|août|déc|gen|giu|lug|ott|märz|okt|dez)\w*\.?")
+          r"яну|юни|юли|сеп|ное|fev|abr|mai|ago|set|out|dez|ene|dic|avr|juin|juil|août|déc|gen|giu|lug|ott|märz|okt)\w*\.?")
 _PLACE = r"[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,3}"
 _DATE = rf"(?:\d{{1,2}}\.?\s+(?:de\s+)?{_MONTH}|{_MONTH}\s+\d{{1,2}})(?:,?\s+\d{{4}})?"
 _AGENCY_PAREN = r"\([^\W\d_][^()\n]{0,30}\)"
 _SEP = r"\s*(?:--|[-–—/:])\s*"
 DATELINE = re.compile(
     rf"(?P<place>{_PLACE})(?:,\s*{_PLACE})?"
-    rf"(?:,\s*{_DATE}\s*(?:{_AGENCY_PAREN}\s*)?(?:{_SEP}|\.\s*/?\s*)|\s*{_AGENCY_PAREN}{_SEP})"
-    r"(?P<agency>/?\s*[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3}\s*/?\.\s+)?",
+    rf"(?:,\s*{_DATE}\s*(?:{_AGENCY_PAREN}\s*)?(?:{_SEP}|\.\s*/?\s*|$)|\s*{_AGENCY_PAREN}(?:{_SEP}|$))"
+    r"(?P<agency>/?\s*[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3}\s*/?\.(?:\s+|$))?",
     re.I,
 )
 QUOTE_CHARS = "\"“”«»„"
@@ -216,18 +216,23 @@ def dateline(text: str) -> int:
     agency = m.group("agency")
     if agency and not all(w[:1].isupper() for w in re.findall(r"[^\W\d_][\w-]*", agency)):
         end = m.start("agency")  # the first sentence, not an agency
-    return end if end < len(text.rstrip()) else 0
+    return end
 
 
-def _split_dateline(paras: list[Para], skip_first: bool) -> list[Para]:
-    """The first body paragraph without its dateline (kind "dateline")."""
-    body = [i for i, p in enumerate(paras) if not p.kind][1 if skip_first else 0:]
+def _split_dateline(paras: list[Para], title: Para | None) -> list[Para]:
+    """The first body paragraph without its dateline (kind "dateline"); a
+    dateline on a line of its own goes whole, unless it is all the body."""
+    body = [i for i, p in enumerate(paras) if not p.kind and p is not title]
     if not body:
         return paras
     p = paras[body[0]]
     lead = len(p.text) - len(p.text.lstrip())
     n = dateline(p.text[lead:])
     if not n:
+        return paras
+    if lead + n >= len(p.text.rstrip()):
+        if len(body) > 1:
+            p.kind = "dateline"
         return paras
     cut = p.start + lead + n
     return paras[: body[0]] + [Para(p.start, cut, p.text[: lead + n], kind="dateline"), Para(cut, p.end, p.text[lead + n:])] + paras[body[0] + 1:]
@@ -246,8 +251,6 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
             for p in paras:
                 p.kind = None
     title_para: Para | None = None
-    if strip:
-        paras = _split_dateline(paras, skip_first=title_in_text)
     if title_in_text and paras:
         idx = 0
         if strip and len(paras) > 1 and _is_image_alt(paras[0], paras[1]):
@@ -257,6 +260,8 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         first.kind = None
         title_para = first
         title = " ".join(first.text.split())
+    if strip:
+        paras = _split_dateline(paras, title_para)
     b = TextBuilder()
     if title_para is not None:
         b.add_normalized(raw, title_para.start, title_para.end, keep_newlines=False)
