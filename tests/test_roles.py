@@ -197,6 +197,13 @@ def test_russian_names_are_named_in_the_nominative() -> None:
     names = {text[s:e]: normal.get((s, e)) for s, e, t in found if t == "PER"}
     assert names == {"Леоном Панеттой": "Леон Панетта", "Жордана Барделлы": "Жордан Барделла",
                      "Жордану Барделле": "Жордан Барделла", "Вучича": "Вучич", "Вучич": "Вучич"}
+    # Organisations and places: the head in the nominative, its genitive words as they are
+    text = "Представитель Министерства обороны заявил, что Соединенных Штатов Америки и Совета безопасности ООН там нет."
+    found, normal = _natasha()(text)
+    names = {text[s:e]: normal.get((s, e)) for s, e, t in found}
+    assert names["Министерства обороны"] == "Министерство обороны"
+    assert names["Соединенных Штатов Америки"] == "Соединенные Штаты Америки"
+    assert names["Совета безопасности"] == "Совет безопасности"
     # Names that share one noun each get it, singular and nominative
     text = ("Губернатор Запорожской и Херсонской областей выступил. Жители Луганской и Донецкой народных республик "
             "голосовали. Удары по Киевской, Житомирской и Одесской областям. Херсонская область ждёт.")

@@ -113,11 +113,27 @@ def _natasha() -> Any:
         for s in doc.spans:
             s.normalize(vocab)
             if s.normal and "\n" not in s.normal:
-                normal[(s.start, s.stop)] = _surnames_nominative(s, attested) if s.type == "PER" else s.normal
+                normal[(s.start, s.stop)] = _surnames_nominative(s, attested) if s.type == "PER" else _head_nominative(s)
         _coordinated_names(doc.spans, text, vocab, normal)
         return [(s.start, s.stop, s.type) for s in doc.spans], normal
 
     return run
+
+
+def _head_nominative(span: Any) -> str:
+    """natasha's normal form of an organisation or place, with the genitive
+    words after its head noun left as they are: natasha puts every word in
+    the nominative ("Министерства обороны" -> "Министерство оборона",
+    "Соединенных Штатов Америки" -> "Соединенные Штаты Америка"); the name
+    is "Министерство обороны", "Соединенные Штаты Америки"."""
+    words = span.normal.split(" ")
+    if len(words) != len(span.tokens):
+        return span.normal
+    head = next((i for i, t in enumerate(span.tokens) if t.pos in ("NOUN", "PROPN")), None)
+    if head is None:
+        return span.normal
+    return " ".join(w if i <= head or (t.feats or {}).get("Case") != "Gen" else t.text
+                    for i, (w, t) in enumerate(zip(words, span.tokens)))
 
 
 # Russian surname endings by gender and case, for the surnames the morphology
@@ -464,7 +480,8 @@ class RolesStage(Stage):
     # 7: an acronym before a name is its own entity (chunker), no names inside URLs, Russian surnames and
     #    names sharing a noun in the nominative
     # 8: only known actor/outlet acronyms split off a name; Russian men's names that decline as nouns
-    #    Bulgarian names grouped without the definite article, split after a country named alone
+    #    Bulgarian names grouped without the definite article, split after a country named alone; Russian
+    #    organisations keep their genitive words ("Министерство обороны")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
