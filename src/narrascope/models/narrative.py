@@ -164,9 +164,7 @@ class NarrativeModel:
         return self.gate_thresholds.get(language or "", self.gate_thresholds.get("*", 0.5))
 
     def thresholds_for(self, language: str | None) -> dict[str, np.ndarray]:
-        dc, df = self.language_shift.get(language or "", (0.0, 0.0))
-        return {"coarse": np.maximum(self.thresholds["coarse"] + dc, MIN_THRESHOLD),
-                "fine": np.maximum(self.thresholds["fine"] + df, MIN_THRESHOLD)}
+        return shifted(self.thresholds, self.language_shift.get(language or "", (0.0, 0.0)))
 
     def calibrate(self, level: str, scores: np.ndarray) -> np.ndarray:
         a, b = self.gate_platt if level == GATE and self.gate_platt else self.platt[level]
@@ -187,6 +185,11 @@ class NarrativeModel:
         th = self.gate_threshold_for(language)
         gate = (float(sc[GATE].prob[0]), th) if GATE in sc and th is not None else None
         return decode(self.labels, {lv: sc[lv].prob for lv in LEVELS}, self.thresholds_for(language), gate=gate)
+
+
+def shifted(th: dict[str, np.ndarray], shift: tuple[float, float]) -> dict[str, np.ndarray]:
+    """Thresholds per level plus a language's (coarse, fine) shift, never below MIN_THRESHOLD."""
+    return {"coarse": np.maximum(th["coarse"] + shift[0], MIN_THRESHOLD), "fine": np.maximum(th["fine"] + shift[1], MIN_THRESHOLD)}
 
 
 def decode(labels: dict[str, list[str]], prob: dict[str, np.ndarray], thresholds: dict[str, np.ndarray],

@@ -28,7 +28,7 @@ from ..embed import get_embedder
 from ..errors import missing_extra
 from ..eval.semeval import doc_f1, f1_samples
 from ..models.charngram import CharNgramTfidf
-from ..models.narrative import GATE, LEVELS, MIN_THRESHOLD, Head, NarrativeModel, decode, sigmoid
+from ..models.narrative import GATE, LEVELS, MIN_THRESHOLD, Head, NarrativeModel, decode, shifted, sigmoid
 from ..taxonomy import OTHER, Taxonomy
 from .data import LabelledDoc
 
@@ -304,7 +304,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
             # a corpus with `share` Other documents, whatever the language.
             gate_platt = fit_platt(oof[GATE][:, 0], nar.astype(float), gw)
             gate_p = sigmoid(gate_platt[0] * oof[GATE][:, 0] + gate_platt[1])
-            open_pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, _shifted(thresholds, shifts.get(d.lang, (0.0, 0.0))), gate=OPEN)
+            open_pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, shifted(thresholds, shifts.get(d.lang, (0.0, 0.0))), gate=OPEN)
                          for i, d in enumerate(docs)]
             open_f1 = np.array([doc_f1(d.fine, p[1]) for d, p in zip(docs, open_pred)])
             gate_th = tune_gate(gate_p, open_f1, docs, gw, s.min_other_language_gate)
@@ -344,11 +344,6 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     return model
 
 
-def _shifted(th: dict[str, np.ndarray], shift: tuple[float, float]) -> dict[str, np.ndarray]:
-    """Thresholds with a language's shift, as ``NarrativeModel.thresholds_for`` applies them."""
-    return {"coarse": np.maximum(th["coarse"] + shift[0], MIN_THRESHOLD), "fine": np.maximum(th["fine"] + shift[1], MIN_THRESHOLD)}
-
-
 def tune_language_shift(labels: dict[str, list[str]], prob: dict[str, np.ndarray], th: dict[str, np.ndarray],
                         docs: list[LabelledDoc], min_docs: int, rows: np.ndarray | None = None,
                         gated: bool = False) -> dict[str, tuple[float, float]]:
@@ -364,7 +359,7 @@ def tune_language_shift(labels: dict[str, list[str]], prob: dict[str, np.ndarray
         best = (-1.0, (0.0, 0.0))
         for dc in steps:
             for df in steps:
-                t = _shifted(th, (dc, df))
+                t = shifted(th, (dc, df))
                 pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, t, gate=OPEN if gated else None) for i in idx]
                 f = f1_samples([docs[i].fine for i in idx], [p[1] for p in pred])
                 if f > best[0] + 1e-9 or (abs(f - best[0]) < 1e-9 and abs(dc) + abs(df) < sum(map(abs, best[1]))):
@@ -383,7 +378,7 @@ def cv_report(labels: dict[str, list[str]], prob: dict[str, np.ndarray], th: dic
     def gate(i: int) -> tuple[float, float] | None:
         return None if gate_p is None else (float(gate_p[i]), gate_th.get(docs[i].lang, gate_th.get("*", 0.5)))
 
-    pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, _shifted(th, shifts.get(d.lang, (0.0, 0.0))), gate=gate(i))
+    pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, shifted(th, shifts.get(d.lang, (0.0, 0.0))), gate=gate(i))
             for i, d in enumerate(docs)]
     rep: dict[str, Any] = {"folds": k, "note": "out-of-fold predictions; thresholds tuned on the same folds (slightly optimistic; benchmarks/narratives.py reports nested CV)"}
     if weights is not None:
