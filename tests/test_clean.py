@@ -117,7 +117,10 @@ def test_wire_dateline_is_cut_from_the_first_paragraph_only() -> None:
                          ("Будапеща, 7 юни. / ТАСС/. Лидерите на САЩ се стремят към изостряне.", "Будапеща, 7 юни. / ТАСС/."),
                          ("LISBOA, 3 de junho (Lusa) - O primeiro-ministro disse que sim.", "LISBOA, 3 de junho (Lusa) -"),
                          ("Smith, 25, said on May 5 - a Monday - that he saw it.", None),
-                         ("Putin (right) - met the press. It was cold.", None)]:
+                         ("Putin (right) - met the press. It was cold.", None),
+                         ("Kyiv, May 5 - the day the talks failed - was cold.", None),
+                         ("Last week, Acta Apostolicae Sedis (AAS)— the Vatican's organ for laws, said so.", None),
+                         ("MOSCOW, July 3 - in a call with reporters, the Kremlin said so.", "MOSCOW, July 3 -")]:
         r = clean("Title line\n" + head, title_in_text=True)
         assert [x["text"] for x in r.removed if x["kind"] == "dateline"] == ([expect] if expect else [])
     # A dateline on a line of its own goes whole, unless it is all the body.

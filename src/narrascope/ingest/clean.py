@@ -216,6 +216,13 @@ def dateline(text: str) -> int:
     agency = m.group("agency")
     if agency and not all(w[:1].isupper() for w in re.findall(r"[^\W\d_][\w-]*", agency)):
         end = m.start("agency")  # the first sentence, not an agency
+    # Prose that opens like a dateline goes on in lower case ("Kyiv, May 5 -
+    # the day …", "Last week, Acta Apostolicae Sedis (AAS) — the Vatican's
+    # organ …"); a wire's first sentence starts a new one. An all-caps place
+    # ("MOSCOW, July 3 - in …") is a dateline whatever follows.
+    place = m.group("place")
+    if text[end:].lstrip()[:1].islower() and not place.isupper():
+        return 0
     return end
 
 

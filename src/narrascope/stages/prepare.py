@@ -11,7 +11,7 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "2"  # 2: link-only paragraphs and the wire dateline are cut
+    version = "3"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed")
