@@ -280,6 +280,20 @@ def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name(
     assert {t[s:e]: v for (s, e), v in _bulgarian_bare(t, spans).items()} == {"Краят": "Край", "Белият дом": "Белия дом"}
 
 
+def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:
+    from narrascope.stages.roles import capitalised_names
+
+    # The capitalised adjective or ordinal opens the name; its noun is in
+    # lower case. Bare -ски is a surname when the article uses it as one.
+    bg = ("Лидерите на Европейския съюз и Руската федерация говориха. Според Европейския съюз Трета световна война "
+          "е възможна. Войната в Донецка област продължава, каза Европейски парламент. Зеленски отмени срещата. "
+          "Володимир Зеленски каза, че Британската партия мълчи. Трета, каза той.")
+    sents = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)]
+    found = [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")]
+    assert found == ["Европейския съюз", "Руската федерация", "Европейския съюз", "Трета световна война", "Донецка област",
+                     "Европейски парламент", "Зеленски", "Володимир Зеленски", "Британската партия"]
+
+
 def test_roles_without_a_model_language_is_explicit() -> None:
     a = ns.analyze_text("هذه جملة اختبار لا تحتوي على أي اسم. وهذه جملة ثانية للتأكد من اللغة.", title="اختبار", stages=[])
     assert a.language == "ar"

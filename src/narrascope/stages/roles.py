@@ -360,8 +360,84 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
             rest = name[len(acronym):]
             s += len(acronym) + len(rest) - len(rest.lstrip())
             name = rest.lstrip()
-        out.append((s, s + len(name), "NAME"))
+        end = s + len(name)
+        if language == "bg" and (end := _bulgarian_adjective_name(text, name, end)) is None:
+            continue
+        out.append((s, end, "NAME"))
     return _split_leading_names(text, out) if language == "bg" else out
+
+
+# A capitalised Bulgarian adjective or ordinal opens a name whose noun is in
+# lower case: "Европейския съюз", "Съветския съюз", "Руската федерация",
+# "Донецка област", "Трета световна война". Cut at the capitals, the
+# adjective alone ("Европейския", "Трета") was an entity of its own.
+_BG_ADJECTIVE = re.compile(r"(?:ск|шк|цк|[влнчждртзс]н)(?:а|и|о|ия|ият|ата|ото|ите)$")
+# With the definite article (-ия, -ата …) or as an ordinal, the word is an
+# adjective; bare -ски/-ска/-ско is also a surname ("Зеленски", "Сирски").
+_BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|ото|ите)$|"
+                                    r"^(?:Първ|Втор|Трет|Четвърт|Пет|Шест|Седм|Осм|Девет|Десет)(?:а|и|о|ата|ият|ия|ото|ите)$")
+_BG_BARE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)[аио]$")
+_BG_FUNCTION_WORDS = {"и", "е", "са", "ще", "не", "да", "че", "се", "си", "го", "му", "ги", "им", "бе", "за", "на", "от",
+                      "по", "при", "със", "във", "към", "през", "след", "пред", "чрез", "между", "като", "или", "но",
+                      "вече", "също", "дори", "само", "още", "обаче", "който", "която", "което", "които"}
+_NEXT_LOWER = re.compile(r" ([^\W\d_]+)\b")
+
+
+def _agrees(adjective: str, noun: str) -> bool:
+    """A bare Bulgarian adjective's gender matches the next word's ending:
+    -ски before a consonant ("Европейски парламент"), -ска before -а/-я or a
+    feminine -ст/-щ ("Донецка област"), -ско before -о/-е; a verb after a
+    surname ("Зеленски отмени") does not."""
+    if adjective.endswith("ски") or adjective.endswith(("шки", "цки")):
+        return noun[-1] not in "аъоуеиюя"
+    if adjective.endswith("а"):
+        return noun[-1] in "ая" or noun.endswith(("ст", "щ"))
+    return noun[-1] in "ое"
+
+
+def _bulgarian_surname(text: str, word: str) -> bool:
+    """Whether the article uses a bare -ски word as a name: somewhere with no
+    lower-case word after it, after a capitalised word ("Володимир
+    Зеленски"), or before a function word or a word it does not agree with
+    ("Зеленски и", "Зеленски отмени")."""
+    w = re.escape(word)
+    if re.search(rf"\b{w}\b(?! [^\W\d_]+\b)", text):
+        return True
+    if any(prev[:1].isupper() for prev in re.findall(rf"([^\W\d_]+) {w}\b", text)):
+        return True
+    return any(nxt in _BG_FUNCTION_WORDS or not nxt.islower() or not _agrees(word, nxt)
+               for nxt in re.findall(rf"\b{w} ([^\W\d_]+)\b", text))
+
+
+def _bulgarian_adjective_name(text: str, name: str, end: int) -> int | None:
+    """The end of a Bulgarian name whose last capitalised word is an
+    adjective or ordinal: extended over the lower-case words that finish it
+    (a noun, after at most one more adjective); None when no noun follows
+    the adjective, which then names nothing. A bare -ски word alone is an
+    adjective only if the article never uses it without a lower-case word
+    after it (a surname: "Зеленски, …", "Зеленски заяви")."""
+    last = name.split()[-1]
+    if not _BG_DEFINITE_ADJECTIVE.search(last):
+        if " " in name or not _BG_BARE_ADJECTIVE.search(last):
+            return end
+        if _bulgarian_surname(text, last):
+            return end
+    for extra in range(2):
+        m = _NEXT_LOWER.match(text, end)
+        if m is None or not m.group(1).islower() or m.group(1) in _BG_FUNCTION_WORDS:
+            return end if extra else None
+        end = m.end()
+        if not _BG_ADJECTIVE.search(m.group(1)):
+            break
+    return end
+    for extra in range(2):
+        m = _NEXT_LOWER.match(text, end)
+        if m is None or not m.group(1).islower():
+            return end if extra else None
+        end = m.end()
+        if not _BG_ADJECTIVE.search(m.group(1)):
+            break
+    return end
 
 
 def _split_leading_names(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -473,7 +549,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "8"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "9"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -482,6 +558,7 @@ class RolesStage(Stage):
     # 8: only known actor/outlet acronyms split off a name; Russian men's names that decline as nouns
     #    Bulgarian names grouped without the definite article, split after a country named alone; Russian
     #    organisations keep their genitive words ("Министерство обороны")
+    # 9: a capitalised Bulgarian adjective or ordinal takes its lower-case noun ("Европейския съюз")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
