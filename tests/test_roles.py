@@ -145,6 +145,14 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert {"Ukrainian diplomats", "Vladimir Putin", "Ukrainian government"} <= found
     assert not found & {"Russian", "Russian economy", "Russian President"}
 
+    # A plural thing is no group ("Russian concessions"); a list item's first word is no organisation.
+    t = ns.analyze_text("Coalition letter\n\nThe letter asks Biden to:\n\n  • Continue to reject steps which would lead to "
+                        "a direct clash between Russia and the U.S.;\n  • Reject maximalist war aims such as regime change "
+                        "in Russia;\n  • Be prepared to open direct talks.\n\nThe plan asks for Russian concessions.", stages=[])
+    found = {t.clean_text[s:e] for s, e, _ in RolesStage().mentions(t)[0]}
+    assert {"Biden", "Russia", "U.S."} <= found
+    assert not {x for x in found if "Reject" in x or "concessions" in x}
+
     # The head of an organisation's name before "for"/"of", which spaCy leaves out, joins it.
     o = ns.analyze_text("Letter\n\nThe coalition includes Physicians for Social Responsibility and the Union of "
                         "Concerned Scientists.", stages=[])

@@ -283,11 +283,23 @@ def _group_key(name: str) -> str:
 
 
 # Singular nouns for a group that acts ("the Russian government"); plural
-# nouns after a nationality are groups anyway ("Russian diplomats").
+# nouns after a nationality are groups ("Russian diplomats", "Western
+# countries"), except for things and abstractions ("Russian concessions",
+# "Ukrainian territories"): the stage listed those as entities.
 _GROUP_NOUNS = {"government", "army", "military", "people", "regime", "leadership", "side", "state", "media", "navy",
                 "public", "population", "delegation", "parliament", "administration", "authority", "president",
                 "leader", "minister", "ministry", "company", "opposition", "establishment", "elite", "embassy",
                 "command", "force", "police", "court", "press", "propaganda", "nation", "youth", "intelligence"}
+_THING_PLURAL_ENDINGS = ("ions", "ments", "ness", "isms", "ings", "ics", "ures", "ances", "ences")
+_THING_PLURALS = {"weapons", "assets", "missiles", "losses", "territories", "lands", "strikes", "attacks", "demands",
+                  "interests", "claims", "efforts", "advances", "lines", "borders", "markets", "prices", "goods",
+                  "products", "exports", "imports", "supplies", "resources", "funds", "reserves", "tanks", "jets",
+                  "drones", "shells", "bombs", "threats", "goals", "plans", "laws", "rules", "values", "cities", "towns",
+                  "villages", "regions", "areas", "concerns", "hopes", "fears", "steps", "talks", "words", "lies",
+                  "narratives", "rights", "troubles", "gains", "costs", "oil", "gas", "grain", "energy", "assets"}
+
+
+_BULLETS = {"•", "·", "-", "–", "—", "*", "‣", "▪"}
 
 
 def _mention_span(ent: Any) -> tuple[int, int] | None:
@@ -303,7 +315,19 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     "Russian and Ukrainian diplomats" (a span cannot skip "and Ukrainian");
     the stage used to report such a "Russian" as an entity with a role.
     A plural ("Russians") is a noun and stands alone."""
-    start, end = int(ent.start_char), int(ent.end_char)
+    # spaCy takes a list item's first word, capitalised there, for an
+    # organisation ("• Reject maximalist war aims", the bullet included):
+    # one word after a bullet that the text also writes in lower case is no
+    # name. (At a sentence start the same test loses names: "Gershkovich"
+    # also occurs in a lower-case URL.)
+    words = [t for t in ent if not (t.is_punct or t.is_space or t.text in _BULLETS)]
+    if not words:
+        return None
+    first = words[0]
+    bullet = first.i > 0 and first.doc[first.i - 1].text in _BULLETS
+    if len(words) == 1 and bullet and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
+        return None
+    start, end = int(words[0].idx), int(ent.end_char)
     if ent.label_ == "ORG":
         # spaCy leaves the head of "Physicians for Social Responsibility" or
         # "Union of Concerned Scientists" out: proper nouns before "for"/"of" join.
@@ -319,8 +343,10 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     # spaCy labels a coordinated "Ukrainian" GPE at times; its tag says adjective.
     adjective = ent.label_ == "NORP" or ent[-1].tag_ == "JJ"
     if adjective and nxt is not None and nxt.is_alpha and not nxt.is_stop and nxt.text.islower():
-        # Only a singular common noun outside the group list ("economy") stops it.
-        if nxt.tag_ != "NN" or nxt.lower_ in _GROUP_NOUNS:
+        # A singular common noun outside the group list ("economy") or a
+        # plural thing ("concessions") stops it.
+        thing = nxt.tag_ == "NNS" and (nxt.lower_ in _THING_PLURALS or nxt.lower_.endswith(_THING_PLURAL_ENDINGS))
+        if nxt.tag_ != "NN" and not thing or nxt.lower_ in _GROUP_NOUNS:
             return start, int(nxt.idx + len(nxt.text))
     # spaCy tags some names NORP ("Klitschko"): only an adjective is dropped.
     return None if ent[-1].tag_ == "JJ" else (start, end)
@@ -558,7 +584,8 @@ class RolesStage(Stage):
     # 8: only known actor/outlet acronyms split off a name; Russian men's names that decline as nouns
     #    Bulgarian names grouped without the definite article, split after a country named alone; Russian
     #    organisations keep their genitive words ("Министерство обороны")
-    # 9: a capitalised Bulgarian adjective or ordinal takes its lower-case noun ("Европейския съюз")
+    # 9: a capitalised Bulgarian adjective or ordinal takes its lower-case noun ("Европейския съюз"); English
+    #    nationality + plural thing ("Russian concessions") and a list bullet's first word are no mention
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
