@@ -397,7 +397,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
 # lower case: "Европейския съюз", "Съветския съюз", "Руската федерация",
 # "Донецка област", "Трета световна война". Cut at the capitals, the
 # adjective alone ("Европейския", "Трета") was an entity of its own.
-_BG_ADJECTIVE = re.compile(r"(?:ск|шк|цк|[влнчждртзс]н)(?:а|и|о|ия|ият|ата|ото|ите)$")
+_BG_ADJECTIVE = re.compile(r"(?:ск|шк|цк|ийн|[влнчждртзсм]н)(?:а|и|о|ия|ият|ата|ото|ите)$|..[^\W\d_]{2,}ен$")
 # With the definite article (-ия, -ата …) or as an ordinal, the word is an
 # adjective; bare -ски/-ска/-ско is also a surname ("Зеленски", "Сирски").
 _BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|ото|ите)$|"
@@ -405,6 +405,7 @@ _BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|о
 _BG_BARE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)[аио]$")
 _BG_FUNCTION_WORDS = {"и", "е", "са", "ще", "не", "да", "че", "се", "си", "го", "му", "ги", "им", "бе", "за", "на", "от",
                       "по", "при", "със", "във", "към", "през", "след", "пред", "чрез", "между", "като", "или", "но",
+                      "в", "с", "у", "до", "без", "под", "над", "срещу", "около", "заради", "върху", "а",
                       "вече", "също", "дори", "само", "още", "обаче", "който", "която", "което", "които"}
 _NEXT_LOWER = re.compile(r" ([^\W\d_]+)\b")
 
