@@ -296,10 +296,18 @@ _THING_PLURALS = {"weapons", "assets", "missiles", "losses", "territories", "lan
                   "products", "exports", "imports", "supplies", "resources", "funds", "reserves", "tanks", "jets",
                   "drones", "shells", "bombs", "threats", "goals", "plans", "laws", "rules", "values", "cities", "towns",
                   "villages", "regions", "areas", "concerns", "hopes", "fears", "steps", "talks", "words", "lies",
-                  "narratives", "rights", "troubles", "gains", "costs", "oil", "gas", "grain", "energy", "assets"}
-
+                  "narratives", "rights", "troubles", "gains", "costs"}
 
 _BULLETS = {"•", "·", "-", "–", "—", "*", "‣", "▪"}
+
+
+def _after_bullet(tok: Any) -> bool:
+    """Whether a token opens a list item: after a bullet that starts its
+    line (a dash inside "pro-Russia" is no bullet)."""
+    doc, i = tok.doc, tok.i
+    if i == 0 or doc[i - 1].text not in _BULLETS:
+        return False
+    return i == 1 or "\n" in doc[i - 2].text or "\n" in doc[i - 2].whitespace_ or doc[i - 2].is_space
 
 
 def _mention_span(ent: Any) -> tuple[int, int] | None:
@@ -324,7 +332,7 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     if not words:
         return None
     first = words[0]
-    bullet = first.i > 0 and first.doc[first.i - 1].text in _BULLETS
+    bullet = _after_bullet(first)
     if len(words) == 1 and bullet and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
         return None
     start, end = int(words[0].idx), int(ent.end_char)
@@ -452,14 +460,6 @@ def _bulgarian_adjective_name(text: str, name: str, end: int) -> int | None:
     for extra in range(2):
         m = _NEXT_LOWER.match(text, end)
         if m is None or not m.group(1).islower() or m.group(1) in _BG_FUNCTION_WORDS:
-            return end if extra else None
-        end = m.end()
-        if not _BG_ADJECTIVE.search(m.group(1)):
-            break
-    return end
-    for extra in range(2):
-        m = _NEXT_LOWER.match(text, end)
-        if m is None or not m.group(1).islower():
             return end if extra else None
         end = m.end()
         if not _BG_ADJECTIVE.search(m.group(1)):
