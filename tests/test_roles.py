@@ -151,11 +151,11 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
                         "in Russia;\n  • Be prepared to open direct talks.\n\nThe plan asks for Russian concessions.", stages=[])
     found = {t.clean_text[s:e] for s, e, _ in RolesStage().mentions(t)[0]}
     assert {"Biden", "Russia", "U.S."} <= found
+    assert not {x for x in found if "Reject" in x or "concessions" in x}
     # A dash inside a line is no bullet: "Moscow" after "Erdogan –" is a name even with "moscow" in a URL.
     d = ns.analyze_text("Talks\n\nTurkish President Erdogan – Moscow and Kyiv must talk, he said. "
                         "See https://example.com/moscow-talks for more.", stages=[])
     assert "Moscow" in {d.clean_text[s:e] for s, e, _ in RolesStage().mentions(d)[0]}
-    assert not {x for x in found if "Reject" in x or "concessions" in x}
 
     # The head of an organisation's name before "for"/"of", which spaCy leaves out, joins it.
     o = ns.analyze_text("Letter\n\nThe coalition includes Physicians for Social Responsibility and the Union of "

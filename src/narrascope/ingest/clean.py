@@ -210,7 +210,8 @@ def dateline(text: str) -> int:
     capitalised place, then a date or an agency in brackets, a dash, and
     the agency's name when it follows ("РИА Новости.")."""
     m = DATELINE.match(text)
-    if m is None or not m.group("place")[:1].isupper() or not all(c.isupper() for c in re.findall(r"\((.)", m.group())):
+    place = m.group("place") if m else ""
+    if m is None or not place[:1].isupper() or not all(c.isupper() for c in re.findall(r"\((.)", m.group())):
         return 0
     end = m.end()
     agency = m.group("agency")
@@ -220,7 +221,6 @@ def dateline(text: str) -> int:
     # the day …", "Last week, Acta Apostolicae Sedis (AAS) — the Vatican's
     # organ …"); a wire's first sentence starts a new one. An all-caps place
     # ("MOSCOW, July 3 - in …") is a dateline whatever follows.
-    place = m.group("place")
     if text[end:].lstrip()[:1].islower() and not place.isupper():
         return 0
     return end

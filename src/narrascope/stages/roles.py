@@ -332,10 +332,9 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     if not words:
         return None
     first = words[0]
-    bullet = _after_bullet(first)
-    if len(words) == 1 and bullet and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
+    if len(words) == 1 and _after_bullet(first) and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
         return None
-    start, end = int(words[0].idx), int(ent.end_char)
+    start, end = int(first.idx), int(ent.end_char)
     if ent.label_ == "ORG":
         # spaCy leaves the head of "Physicians for Social Responsibility" or
         # "Union of Concerned Scientists" out: proper nouns before "for"/"of" join.
@@ -423,7 +422,7 @@ def _agrees(adjective: str, noun: str) -> bool:
     -ски before a consonant ("Европейски парламент"), -ска before -а/-я or a
     feminine -ст/-щ ("Донецка област"), -ско before -о/-е; a verb after a
     surname ("Зеленски отмени") does not."""
-    if adjective.endswith("ски") or adjective.endswith(("шки", "цки")):
+    if adjective.endswith(("ски", "шки", "цки")):
         return noun[-1] not in "аъоуеиюя"
     if adjective.endswith("а"):
         return noun[-1] in "ая" or noun.endswith(("ст", "щ"))
