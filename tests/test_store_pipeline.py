@@ -293,3 +293,42 @@ def test_a_new_model_recomputes_its_stage_and_the_stages_built_on_it(tmp_path: P
     finally:
         _SPECS.pop("base", None)
         _SPECS.pop("derived", None)
+
+
+HINDI = ("रूस ने यूक्रेन के पूर्वी शहरों पर फिर से हमला किया और कई इमारतें नष्ट हो गईं। अधिकारियों ने कहा कि बिजली और पानी की "
+         "आपूर्ति बाधित है और हजारों लोग अपने घर छोड़ने को मजबूर हैं। सरकार ने राहत शिविर खोले हैं और अंतरराष्ट्रीय सहायता की "
+         "मांग की है। विशेषज्ञों का कहना है कि सर्दियों से पहले हालात और खराब हो सकते हैं। ")
+
+
+def test_migration_4_recomputes_signatures_split_at_combining_marks(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A corpus stored before words kept their combining marks: its Hindi
+    signature is recomputed on opening, so a near-copy is recognised."""
+    import re
+
+    from narrascope.ingest import dedup
+
+    english = _near_copies(tmp_path)[0]
+    a = _write(tmp_path, "hi-a.txt", "युद्ध की खबर\n\n" + HINDI * 3 + "आगे की बातचीत जारी रहेगी।")
+    b = _write(tmp_path, "hi-b.txt", "युद्ध की खबर\n\n" + HINDI * 3 + "आगे की बातचीत अगले सप्ताह जारी रहेगी।")
+    with monkeypatch.context() as m:  # ingest as the first tokeniser did (words split at every vowel sign)
+        m.setattr(dedup, "WORD", re.compile(r"\w+"))
+        with Corpus(db) as c:
+            c.ingest([a, english])
+            arts = {x.external_id: x for x in c.articles()}
+    con = sqlite3.connect(db)
+    old = {r[0]: r[1] for r in con.execute("SELECT id, minhash FROM articles")}
+    assert dedup.similarity(dedup.from_blob(old[arts["hi-a.txt"].id]), dedup.signature(arts["hi-a.txt"].clean_text)) < 0.8
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    with Corpus(db) as c:  # migration 4 runs on opening
+        r = c.ingest([b])
+        assert (r.added, r.near_duplicates) == (1, 1)
+        assert {x.external_id: x for x in c.articles()}["hi-b.txt"].duplicate_of == arts["hi-a.txt"].id
+    con = sqlite3.connect(db)
+    new = {r[0]: r[1] for r in con.execute("SELECT id, minhash FROM articles")}
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert dedup.from_blob(new[arts["hi-a.txt"].id]).tolist() == dedup.signature(arts["hi-a.txt"].clean_text).tolist()
+    assert new[arts[english.name].id] == old[arts[english.name].id]  # unaffected text: untouched
+    bands = {r[0] for r in con.execute("SELECT key FROM lsh WHERE article_id = ?", (arts["hi-a.txt"].id,))}
+    assert bands == set(dedup.band_keys(dedup.signature(arts["hi-a.txt"].clean_text)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -36,6 +37,36 @@ def _iso(dt: datetime | None) -> str | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc).isoformat()
+
+
+def _resign_marked_words(c: sqlite3.Connection) -> None:
+    """Data step of migration 4: recompute the near-duplicate signature (and
+    LSH bands) of every stored text that the first tokeniser, ``\\w+``, split
+    differently from ``text.WORD`` (words with combining marks). Other texts'
+    signatures are unchanged by the new tokeniser and are left alone. The
+    shingle size is the default (``dedup.shingle``): the store does not know
+    the settings a corpus was ingested with."""
+    from ..config import DedupConfig
+    from ..text import WORD
+
+    old_word = re.compile(r"\w+")
+    k = DedupConfig().shingle
+    ids = [r[0] for r in c.execute("SELECT id FROM articles WHERE minhash IS NOT NULL")]
+    for aid in ids:  # one text in memory at a time
+        text, duplicate_of = c.execute("SELECT clean_text, duplicate_of FROM articles WHERE id = ?", (aid,)).fetchone()
+        low = (text or "").lower()
+        if old_word.findall(low) == WORD.findall(low):
+            continue
+        sig = dedup.signature(text, k)
+        c.execute("UPDATE articles SET minhash = ? WHERE id = ?", (dedup.to_blob(sig), aid))
+        c.execute("DELETE FROM lsh WHERE article_id = ?", (aid,))
+        if duplicate_of is None:  # only originals are indexed (see write_batch)
+            c.executemany("INSERT OR IGNORE INTO lsh (band, key, article_id) VALUES (?,?,?)",
+                          [(b, key, aid) for b, key in enumerate(dedup.band_keys(sig))])
+
+
+# Python steps run after a migration's SQL, in the same transaction.
+DATA_MIGRATIONS = {4: _resign_marked_words}
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -116,11 +147,19 @@ class SQLiteStore(Store):
             if num <= version:
                 continue
             with self._lock:
-                # executescript commits first; the migration is applied whole
-                # and the version bumped in the same script.
-                c.executescript(
-                    f"BEGIN;\n{sql}\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {num};\nCOMMIT;"
-                )
+                # executescript commits anything pending first; the migration
+                # (SQL, then its data step) is applied whole and the version
+                # bumped in the same transaction.
+                c.executescript(f"BEGIN;\n{sql}")
+                try:
+                    if num in DATA_MIGRATIONS:
+                        DATA_MIGRATIONS[num](c)
+                    c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    c.execute(f"PRAGMA user_version = {num}")
+                    c.execute("COMMIT")
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
