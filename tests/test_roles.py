@@ -163,6 +163,17 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     found = {o.clean_text[s:e] for s, e, _ in RolesStage().mentions(o)[0]}
     assert {"Physicians for Social Responsibility", "the Union of Concerned Scientists"} <= found
     assert "Social Responsibility" not in found
+    # ... and the words after a first word that spaCy stops at ("Veterans" for "Veterans for Peace").
+    v = ns.analyze_text("Letter\n\nThe coalition, which includes Veterans for Peace, wrote to the president.", stages=[])
+    assert "Veterans for Peace" in {v.clean_text[s:e] for s, e, _ in RolesStage().mentions(v)[0]}
+
+    # Adjectives may come between a nationality and its group ("Russian armed forces"), but an adjective
+    # without a group noun ("Russian natural gas") joins nothing.
+    g = ns.analyze_text("Gas\n\nRussian armed forces crossed the border. Europe still buys Russian natural gas, "
+                        "and Russian nuclear weapons worry Berlin.", stages=[])
+    found = {g.clean_text[s:e] for s, e, _ in RolesStage().mentions(g)[0]}
+    assert "Russian armed forces" in found
+    assert not {x for x in found if x.startswith("Russian natural") or x.startswith("Russian nuclear")}
 
     # A surname joins the full name, suffix and all.
     b = ns.analyze_text("Climate row\n\nRoger Pielke Jr. criticised the report in a long interview on Monday. "

@@ -335,6 +335,19 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     if len(words) == 1 and _after_bullet(first) and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
         return None
     start, end = int(first.idx), int(ent.end_char)
+    if ent.label_ in {"ORG", "NORP"}:
+        # The other way round, spaCy stops "Veterans for Peace" and "Doctors
+        # Without Borders" at their first word: "for"/"without"/"against"
+        # and proper nouns that no other entity holds join it.
+        j, doc = ent.end, ent.doc
+        if j + 1 < len(doc) and doc[j].lower_ in {"for", "without", "against"}:
+            k = j + 1
+            while k < len(doc) and doc[k].tag_ in {"NNP", "NNPS"} and doc[k].text[:1].isupper() and doc[k].ent_iob_ == "O":
+                k += 1
+            if k > j + 1:
+                end = int(doc[k - 1].idx + len(doc[k - 1].text))
+                if ent.label_ == "NORP":
+                    return start, end
     if ent.label_ == "ORG":
         # spaCy leaves the head of "Physicians for Social Responsibility" or
         # "Union of Concerned Scientists" out: proper nouns before "for"/"of" join.
@@ -346,14 +359,20 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
         return int(doc[i].idx), end
     if ent.label_ not in {"NORP", "GPE"} or ent.label_ == "NORP" and ent.text.endswith("s"):
         return start, end
-    nxt = ent.doc[ent.end] if ent.end < len(ent.doc) else None
+    doc, k = ent.doc, ent.end
+    # Up to two adjectives may come between: "Russian armed forces".
+    while k < len(doc) and k - ent.end < 2 and doc[k].tag_ in {"JJ", "VBN"} and doc[k].is_alpha and doc[k].text.islower():
+        k += 1
+    nxt = doc[k] if k < len(doc) else None
     # spaCy labels a coordinated "Ukrainian" GPE at times; its tag says adjective.
     adjective = ent.label_ == "NORP" or ent[-1].tag_ == "JJ"
     if adjective and nxt is not None and nxt.is_alpha and not nxt.is_stop and nxt.text.islower():
-        # A singular common noun outside the group list ("economy") or a
-        # plural thing ("concessions") stops it.
-        thing = nxt.tag_ == "NNS" and (nxt.lower_ in _THING_PLURALS or nxt.lower_.endswith(_THING_PLURAL_ENDINGS))
-        if nxt.tag_ != "NN" and not thing or nxt.lower_ in _GROUP_NOUNS:
+        # Only a noun for a group joins it: a plural that is no thing
+        # ("concessions") or a group noun; not a singular common noun outside
+        # the group list ("economy"), an adjective without its noun ("Russian
+        # natural gas") or a verb ("a Ukrainian said").
+        thing = nxt.lower_ in _THING_PLURALS or nxt.lower_.endswith(_THING_PLURAL_ENDINGS)
+        if nxt.tag_ in {"NNS", "NNPS"} and not thing or nxt.tag_ in {"NN", "NNS"} and nxt.lower_ in _GROUP_NOUNS:
             return start, int(nxt.idx + len(nxt.text))
     # spaCy tags some names NORP ("Klitschko"): only an adjective is dropped.
     return None if ent[-1].tag_ == "JJ" else (start, end)
@@ -575,7 +594,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "9"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "10"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -586,6 +605,8 @@ class RolesStage(Stage):
     #    organisations keep their genitive words ("Министерство обороны")
     # 9: a capitalised Bulgarian adjective or ordinal takes its lower-case noun ("Европейския съюз"); English
     #    nationality + plural thing ("Russian concessions") and a list bullet's first word are no mention
+    # 10: English: adjectives between a nationality and its group ("Russian armed forces"), none without
+    #     one ("Russian natural"), no verb ("Klitschko said"); "Veterans for Peace" whole
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
