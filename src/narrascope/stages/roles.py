@@ -465,7 +465,7 @@ def _bulgarian_surname(text: str, word: str) -> bool:
 def _bulgarian_adjective_name(text: str, name: str, end: int) -> int | None:
     """The end of a Bulgarian name whose last capitalised word is an
     adjective or ordinal: extended over the lower-case words that finish it
-    (a noun, after at most one more adjective); None when no noun follows
+    (a noun, after at most two more adjectives); None when no noun follows
     the adjective, which then names nothing. A bare -ски word alone is an
     adjective only if the article never uses it without a lower-case word
     after it (a surname: "Зеленски, …", "Зеленски заяви")."""
@@ -475,7 +475,7 @@ def _bulgarian_adjective_name(text: str, name: str, end: int) -> int | None:
             return end
         if _bulgarian_surname(text, last):
             return end
-    for extra in range(2):
+    for extra in range(3):
         m = _NEXT_LOWER.match(text, end)
         if m is None or not m.group(1).islower() or m.group(1) in _BG_FUNCTION_WORDS:
             return end if extra else None
