@@ -336,9 +336,10 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
         return None
     start, end = int(first.idx), int(ent.end_char)
     if ent.label_ in {"ORG", "NORP"}:
-        # The other way round, spaCy stops "Veterans for Peace" and "Doctors
-        # Without Borders" at their first word: "for"/"without"/"against"
-        # and proper nouns that no other entity holds join it.
+        # The other way round, spaCy stops "Veterans for Peace" and
+        # "Americans for Prosperity" at their first word: "for"/"without"/
+        # "against" and the proper nouns after it, if no other entity holds
+        # them, join it.
         j, doc = ent.end, ent.doc
         if j + 1 < len(doc) and doc[j].lower_ in {"for", "without", "against"}:
             k = j + 1
