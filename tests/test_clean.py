@@ -128,3 +128,25 @@ def test_wire_dateline_is_cut_from_the_first_paragraph_only() -> None:
     assert [x["text"] for x in r.removed] == ["WASHINGTON, June 3 (Reuters)"] and r.text == "Title line\n\nThe U.S. said on Monday it would act."
     r = clean("Title line\nМОСКВА, 3 июл - РИА Новости.", title_in_text=True)
     assert r.removed == [] and r.text.endswith("РИА Новости.")
+
+
+def test_homoglyphs_are_folded_and_recorded() -> None:
+    raw = "Удар пo пляжу\n\nВo время удара пo пляжу были ранены двoе жителей. Их доставили в стaционар."
+    r = clean(raw, title_in_text=True)
+    assert r.title == "Удар по пляжу"
+    assert "Во время удара по пляжу были ранены двое жителей" in r.text and "стационар" in r.text
+    assert [h["original"] for h in r.homoglyphs] == ["пo", "Вo", "пo", "двoе", "стaционар"]
+    assert all(len(str(h["original"])) == int(h["end"]) - int(h["start"]) for h in r.homoglyphs)
+    # The clean text keeps its offsets into the raw text: same length, same place.
+    a = ns.analyze_text(raw.split("\n\n", 1)[1], title="Удар", stages=[])
+    assert a.meta["homoglyphs"] and "стационар" in a.clean_text
+    i = a.clean_text.index("стационар")
+    j = a.to_raw(i)
+    assert j is not None and a.raw_text[j:j + 9] == "стaционар"
+    # The null clean stage changes no letter.
+    from narrascope.stages.prepare import NullClean
+    from narrascope.article import Article
+
+    n = Article(raw_text=raw)
+    NullClean().predict(n)
+    assert "пo" in n.clean_text and "homoglyphs" not in n.meta

@@ -136,3 +136,19 @@ def test_hindi_words_reach_every_tokeniser() -> None:
     other = "रूस और यूक्रेन के बीच युद्ध जारी है और शांति वार्ता विफल रही"
     assert dedup.shingles(text).size == len(expected) - 2
     assert dedup.similarity(dedup.signature(text), dedup.signature(other)) == 0.0
+
+
+def test_words_mixing_latin_and_cyrillic_are_written_in_one_script() -> None:
+    from narrascope.text import fold_homoglyphs
+
+    text = "Вo время удара пo пляжу ужe. The war in Ukrаine. Zеленский и ХХI век, iPhone."
+    folded, changed = fold_homoglyphs(text)
+    assert len(folded) == len(text)  # one letter for one letter: offsets stay
+    assert folded.startswith("Во время удара по пляжу уже.")  # Latin o, e -> Cyrillic (main script)
+    assert "Ukraine" in folded and "Ukraine".isascii()  # a Cyrillic а in a Latin word -> Latin a
+    assert "Zеленский" in folded and "iPhone" in folded  # Z has no Cyrillic look-alike; no Cyrillic in iPhone
+    assert [w for _s, _e, w in changed] == ["Вo", "пo", "ужe", "Ukrаine", "ХХI"]
+    assert all(text[s:e] == w for s, e, w in changed)
+    assert fold_homoglyphs("Plain English only.") == ("Plain English only.", [])
+    # A tie goes to the text's main script: "OTРК" in Russian text.
+    assert fold_homoglyphs("Ракеты OTРК запущены")[0] == "Ракеты ОТРК запущены"

@@ -75,6 +75,10 @@ def render_article(con: Console, a: Article, text: bool = False) -> None:
         for r in a.removed:
             kinds[str(r["kind"])] = kinds.get(str(r["kind"]), 0) + 1
         head.append("\nremoved boilerplate: " + ", ".join(f"{k} x{v}" for k, v in kinds.items()), style="dim")
+    mixed = a.meta.get("homoglyphs") or []
+    if mixed:
+        words = ", ".join(dict.fromkeys(str(m["original"]) for m in mixed[:8]))
+        head.append(f"\nwords mixing Latin and Cyrillic look-alikes, normalised: {len(mixed)} ({words})", style="yellow")
     con.print(Panel(head, expand=False))
     from .stages.registry import specs
 

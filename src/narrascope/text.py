@@ -41,6 +41,56 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+# Homoglyphs: Latin and Cyrillic letters that look alike. Propaganda outlets
+# mix them into words ("пo" with a Latin o, "Ukrаine" with a Cyrillic а) so
+# that filters and searches miss the text; the models, NER and search miss it
+# too. A mixed word is written in its main script again.
+_LATIN_LOOKS = "aceopxyiABCEHIKMOPTXY"
+_CYRILLIC_LOOKS = "асеорхуіАВСЕНІКМОРТХУ"
+_TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
+_TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _is_cyrillic(c: str) -> bool:
+    return "\u0400" <= c <= "\u04ff"
+
+
+def _is_latin(c: str) -> bool:
+    return c.isascii() and c.isalpha()
+
+
+def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """``text`` with every word that mixes Latin and Cyrillic letters written
+    in one script, and the (start, end, original) of each word changed. The
+    word's main script wins (a tie: the text's); only when all its other
+    letters have a look-alike there ("Zеленский" is left alone). Each
+    letter is replaced by one letter, so offsets do not move."""
+    cyr_total = sum(map(_is_cyrillic, text))
+    lat_total = sum(map(_is_latin, text))
+    if not cyr_total or not lat_total:
+        return text, []
+    out, changed, last = [], [], 0
+    for m in _LETTERS.finditer(text):
+        w = m.group()
+        cyr, lat = sum(map(_is_cyrillic, w)), sum(map(_is_latin, w))
+        if not cyr or not lat:
+            continue
+        to_cyrillic = cyr > lat or cyr == lat and cyr_total >= lat_total
+        others = [c for c in w if (_is_latin(c) if to_cyrillic else _is_cyrillic(c))]
+        if not all(c in (_LATIN_LOOKS if to_cyrillic else _CYRILLIC_LOOKS) for c in others):
+            continue
+        folded = "".join(c.translate(_TO_CYRILLIC) if to_cyrillic and _is_latin(c) else
+                         c.translate(_TO_LATIN) if not to_cyrillic and _is_cyrillic(c) else c for c in w)
+        out += [text[last:m.start()], folded]
+        last = m.end()
+        changed.append((m.start(), m.end(), w))
+    if not changed:
+        return text, []
+    out.append(text[last:])
+    return "".join(out), changed
+
+
 # Characters that carry nothing and break matching; ZWJ/ZWNJ are kept because
 # they are meaningful in Indic and Persian scripts.
 _INVISIBLE = "\u200b\ufeff\u00ad\u2060"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text import TextBuilder, words
+from ..text import TextBuilder, fold_homoglyphs, words
 
 
 CAPTION = [
@@ -98,6 +98,9 @@ class CleanResult:
     text: str
     offset_map: list[tuple[int, int, int]]
     removed: list[dict[str, object]] = field(default_factory=list)
+    # Words that mixed Latin and Cyrillic look-alikes, rewritten in one script
+    # (clean-text offsets and the original word): see text.fold_homoglyphs.
+    homoglyphs: list[dict[str, object]] = field(default_factory=list)
 
 
 def paragraphs(raw: str) -> list[Para]:
@@ -245,7 +248,7 @@ def _split_dateline(paras: list[Para], title: Para | None) -> list[Para]:
     return paras[: body[0]] + [Para(p.start, cut, p.text[: lead + n], kind="dateline"), Para(cut, p.end, p.text[lead + n:])] + paras[body[0] + 1:]
 
 
-def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip: bool = True) -> CleanResult:
+def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip: bool = True, fold: bool = True) -> CleanResult:
     """Clean raw text into (title, clean text with offset map, removed parts).
 
     The clean text starts with the title paragraph; when the title came from
@@ -285,4 +288,8 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         for p in paras
         if p.kind
     ]
-    return CleanResult(title=title, text=b.text(), offset_map=b.offset_map(), removed=removed)
+    text, mixed = fold_homoglyphs(b.text()) if fold else (b.text(), [])
+    if title and mixed:
+        title = fold_homoglyphs(title)[0]
+    return CleanResult(title=title, text=text, offset_map=b.offset_map(), removed=removed,
+                       homoglyphs=[{"start": a, "end": e, "original": w} for a, e, w in mixed])

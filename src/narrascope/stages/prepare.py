@@ -11,26 +11,32 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "3"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    version = "4"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    # 4: words mixing Latin and Cyrillic look-alikes are written in one script (meta["homoglyphs"])
     kind = "prepare"
     requires = ("raw_text",)
-    assigns = ("clean_text", "title", "offset_map", "removed")
-    description = "Remove captions, pull quotes, appeals, licence footers, share bars, links, datelines; normalise."
+    assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
+    description = ("Remove captions, pull quotes, appeals, licence footers, share bars, links, datelines; normalise "
+                   "(whitespace, words mixing Latin and Cyrillic look-alikes).")
 
     def __init__(self, strip_boilerplate: bool = True) -> None:
         self.strip = strip_boilerplate
 
     def predict(self, article: Article) -> None:
         title_in_text = bool(article.meta.pop("_title_in_text", False))
-        r = clean(article.raw_text, article.title, title_in_text, strip=self.strip)
+        r = clean(article.raw_text, article.title, title_in_text, strip=self.strip, fold=not self.null)
         article.title = r.title
         article.clean_text = r.text
         article.offset_map = r.offset_map
         article.removed = r.removed
+        if r.homoglyphs:  # a sign of evasion that researchers want to see
+            article.meta["homoglyphs"] = r.homoglyphs
+        else:
+            article.meta.pop("homoglyphs", None)
 
 
 class NullClean(CleanStage):
-    """Whitespace normalisation only, nothing removed."""
+    """Whitespace normalisation only: nothing removed, no letter changed."""
 
     null = True
 
