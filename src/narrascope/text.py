@@ -49,7 +49,10 @@ _LATIN_LOOKS = "aceopxyiABCEHIKMOPTXY"
 _CYRILLIC_LOOKS = "асеорхуіАВСЕНІКМОРТХУ"
 _TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
 _TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
-_LETTERS = re.compile(r"[^\W\d_]+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z]")
+# A run of letters with both a Cyrillic and a Latin letter in it.
+_MIXED = re.compile("[^\\W\\d_]*(?:[\u0400-\u04ff][^\\W\\d_]*[A-Za-z]|[A-Za-z][^\\W\\d_]*[\u0400-\u04ff])[^\\W\\d_]*")
 
 
 def _is_cyrillic(c: str) -> bool:
@@ -66,16 +69,14 @@ def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     word's main script wins (a tie: the text's); only when all its other
     letters have a look-alike there ("Zеленский" is left alone). Each
     letter is replaced by one letter, so offsets do not move."""
-    cyr_total = sum(map(_is_cyrillic, text))
-    lat_total = sum(map(_is_latin, text))
-    if not cyr_total or not lat_total:
+    mixed = list(_MIXED.finditer(text))
+    if not mixed:
         return text, []
+    cyr_total, lat_total = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
     out, changed, last = [], [], 0
-    for m in _LETTERS.finditer(text):
+    for m in mixed:
         w = m.group()
         cyr, lat = sum(map(_is_cyrillic, w)), sum(map(_is_latin, w))
-        if not cyr or not lat:
-            continue
         to_cyrillic = cyr > lat or cyr == lat and cyr_total >= lat_total
         others = [c for c in w if (_is_latin(c) if to_cyrillic else _is_cyrillic(c))]
         if not all(c in (_LATIN_LOOKS if to_cyrillic else _CYRILLIC_LOOKS) for c in others):
