@@ -143,6 +143,7 @@ def test_homoglyphs_are_folded_and_recorded() -> None:
     i = a.clean_text.index("стационар")
     j = a.to_raw(i)
     assert j is not None and a.raw_text[j:j + 9] == "стaционар"
+    assert ns.analyze_text("Обычный текст без подмен.", title="Удар пo пляжу", stages=[]).title == "Удар по пляжу"
     # The null clean stage changes no letter.
     from narrascope.stages.prepare import NullClean
     from narrascope.article import Article

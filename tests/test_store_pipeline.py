@@ -321,6 +321,18 @@ def test_migration_4_recomputes_signatures_split_at_combining_marks(tmp_path: Pa
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
+    from narrascope.store import sqlite as store_sqlite
+
+    def boom(c: Any) -> None:
+        c.execute("DELETE FROM lsh")  # a half-done data step ...
+        raise RuntimeError("killed mid-migration")
+
+    with monkeypatch.context() as m, pytest.raises(RuntimeError):
+        m.setitem(store_sqlite.DATA_MIGRATIONS, 4, boom)
+        Corpus(db)
+    con = sqlite3.connect(db)  # ... is rolled back whole: still version 3, bands still there
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 3 and con.execute("SELECT count(*) FROM lsh").fetchone()[0] > 0
+    con.close()
     with Corpus(db) as c:  # migration 4 runs on opening
         r = c.ingest([b])
         assert (r.added, r.near_duplicates) == (1, 1)

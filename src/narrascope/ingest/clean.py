@@ -289,7 +289,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         if p.kind
     ]
     text, mixed = fold_homoglyphs(b.text()) if fold else (b.text(), [])
-    if title and mixed:
+    if title and fold:  # a title given apart from the text too
         title = fold_homoglyphs(title)[0]
     return CleanResult(title=title, text=text, offset_map=b.offset_map(), removed=removed,
                        homoglyphs=[{"start": a, "end": e, "original": w} for a, e, w in mixed])

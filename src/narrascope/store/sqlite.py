@@ -150,15 +150,16 @@ class SQLiteStore(Store):
                 # executescript commits anything pending first; the migration
                 # (SQL, then its data step) is applied whole and the version
                 # bumped in the same transaction.
-                c.executescript(f"BEGIN;\n{sql}")
                 try:
+                    c.executescript(f"BEGIN;\n{sql}")
                     if num in DATA_MIGRATIONS:
                         DATA_MIGRATIONS[num](c)
                     c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     c.execute(f"PRAGMA user_version = {num}")
                     c.execute("COMMIT")
                 except BaseException:
-                    c.execute("ROLLBACK")
+                    if c.in_transaction:
+                        c.execute("ROLLBACK")
                     raise
 
     @contextmanager
