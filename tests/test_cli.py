@@ -61,20 +61,26 @@ def test_ls_table_stats_and_failures(cli, tmp_path: Path) -> None:  # type: igno
 
 def test_export_formats(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("ingest", str(BUNDLED), "-q")
+    mixed = tmp_path / "mixed.txt"  # Latin o's inside Russian words
+    mixed.write_text("Удар пo пляжу\n\nВo время удара пo пляжу были ранены двое жителей города.", encoding="utf-8")
+    cli("ingest", str(mixed), "-q")
     j = tmp_path / "out.jsonl"
     assert cli("export", "--format", "jsonl", "-o", str(j)).exit_code == 0
-    [rec] = [json.loads(x) for x in j.read_text().splitlines()]
+    rec, rec_mixed = [json.loads(x) for x in j.read_text().splitlines()]
+    assert [h["original"] for h in rec_mixed["meta"]["homoglyphs"]] == ["пo", "Вo", "пo"]
     assert rec["title"] == "Lawmakers Split Over Sanctions as Energy Bills Climb" and rec["raw_text"]
     c = tmp_path / "out.csv"
     assert cli("export", "-f", "csv", "-o", str(c)).exit_code == 0
-    [row] = list(csv.DictReader(c.open(encoding="utf-8")))
+    row, row_mixed = list(csv.DictReader(c.open(encoding="utf-8")))
     assert row["language"] == "en" and int(row["n_sentences"]) > 5
+    assert (row["n_homoglyph_words"], row_mixed["n_homoglyph_words"]) == ("0", "3")
     assert row["narratives"] == "" and row["entities"] == ""  # not analysed yet: empty, not made up
     pq = pytest.importorskip("pyarrow.parquet")
     p = tmp_path / "out.parquet"
     assert cli("export", "-f", "parquet", "-o", str(p)).exit_code == 0
     t = pq.read_table(p)
-    assert t.num_rows == 1 and t.column("title").to_pylist() == [rec["title"]]
+    assert t.num_rows == 2 and t.column("title").to_pylist() == [rec["title"], "Удар по пляжу"]
+    assert t.column("n_homoglyph_words").to_pylist() == [0, 3]
     r = cli("export", "-f", "xml")
     assert r.exit_code == 1 and "NS405" in r.output
     r = cli("export", "-f", "jsonl")  # stdout

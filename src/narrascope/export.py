@@ -20,7 +20,8 @@ SUMMARY_COLUMNS = [
 ]
 FLAT_COLUMNS = [
     "id", "external_id", "title", "url", "source", "published", "language", "language_score",
-    "duplicate_of", "duplicate_score", "n_sentences", "n_removed", *SUMMARY_COLUMNS, "clean_text", "results",
+    "duplicate_of", "duplicate_score", "n_sentences", "n_removed", "n_homoglyph_words", *SUMMARY_COLUMNS, "clean_text",
+    "results",
 ]
 
 
@@ -67,6 +68,8 @@ def flat_record(a: Article) -> dict[str, Any]:
         "duplicate_score": a.duplicate_score,
         "n_sentences": len(a.sentences),
         "n_removed": len(a.removed),
+        # Words that mixed Latin and Cyrillic look-alikes (a filter-evasion sign; see text.fold_homoglyphs).
+        "n_homoglyph_words": len(a.meta.get("homoglyphs") or []),
         **summary(a),
         "clean_text": a.clean_text,
         "results": json.dumps({k: v.model_dump(mode="json") for k, v in a.results.items()}, ensure_ascii=False),
@@ -121,7 +124,7 @@ def _parquet(articles: Iterable[Article], path: Path) -> int:
         ("id", pa.string()), ("external_id", pa.string()), ("title", pa.string()), ("url", pa.string()),
         ("source", pa.string()), ("published", pa.string()), ("language", pa.string()),
         ("language_score", pa.float64()), ("duplicate_of", pa.string()), ("duplicate_score", pa.float64()),
-        ("n_sentences", pa.int64()), ("n_removed", pa.int64()),
+        ("n_sentences", pa.int64()), ("n_removed", pa.int64()), ("n_homoglyph_words", pa.int64()),
         ("narratives", pa.string()), ("subnarratives", pa.string()), ("dominant_narrative", pa.string()),
         ("narrative_probability", pa.float64()), ("entities", pa.string()), ("techniques", pa.string()),
         ("frames", pa.string()), ("checkworthy_claims", pa.int64()), ("matched_factchecks", pa.string()),
