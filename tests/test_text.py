@@ -150,5 +150,7 @@ def test_words_mixing_latin_and_cyrillic_are_written_in_one_script() -> None:
     assert [w for _s, _e, w in changed] == ["Вo", "пo", "ужe", "Ukrаine", "ХХI"]
     assert all(text[s:e] == w for s, e, w in changed)
     assert fold_homoglyphs("Plain English only.") == ("Plain English only.", [])
+    # An all-caps Latin name with a Cyrillic case ending is no disguise: "концерт SHAMANа".
+    assert fold_homoglyphs("на концерте SHAMANа и NATOвских") == ("на концерте SHAMANа и NATOвских", [])
     # A tie goes to the text's main script: "OTРК" in Russian text.
     assert fold_homoglyphs("Ракеты OTРК запущены")[0] == "Ракеты ОТРК запущены"

@@ -51,6 +51,7 @@ _TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
 _TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _LATIN = re.compile("[A-Za-z]")
+_INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
 # A run of letters with both a Cyrillic and a Latin letter in it.
 _MIXED = re.compile("[^\\W\\d_]*(?:[\u0400-\u04ff][^\\W\\d_]*[A-Za-z]|[A-Za-z][^\\W\\d_]*[\u0400-\u04ff])[^\\W\\d_]*")
 
@@ -76,6 +77,8 @@ def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     out, changed, last = [], [], 0
     for m in mixed:
         w = m.group()
+        if _INFLECTED.fullmatch(w):  # "SHAMANа": a Latin name with a Russian ending is no disguise
+            continue
         cyr, lat = sum(map(_is_cyrillic, w)), sum(map(_is_latin, w))
         to_cyrillic = cyr > lat or cyr == lat and cyr_total >= lat_total
         others = [c for c in w if (_is_latin(c) if to_cyrillic else _is_cyrillic(c))]
