@@ -67,6 +67,8 @@ def test_export_formats(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     j = tmp_path / "out.jsonl"
     assert cli("export", "--format", "jsonl", "-o", str(j)).exit_code == 0
     rec, rec_mixed = [json.loads(x) for x in j.read_text().splitlines()]
+    listed = [json.loads(x)["id"] for x in cli("ls", "--homoglyphs", "--json").output.splitlines()]
+    assert listed == [rec_mixed["id"]]  # only the article with disguised words
     assert [h["original"] for h in rec_mixed["meta"]["homoglyphs"]] == ["пo", "Вo", "пo"]
     assert rec["title"] == "Lawmakers Split Over Sanctions as Energy Bills Climb" and rec["raw_text"]
     c = tmp_path / "out.csv"

@@ -96,14 +96,16 @@ class Corpus:
     def articles(self, *, language: str | None = None, source: str | None = None, since: datetime | None = None,
                  until: datetime | None = None, search: str | None = None, duplicates: str = "include",
                  stage: str | None = None, narrative: str | None = None, entity: str | None = None, role: str | None = None,
-                 limit: int | None = None, offset: int = 0, full: bool = True) -> Iterator[Article]:
+                 homoglyphs: bool = False, limit: int | None = None, offset: int = 0, full: bool = True) -> Iterator[Article]:
         """Stored articles, filtered; ``narrative`` matches predicted
         narrative or subnarrative labels by their beginning ("URW: Discrediting
         Ukraine"), ``entity``/``role`` the entities and their main roles
         (``entity`` alone also matches entities the article names without
-        casting them in a role)."""
+        casting them in a role); ``homoglyphs`` keeps the articles whose
+        text mixed Latin and Cyrillic look-alikes (see ``text.fold_homoglyphs``)."""
         flt = ArticleFilter(language=language, source=source, since=since, until=until, search=search, duplicates=duplicates,
-                            stage=stage, narrative=narrative, entity=entity, role=role, limit=limit, offset=offset)
+                            stage=stage, narrative=narrative, entity=entity, role=role, homoglyphs=homoglyphs, limit=limit,
+                            offset=offset)
         return self.store.articles(flt, full=full)
 
     def count(self, **filters: Any) -> int:

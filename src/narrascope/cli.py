@@ -179,6 +179,7 @@ def ls(
     narrative: Optional[str] = typer.Option(None, "--narrative", "-n", help="Carrying this narrative or subnarrative (a label or its beginning, e.g. 'URW: Discrediting Ukraine')."),
     entity: Optional[str] = typer.Option(None, help="Naming this entity, cast in a role or not (part of its name, any case)."),
     role: Optional[str] = typer.Option(None, help="With an entity in this main role: Protagonist, Antagonist or Innocent (with --entity: that entity)."),
+    homoglyphs: bool = typer.Option(False, "--homoglyphs", help="Only articles with words that mix Latin and Cyrillic look-alikes (a filter-evasion sign)."),
     limit: int = typer.Option(50, help="At most this many rows (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
 ) -> None:
@@ -189,7 +190,8 @@ def ls(
             raise NarrascopeError(Code.BAD_OPTION, f"unknown role '{role}'", hint="use Protagonist, Antagonist or Innocent")
         with _corpus(db, config, readonly=True) as c:
             kw = dict(language=language, source=source, since=_date(since, "--since"), until=_date(until, "--until"),
-                      search=search, duplicates=duplicates, narrative=narrative, entity=entity, role=role, limit=limit or None, full=False)
+                      search=search, duplicates=duplicates, narrative=narrative, entity=entity, role=role, homoglyphs=homoglyphs,
+                      limit=limit or None, full=False)
             rows = list(c.articles(**kw))
             if as_json:
                 for r in rows:
@@ -211,7 +213,7 @@ def ls(
                           (r.source or "")[:24], (r.title or "")[:70], (r.duplicate_of or "")[:12])
             out.print(t)
             total = c.count(language=language, source=source, since=_date(since, "--since"), until=_date(until, "--until"), search=search,
-                            duplicates=duplicates, narrative=narrative, entity=entity, role=role)
+                            duplicates=duplicates, narrative=narrative, entity=entity, role=role, homoglyphs=homoglyphs)
             err.print(f"{len(rows)} of {total} articles")
 
     guarded(run)

@@ -29,6 +29,7 @@ class ArticleFilter:
     narrative: str | None = None  # a predicted narrative or subnarrative label, or its beginning
     entity: str | None = None  # an entity name (case-insensitive substring) ...
     role: str | None = None  # ... or any entity, cast in this main role
+    homoglyphs: bool = False  # only articles with words mixing Latin and Cyrillic look-alikes (meta.homoglyphs)
 
 
 @dataclass

@@ -362,6 +362,8 @@ class SQLiteStore(Store):
         if flt.ids is not None:
             conds.append(f"a.id IN ({','.join('?' * len(flt.ids)) or 'NULL'})")
             params += flt.ids
+        if flt.homoglyphs:
+            conds.append("json_extract(a.meta, '$.homoglyphs') IS NOT NULL")
         # Findings live in the results' JSON: filtered with SQLite's JSON functions.
         if flt.narrative:
             conds.append("""EXISTS (SELECT 1 FROM results r, json_each(r.data, '$.narratives') n1
