@@ -317,6 +317,14 @@ def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:
     assert found == ["Европейския съюз", "Руската федерация", "Европейския съюз", "Трета световна война", "Донецка област",
                      "Европейски парламент", "Зеленски", "Володимир Зеленски", "Британската партия",
                      "Петербургския международен икономически форум"]  # a noun after up to two more adjectives
+    # A plural in -ните takes its noun, or stands alone as a noun; a common noun with its article that opens
+    # sentences only ("Проучването", "Председателят") is no name, the masculine article is ("Западът").
+    bg = ("Според Съединените щати и Балканите. Проучването е ново. Проучването показва, че Западът губи. "
+          "Председателят мълчи. Председателят говори. Западът се страхува. Според него Въоръжените сили отстъпват.")
+    sents = [(m.start(), m.end() + 1) for m in re.finditer(r"[^.]+\.?", bg)]
+    sents = [(a + len(bg[a:b]) - len(bg[a:b].lstrip()), b) for a, b in sents]
+    found = [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")]
+    assert found == ["Съединените щати", "Балканите", "Западът", "Западът", "Въоръжените сили"]
 
 
 def test_roles_without_a_model_language_is_explicit() -> None:

@@ -405,6 +405,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         first = name.split()[0]
         if first in _STOP_START or at_start and (first.lower() in lower or len(name.split()) == 1 and text.count(name) < 2):
             continue
+        if language == "bg" and at_start and " " not in name and _bulgarian_common_noun(text, name, starts):
+            continue
         if len(name) < 2 or name.isupper() and len(name) > 6:
             continue
         acronym = _leading_acronym(text, name, lower)
@@ -420,6 +422,26 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     return _split_leading_names(text, out) if language == "bg" else out
 
 
+# A Bulgarian common noun opening sentences: with the definite article of a
+# feminine, neuter or plural noun ("Промяната", "Проучването", "Авторите",
+# "Настойчивостта") or a title with its article ("Председателят",
+# "Премиерът"). Capitalised only at sentence starts, it is no name. The
+# masculine article (-ът/-ят) is left alone: "Западът", "Пентагонът",
+# "Алиансът" are names the annotators mark.
+_BG_DEFINITE_NOUN = re.compile(r"[^\W\d_]{3,}(?:ата|ята|ото|ето|ите|ете|та)$")
+_BG_TITLES = {"председател", "заместник-председател", "премиер", "президент", "министър", "говорител", "ръководител",
+              "командир", "генерал", "посланик", "депутат", "кмет", "канцлер", "секретар", "директор", "шеф"}
+
+
+def _bulgarian_common_noun(text: str, word: str, starts: set[int]) -> bool:
+    """Whether a capitalised word that opens a sentence is a common noun with
+    its article (see _BG_DEFINITE_NOUN) and never capitalised elsewhere."""
+    bare = re.sub(r"(?:ът|ят)$", "", word.lower())
+    if not _BG_DEFINITE_NOUN.search(word) and bare not in _BG_TITLES or _BG_DEFINITE_ADJECTIVE.search(word):
+        return False
+    return all(m.start() in starts for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
+
+
 # A capitalised Bulgarian adjective or ordinal opens a name whose noun is in
 # lower case: "Европейския съюз", "Съветския съюз", "Руската федерация",
 # "Донецка област", "Трета световна война". Cut at the capitals, the
@@ -427,7 +449,10 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
 _BG_ADJECTIVE = re.compile(r"(?:ск|шк|цк|ийн|[влнчждртзсм]н)(?:а|и|о|ия|ият|ата|ото|ите)$|..[^\W\d_]{2,}ен$")
 # With the definite article (-ия, -ата …) or as an ordinal, the word is an
 # adjective; bare -ски/-ска/-ско is also a surname ("Зеленски", "Сирски").
-_BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|ото|ите)$|"
+# A plural in -ните is an adjective before its noun ("Съединените щати",
+# "Въоръжените сили", "Западните страни") and a noun alone ("Балканите").
+_BG_NI = re.compile(r"[^\W\d_]{3,}ните$")
+_BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|ото|ите)$|[^\W\d_]{3,}ните$|"
                                     r"^(?:Първ|Втор|Трет|Четвърт|Пет|Шест|Седм|Осм|Девет|Десет)(?:а|и|о|ата|ият|ия|ото|ите)$")
 _BG_BARE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)[аио]$")
 _BG_FUNCTION_WORDS = {"и", "е", "са", "ще", "не", "да", "че", "се", "си", "го", "му", "ги", "им", "бе", "за", "на", "от",
@@ -479,7 +504,7 @@ def _bulgarian_adjective_name(text: str, name: str, end: int) -> int | None:
     for extra in range(3):
         m = _NEXT_LOWER.match(text, end)
         if m is None or not m.group(1).islower() or m.group(1) in _BG_FUNCTION_WORDS:
-            return end if extra else None
+            return end if extra or _BG_NI.search(last) else None
         end = m.end()
         if not _BG_ADJECTIVE.search(m.group(1)):
             break
@@ -607,7 +632,8 @@ class RolesStage(Stage):
     # 9: a capitalised Bulgarian adjective or ordinal takes its lower-case noun ("Европейския съюз"); English
     #    nationality + plural thing ("Russian concessions") and a list bullet's first word are no mention
     # 10: English: adjectives between a nationality and its group ("Russian armed forces"), none without
-    #     one ("Russian natural"), no verb ("Klitschko said"); "Veterans for Peace" whole
+    #     one ("Russian natural"), no verb ("Klitschko said"); "Veterans for Peace" whole; Bulgarian: -ните
+    #     plurals take their noun ("Съединените щати"), sentence-opening common nouns are no names
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
