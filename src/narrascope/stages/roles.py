@@ -434,10 +434,11 @@ _BG_TITLES = {"председател", "заместник-председате
 
 
 def _bulgarian_common_noun(text: str, word: str, starts: set[int]) -> bool:
-    """Whether a capitalised word that opens a sentence is a common noun with
-    its article (see _BG_DEFINITE_NOUN) and never capitalised elsewhere."""
+    """Whether a capitalised word that opens a sentence is a common noun or
+    a title with its article (see _BG_DEFINITE_NOUN, _BG_TITLES), not an
+    adjective opening a name, and never capitalised elsewhere."""
     bare = re.sub(r"(?:ът|ят)$", "", word.lower())
-    if not _BG_DEFINITE_NOUN.search(word) and bare not in _BG_TITLES or _BG_DEFINITE_ADJECTIVE.search(word):
+    if (not _BG_DEFINITE_NOUN.search(word) and bare not in _BG_TITLES) or _BG_DEFINITE_ADJECTIVE.search(word):
         return False
     return all(m.start() in starts for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
 
@@ -452,7 +453,7 @@ _BG_ADJECTIVE = re.compile(r"(?:ск|шк|цк|ийн|[влнчждртзсм]н
 # A plural in -ните is an adjective before its noun ("Съединените щати",
 # "Въоръжените сили", "Западните страни") and a noun alone ("Балканите").
 _BG_NI = re.compile(r"[^\W\d_]{3,}ните$")
-_BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|ото|ите)$|[^\W\d_]{3,}ните$|"
+_BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|ото|ите)$|" + _BG_NI.pattern + "|"
                                     r"^(?:Първ|Втор|Трет|Четвърт|Пет|Шест|Седм|Осм|Девет|Десет)(?:а|и|о|ата|ият|ия|ото|ите)$")
 _BG_BARE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)[аио]$")
 _BG_FUNCTION_WORDS = {"и", "е", "са", "ще", "не", "да", "че", "се", "си", "го", "му", "ги", "им", "бе", "за", "на", "от",
