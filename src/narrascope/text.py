@@ -53,15 +53,7 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _LATIN = re.compile("[A-Za-z]")
 _INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
 # A run of letters with both a Cyrillic and a Latin letter in it.
-_MIXED = re.compile("[^\\W\\d_]*(?:[\u0400-\u04ff][^\\W\\d_]*[A-Za-z]|[A-Za-z][^\\W\\d_]*[\u0400-\u04ff])[^\\W\\d_]*")
-
-
-def _is_cyrillic(c: str) -> bool:
-    return "\u0400" <= c <= "\u04ff"
-
-
-def _is_latin(c: str) -> bool:
-    return c.isascii() and c.isalpha()
+_MIXED = re.compile(rf"[^\W\d_]*(?:{_CYRILLIC.pattern}[^\W\d_]*{_LATIN.pattern}|{_LATIN.pattern}[^\W\d_]*{_CYRILLIC.pattern})[^\W\d_]*")
 
 
 def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
@@ -79,14 +71,13 @@ def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
         w = m.group()
         if _INFLECTED.fullmatch(w):  # "SHAMANа": a Latin name with a Russian ending is no disguise
             continue
-        cyr, lat = sum(map(_is_cyrillic, w)), sum(map(_is_latin, w))
-        to_cyrillic = cyr > lat or cyr == lat and cyr_total >= lat_total
-        others = [c for c in w if (_is_latin(c) if to_cyrillic else _is_cyrillic(c))]
-        if not all(c in (_LATIN_LOOKS if to_cyrillic else _CYRILLIC_LOOKS) for c in others):
+        cyr, lat = _CYRILLIC.findall(w), _LATIN.findall(w)
+        to_cyrillic = len(cyr) > len(lat) or len(cyr) == len(lat) and cyr_total >= lat_total
+        others, looks, table = (lat, _LATIN_LOOKS, _TO_CYRILLIC) if to_cyrillic else (cyr, _CYRILLIC_LOOKS, _TO_LATIN)
+        if not all(c in looks for c in others):
             continue
-        folded = "".join(c.translate(_TO_CYRILLIC) if to_cyrillic and _is_latin(c) else
-                         c.translate(_TO_LATIN) if not to_cyrillic and _is_cyrillic(c) else c for c in w)
-        out += [text[last:m.start()], folded]
+        # The table maps the other script's letters only: the word's own stay.
+        out += [text[last:m.start()], w.translate(table)]
         last = m.end()
         changed.append((m.start(), m.end(), w))
     if not changed:
