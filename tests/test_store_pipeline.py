@@ -327,9 +327,11 @@ def test_migration_4_recomputes_signatures_split_at_combining_marks(tmp_path: Pa
         c.execute("DELETE FROM lsh")  # a half-done data step ...
         raise RuntimeError("killed mid-migration")
 
-    with monkeypatch.context() as m, pytest.raises(RuntimeError):
+    with monkeypatch.context() as m, pytest.raises(NarrascopeError) as e:
         m.setitem(store_sqlite.DATA_MIGRATIONS, 4, boom)
         Corpus(db)
+    assert e.value.code == Code.DB_MIGRATION and e.value.input == str(db)
+    assert "version 4" in str(e.value) and "killed mid-migration" in str(e.value) and "unchanged at version 3" in str(e.value)
     con = sqlite3.connect(db)  # ... is rolled back whole: still version 3, bands still there
     assert con.execute("PRAGMA user_version").fetchone()[0] == 3 and con.execute("SELECT count(*) FROM lsh").fetchone()[0] > 0
     con.close()

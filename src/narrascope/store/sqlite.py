@@ -132,8 +132,9 @@ class SQLiteStore(Store):
             raise NarrascopeError(Code.DB_CORRUPT, "this SQLite file is not a narrascope corpus", input=self.path)
         if self.readonly:
             if tables and version < _migrations()[-1][0]:
-                # An older corpus opened for reading: bring its schema up to
-                # date first (data is never touched by a migration).
+                # An older corpus opened for reading: bring it up to date
+                # first (a migration adds tables and columns and recomputes
+                # derived data such as signatures; it deletes nothing).
                 SQLiteStore(self.path).close()
             return
         c.execute("PRAGMA journal_mode = WAL")
@@ -157,9 +158,16 @@ class SQLiteStore(Store):
                     c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     c.execute(f"PRAGMA user_version = {num}")
                     c.execute("COMMIT")
-                except BaseException:
+                except BaseException as e:
                     if c.in_transaction:
                         c.execute("ROLLBACK")
+                    if isinstance(e, Exception) and not isinstance(e, (sqlite3.Error, NarrascopeError)):
+                        # A bug in a data step, not a damaged file: say that
+                        # nothing was changed (SQLite errors are coded by
+                        # _errors around _setup).
+                        raise NarrascopeError(Code.DB_MIGRATION, f"upgrading the corpus to schema version {num} failed "
+                                              f"({type(e).__name__}: {e}); it is unchanged at version {num - 1}",
+                                              input=self.path) from e
                     raise
 
     @contextmanager
