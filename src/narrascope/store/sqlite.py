@@ -166,7 +166,8 @@ class SQLiteStore(Store):
                         # nothing was changed (SQLite errors are coded by
                         # _errors around _setup).
                         raise NarrascopeError(Code.DB_MIGRATION, f"upgrading the corpus to schema version {num} failed "
-                                              f"({type(e).__name__}: {e}); it is unchanged at version {num - 1}",
+                                              f"({type(e).__name__}: {e}); nothing of it was applied and the corpus "
+                                              f"stays at version {num - 1}",
                                               input=self.path) from e
                     raise
 
