@@ -227,6 +227,13 @@ def test_russian_names_are_named_in_the_nominative() -> None:
     assert names["Министерства обороны"] == "Министерство обороны"
     assert names["Соединенных Штатов Америки"] == "Соединенные Штаты Америки"
     assert names["Совета безопасности"] == "Совет безопасности"
+    # A possessive short adjective opening a place declines with it ("Часова Яра" is "Часов Яр"); a
+    # full adjective is natasha's ("Кривого Рога")
+    text = "Бои идут в районе Часова Яра, к Часову Яру подходят войска. Из Кривого Рога выехали в Белую Церковь."
+    found, normal = _natasha()(text)
+    names = {text[s:e]: normal.get((s, e)) for s, e, t in found}
+    assert names["Часова Яра"] == names["Часову Яру"] == "Часов Яр"
+    assert names["Кривого Рога"] == "Кривой Рог" and names["Белую Церковь"] == "Белая Церковь"
     # Names that share one noun each get it, singular and nominative
     text = ("Губернатор Запорожской и Херсонской областей выступил. Жители Луганской и Донецкой народных республик "
             "голосовали. Удары по Киевской, Житомирской и Одесской областям. Херсонская область ждёт.")

@@ -120,6 +120,9 @@ def _natasha() -> Any:
     return run
 
 
+_POSSESSIVE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))([ау])")
+
+
 def _head_nominative(span: Any) -> str:
     """natasha's normal form of an organisation or place, with the genitive
     words after its head noun left as they are: natasha puts every word in
@@ -130,6 +133,16 @@ def _head_nominative(span: Any) -> str:
     if len(words) != len(span.tokens):
         return span.normal
     head = next((i for i, t in enumerate(span.tokens) if t.pos in ("NOUN", "PROPN")), None)
+    # A possessive short adjective opening a place name declines with its
+    # noun, and natasha leaves it: "Часова Яра" and "Часову Яру" are "Часов
+    # Яр". Only the genitive -а and dative -у (other cases' endings are also a
+    # full adjective's, "Ледовом"), before a masculine or neuter noun in that
+    # case ("Калинина Донецкой ..." is a village named after Kalinin).
+    if len(words) > 1 and span.tokens[0].pos in ("PROPN", "ADJ") and (m := _POSSESSIVE.fullmatch(span.tokens[0].text)):
+        feats = span.tokens[1].feats or {}
+        if (span.tokens[1].pos in ("NOUN", "PROPN") and feats.get("Gender") in ("Masc", "Neut")
+                and feats.get("Case") == {"а": "Gen", "у": "Dat"}[m.group(2)]):
+            words[0], head = m.group(1), 1
     if head is None:
         return span.normal
     return " ".join(w if i <= head or (t.feats or {}).get("Case") != "Gen" else t.text
@@ -621,7 +634,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "10"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "11"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -635,6 +648,8 @@ class RolesStage(Stage):
     # 10: English: adjectives between a nationality and its group ("Russian armed forces"), none without
     #     one ("Russian natural"), no verb ("Klitschko said"); "Veterans for Peace" whole; Bulgarian: -ните
     #     plurals take their noun ("Съединените щати"), sentence-opening common nouns are no names
+    # 11: Russian places opening with a possessive adjective are named in the nominative ("Часова Яра" ->
+    #     "Часов Яр")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
