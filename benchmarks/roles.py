@@ -20,6 +20,9 @@ import time
 
 from _common import DATA, PEAK_MB, need_data, speed_only, update_result, write_result
 
+from narrascope.models.role_encoder import ENCODER_MODEL
+from narrascope.stages.roles import RolesStage
+from narrascope.train.role_encoder import load_encoder_oof
 from narrascope.train.roles import roles_cv_report, train_roles
 
 SPEED = PEAK_MB + """
@@ -32,11 +35,12 @@ m = semeval_mentions(Path(sys.argv[1]))
 by = defaultdict(list)
 for g, s, e, l in zip(m.group, m.start, m.end, m.lang):
     by[g].append((s, e, l))
-model = RolesStage().model
+roles = RolesStage()
+model = roles.model
 def rate(docs):
-    model.predict(m.docs[docs[0][0]], [x[:2] for x in docs[0][1]], docs[0][1][0][2])  # load the embedder
+    roles.classify(m.docs[docs[0][0]], [x[:2] for x in docs[0][1]], docs[0][1][0][2])  # load the embedders
     t = time.perf_counter()
-    n = sum(len(model.predict(m.docs[g], [x[:2] for x in ms], ms[0][2])) for g, ms in docs)
+    n = sum(len(roles.classify(m.docs[g], [x[:2] for x in ms], ms[0][2])) for g, ms in docs)
     return n / (time.perf_counter() - t)
 default = rate([d for d in by.items() if d[1][0][2] not in model.language_embedders][:120])
 hindi = rate([d for d in by.items() if d[1][0][2] == "hi"][:30])
@@ -69,8 +73,9 @@ def measure_speed(root) -> dict:  # type: ignore[no-untyped-def, type-arg]
              "stage_docs_per_s": round(float(out[2]), 2), "hindi_stage_docs_per_s": round(float(out[3]), 2),
              "every_entity_stage_docs_per_s": round(float(out[4]), 2),
              "every_entity_hindi_stage_docs_per_s": round(float(out[5]), 2), "peak_rss_mb": round(float(out[6])),
-             "note": "model: the annotated mentions of whole documents (article embedding + three embeddings per "
-                     "mention; Hindi with e5); stage: every fifth training article (Hindi apart), entity finding, "
+             "note": "model: the annotated mentions of whole documents (linear heads: article embedding + three "
+                     "embeddings per mention, Hindi with e5; and the fine-tuned encoder, one e5 pass per mention, "
+                     "where installed); stage: every fifth training article (Hindi apart), entity finding, "
                      "framed head and roles"}
     print(f"roles model: {speed['mentions_per_s']} mentions/s (Hindi, e5: {speed['hindi_mentions_per_s']}); "
           f"stage {speed['stage_docs_per_s']} docs/s (Hindi {speed['hindi_stage_docs_per_s']}; roles for every "
@@ -124,13 +129,28 @@ def main() -> None:
         update_result("roles", "speed", measure_speed(root))
         return
     t0 = time.time()
-    cv = roles_cv_report(train_roles(root, log=lambda m: None))
+    heads = train_roles(root, log=lambda m: None)
+    cv = roles_cv_report(heads)
     res: dict = {"cv": cv}  # type: ignore[type-arg]
-    print("entity framing: 5-fold CV grouped by document; EMR / micro-F1 / main-role accuracy (majority baseline)")
-    for lang in ["all", "en", "bg", "hi", "pt", "ru"]:
-        ours, base = cv[lang]["narrascope"], cv[lang]["majority"]
-        print(f"  {lang:4s} n={cv[lang]['n']:4d}  {ours['exact_match_ratio']:.3f} / {ours['micro_f1']:.3f} / {ours['main_role_accuracy']:.3f}"
-              f"   ({base['exact_match_ratio']:.3f} / {base['micro_f1']:.3f} / {base['main_role_accuracy']:.3f})")
+    reports = [("linear heads (frozen embeddings)", cv)]
+    # The fine-tuned encoder's out-of-fold probabilities come from its training
+    # run (same folds: documents permuted with seed 0); the stage blends them
+    # with the heads' at the model's weight.
+    stage = RolesStage()
+    enc = load_encoder_oof(ENCODER_MODEL, heads["mentions"])
+    if enc is not None and stage.encoder is not None:
+        w = stage.encoder_weight
+        res["encoder_cv"] = roles_cv_report({"mentions": heads["mentions"], "oof_main": enc[0], "oof_fine": enc[1]})
+        res["stage_cv"] = roles_cv_report({"mentions": heads["mentions"], "oof_main": w * enc[0] + (1 - w) * heads["oof_main"],
+                                           "oof_fine": w * enc[1] + (1 - w) * heads["oof_fine"]})
+        res["stage_cv"]["encoder_weight"] = w
+        reports += [("fine-tuned encoder", res["encoder_cv"]), (f"stage: encoder x {w:g} + heads x {1 - w:g}", res["stage_cv"])]
+    for title, rep in reports:
+        print(f"entity framing, {title}: 5-fold CV grouped by document; EMR / micro-F1 / main-role accuracy (majority baseline)")
+        for lang in ["all", "en", "bg", "hi", "pt", "ru"]:
+            ours, base = rep[lang]["narrascope"], rep[lang]["majority"]
+            print(f"  {lang:4s} n={rep[lang]['n']:4d}  {ours['exact_match_ratio']:.3f} / {ours['micro_f1']:.3f} / {ours['main_role_accuracy']:.3f}"
+                  f"   ({base['exact_match_ratio']:.3f} / {base['micro_f1']:.3f} / {base['main_role_accuracy']:.3f})")
     fr = cv["framed"]
     print(f"framed entities (threshold {fr['threshold']}): AUC, precision / recall / F1 "
           "(every candidate; three most mentioned)")

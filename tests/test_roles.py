@@ -23,8 +23,9 @@ from .conftest import COALITION, SEMEVAL, hide_e5, need
 
 def every_entity(**cfg) -> RolesStage:  # type: ignore[no-untyped-def]
     """The stage with roles for every entity it finds (no framed filter):
-    for tests of entity finding and grouping."""
-    return RolesStage(RolesConfig(framed_threshold=0, **cfg))
+    for tests of entity finding and grouping, so the linear heads score the
+    mentions (the fine-tuned encoder would add a second per mention)."""
+    return RolesStage(RolesConfig(framed_threshold=0, **{"encoder": False, **cfg}))
 
 
 def test_twenty_two_fine_roles() -> None:
@@ -105,7 +106,7 @@ def test_roles_stage_on_the_example() -> None:
     assert len(d["entities"]) < 15 and d["other_entities"]  # so every entity left out is below the threshold
     assert all(o["framed"] < t and "main_role" not in o for o in d["other_entities"])
     assert all(e["framed"] >= t for e in d["entities"])
-    assert every_entity().model_id == stage.model_id + "+framed0"  # stored results follow the setting
+    assert every_entity(encoder=True).model_id == stage.model_id + "+framed0"  # stored results follow the setting
     every = every_entity().predict(a)  # every entity found, up to max_entities (15)
     found = len(d["entities"]) + len(d["other_entities"])
     assert len(every["entities"]) == min(15, found) and len(every["other_entities"]) == found - len(every["entities"])

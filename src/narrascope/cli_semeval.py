@@ -111,7 +111,7 @@ def semeval_predict(
             from .ingest.language import detect_language
             from .stages.roles import RolesStage
 
-            model = RolesStage.from_settings(settings).model
+            roles = RolesStage.from_settings(settings)
             ms = read_mentions(mentions)
             by_doc: dict[str, list[int]] = {}
             for i, (doc_id, _m, _s, _e) in enumerate(ms):
@@ -124,7 +124,7 @@ def semeval_predict(
                 text = read_document(path)
                 # Offsets index the raw document; the file's end is inclusive.
                 where = [align_mention(text, ms[i][1], ms[i][2], ms[i][3] + 1) for i in idx]
-                for i, p in zip(idx, model.predict(text, where, detect_language(text)[0])):
+                for i, p in zip(idx, roles.classify(text, where, detect_language(text)[0])):
                     preds[i] = p
             write_roles(output, [(d, m, s, e, main, [r for r, _ in fine]) for (d, m, s, e), (main, _c, fine) in zip(ms, preds)])
         elif subtask == 2:

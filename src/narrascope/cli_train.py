@@ -221,6 +221,47 @@ def train_frames_cmd(data: Path = typer.Option(Path("../shared/data/semeval2023-
     _train_2023("frames", data, output, folds)
 
 
+@train_app.command("roles-encoder")
+def train_role_encoder_cmd(
+    semeval: Path = typer.Option(Path("../shared/data/semeval2025-task10/train"), help="SemEval-2025 Task 10 train folder."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder (default: the bundled role encoder)."),
+    folds: int = typer.Option(5, min=2, help="Grouped cross-validation folds (by document)."),
+    cv: bool = typer.Option(True, help="Cross-validate first (the scores go into the model card); --no-cv only fits."),
+    top: int = typer.Option(4, min=1, max=12, help="Top layers of e5 to train (the others stay frozen)."),
+    epochs: int = typer.Option(3, min=1),
+    lr: float = typer.Option(1e-4, help="Learning rate of the trained layers."),
+    work: Optional[Path] = typer.Option(None, help="Folder for cached frozen states and finished folds: a killed run resumes there."),
+) -> None:
+    """Fine-tune e5's top layers for entity roles (needs `pip install 'narrascope\\[finetune]'`, torch; ~11 min per fold on 2 cores)."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from .cli import guarded
+    from .train.role_encoder import save_encoder_oof, train_role_encoder
+    from .train.roles import roles_cv_report, save_roles
+
+    con = Console(stderr=True)
+
+    def run() -> None:
+        res = train_role_encoder(semeval, folds, top=top, epochs=epochs, lr=lr, cv=cv, log=lambda m: con.print(m), work=work)
+        meta = res["meta"]
+        command = (f"narrascope train roles-encoder --semeval {semeval} --folds {folds} --top {top} --epochs {epochs} --lr {lr:g}"
+                   + ("" if cv else " --no-cv"))
+        meta["card"] = {"trained": date.today().isoformat(), "command": command, "data": str(semeval),
+                        "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs)}
+        if cv:
+            meta["card"]["cross_validation"] = roles_cv_report(res, folds)
+            con.print(json.dumps(meta["card"]["cross_validation"], indent=1))
+        out = output or MODELS_DIR / "role-encoder"
+        save_roles(out, meta, res["weights"])
+        if cv:  # the out-of-fold probabilities, for benchmarks/roles.py to set beside the heads' (same folds)
+            save_encoder_oof(out, res)
+        con.print(f"saved {out}")
+
+    guarded(run)
+
+
 @train_app.command("roles")
 def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval2025-task10/train"), help="SemEval-2025 Task 10 train folder."),
                     output: Optional[Path] = typer.Option(None, "--output", "-o"), folds: int = typer.Option(5)) -> None:

