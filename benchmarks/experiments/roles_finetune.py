@@ -340,27 +340,8 @@ def main() -> None:
         opt = torch.optim.AdamW(groups, weight_decay=0.01)
         steps = args.epochs * ((len(tr) + 15) // 16)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, (steps - s) / steps))
-        for _ in range(args.epochs):
-            model.train()
-            order = tr[:]
-            shuffle.shuffle(order)
-            for i in range(0, len(order), 16):
-                b = order[i:i + 16]
-                loss = loss_of(model(*make(b)), b)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-        if args.qat_epochs:
-            # quantisation-aware epochs from the fp32 fine-tuned weights: the
-            # matrices move to 4-bit steps, the fp32 vectors make up for them
-            model.qat = True
-            opt = torch.optim.AdamW([{"params": [p for k, p in body if not is_vec(k)], "lr": args.qat_lr},
-                                     {"params": [p for k, p in body if is_vec(k)], "lr": args.qat_vector_lr},
-                                     {"params": list(model.head.parameters()), "lr": 1e-4}], weight_decay=0.01)
-            steps = args.qat_epochs * ((len(tr) + 15) // 16)
-            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (steps - s) / steps))
-            for _ in range(args.qat_epochs):
+        def run_epochs(opt, sched, n: int) -> None:  # type: ignore[no-untyped-def]
+            for _ in range(n):
                 model.train()
                 order = tr[:]
                 shuffle.shuffle(order)
@@ -371,6 +352,18 @@ def main() -> None:
                     loss.backward()
                     opt.step()
                     sched.step()
+
+        run_epochs(opt, sched, args.epochs)
+        if args.qat_epochs:
+            # quantisation-aware epochs from the fp32 fine-tuned weights: the
+            # matrices move to 4-bit steps, the fp32 vectors make up for them
+            model.qat = True
+            opt = torch.optim.AdamW([{"params": [p for k, p in body if not is_vec(k)], "lr": args.qat_lr},
+                                     {"params": [p for k, p in body if is_vec(k)], "lr": args.qat_vector_lr},
+                                     {"params": list(model.head.parameters()), "lr": 1e-4}], weight_decay=0.01)
+            steps = args.qat_epochs * ((len(tr) + 15) // 16)
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (steps - s) / steps))
+            run_epochs(opt, sched, args.qat_epochs)
         model.eval()
         with torch.no_grad():
             logits = np.vstack([model(*make(te[i:i + 32])).numpy() for i in range(0, len(te), 32)])
