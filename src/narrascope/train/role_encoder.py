@@ -148,7 +148,6 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     torch = _torch()
     from ..embed.e5_weights import E5Weights
 
-    torch.manual_seed(seed)
     m = semeval_mentions(root)
     e5 = E5Weights.load()
     first = e5.layers - top
