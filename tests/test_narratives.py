@@ -336,6 +336,9 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     meta = json.loads((out / "model.json").read_text())
     assert meta["format"] == "narrascope.narratives.v2" and meta["card"]["gate"]["other_share"] == 0.3
     assert "--other-share 0.3" in meta["card"]["command"] and "*" in meta["gate_thresholds"]
+    # the card's command names the data relative to the working folder (not the trainer's absolute path), and it reproduces
+    arg = meta["card"]["command"].split("--data ")[1].split()[0]
+    assert not Path(arg).is_absolute() and Path(arg).resolve() == data.resolve() and meta["card"]["data"] == arg
     cv = meta["card"]["cross_validation"]["all"]
     assert "other_docs_accuracy" in cv and "at_other_share_fine" in cv
     st = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)]))

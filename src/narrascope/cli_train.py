@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -13,6 +14,18 @@ from .errors import Code, NarrascopeError
 train_app = typer.Typer(help="Train model heads (needs `pip install 'narrascope\\[train]'`).", no_args_is_help=True)
 
 BUNDLED_NARRATIVES = Path(__file__).parent / "data" / "models" / "narratives"
+
+
+def shown(path: Path | None) -> str:
+    """A data path as the model card records it: relative to the working
+    folder, so the recorded command reproduces the artifact from a checkout
+    beside the data (an absolute path would name the trainer's machine)."""
+    if path is None:
+        return ""
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return str(path)
 
 
 def semeval_language_folders(root: Path) -> list[Path]:
@@ -62,8 +75,8 @@ def train_narratives_cmd(
         with progress("embedding", total=len(docs)) as bar:
             model = train_narratives(docs, taxes, TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share),
                                      log=lambda m: con.print(m, highlight=False), progress=bar.advance)
-        model.card["data"] = str(data) if data else f"SemEval-2025 Task 10 train: {', '.join(sorted(model.card['languages']))}"
-        model.card["command"] = "narrascope train narratives " + (f"--data {data} " if data else f"--semeval {semeval or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "")
+        model.card["data"] = shown(data) if data else f"SemEval-2025 Task 10 train: {', '.join(sorted(model.card['languages']))}"
+        model.card["command"] = "narrascope train narratives " + (f"--data {shown(data)} " if data else f"--semeval {shown(semeval) or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "")
         model.save(out)
         cv = model.card.get("cross_validation")
         con.print(f"saved {out}")
@@ -95,7 +108,7 @@ def train_claims_cmd(
         con.print(f"{len(texts)} sentences, {int(y.sum())} check-worthy")
         res = train_checkworthy(texts, y, src, folds=folds, log=lambda m: con.print(m))
         out = output or BUNDLED_CHECKWORTHY
-        save_checkworthy(res, out, {"data": str(data), "command": f"narrascope train claims --data {data}", "examples": len(texts)})
+        save_checkworthy(res, out, {"data": shown(data), "command": f"narrascope train claims --data {shown(data)}", "examples": len(texts)})
         con.print(json.dumps(res["cv"], indent=1))
         con.print(f"saved {out}")
 
@@ -121,7 +134,7 @@ def _train_2023(kind: str, data: Path, output: Optional[Path], folds: int) -> No
         model = train_multilabel(texts, Y, TECHNIQUES if kind == "techniques" else FRAMES, groups, langs, folds=folds,
                                  log=lambda m: con.print(m))
         model.card["data"] = f"SemEval-2023 Task 3 train ({', '.join(sorted(set(langs)))})"
-        model.card["command"] = f"narrascope train {kind} --data {data}"
+        model.card["command"] = f"narrascope train {kind} --data {shown(data)}"
         out = output or MODELS_DIR / kind
         model.save(out, kind)
         con.print(json.dumps(model.card["cross_validation"], indent=1))
@@ -175,7 +188,7 @@ def _train_techniques_all(data: Path, ptc: Optional[Path], output: Optional[Path
         con.print(f"{len(texts)} paragraphs in {len(set(groups))} articles")
         model = train_multilabel(texts, Y, TECHNIQUES, groups, langs, folds=folds, log=lambda m: con.print(m))
         model.card["data"] = f"SemEval-2023 Task 3 train ({', '.join(sorted(set(langs)))})"
-        model.card["command"] = f"narrascope train techniques --data {data}"
+        model.card["command"] = f"narrascope train techniques --data {shown(data)}"
         res = train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
         stack = fit_stack(model.oof, paragraph_span_scores(res, groups, offsets), Y, groups)  # type: ignore[attr-defined]
         model.card["stacked_with_spans"] = stack_report(stack["oof"], stack["thresholds"], Y, langs)
@@ -203,7 +216,7 @@ def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds:
     def run() -> None:
         res = trained or train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
         cv = spans_cv_report(res) if folds > 1 else {}
-        cmd = f"narrascope train techniques --part {'all' if stack else 'spans'} --data {data}" + (f" --ptc {ptc}" if ptc else "")
+        cmd = f"narrascope train techniques --part {'all' if stack else 'spans'} --data {shown(data)}" + (f" --ptc {shown(ptc)}" if ptc else "")
         card = {"trained": date.today().isoformat(), "command": cmd, "articles": len(res["articles"]),
                 "languages": sorted({a.lang for a in res["articles"]}), "cross_validation": cv}
         out = output or MODELS_DIR / "technique-spans"
@@ -246,9 +259,9 @@ def train_role_encoder_cmd(
     def run() -> None:
         res = train_role_encoder(semeval, folds, top=top, epochs=epochs, lr=lr, cv=cv, log=lambda m: con.print(m), work=work)
         meta = res["meta"]
-        command = (f"narrascope train roles-encoder --semeval {semeval} --folds {folds} --top {top} --epochs {epochs} --lr {lr:g}"
+        command = (f"narrascope train roles-encoder --semeval {shown(semeval)} --folds {folds} --top {top} --epochs {epochs} --lr {lr:g}"
                    + ("" if cv else " --no-cv"))
-        meta["card"] = {"trained": date.today().isoformat(), "command": command, "data": str(semeval),
+        meta["card"] = {"trained": date.today().isoformat(), "command": command, "data": shown(semeval),
                         "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs)}
         if cv:
             meta["card"]["cross_validation"] = roles_cv_report(res, folds)
@@ -279,8 +292,8 @@ def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval202
         res = train_roles(semeval, folds, log=lambda m: con.print(m))
         cv = roles_cv_report(res)
         meta = res["meta"]
-        meta["card"] = {"trained": date.today().isoformat(), "command": f"narrascope train roles --semeval {semeval}",
-                        "data": str(semeval), "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs),
+        meta["card"] = {"trained": date.today().isoformat(), "command": f"narrascope train roles --semeval {shown(semeval)}",
+                        "data": shown(semeval), "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs),
                         "cross_validation": cv}
         out = output or MODELS_DIR / "roles"
         save_roles(out, meta, res["weights"])
