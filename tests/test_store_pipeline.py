@@ -80,6 +80,33 @@ def test_near_duplicates_skipped_across_runs(tmp_path: Path, db: Path) -> None:
         assert r.skipped_duplicates == 1 and c.count() == 1
 
 
+def test_corpus_keeps_its_shingle_size(tmp_path: Path, db: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Signatures of another shingle size never match: a corpus records the
+    size of its first ingest and refuses another one, before reading, with
+    a coded error naming the corpus; what is stored stays."""
+    a, b, _ = _near_copies(tmp_path)
+    with Corpus(db) as c:
+        c.ingest([a])
+        assert c.store.setting("dedup.shingle") == "3"
+    cfg = tmp_path / "five.toml"
+    cfg.write_text("[dedup]\nshingle = 5\n")
+    r = cli("ingest", str(b), "--config", str(cfg))
+    assert r.exit_code != 0 and "NS401" in r.output and str(db) in r.output.replace("\n", "")
+    assert "dedup.shingle = 3" in r.output.replace("\n", " ")
+    with Corpus(db) as c:
+        assert c.count() == 1 and c.store.setting("dedup.shingle") == "3"
+        r2 = c.ingest([b])  # the corpus's own size: the near-copy is found
+        assert (r2.added, r2.near_duplicates) == (1, 1)
+    # with deduplication off, no signatures are made or compared: any size goes, nothing is recorded
+    other = tmp_path / "other.db"
+    with Corpus(other, settings=load_settings(dedup={"mode": "off", "shingle": 5})) as c:
+        c.ingest([a])
+        assert c.store.setting("dedup.shingle") is None
+    with Corpus(other, settings=load_settings(dedup={"shingle": 5})) as c:
+        c.ingest([b])
+        assert c.store.setting("dedup.shingle") == "5"
+
+
 def test_filters_and_id_prefix(tmp_path: Path, db: Path) -> None:
     p = _write(tmp_path, "x.jsonl",
                '{"id": "r1", "text": "Война продолжается, сообщают источники в Москве и Киеве.", "date": "2023-01-05", "source": "RU outlet"}\n'
@@ -318,6 +345,7 @@ def test_migration_4_recomputes_signatures_split_at_combining_marks(tmp_path: Pa
     con = sqlite3.connect(db)
     old = {r[0]: r[1] for r in con.execute("SELECT id, minhash FROM articles")}
     assert dedup.similarity(dedup.from_blob(old[arts["hi-a.txt"].id]), dedup.signature(arts["hi-a.txt"].clean_text)) < 0.8
+    con.execute("DROP TABLE settings")  # a corpus of schema v3 had none
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
@@ -341,7 +369,9 @@ def test_migration_4_recomputes_signatures_split_at_combining_marks(tmp_path: Pa
         assert {x.external_id: x for x in c.articles()}["hi-b.txt"].duplicate_of == arts["hi-a.txt"].id
     con = sqlite3.connect(db)
     new = {r[0]: r[1] for r in con.execute("SELECT id, minhash FROM articles")}
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 4
+    from narrascope.store.sqlite import _migrations
+
+    assert con.execute("PRAGMA user_version").fetchone()[0] == _migrations()[-1][0]
     assert dedup.from_blob(new[arts["hi-a.txt"].id]).tolist() == dedup.signature(arts["hi-a.txt"].clean_text).tolist()
     assert new[arts[english.name].id] == old[arts[english.name].id]  # unaffected text: untouched
     bands = {r[0] for r in con.execute("SELECT key FROM lsh WHERE article_id = ?", (arts["hi-a.txt"].id,))}

@@ -39,7 +39,7 @@ class DedupConfig(StrictModel):
         "link", description="link: keep near-duplicates and link them; skip: do not store them."
     )
     threshold: float = Field(0.8, gt=0, le=1, description="Estimated Jaccard similarity.")
-    shingle: int = Field(3, ge=1, le=8, description="Words per shingle.")
+    shingle: int = Field(3, ge=1, le=8, description="Words per shingle; a corpus keeps the size of its first ingest.")
 
 
 class PipelineConfig(StrictModel):

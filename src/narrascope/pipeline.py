@@ -134,6 +134,16 @@ class Pipeline:
         pending_lsh: dict[tuple[int, int], list[str]] = {}
         pending_ids: set[str] = set()
         dd = self.settings.dedup
+        if dd.mode != "off":
+            bound = self.store.setting("dedup.shingle")
+            if bound is not None and int(bound) != dd.shingle:
+                # Refused before anything is read: signatures of another
+                # shingle size never match, so every near-copy would go unseen.
+                raise NarrascopeError(Code.CONFIG, f"this corpus finds near-duplicates with {bound}-word shingles; "
+                                      f"the settings ask for {dd.shingle}, whose signatures would not compare with the stored ones",
+                                      input=self.store.path,
+                                      hint=f"set dedup.shingle = {bound} (or leave it out of the config), or ingest into a new corpus (--db)")
+            batch.settings["dedup.shingle"] = str(dd.shingle)
         for item in items:
             bar.advance()
             if isinstance(item, ReadFailure):
@@ -189,7 +199,7 @@ class Pipeline:
                     report.article_ids.append(article.id)
             if len(batch.articles) >= self.settings.ingest.batch_size or len(batch.seen) >= 4 * self.settings.ingest.batch_size:
                 self.store.write_batch(batch)
-                batch, pending_lsh, pending_ids = WriteBatch(), {}, set()
+                batch, pending_lsh, pending_ids = WriteBatch(settings=batch.settings), {}, set()
         self.store.write_batch(batch)
 
     def _near(self, sig: object, pending: dict[tuple[int, int], list[str]], batch: WriteBatch) -> tuple[str, float] | None:

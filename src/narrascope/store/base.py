@@ -39,6 +39,7 @@ class WriteBatch:
     articles: list[Article] = field(default_factory=list)
     signatures: dict[str, np.ndarray] = field(default_factory=dict)
     seen: list[tuple[str, str | None, str]] = field(default_factory=list)  # raw_hash, id, status
+    settings: dict[str, str] = field(default_factory=dict)  # corpus settings recorded with the batch (kept if already set)
 
     def __len__(self) -> int:
         return len(self.articles) + len(self.seen)
@@ -62,6 +63,10 @@ class Store(ABC):
 
     @abstractmethod
     def write_batch(self, batch: WriteBatch) -> None: ...
+
+    @abstractmethod
+    def setting(self, key: str) -> str | None:
+        """A setting the corpus is bound to (``dedup.shingle``), None if unset."""
 
     # results
     @abstractmethod

@@ -44,8 +44,8 @@ def _resign_marked_words(c: sqlite3.Connection) -> None:
     LSH bands) of every stored text that the first tokeniser, ``\\w+``, split
     differently from ``text.WORD`` (words with combining marks). Other texts'
     signatures are unchanged by the new tokeniser and are left alone. The
-    shingle size is the default (``dedup.shingle``): the store does not know
-    the settings a corpus was ingested with."""
+    shingle size is the default (``dedup.shingle``): corpora this old never
+    recorded theirs (from schema v5 on, the ``settings`` table does)."""
     from ..config import DedupConfig
     from ..text import WORD
 
@@ -246,6 +246,13 @@ class SQLiteStore(Store):
                 "INSERT OR IGNORE INTO seen_inputs (raw_hash, article_id, status, seen_at) VALUES (?,?,?,?)",
                 [(h, aid, st, _now()) for h, aid, st in batch.seen],
             )
+            # the first value recorded stays: the ingest checked it against its own before reading
+            c.executemany("INSERT OR IGNORE INTO settings (key, value) VALUES (?,?)", list(batch.settings.items()))
+
+    def setting(self, key: str) -> str | None:
+        with self._errors():
+            row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     # -- results -------------------------------------------------------------
 
