@@ -290,6 +290,23 @@ def test_gate_decides_other_and_keeps_the_top_narrative() -> None:
     assert decode(labels, prob, th, gate=(0.9, 0.5)) == (["A: y"], ["A: y: q"])
 
 
+def test_trained_models_decide_other_subnarratives_next_to_siblings() -> None:
+    """A trained model's "<narrative>: Other" head may decide that label next
+    to a named sibling, but only under a narrative decided otherwise; the
+    similarity mode (other_subnarratives off) never decides it directly."""
+    from narrascope.models.narrative import decode
+
+    labels = {"coarse": ["A: x", "A: y"], "fine": ["A: x: p", "A: x: Other", "A: y: q", "A: y: Other"]}
+    prob = {"coarse": np.array([0.3, 0.2]), "fine": np.array([0.7, 0.6, 0.1, 0.9])}
+    th = {"coarse": np.full(2, 0.5), "fine": np.full(4, 0.5)}
+    assert decode(labels, prob, th) == (["A: x"], ["A: x: p"])
+    got = decode(labels, prob, th, other_subnarratives=True)
+    # "A: y: Other" is above its threshold, but nothing else decided "A: y": it does not add it
+    assert got == (["A: x"], ["A: x: p", "A: x: Other"])
+    th["fine"][1] = 0.65  # its own threshold counts
+    assert decode(labels, prob, th, other_subnarratives=True) == (["A: x"], ["A: x: p"])
+
+
 def test_share_weights_and_weighted_platt() -> None:
     from narrascope.train.data import LabelledDoc
     from narrascope.train.narratives import fit_platt, is_narrative, share_weights
@@ -335,6 +352,7 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     assert r.exit_code == 0, r.output
     meta = json.loads((out / "model.json").read_text())
     assert meta["format"] == "narrascope.narratives.v2" and meta["card"]["gate"]["other_share"] == 0.3
+    assert meta["decode"] == {"other_subnarratives": True}  # trained heads decide "<narrative>: Other" too
     assert "--other-share 0.3" in meta["card"]["command"] and "*" in meta["gate_thresholds"]
     # the card's command names the data relative to the working folder (not the trainer's absolute path), and it reproduces
     arg = meta["card"]["command"].split("--data ")[1].split()[0]

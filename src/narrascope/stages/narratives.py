@@ -36,7 +36,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "2"  # 2: gate, narrative_probability, joint label confidences
+    version = "3"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -124,7 +124,8 @@ class NarrativesStage(Stage):
             prob = {lv: np.where(keep[lv], prob[lv], 0.0) for lv in LEVELS}
             if top.split(": ", 1)[0] not in wanted and gate:
                 gate = (gate[0], 1.01)  # closed
-        coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate)
+        coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate,
+                              other_subnarratives=getattr(self.scorer, "other_subnarratives", False))
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
         # With a gate, label heads give P(label | some narrative): a label's
         # confidence is P(some narrative) x that, the chance the article carries it.

@@ -202,7 +202,7 @@ def tune_thresholds(labels: dict[str, list[str]], prob: dict[str, np.ndarray], d
     gate = OPEN if gated else None
 
     def evaluate(th: dict[str, np.ndarray]) -> tuple[float, float]:
-        pc, pf = zip(*(decode(labels, {lv: prob[lv][i] for lv in LEVELS}, th, gate=gate) for i in idx))
+        pc, pf = zip(*(decode(labels, {lv: prob[lv][i] for lv in LEVELS}, th, gate=gate, other_subnarratives=True) for i in idx))
         return f1_samples(gold_f, pf), f1_samples(gold_c, pc)
 
     best: tuple[tuple[float, float], float, float] = ((-1.0, -1.0), 0.5, 0.5)
@@ -304,7 +304,8 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
             # a corpus with `share` Other documents, whatever the language.
             gate_platt = fit_platt(oof[GATE][:, 0], nar.astype(float), gw)
             gate_p = sigmoid(gate_platt[0] * oof[GATE][:, 0] + gate_platt[1])
-            open_pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, shifted(thresholds, shifts.get(d.lang, (0.0, 0.0))), gate=OPEN)
+            open_pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, shifted(thresholds, shifts.get(d.lang, (0.0, 0.0))), gate=OPEN,
+                                 other_subnarratives=True)
                          for i, d in enumerate(docs)]
             open_f1 = np.array([doc_f1(d.fine, p[1]) for d, p in zip(docs, open_pred)])
             gate_th = tune_gate(gate_p, open_f1, docs, gw, s.min_other_language_gate)
@@ -339,6 +340,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
         gate=(fit.heads_e[GATE], fit.heads_t[GATE]) if gated else None,
         gate_platt=gate_platt,
         gate_thresholds=gate_th,
+        other_subnarratives=True,
     )
     card["train_seconds"] = round(time.time() - t0, 1)
     return model
@@ -360,7 +362,8 @@ def tune_language_shift(labels: dict[str, list[str]], prob: dict[str, np.ndarray
         for dc in steps:
             for df in steps:
                 t = shifted(th, (dc, df))
-                pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, t, gate=OPEN if gated else None) for i in idx]
+                pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, t, gate=OPEN if gated else None,
+                               other_subnarratives=True) for i in idx]
                 f = f1_samples([docs[i].fine for i in idx], [p[1] for p in pred])
                 if f > best[0] + 1e-9 or (abs(f - best[0]) < 1e-9 and abs(dc) + abs(df) < sum(map(abs, best[1]))):
                     best = (f, (float(dc), float(df)))
@@ -378,7 +381,8 @@ def cv_report(labels: dict[str, list[str]], prob: dict[str, np.ndarray], th: dic
     def gate(i: int) -> tuple[float, float] | None:
         return None if gate_p is None else (float(gate_p[i]), gate_th.get(docs[i].lang, gate_th.get("*", 0.5)))
 
-    pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, shifted(th, shifts.get(d.lang, (0.0, 0.0))), gate=gate(i))
+    pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, shifted(th, shifts.get(d.lang, (0.0, 0.0))), gate=gate(i),
+                   other_subnarratives=True)
             for i, d in enumerate(docs)]
     rep: dict[str, Any] = {"folds": k, "note": "out-of-fold predictions; thresholds tuned on the same folds (slightly optimistic; benchmarks/narratives.py reports nested CV)"}
     if weights is not None:
