@@ -696,22 +696,24 @@ class RolesStage(Stage):
             return None
         return RoleEncoder(folder)
 
-    @property
-    def encoder_weight(self) -> float:
+    def _weight(self, configured: float | None, *keys: str) -> float:
+        """The configured weight, else the first of ``keys`` the encoder's
+        model.json has; 0 without an encoder."""
         if self.encoder is None:
             return 0.0
-        if self.cfg.encoder_weight is not None:
-            return self.cfg.encoder_weight
-        return float(self.encoder.meta.get("blend_weight", 1.0))
+        if configured is not None:
+            return configured
+        meta = self.encoder.meta
+        return float(next((meta[k] for k in keys if k in meta), 1.0))
+
+    @property
+    def encoder_weight(self) -> float:
+        return self._weight(self.cfg.encoder_weight, "blend_weight")
 
     @property
     def encoder_fine_weight(self) -> float:
-        if self.encoder is None:
-            return 0.0
-        if self.cfg.encoder_fine_weight is not None:
-            return self.cfg.encoder_fine_weight
-        # an artifact without the key predates the split: it blended both levels alike
-        return float(self.encoder.meta.get("fine_blend_weight", self.encoder.meta.get("blend_weight", 1.0)))
+        # an artifact without the fine key predates the split: it blended both levels alike
+        return self._weight(self.cfg.encoder_fine_weight, "fine_blend_weight", "blend_weight")
 
     @property
     def model_id(self) -> str | None:
