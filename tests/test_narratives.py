@@ -292,8 +292,9 @@ def test_gate_decides_other_and_keeps_the_top_narrative() -> None:
 
 def test_trained_models_decide_other_subnarratives_next_to_siblings() -> None:
     """A trained model's "<narrative>: Other" head may decide that label next
-    to a named sibling, but only under a narrative decided otherwise; the
-    similarity mode (other_subnarratives off) never decides it directly."""
+    to a named sibling, but only under a narrative decided otherwise, and a
+    narrative with no subnarrative above threshold takes its likeliest one;
+    the similarity mode (other_subnarratives off) keeps the fixed fallback."""
     from narrascope.models.narrative import decode
 
     labels = {"coarse": ["A: x", "A: y"], "fine": ["A: x: p", "A: x: Other", "A: y: q", "A: y: Other"]}
@@ -305,6 +306,13 @@ def test_trained_models_decide_other_subnarratives_next_to_siblings() -> None:
     assert got == (["A: x"], ["A: x: p", "A: x: Other"])
     th["fine"][1] = 0.65  # its own threshold counts
     assert decode(labels, prob, th, other_subnarratives=True) == (["A: x"], ["A: x: p"])
+    # a narrative decided with no subnarrative above threshold takes its likeliest one relative to its threshold
+    prob = {"coarse": np.array([0.3, 0.8]), "fine": np.array([0.3, 0.2, 0.3, 0.2])}
+    th = {"coarse": np.full(2, 0.5), "fine": np.array([0.5, 0.5, 0.5, 0.1])}
+    assert decode(labels, prob, th) == (["A: y"], ["A: y: Other"])  # the fixed fallback (similarity mode)
+    assert decode(labels, prob, th, other_subnarratives=True) == (["A: y"], ["A: y: Other"])  # 0.2/0.1 beats 0.3/0.5
+    th["fine"][3] = 0.5
+    assert decode(labels, prob, th, other_subnarratives=True) == (["A: y"], ["A: y: q"])
 
 
 def test_share_weights_and_weighted_platt() -> None:

@@ -36,7 +36,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "3"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings
+    version = "3"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
