@@ -66,6 +66,13 @@ def test_example_article_gets_war_narratives_with_evidence(stage: NarrativesStag
     # A negotiations/escalation article: the war taxonomy, not climate.
     assert labels and all(l.startswith("URW") for l in labels[:3]), labels
     assert d["dominant"]["narrative"] == d["narratives"][0]["label"]
+    # the trained model's "<narrative>: Other" heads give those labels their own confidence and evidence
+    scores = stage.label_scores(a)
+    fine = scores["fine"]
+    for sub in d["subnarratives"]:
+        if sub["label"].endswith(": " + OTHER):
+            j = fine.labels.index(sub["label"])
+            assert sub["confidence"] == round(float(fine.prob[j]) * d["narrative_probability"], 4)
 
 
 def test_asking_for_one_taxonomy_of_the_trained_model(stage: NarrativesStage) -> None:

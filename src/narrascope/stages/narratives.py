@@ -36,7 +36,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "3"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative
+    version = "3"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -124,8 +124,10 @@ class NarrativesStage(Stage):
             prob = {lv: np.where(keep[lv], prob[lv], 0.0) for lv in LEVELS}
             if top.split(": ", 1)[0] not in wanted and gate:
                 gate = (gate[0], 1.01)  # closed
+        # a trained model's "<narrative>: Other" heads learnt the annotators' Other subnarratives
+        own_other = bool(getattr(self.scorer, "other_subnarratives", False))
         coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate,
-                              other_subnarratives=getattr(self.scorer, "other_subnarratives", False))
+                              other_subnarratives=own_other)
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
         # With a gate, label heads give P(label | some narrative): a label's
         # confidence is P(some narrative) x that, the chance the article carries it.
@@ -137,8 +139,9 @@ class NarrativesStage(Stage):
                 return {"label": OTHER, "confidence": round(1.0 - top, 4), "evidence": []}
             key, level = (label, lv) if label in idx[lv] else (parent_of(label), "coarse")
             j = idx[level].get(key)
-            if label.endswith(": " + OTHER) and lv == "fine":
-                # "<narrative>: Other": as sure as the narrative, evidence of the narrative
+            if label.endswith(": " + OTHER) and lv == "fine" and not (own_other and j is not None):
+                # "<narrative>: Other" without a head of its own (similarity mode):
+                # as sure as the narrative, evidence of the narrative
                 key, level, j = parent_of(label), "coarse", idx["coarse"].get(parent_of(label))
             conf = float(prob[level][j]) * scale if j is not None else 0.0
             return {"label": label, "confidence": round(conf, 4), "evidence": self.evidence(article, scores[level], j)}
