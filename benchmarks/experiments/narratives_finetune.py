@@ -52,7 +52,7 @@ from narrascope.taxonomy import default_taxonomies  # noqa: E402
 from narrascope.train.data import semeval_docs  # noqa: E402
 from narrascope.train.narratives import (OPEN, TrainSettings, _Fitted, doc_embeddings, fit_platt, is_narrative,  # noqa: E402
                                          label_space, targets, tune_thresholds)
-from narrascope.train.role_encoder import HEAD_LR, SCALE, _lower_states, build_encoder  # noqa: E402
+from narrascope.train.role_encoder import HEAD_LR, SCALE, _lower_states, build_encoder, pad_states  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -131,12 +131,7 @@ def main() -> None:
     M = torch.from_numpy(np.hstack([np.repeat(nar[:, None], nc + nf, 1), np.ones((n, 1), bool)]).astype(np.float32))
 
     def logits(model: object, rows: list[int]) -> object:
-        cs = [c for i in rows for c in of_doc[i]]
-        L = max(len(lower[c]) for c in cs)
-        x = torch.zeros((len(cs), L, e5.H))
-        am = torch.zeros((len(cs), L), dtype=torch.long)
-        for k, c in enumerate(cs):
-            x[k, :len(lower[c])], am[k, :len(lower[c])] = lower[c].float(), 1
+        x, am = pad_states(torch, [lower[c] for i in rows for c in of_doc[i]], e5.H)
         h = model.layers(x, am, first, e5.layers)
         w = am.unsqueeze(-1).float()
         v = torch.nn.functional.normalize((h * w).sum(1) / w.sum(1), dim=-1)

@@ -70,6 +70,7 @@ from narrascope.eval.roles import FINE_ROLES, MAIN_ROLES  # noqa: E402
 from narrascope.models.narrative import sigmoid  # noqa: E402
 from narrascope.models.roles import decide, softmax  # noqa: E402
 from narrascope.train.roles import semeval_mentions  # noqa: E402
+from narrascope.train.role_encoder import pad_states  # noqa: E402
 
 POOLED_SCALE = 20.0  # unit vectors into the pooled head: logits need a scale
 HEAD_LR = 1e-3  # the pooled head starts from scratch on unit vectors
@@ -298,12 +299,7 @@ def main() -> None:
             print(f"hidden states below layer {first} cached ({time.time() - t0:.0f} s)", flush=True)
 
     def cached_batch(rows: list[int]):  # type: ignore[no-untyped-def]
-        n = max(len(lower[i]) for i in rows)
-        x = torch.zeros((len(rows), n, e5.H))
-        am = torch.zeros((len(rows), n), dtype=torch.long)
-        for k, i in enumerate(rows):
-            x[k, :len(lower[i])], am[k, :len(lower[i])] = lower[i], 1
-        return x, am
+        return pad_states(torch, [lower[i] for i in rows], e5.H)
 
     Yf = np.array([[r in f for r in FINE_ROLES] for f in m.fine], np.float32)
 

