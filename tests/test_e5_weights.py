@@ -77,6 +77,18 @@ def test_hidden_states_are_per_token_and_padding_free(e5) -> None:  # type: igno
     assert np.allclose(h[0, :len(a)], alone[0], atol=1e-4)  # padding does not leak into the shorter text
 
 
+def test_torch_forward_gives_numpys_hidden_states(e5) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")
+    from narrascope.embed.e5_weights import forward, forward_torch, torch_params
+
+    m, params = e5
+    ids = [[m.bos, *m.tokenize("query: " + t), m.eos] for t in TEXTS[:4]]
+    h, mask = forward(m, params, ids)
+    ht, mt = forward_torch(m, torch_params(params), ids)
+    assert (mask == mt).all() and ht.dtype == np.float32
+    assert np.abs(h[mask] - ht[mt]).max() < 1e-4  # padded rows too: the mask keeps padding out of the real tokens
+
+
 def test_bad_model_file_is_a_coded_error(tmp_path: Path) -> None:
     bad = tmp_path / "e5.bin"
     bad.write_bytes(b"GGUF" + struct.pack("<I", 3))

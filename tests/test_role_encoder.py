@@ -53,6 +53,12 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     rows = [j for j in range(n) if m.group[j] == m.group[i]]
     pm, pf = enc.proba(m.docs[m.group[i]], [(m.start[j], m.end[j]) for j in rows])
     assert pm.shape == (len(rows), 3) and pf.shape == (len(rows), 22)
+    # torch installed: its kernels run the forward pass; numpy's give the same probabilities
+    assert enc.backend == "torch"
+    slow = RoleEncoder(tmp_path / "enc")
+    slow.backend = "numpy"
+    nm, nf = slow.proba(m.docs[m.group[i]], [(m.start[j], m.end[j]) for j in rows])
+    assert np.abs(nm - pm).max() < 1e-5 and np.abs(nf - pf).max() < 1e-5
     # numpy runs the model torch trained (with the 8-bit changes the artifact keeps)
     model = res["model"]
     from narrascope.train.role_encoder import _lower_states

