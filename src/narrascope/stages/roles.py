@@ -716,10 +716,15 @@ class RolesStage(Stage):
         return self._weight(self.cfg.encoder_fine_weight, "fine_blend_weight", "blend_weight")
 
     @property
+    def blends_encoder(self) -> bool:
+        """Whether the encoder's probabilities count at either level."""
+        return self.encoder is not None and (self.encoder_weight > 0 or self.encoder_fine_weight > 0)
+
+    @property
     def model_id(self) -> str | None:
         digest = artifact_digest(Path(self.cfg.model) if self.cfg.model else MODEL)
         encoder = ""
-        if self.encoder is not None and (self.encoder_weight > 0 or self.encoder_fine_weight > 0):
+        if self.blends_encoder:
             encoder = f"+encoder@{artifact_digest(self.encoder.folder)}x{self.encoder_weight:g}/{self.encoder_fine_weight:g}"
         # Settings that change the predictions change the id: stored results follow.
         return (f"roles@{digest}" + encoder + ("" if self.cfg.language_embedders else "+pooled")
@@ -733,9 +738,10 @@ class RolesStage(Stage):
         weight 1)."""
         if not mentions:
             return []
-        w, wf = self.encoder_weight, self.encoder_fine_weight
-        if self.encoder is None or w == wf == 0:
+        if not self.blends_encoder:
             return self.model.predict(text, mentions, language, sentences)
+        assert self.encoder is not None
+        w, wf = self.encoder_weight, self.encoder_fine_weight
         pm, pf = self.encoder.proba(text, mentions)
         if w < 1 or wf < 1:
             hm, hf = self.model.probabilities(text, mentions, language, sentences)
@@ -837,7 +843,8 @@ class RolesStage(Stage):
         out: dict[str, Any] = {"ner": ner, "embedder": embed.name, "framed_threshold": threshold, "entities": entities,
                                "other_entities": others}
         notes = []
-        if self.encoder is not None and (self.encoder_weight > 0 or self.encoder_fine_weight > 0):
+        if self.blends_encoder:
+            assert self.encoder is not None
             out["encoder"] = {"model": self.encoder.meta.get("kind"), "weight": self.encoder_weight,
                               "fine_weight": self.encoder_fine_weight}
         elif self.cfg.encoder and self.encoder is None and (ENCODER_MODEL / "model.json").exists():

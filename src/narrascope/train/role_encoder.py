@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..embed.e5_weights import torch_layers
 from ..eval.roles import FINE_ROLES, MAIN_ROLES
 from ..models.narrative import sigmoid
 from ..models.role_encoder import base_digest, dequantize_delta, mention_text, quantize_delta
@@ -90,21 +91,8 @@ def build_encoder(torch: Any, e5: Any, first: int, outputs: int = len(MAIN_ROLES
             return F.layer_norm(x, (e5.H,), self.frozen["emb.ln.w"], self.frozen["emb.ln.b"], e5.eps)
 
         def layers(self, x: Any, am: Any, lo: int, hi: int) -> Any:
-            B, L, H = x.shape
-            nh = e5.heads
-            hd = H // nh
             bias = (1.0 - am[:, None, None, :].float()) * -1e9
-            for i in range(lo, hi):
-                def lin(h: Any, part: str, i: int = i) -> Any:
-                    return h @ self.tensor(f"l{i}.{part}.w").T + self.tensor(f"l{i}.{part}.b")
-
-                q, k, v = (lin(x, n).view(B, L, nh, hd).transpose(1, 2) for n in ("q", "k", "v"))
-                att = self.drop(torch.softmax(q @ k.transpose(-1, -2) / hd ** 0.5 + bias, -1))
-                ctx = (att @ v).transpose(1, 2).reshape(B, L, H)
-                x = F.layer_norm(x + self.drop(lin(ctx, "ao")), (H,), self.tensor(f"l{i}.aln.w"), self.tensor(f"l{i}.aln.b"), e5.eps)
-                mid = F.gelu(lin(x, "fi"))
-                x = F.layer_norm(x + self.drop(lin(mid, "fo")), (H,), self.tensor(f"l{i}.oln.w"), self.tensor(f"l{i}.oln.b"), e5.eps)
-            return x
+            return torch_layers(torch, x, bias, self.tensor, lo, hi, e5.heads, e5.eps, self.drop)
 
         def forward(self, x: Any, am: Any) -> Any:
             """Logits from the hidden states entering layer ``first``."""
