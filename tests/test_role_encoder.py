@@ -45,7 +45,8 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     # what ships: the trained layer's matrices as 8-bit changes, its vectors, the head
     w = res["weights"]
     assert w["l11.fi.dq"].dtype == np.int8 and w["l11.fi.ds"].shape == (1536,) and w["l11.aln.b"].dtype == np.float32
-    assert w["head/w"].shape == (25, 384) and "l11.fi.w" not in w and np.abs(w["l11.fi.dq"]).max() == 127
+    # the head reads the mean of all tokens and that of the name's
+    assert w["head/w"].shape == (25, 2 * 384) and "l11.fi.w" not in w and np.abs(w["l11.fi.dq"]).max() == 127
     assert not any(k.startswith("l10.") for k in w)
     save_roles(tmp_path / "enc", res["meta"], w)
     enc = RoleEncoder(tmp_path / "enc")
@@ -63,10 +64,15 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     model = res["model"]
     from narrascope.train.role_encoder import _lower_states
 
-    ids = enc.token_ids(enc.texts(m.docs[m.group[i]], [(m.start[j], m.end[j]) for j in rows]))
+    marked = enc.token_ids(m.docs[m.group[i]], [(m.start[j], m.end[j]) for j in rows])
     with torch.no_grad():
-        for k, h in enumerate(_lower_states(torch, model, ids, 11)):
-            z = model(h[None], torch.ones((1, len(h)), dtype=torch.long))[0].numpy()
+        for k, h in enumerate(_lower_states(torch, model, [ids for ids, _ in marked], 11)):
+            a, b = marked[k][1]
+            name = m.docs[m.group[i]][m.start[rows[k]]:m.end[rows[k]]]
+            assert enc._e5.tokenize(" " + " ".join(name.split())) == marked[k][0][a:b]  # the name's tokens
+            mm = torch.zeros((1, len(h)), dtype=torch.long)
+            mm[0, a:b] = 1
+            z = model(h[None], torch.ones((1, len(h)), dtype=torch.long), mm)[0].numpy()
             p = np.exp(z[:3] - z[:3].max())
             assert np.abs(p / p.sum() - pm[k]).max() < 1e-3
     assert {MAIN_ROLES[int(k)] for k in pm.argmax(1)} <= set(MAIN_ROLES)
@@ -113,6 +119,41 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     del card["fine_blend_weight"]
     (tmp_path / "enc" / "model.json").write_text(json.dumps(card))
     assert RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"))).encoder_fine_weight == 0.5
+    # the first encoder's head (pool "mean", no "pool" key in its card) reads the mean of all tokens only
+    first = train_role_encoder(root, folds=2, top=1, epochs=1, lr=1e-3, cv=False, pool="mean", log=logs.append)
+    assert first["weights"]["head/w"].shape == (25, 384)
+    del first["meta"]["pool"]
+    save_roles(tmp_path / "first", first["meta"], first["weights"])
+    old = RoleEncoder(tmp_path / "first")
+    om, _ = old.proba(text, spans)
+    assert old.members[0].pool == "mean" and not old.split_ids and om.shape == (len(rows), 3)
+    assert np.allclose(om.sum(1), 1, atol=1e-5)
+    with torch.no_grad():
+        ids = [x for x, _ in old.token_ids(text, spans)]
+        for k, h in enumerate(_lower_states(torch, first["model"], ids, 11)):
+            z = first["model"](h[None], torch.ones((1, len(h)), dtype=torch.long))[0].numpy()
+            p = np.exp(z[:3] - z[:3].max())
+            assert np.abs(p / p.sum() - om[k]).max() < 1e-3
+    # both as one artifact: the frozen layers run once, each member's on top, the probabilities averaged
+    from narrascope.train.role_encoder import ensemble_encoder
+
+    both = ensemble_encoder([first, res])
+    assert sorted(x["pool"] for x in both["meta"]["members"]) == ["mean", "mention"] and "pool" not in both["meta"]
+    assert set(both["weights"]) == {f"m0/{k}" for k in first["weights"]} | {f"m1/{k}" for k in res["weights"]}
+    save_roles(tmp_path / "both", both["meta"], both["weights"])
+    pair = RoleEncoder(tmp_path / "both")
+    bm, bf = pair.proba(text, spans)
+    assert pair.split_ids and [x.pool for x in pair.members] == ["mean", "mention"]
+    # the mean member now reads the text's parts tokenised apart: the same ids on these mentions
+    assert [x for x, _ in pair.token_ids(text, spans)] == ids
+    assert np.abs(bm - (om + pm) / 2).max() < 1e-5 and np.abs(bf - (old.proba(text, spans)[1] + pf) / 2).max() < 1e-5
+    pair_np = RoleEncoder(tmp_path / "both")
+    pair_np.backend = "numpy"
+    assert np.abs(pair_np.proba(text, spans)[0] - bm).max() < 1e-5
+    assert np.allclose(both["oof_main"], (first["oof_main"] + res["oof_main"]) / 2, equal_nan=True)
+    other = train_role_encoder(root, folds=2, top=2, epochs=1, lr=1e-3, cv=False, log=logs.append)
+    with pytest.raises(ValueError, match="share"):
+        ensemble_encoder([res, other])  # other frozen layers: no shared pass
     # a resumed run reuses the finished folds and the cached frozen states
     again = train_role_encoder(root, folds=2, top=1, epochs=2, lr=1e-3, log=logs.append, work=tmp_path / "work")
     assert np.array_equal(again["oof_main"], res["oof_main"])
@@ -125,10 +166,20 @@ def test_role_encoder_refuses_another_e5_file(tmp_path: Path) -> None:
     from narrascope.errors import NarrascopeError
     from narrascope.models.role_encoder import RoleEncoder
 
-    (tmp_path / "model.json").write_text(json.dumps({"side": 60, "scale": 20.0, "main_roles": MAIN_ROLES,
+    (tmp_path / "model.json").write_text(json.dumps({"side": 60, "top_layers": 4, "scale": 20.0, "main_roles": MAIN_ROLES,
                                                      "base_digest": "0" * 16}), encoding="utf-8")
     np.savez(tmp_path / "weights.npz", **{"head/w": np.zeros((25, 384), np.float32), "head/b": np.zeros(25, np.float32)})
     enc = RoleEncoder(tmp_path)
     with pytest.raises(NarrascopeError) as e:
         enc.proba("Russia attacked.", [(0, 6)])
     assert e.value.code.value == "NS407" and "train roles-encoder" in str(e.value)
+
+
+def test_train_roles_encoder_rejects_an_unknown_pool(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from narrascope.cli import app
+
+    r = CliRunner().invoke(app, ["train", "roles-encoder", "--semeval", str(tmp_path), "--pool", "mean", "--pool", "max",
+                                 "-o", str(tmp_path / "enc")])
+    assert r.exit_code == 1 and "NS405" in r.output and "max" in r.output and not (tmp_path / "enc").exists()

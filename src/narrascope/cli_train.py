@@ -243,24 +243,34 @@ def train_role_encoder_cmd(
     top: int = typer.Option(4, min=1, max=12, help="Top layers of e5 to train (the others stay frozen)."),
     epochs: int = typer.Option(3, min=1),
     lr: float = typer.Option(1e-4, help="Learning rate of the trained layers."),
+    pool: list[str] = typer.Option(["mean", "mention"], help="One encoder per --pool, averaged: 'mean' (the head reads the "
+                                   "mean of all tokens) or 'mention' (that and the mean of the marked name's tokens)."),
     work: Optional[Path] = typer.Option(None, help="Folder for cached frozen states and finished folds: a killed run resumes there."),
 ) -> None:
-    """Fine-tune e5's top layers for entity roles (needs `pip install 'narrascope\\[finetune]'`, torch; ~11 min per fold on 2 cores)."""
+    """Fine-tune e5's top layers for entity roles, one encoder per --pool, averaged (needs `pip install 'narrascope\\[finetune]'`, torch; ~11 min per fold and pool on 2 cores)."""
     from datetime import date
 
     from rich.console import Console
 
     from .cli import guarded
-    from .train.role_encoder import save_encoder_oof, train_role_encoder
+    from .train.role_encoder import ensemble_encoder, save_encoder_oof, train_role_encoder
     from .train.roles import roles_cv_report, save_roles
 
     con = Console(stderr=True)
 
     def run() -> None:
-        res = train_role_encoder(semeval, folds, top=top, epochs=epochs, lr=lr, cv=cv, log=lambda m: con.print(m), work=work)
+        if not pool or set(pool) - {"mention", "mean"}:
+            raise NarrascopeError(Code.BAD_OPTION, f"unknown --pool {', '.join(sorted(set(pool) - {'mention', 'mean'}))}",
+                                  input="--pool", hint="use 'mean' and/or 'mention'")
+        runs = []
+        for p in pool:
+            con.print(f"encoder with pool {p!r}")
+            runs.append(train_role_encoder(semeval, folds, top=top, epochs=epochs, lr=lr, cv=cv, pool=p,
+                                           log=lambda m: con.print(m), work=work))
+        res = runs[0] if len(runs) == 1 else ensemble_encoder(runs)
         meta = res["meta"]
         command = (f"narrascope train roles-encoder --semeval {shown(semeval)} --folds {folds} --top {top} --epochs {epochs} --lr {lr:g}"
-                   + ("" if cv else " --no-cv"))
+                   + "".join(f" --pool {p}" for p in pool) + ("" if cv else " --no-cv"))
         meta["card"] = {"trained": date.today().isoformat(), "command": command, "data": shown(semeval),
                         "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs)}
         if cv:

