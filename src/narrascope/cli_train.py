@@ -253,15 +253,15 @@ def train_role_encoder_cmd(
     from rich.console import Console
 
     from .cli import guarded
+    from .models.role_encoder import check_pool
     from .train.role_encoder import ensemble_encoder, save_encoder_oof, train_role_encoder
     from .train.roles import roles_cv_report, save_roles
 
     con = Console(stderr=True)
 
     def run() -> None:
-        if not pool or set(pool) - {"mention", "mean"}:
-            raise NarrascopeError(Code.BAD_OPTION, f"unknown --pool {', '.join(sorted(set(pool) - {'mention', 'mean'}))}",
-                                  input="--pool", hint="use 'mean' and/or 'mention'")
+        for p in pool:  # all checked before the first hour of training
+            check_pool(p)
         runs = []
         for p in pool:
             con.print(f"encoder with pool {p!r}")

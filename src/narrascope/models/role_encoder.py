@@ -67,12 +67,27 @@ def mention_text(text: str, start: int, end: int, count: Callable[[str], int], s
     return "".join(mention_parts(text, start, end, count, side))
 
 
-def mention_ids(e5: Any, parts: tuple[str, str, str]) -> tuple[list[int], tuple[int, int]]:
+# What an encoder's head reads, by pool (the model card's words).
+POOLS = {"mean": "the mean of all tokens", "mention": "the mean of all tokens and of the name's"}
+
+
+def check_pool(pool: str) -> None:
+    if pool not in POOLS:
+        raise NarrascopeError(Code.BAD_OPTION, f"unknown --pool {pool!r}", input="--pool",
+                              hint=f"use {' or '.join(repr(k) for k in POOLS)}")
+
+
+def mention_ids(e5: Any, parts: tuple[str, str, str], split: bool = True) -> tuple[list[int], tuple[int, int]]:
     """Token ids of a mention's text and where its marked name lies among
     them (``[a, b)``; the name's tokens are what ``pool = "mention"`` reads).
-    The parts are tokenised apart: pieces never cross a space, so the ids are
-    the whole text's (2,901 of the 2,902 training mentions; training and
-    inference tokenise alike either way)."""
+    ``split``: the parts are tokenised apart: pieces never cross a space, so
+    the ids are the whole text's (2,901 of the 2,902 training mentions;
+    training and inference tokenise alike either way). Else the whole text
+    is tokenised at once, as the first encoder was trained, and the span is
+    every token between <s> and </s>."""
+    if not split:
+        ids = [e5.bos, *e5.tokenize("query: " + "".join(parts))[: e5.max_positions - 2], e5.eos]
+        return ids, (1, len(ids) - 1)
     before = [e5.bos, *e5.tokenize("query: " + parts[0])]
     name = e5.tokenize(parts[1])
     ids = [*before, *name, *e5.tokenize(parts[2])][:e5.max_positions - 1] + [e5.eos]
@@ -190,15 +205,7 @@ class RoleEncoder:
         """Each mention's token ids and where its marked name lies among them."""
         self._load()
         e5 = self._e5
-        out = []
-        for s, e in mentions:
-            parts = mention_parts(text, s, e, self._count, self.side)
-            if self.split_ids:
-                out.append(mention_ids(e5, parts))
-            else:  # the first encoder's tokenisation, kept so that it scores as it was trained
-                ids = [e5.bos, *e5.tokenize("query: " + "".join(parts))[: e5.max_positions - 2], e5.eos]
-                out.append((ids, (1, len(ids) - 1)))
-        return out
+        return [mention_ids(e5, mention_parts(text, s, e, self._count, self.side), self.split_ids) for s, e in mentions]
 
     def vectors(self, text: str, mentions: Sequence[tuple[int, int]]) -> list[np.ndarray]:
         """What each member's head reads: the L2-normalised mean of every

