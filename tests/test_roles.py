@@ -13,7 +13,7 @@ import pytest
 import narrascope as ns
 from narrascope.cli import app
 from narrascope.eval.roles import (
-    FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_mentions, read_roles, score_roles, write_roles,
+    FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES, align_mention, locate_mention, read_document, read_mentions, read_roles, score_roles, write_roles,
 )
 from narrascope.models.roles import mention_context
 from narrascope.stages.roles import NullRoles, RolesConfig, RolesStage
@@ -398,7 +398,9 @@ def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: 
     for d in {k[0] for k in keys}:
         shutil.copy(src / "raw-documents" / d, docs)
     ments = tmp_path / "mentions.txt"
-    ments.write_text("".join(f"{d}\t{m}\t{s}\t{e}\n" for d, m, s, e in keys), encoding="utf-8")
+    # the annotation files' header line is skipped, as read_roles does
+    ments.write_text("article_id\tentity_mention\tstart_offset\tend_offset\n"
+                     + "".join(f"{d}\t{m}\t{s}\t{e}\n" for d, m, s, e in keys), encoding="utf-8")
     out = tmp_path / "pred.txt"
     r = runner.invoke(app, ["semeval", "predict", "--subtask", "1", str(docs), "--mentions", str(ments), "-o", str(out)])
     assert r.exit_code == 0, r.output
@@ -408,6 +410,23 @@ def test_semeval_subtask1_predict_cli(tmp_path: Path, runner) -> None:  # type: 
     write_roles(g, [(d, m, int(s), int(e), *gold[(d, m, s, e)]) for d, m, s, e in keys])
     r = runner.invoke(app, ["semeval", "score", "--subtask", "1", "--gold", str(g), "--pred", str(out), "--json"])
     assert r.exit_code == 0 and 0 <= json.loads(r.output)["main_role_accuracy"] <= 1
+
+
+def test_semeval_subtask1_mention_outside_its_document(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """A mention whose offsets miss the document and whose name is not in it
+    was made for other documents: a coded error naming the file and line,
+    and no prediction file."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Title\nRussia attacked Ukraine.\n", encoding="utf-8")
+    ments = tmp_path / "mentions.txt"
+    # line 1: offsets a little off, realigned to "Russia"; line 2: no "Kremlin" anywhere
+    ments.write_text("a.txt\tRussia\t7\t12\na.txt\tKremlin\t40\t46\n", encoding="utf-8")
+    out = tmp_path / "pred.txt"
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "1", str(docs), "--mentions", str(ments), "-o", str(out)])
+    assert r.exit_code == 1 and "NS110" in r.output and "'Kremlin'" in r.output and "line 2" in r.output, r.output
+    assert not out.exists()
+    assert locate_mention("Title\nRussia attacked", "Russia", 7, 13, "a.txt", "m.txt", 1) == (6, 12)
 
 
 def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,12 +107,13 @@ def semeval_predict(
         if subtask == 1:
             if mentions is None:
                 raise NarrascopeError(Code.BAD_OPTION, "subtask 1 needs --mentions FILE", hint="give the entity-mentions file")
-            from .eval.roles import align_mention, read_document, read_mentions, write_roles
+            from .eval.roles import locate_mention, read_document, read_mention_lines, write_roles
             from .ingest.language import detect_language
             from .stages.roles import RolesStage
 
             roles = RolesStage.from_settings(settings)
-            ms = read_mentions(mentions)
+            lines = read_mention_lines(mentions)
+            ms = [row for _line, row in lines]
             by_doc: dict[str, list[int]] = {}
             for i, (doc_id, _m, _s, _e) in enumerate(ms):
                 by_doc.setdefault(doc_id, []).append(i)
@@ -123,7 +124,7 @@ def semeval_predict(
                     raise NarrascopeError(Code.NOT_FOUND, f"document '{doc_id}' named in {mentions.name} is not in the folder", input=str(path))
                 text = read_document(path)
                 # Offsets index the raw document; the file's end is inclusive.
-                where = [align_mention(text, ms[i][1], ms[i][2], ms[i][3] + 1) for i in idx]
+                where = [locate_mention(text, ms[i][1], ms[i][2], ms[i][3] + 1, doc_id, str(mentions), lines[i][0]) for i in idx]
                 for i, p in zip(idx, roles.classify(text, where, detect_language(text)[0])):
                     preds[i] = p
             write_roles(output, [(d, m, s, e, main, [r for r, _ in fine]) for (d, m, s, e), (main, _c, fine) in zip(ms, preds)])

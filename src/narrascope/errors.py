@@ -68,7 +68,8 @@ ADVICE: dict[Code, str] = {
     Code.BAD_JSON: "fix or remove this line; the other lines were read",
     Code.MISSING_FIELD: "name the right field with --text-field/--title-field",
     Code.UNSUPPORTED: "give a .txt, .html, .jsonl, .csv, feed file, folder or http(s) URL",
-    Code.BAD_SEMEVAL: "a SemEval folder needs raw-documents/ with .txt files",
+    Code.BAD_SEMEVAL: ("check it against the SemEval format: a language folder holds raw-documents/*.txt; "
+                       "label, mention and prediction files are tab-separated, one row a line"),
     Code.BAD_CSV: "check the delimiter and quoting of the CSV file",
     Code.BAD_LIBRARY: "fix this library entry; the other entries were imported",
     Code.URL_UNREACHABLE: "check the address and your connection, or raise ingest.url_timeout_s",

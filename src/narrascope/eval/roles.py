@@ -26,8 +26,10 @@ FINE_ROLES = [r for rs in FINE_BY_MAIN.values() for r in rs]
 Key = tuple[str, str, str, str]
 
 
-def read_mentions(path: str | Path) -> list[tuple[str, str, int, int]]:
-    """``id<TAB>mention<TAB>start<TAB>end`` (extra columns ignored); end inclusive as in the files."""
+def read_mention_lines(path: str | Path) -> list[tuple[int, tuple[str, str, int, int]]]:
+    """``id<TAB>mention<TAB>start<TAB>end`` rows (extra columns ignored; end
+    inclusive as in the files) with their line numbers, so a later check can
+    name the line; a header line as in the annotation files is skipped."""
     p = Path(path)
     if not p.exists():
         raise NarrascopeError(Code.NOT_FOUND, "mentions file not found", input=str(p))
@@ -36,10 +38,18 @@ def read_mentions(path: str | Path) -> list[tuple[str, str, int, int]]:
         if not line.strip():
             continue
         c = line.split("\t")
+        if not out and c[:4] == ["article_id", "entity_mention", "start_offset", "end_offset"]:
+            continue
         if len(c) < 4 or not c[2].strip().isdigit() or not c[3].strip().isdigit():
-            raise NarrascopeError(Code.BAD_SEMEVAL, "expected id<TAB>mention<TAB>start<TAB>end", input=str(p), locator=f"line {i}")
-        out.append((c[0], c[1], int(c[2]), int(c[3])))
+            raise NarrascopeError(Code.BAD_SEMEVAL, "expected id<TAB>mention<TAB>start<TAB>end", input=str(p), locator=f"line {i}",
+                                  hint="one mention a line: the document's file name, the mention, its start and inclusive end offsets")
+        out.append((i, (c[0], c[1], int(c[2]), int(c[3]))))
     return out
+
+
+def read_mentions(path: str | Path) -> list[tuple[str, str, int, int]]:
+    """``id<TAB>mention<TAB>start<TAB>end`` (extra columns ignored); end inclusive as in the files."""
+    return [row for _line, row in read_mention_lines(path)]
 
 
 def read_roles(path: str | Path) -> dict[Key, tuple[str, list[str]]]:
@@ -80,6 +90,18 @@ def align_mention(text: str, mention: str, start: int, end: int) -> tuple[int, i
         if best is None or abs(m.start() - start) < abs(best[0] - start):
             best = (m.start(), m.end())
     return best if best and abs(best[0] - start) <= 200 else (start, end)
+
+
+def locate_mention(text: str, mention: str, start: int, end: int, doc: str, source: str, line: int) -> tuple[int, int]:
+    """``align_mention``, refusing a mention that still lies outside the
+    document or is empty: its offsets were made for another text (often the
+    wrong documents folder), and a role predicted for it would mean nothing."""
+    s, e = align_mention(text, mention, start, end)
+    if not 0 <= s < e <= len(text):
+        raise NarrascopeError(Code.BAD_SEMEVAL, f"mention '{mention}' at {start}-{end - 1} lies outside document '{doc}' "
+                              f"({len(text)} characters) and does not occur in it", input=source, locator=f"line {line}",
+                              hint="check that the documents folder holds the documents this mentions file was made for")
+    return s, e
 
 
 def write_roles(path: str | Path, rows: list[tuple[str, str, int, int, str, list[str]]]) -> None:
