@@ -268,6 +268,12 @@ def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type:
     art = next(ns.read([docs / doc_id]))
     body = " ".join(art.clean_text.split())
     assert all(part.strip(" ….") in body for part in text.rstrip("…").split(". ") if part)
+    assert "warning" not in r.output
+    # a label of no loaded taxonomy (a typo, or another taxonomy not loaded) is said, not silently explained
+    dom.write_text(f"{first[0]}\tURW: Discrediting Ukrain\tURW: Discrediting Ukrain: Other\n", encoding="utf-8")
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "3", str(docs), "--dominant", str(dom), "-o", str(out3)])
+    assert r.exit_code == 0 and "1 of 1 dominant narratives are in no loaded taxonomy" in " ".join(r.output.split()), r.output
+    assert out3.read_text(encoding="utf-8").startswith(first[0] + "\t")
 
 
 def test_stage_config_rejects_unknown_keys(db: Path) -> None:

@@ -100,6 +100,7 @@ def semeval_predict(
     from .progress import progress
     from .stages.explain import ExplainStage
     from .stages.narratives import NarrativesStage
+    from .taxonomy import OTHER
 
     def run() -> None:
         settings = load_settings(config)
@@ -144,6 +145,14 @@ def semeval_predict(
             ex = ExplainStage.from_settings(settings)
             rows3 = []
             todo = read_dominant(dominant)
+            # A label in no loaded taxonomy has no scores and no description to
+            # choose sentences by: say so rather than explain it silently.
+            known = {OTHER} | {l for t in ex.narratives.taxonomies() for l in (*t.coarse_labels(), *t.fine_labels())}
+            unknown = [(d, n) for d, n, _sub in todo if n not in known]
+            if unknown:
+                err.print(f"[yellow]warning:[/] {len(unknown)} of {len(todo)} dominant narratives are in no loaded taxonomy "
+                          f"(first: '{unknown[0][1]}' for {unknown[0][0]}); their explanations are the articles' opening "
+                          "sentences. Load its taxonomy with --config (\\[stages.narratives] taxonomies).")
             with progress("explain", total=len(todo), enabled=err.is_terminal) as bar:
                 for doc_id, narr, sub in todo:
                     path = docs_dir / doc_id
