@@ -171,6 +171,10 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     data.write_text(json.dumps({"text": "x", "labels": ["ELX: Nope"]}), encoding="utf-8")
     r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out)])
     assert r.exit_code == 1 and "NS406" in r.output and "line 1" in r.output
+    # ... and a near-miss names the label it was likely meant to be
+    data.write_text(json.dumps({"text": "x", "labels": ["ELX: Foreign medling"]}), encoding="utf-8")
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out)])
+    assert r.exit_code == 1 and "did you mean 'ELX: Foreign meddling'?" in " ".join(r.output.split()), r.output
 
 
 def test_charngram_featuriser_matches_sklearn() -> None:

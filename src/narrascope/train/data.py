@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,12 @@ def jsonl_docs(path: Path, taxonomies: list[Taxonomy], text_field: str = "text",
             elif lab in known_c:
                 coarse.add(lab)
             else:
-                raise NarrascopeError(Code.TAXONOMY, f"label '{lab}' is not in the taxonomy", input=str(path), locator=f"line {i}")
+                close = difflib.get_close_matches(lab, sorted(known_c | known_f), n=1, cutoff=0.8)
+                ids = ", ".join(t.id for t in taxonomies)
+                raise NarrascopeError(Code.TAXONOMY, f"label '{lab}' is not in the taxonomy" + (f" (did you mean '{close[0]}'?)" if close else ""),
+                                      input=str(path), locator=f"line {i}",
+                                      hint=f"use a label of the taxonomy ({ids}; `narrascope taxonomy show FILE` lists "
+                                           "them), or add the label to the taxonomy file")
         for c in coarse:
             if not any(parent_of(f) == c for f in fine):
                 fine.add(f"{c}: {OTHER}")
