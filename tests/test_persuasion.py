@@ -84,6 +84,13 @@ def test_scorer_agrees_with_the_official_script(tmp_path: Path) -> None:
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
     macro, micro = mod.evaluate(mod._read_csv_input_file(str(pr)), mod._read_csv_input_file(str(g)), TECHNIQUES)
     assert ours["micro_f1"] == pytest.approx(micro) and ours["macro_f1"] == pytest.approx(macro)
+    # a label outside the techniques fails the official format check: refused here too, not ignored
+    a, p = keys[0]
+    write_paragraph_labels(pr, [(a_, p_, ["Loaded_Langauge"] if (a_, p_) == (a, p) else lab[(a_, p_)]) for a_, p_ in keys])
+    assert not mod.correct_format(mod._read_csv_input_file(str(pr)), mod._read_csv_input_file(str(g)), TECHNIQUES)
+    with pytest.raises(NarrascopeError) as e:
+        score_paragraphs(g, pr)
+    assert e.value.code == Code.BAD_SEMEVAL and f"'Loaded_Langauge' (article {a}, paragraph {p})" in e.value.message
 
 
 def test_techniques_and_frames_stages_on_example() -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import narrascope as ns
+from narrascope import Code, NarrascopeError
 from narrascope.cli import app
 from narrascope.eval.roles import (
     FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES, align_mention, locate_mention, read_document, read_mentions, read_roles, score_roles, write_roles,
@@ -47,6 +48,12 @@ def test_roles_files_and_hand_computed_scores(tmp_path: Path) -> None:
     m = tmp_path / "m.txt"
     m.write_text("d1\tRussia\t0\t5\n")
     assert read_mentions(m) == [("d1", "Russia", 0, 5)]
+    # a role outside the task's is refused, as by the official scorer (not scored as a miss)
+    write_roles(pred, [("d2", "NATO", 3, 6, "Antagonist", ["Conspirator"]), ("d1", "Russia", 0, 5, "Villain", ["Instigator"]),
+                       ("d1", "Kyiv", 10, 13, "Protagonist", ["Guardian"])])
+    with pytest.raises(NarrascopeError) as e:
+        score_roles(gold, pred)
+    assert e.value.code == Code.BAD_SEMEVAL and "'Villain' for 'Russia' in d1" in e.value.message and e.value.input == str(pred)
 
 
 def test_scorer_agrees_with_official_script(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,5 +94,12 @@ def test_score_cli(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     write_subtask2(pred, [("d1", [A], [f"{A}: Other"])])
     r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(pred)])
     assert r.exit_code == 0 and "F1@coarse: 1.000 (0.000)" in r.output and "F1@fine: 1.000" in r.output
+    assert "warning" not in r.output
+    # a label in no class list is a miss, as in the official scorer, and said
+    write_subtask2(pred, [("d1", [A[:-1]], [f"{A[:-1]}: Other"])])
+    r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(pred), "--json"])
+    res = json.loads(r.output[r.output.index("{"):])
+    assert r.exit_code == 0 and res["f1_fine"] == 0.0 and res["unknown_labels"] == 2
+    assert res["first_unknown_label"] == {"id": "d1", "label": A[:-1]} and "2 predicted label(s) are in no class list" in " ".join(r.output.split())
     r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(tmp_path / "nope.txt")])
     assert r.exit_code == 1 and "NS101" in r.output

@@ -199,6 +199,10 @@ def semeval_score(
             cc = classes_coarse.read_text(encoding="utf-8").split("\n") if classes_coarse else None
             cf = classes_fine.read_text(encoding="utf-8").split("\n") if classes_fine else None
             res = score_subtask2(gold, pred, cc, cf)
+            if res["unknown_labels"]:
+                first = res["first_unknown_label"]
+                err.print(f"[yellow]warning:[/] {res['unknown_labels']} predicted label(s) are in no class list and count as "
+                          f"misses, as in the official scorer; first '{first['label']}' for {first['id']}")
             if as_json:
                 print(json.dumps(res, indent=2))
             else:

@@ -110,10 +110,19 @@ def write_roles(path: str | Path, rows: list[tuple[str, str, int, int, str, list
             fh.write("\t".join([doc, mention, str(start), str(end), main, *fine]) + "\n")
 
 
-def score_roles_dicts(gold: dict[Key, tuple[str, list[str]]], pred: dict[Key, tuple[str, list[str]]]) -> dict[str, float]:
+def score_roles_dicts(gold: dict[Key, tuple[str, list[str]]], pred: dict[Key, tuple[str, list[str]]],
+                      source: str | None = None) -> dict[str, float]:
     if set(gold) != set(pred):
         raise NarrascopeError(Code.BAD_SEMEVAL, f"mentions differ: {len(set(gold) - set(pred))} missing, {len(set(pred) - set(gold))} extra",
-                              hint="predict exactly the given mentions")
+                              input=source, hint="predict exactly the given mentions")
+    # As the official scorer, a prediction naming a role outside the task's is refused, not scored as a miss.
+    bad = [(k, r) for k, (main, fine) in pred.items() for r in [main, *fine]
+           if r not in (MAIN_ROLES if r == main else FINE_ROLES)]
+    if bad:
+        (doc, mention, *_), role = bad[0]
+        raise NarrascopeError(Code.BAD_SEMEVAL, f"{len(bad)} predicted role(s) are not the task's, first '{role}' "
+                              f"for '{mention}' in {doc}", input=source,
+                              hint=f"main roles: {', '.join(MAIN_ROLES)}; fine roles: {', '.join(FINE_ROLES)}")
     keys = list(gold)
     emr = sum(set(gold[k][1]) == set(pred[k][1]) for k in keys) / len(keys) if keys else 0.0
     tp = sum(len(set(gold[k][1]) & set(pred[k][1])) for k in keys)
@@ -128,4 +137,4 @@ def score_roles_dicts(gold: dict[Key, tuple[str, list[str]]], pred: dict[Key, tu
 
 
 def score_roles(gold_path: str | Path, pred_path: str | Path) -> dict[str, float]:
-    return score_roles_dicts(read_roles(gold_path), read_roles(pred_path))
+    return score_roles_dicts(read_roles(gold_path), read_roles(pred_path), str(pred_path))

@@ -94,7 +94,15 @@ def score_subtask2(gold_path: str | Path, pred_path: str | Path, classes_coarse:
     ids = list(gold)
     mc, sc = f1_samples_std([gold[i][0] for i in ids], [pred[i][0] for i in ids], cc)
     mf, sf = f1_samples_std([gold[i][1] for i in ids], [pred[i][1] for i in ids], cf)
-    return {"documents": len(ids), "f1_coarse": mc, "f1_coarse_std": sc, "f1_fine": mf, "f1_fine_std": sf}
+    # The official scorer ignores labels outside the class lists (a typo scores as a miss): count them so it can be said.
+    known_c, known_f = set(cc), set(cf)
+    unknown = [(i, lab) for i in ids for lab in pred[i][0] if lab not in known_c] + \
+              [(i, lab) for i in ids for lab in pred[i][1] if lab not in known_f]
+    out: dict[str, Any] = {"documents": len(ids), "f1_coarse": mc, "f1_coarse_std": sc, "f1_fine": mf, "f1_fine_std": sf,
+                           "unknown_labels": len(unknown)}
+    if unknown:
+        out["first_unknown_label"] = {"id": unknown[0][0], "label": unknown[0][1]}
+    return out
 
 
 # -- subtask 3 --------------------------------------------------------------------

@@ -143,5 +143,13 @@ def score_paragraphs(gold_path: str | Path, pred_path: str | Path, classes: list
         raise NarrascopeError(Code.BAD_SEMEVAL, f"paragraph ids differ: {len(set(gold) - set(pred))} missing, {len(set(pred) - set(gold))} extra",
                               input=str(pred_path), hint="predict exactly the template's paragraphs")
     keys = sorted(gold)
-    micro, macro = micro_macro_f1([gold[k] for k in keys], [pred[k] for k in keys], classes or TECHNIQUES)
+    classes = classes or TECHNIQUES
+    # As the official scorer, a prediction naming a technique outside the list is refused, not ignored.
+    bad = [(k, lab) for k in keys for lab in pred[k] if lab not in classes]
+    if bad:
+        (art, par), lab = bad[0]
+        raise NarrascopeError(Code.BAD_SEMEVAL, f"{len(bad)} predicted label(s) are not techniques of the task, first "
+                              f"'{lab}' (article {art}, paragraph {par})", input=str(pred_path),
+                              hint=f"use the names of the 23 techniques: {', '.join(classes)}")
+    micro, macro = micro_macro_f1([gold[k] for k in keys], [pred[k] for k in keys], classes)
     return {"paragraphs": len(keys), "micro_f1": micro, "macro_f1": macro}
