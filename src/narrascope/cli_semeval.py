@@ -145,9 +145,10 @@ def semeval_predict(
             ex = ExplainStage.from_settings(settings)
             rows3 = []
             todo = read_dominant(dominant)
-            # A label in no loaded taxonomy has no scores and no description to
-            # choose sentences by: say so rather than explain it silently.
-            known = {OTHER} | {l for t in ex.narratives.taxonomies() for l in (*t.coarse_labels(), *t.fine_labels())}
+            # A label the narrative model does not score has no evidence and no
+            # description to choose sentences by: say so rather than explain it silently.
+            scorer = ex.narratives.scorer
+            known = {OTHER, *scorer.labels["coarse"], *scorer.labels["fine"]}
             unknown = [(d, n) for d, n, _sub in todo if n not in known]
             if unknown:
                 err.print(f"[yellow]warning:[/] {len(unknown)} of {len(todo)} dominant narratives are in no loaded taxonomy "

@@ -116,8 +116,8 @@ def score_roles_dicts(gold: dict[Key, tuple[str, list[str]]], pred: dict[Key, tu
         raise NarrascopeError(Code.BAD_SEMEVAL, f"mentions differ: {len(set(gold) - set(pred))} missing, {len(set(pred) - set(gold))} extra",
                               input=source, hint="predict exactly the given mentions")
     # As the official scorer, a prediction naming a role outside the task's is refused, not scored as a miss.
-    bad = [(k, r) for k, (main, fine) in pred.items() for r in [main, *fine]
-           if r not in (MAIN_ROLES if r == main else FINE_ROLES)]
+    bad = [(k, r) for k, (main, fine) in pred.items()
+           for r in ([main] if main not in MAIN_ROLES else []) + [f for f in fine if f not in FINE_ROLES]]
     if bad:
         (doc, mention, *_), role = bad[0]
         raise NarrascopeError(Code.BAD_SEMEVAL, f"{len(bad)} predicted role(s) are not the task's, first '{role}' "
