@@ -142,8 +142,9 @@ def encoder_rows(heads_main: np.ndarray, confident: float) -> np.ndarray:
     """Mentions the role encoder must read: those whose heads give no main
     role a probability of ``confident`` or more (1: every mention). Out of
     fold (benchmarks/roles.py), a blend with the encoder at weight 0.5
-    decides the heads' sure mentions as the heads do: at 0.8, 29% of the
-    mentions and 1 changed decision of 2,902."""
+    decides the heads' sure mentions almost always as the heads do: at 0.8
+    (29% of the mentions) 1 decision of 2,902 changes, at 0.7 (47%) 21, and
+    main-role accuracy does not fall."""
     return heads_main.max(axis=1) < confident if confident < 1 else np.ones(len(heads_main), bool)
 
 

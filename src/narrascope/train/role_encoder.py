@@ -43,7 +43,7 @@ from ..eval.roles import FINE_ROLES, MAIN_ROLES
 from ..models.narrative import sigmoid
 from ..models.role_encoder import POOLS, base_digest, check_pool, dequantize_delta, mention_ids, mention_parts, quantize_delta
 from ..models.roles import softmax
-from .roles import semeval_mentions
+from .roles import document_folds, semeval_mentions
 
 FORMAT = 1
 SCALE = 20.0  # the head reads unit vectors: logits need a scale
@@ -232,9 +232,7 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
             z = np.vstack([model(*batch(rows[i:i + 32])).numpy() for i in range(0, len(rows), 32)])
         return softmax(z[:, :len(MAIN_ROLES)]), sigmoid(z[:, len(MAIN_ROLES):])
 
-    docs = sorted(m.docs)
-    rng = np.random.default_rng(seed)  # the folds of train_roles and benchmarks/roles.py
-    fold_of = {g: i % folds for i, g in enumerate(rng.permutation(docs))}
+    fold_of = document_folds(m, folds, seed)  # the folds of train_roles and benchmarks/roles.py
     fidx = np.array([fold_of[g] for g in m.group])
     oof_main = np.full((len(y), len(MAIN_ROLES)), np.nan, np.float32)
     oof_fine = np.full(Yf.shape, np.nan, np.float32)

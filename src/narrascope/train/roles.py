@@ -103,6 +103,12 @@ def features(m: Mentions, languages: list[str], log: Callable[[str], None], embe
     return X
 
 
+def document_folds(m: Mentions, folds: int = 5, seed: int = 0) -> dict[str, int]:
+    """Each document's fold: the grouped folds of train_roles, the role
+    encoder's training and benchmarks/roles.py (documents permuted with ``seed``)."""
+    return {g: i % folds for i, g in enumerate(np.random.default_rng(seed).permutation(sorted(m.docs)))}
+
+
 def gazetteer(m: Mentions, groups: set[str] | None = None) -> dict[str, list[str]]:
     """Per language, the distinct names the annotators marked (see
     ``models.roles.gazetteer_mentions``), in the documents of ``groups`` if
@@ -283,9 +289,7 @@ def train_roles(root: Path, folds: int = 5, seed: int = 0, log: Callable[[str], 
     F = features(m, languages, log)
     y = np.array([MAIN_ROLES.index(r) for r in m.main])
     Yf = np.array([[r in f for r in FINE_ROLES] for f in m.fine], np.float32)
-    docs = sorted(m.docs)
-    rng = np.random.default_rng(seed)
-    fold_of = {g: i % folds for i, g in enumerate(rng.permutation(docs))}
+    fold_of = document_folds(m, folds, seed)
     fidx = np.array([fold_of[g] for g in m.group])
     oof_main = np.zeros((len(y), len(MAIN_ROLES)), np.float32)
     oof_fine = np.zeros(Yf.shape, np.float32)
