@@ -154,10 +154,13 @@ def main() -> None:
         w, wf = stage.encoder_weight, stage.encoder_fine_weight
         res["encoder_cv"] = roles_cv_report({"mentions": heads["mentions"], "oof_main": enc[0], "oof_fine": enc[1]})
 
-        def staged(confident: float) -> tuple[dict, float]:  # type: ignore[type-arg]
-            """The stage's rule: the encoder only for mentions the heads are unsure of."""
+        def blended(confident: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """The stage's rule: the encoder only for mentions the heads are unsure of (``ask``)."""
             ask = encoder_rows(heads["oof_main"], confident)
-            pm, pf = blend_encoder(heads["oof_main"], heads["oof_fine"], enc[0][ask], enc[1][ask], w, wf, ask)
+            return (*blend_encoder(heads["oof_main"], heads["oof_fine"], enc[0][ask], enc[1][ask], w, wf, ask), ask)
+
+        def staged(confident: float) -> tuple[dict, float]:  # type: ignore[type-arg]
+            pm, pf, ask = blended(confident)
             return roles_cv_report({"mentions": heads["mentions"], "oof_main": pm, "oof_fine": pf}), round(float(ask.mean()), 3)
 
         sure = stage.cfg.heads_confident if stage.skips_confident else 1.0
@@ -175,11 +178,7 @@ def main() -> None:
         fold_of = document_folds(m)
         fidx = np.array([fold_of[g] for g in m.group])
 
-        def main_pred(confident: float) -> np.ndarray:
-            ask = encoder_rows(heads["oof_main"], confident)
-            return blend_encoder(heads["oof_main"], heads["oof_fine"], enc[0][ask], enc[1][ask], w, wf, ask)[0].argmax(1)
-
-        preds = {v: main_pred(v) for v in grid}
+        preds = {v: blended(v)[0].argmax(1) for v in grid}
         chosen, nested = [], np.zeros(len(y), int)
         for f in sorted(set(fidx)):
             tr = fidx != f

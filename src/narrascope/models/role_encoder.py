@@ -62,11 +62,6 @@ def mention_parts(text: str, start: int, end: int, count: Callable[[str], int], 
             f" {name}", f" >> {_window(right.split(), side, count, False)}")
 
 
-def mention_text(text: str, start: int, end: int, count: Callable[[str], int], side: int) -> str:
-    """``NAME :: TITLE. LEFT << NAME >> RIGHT`` (see ``mention_parts``)."""
-    return "".join(mention_parts(text, start, end, count, side))
-
-
 # What an encoder's head reads, by pool (the model card's words).
 POOLS = {"mean": "the mean of all tokens", "mention": "the mean of all tokens and of the name's"}
 
