@@ -260,7 +260,21 @@ def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type:
     lines = pred.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 6 and all(len(ln.split("\t")) == 3 for ln in lines)
     r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(pred), "--json"])
-    assert r.exit_code == 0 and 0.0 <= json.loads(r.output)["f1_fine"] <= 1.0
+    res = json.loads(r.output[r.output.index("{"):])
+    assert r.exit_code == 0 and 0.0 <= res["f1_fine"] <= 1.0
+    # rows by name, not in the gold's order; --order GOLD writes the same rows in the gold's order
+    assert [ln.split("\t")[0] for ln in lines] == sorted(ln.split("\t")[0] for ln in gold_rows)
+    assert "not in the gold file's order" in " ".join(r.output.split())
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "2", str(docs), "--order", str(gold), "-o", str(pred)])
+    assert r.exit_code == 0, r.output
+    assert pred.read_text(encoding="utf-8").splitlines() == sorted(lines, key=lambda ln: [g.split("\t")[0] for g in gold_rows].index(ln.split("\t")[0]))
+    r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(pred), "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["same_order"] and "warning" not in r.output
+    bad_order = tmp_path / "order.txt"
+    bad_order.write_text(gold_rows[1].split("\t")[0] + "\nEN_not_here.txt\n", encoding="utf-8")
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "2", str(docs), "--order", str(bad_order), "-o", str(tmp_path / "p2.txt")])
+    assert r.exit_code == 1 and "NS101" in r.output and "(first: EN_not_here.txt)" in " ".join(r.output.split())
+    assert not (tmp_path / "p2.txt").exists()
     dom = tmp_path / "dominant.txt"
     first = gold_rows[2].split("\t")
     dom.write_text(f"{first[0]}\tURW: Discrediting Ukraine\tURW: Discrediting Ukraine: Situation in Ukraine is hopeless\n", encoding="utf-8")
@@ -278,6 +292,18 @@ def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type:
     r = runner.invoke(app, ["semeval", "predict", "--subtask", "3", str(docs), "--dominant", str(dom), "-o", str(out3)])
     assert r.exit_code == 0 and "1 of 1 dominant narratives are in no loaded taxonomy" in " ".join(r.output.split()), r.output
     assert out3.read_text(encoding="utf-8").startswith(first[0] + "\t")
+    # an empty document costs its own line only: Other (subtask 2), an empty explanation (3), and a coded warning
+    (docs / "EN_blank.txt").write_text(" \n\n", encoding="utf-8")
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "2", str(docs), "-o", str(pred)])
+    assert r.exit_code == 0 and "NS102" in r.output and "1 of 7 documents have no text (first: EN_blank.txt)" in " ".join(r.output.split())
+    rows = dict(ln.split("\t", 1) for ln in pred.read_text(encoding="utf-8").splitlines())
+    assert len(rows) == 7 and rows["EN_blank.txt"] == "Other\tOther"
+    assert rows[first[0]] == next(ln.split("\t", 1)[1] for ln in lines if ln.startswith(first[0] + "\t"))
+    dom.write_text(f"EN_blank.txt\tURW: Discrediting Ukraine\tURW: Discrediting Ukraine: Other\n{first[0]}\tURW: Discrediting Ukraine\tURW: Discrediting Ukraine: Other\n", encoding="utf-8")
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "3", str(docs), "--dominant", str(dom), "-o", str(out3)])
+    assert r.exit_code == 0 and "NS102" in r.output, r.output
+    got = out3.read_text(encoding="utf-8").splitlines()
+    assert got[0] == "EN_blank.txt\t" and got[1].startswith(first[0] + "\t") and len(got[1]) > len(first[0]) + 10
 
 
 def test_stage_config_rejects_unknown_keys(db: Path) -> None:

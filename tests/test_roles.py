@@ -78,6 +78,16 @@ def test_scorer_agrees_with_official_script(tmp_path: Path) -> None:
     micro_f1, _, micro_p, _, micro_r, _ = mod.evaluate_fine_grained_metrics(gd, pd_)
     assert ours["micro_f1"] == pytest.approx(micro_f1) and ours["micro_precision"] == pytest.approx(micro_p)
     assert ours["main_role_accuracy"] == pytest.approx(mod.evaluate_main_role_accuracy(gd, pd_))
+    assert ours["same_order"] and "official_script_as_ordered" not in ours
+    # The script pairs rows by position for micro-F1 and main-role accuracy: the same rows
+    # reversed score the same here (by key) and what the script reports is said alongside.
+    write_roles(pred, rows[::-1])
+    rev = score_roles(gold, pred)
+    pd_ = mod.read_file(str(pred))
+    assert not rev["same_order"] and rev["micro_f1"] == ours["micro_f1"] and rev["main_role_accuracy"] == ours["main_role_accuracy"]
+    theirs = rev["official_script_as_ordered"]
+    assert theirs["micro_f1"] == pytest.approx(mod.evaluate_fine_grained_metrics(gd, pd_)[0])
+    assert theirs["main_role_accuracy"] == pytest.approx(mod.evaluate_main_role_accuracy(gd, pd_)) != ours["main_role_accuracy"]
 
 
 def test_official_offsets_count_crlf_and_are_realigned(tmp_path: Path) -> None:

@@ -70,6 +70,15 @@ def test_official_scorer_agrees_on_real_gold(tmp_path: Path) -> None:
                                                str(SEMEVAL / "scorers" / "subtask2_subnarratives.txt"))
     assert ours["f1_coarse"] == pytest.approx(f1c) and ours["f1_fine"] == pytest.approx(f1f)
     assert ours["f1_coarse_std"] == pytest.approx(sdc) and ours["f1_fine_std"] == pytest.approx(sdf)
+    assert ours["same_order"] and "official_script_as_ordered" not in ours
+    # In another order the script pairs the wrong rows; narrascope pairs by id and says what the script would report.
+    write_subtask2(pred, sorted(pred_rows))
+    moved = score_subtask2(gold, pred)
+    f1c, _, f1f, _ = mod.read_and_evaluate(str(pred), str(gold), str(SEMEVAL / "scorers" / "subtask2_narratives.txt"),
+                                           str(SEMEVAL / "scorers" / "subtask2_subnarratives.txt"))
+    assert not moved["same_order"] and moved["f1_fine"] == ours["f1_fine"]
+    assert moved["official_script_as_ordered"] == pytest.approx({"f1_coarse": f1c, "f1_fine": f1f})
+    assert f1f < ours["f1_fine"] - 0.1
 
 
 def test_text_metrics_hand_computed() -> None:
@@ -103,3 +112,17 @@ def test_score_cli(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     assert res["first_unknown_label"] == {"id": "d1", "label": A[:-1]} and "2 predicted label(s) are in no class list" in " ".join(r.output.split())
     r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(tmp_path / "nope.txt")])
     assert r.exit_code == 1 and "NS101" in r.output
+    # a document twice is refused (the official script would keep the last row, silently)
+    write_subtask2(pred, [("d1", [A], [f"{A}: Other"]), ("d1", ["Other"], ["Other"])])
+    r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(pred)])
+    assert r.exit_code == 1 and "NS110" in r.output and "'d1' has two rows" in r.output
+
+
+def test_score_cli_warns_when_rows_are_out_of_gold_order(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    gold, pred = tmp_path / "gold.txt", tmp_path / "pred.txt"
+    write_subtask2(gold, [("d2", [B], [f"{B}: Other"]), ("d1", [A], [f"{A}: Other"])])
+    write_subtask2(pred, [("d1", [A], [f"{A}: Other"]), ("d2", [B], [f"{B}: Other"])])
+    r = runner.invoke(app, ["semeval", "score", "--subtask", "2", "--gold", str(gold), "--pred", str(pred)])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 0 and "F1@fine: 1.000" in said
+    assert "not in the gold file's order" in said and "would report F1 coarse 0.000, F1 fine 0.000" in said and "--order GOLD" in said

@@ -84,6 +84,45 @@ def _read_doc(path: Path):  # type: ignore[no-untyped-def]
     return next(read([path]))
 
 
+def _in_order(files: list[Path], order: Path) -> list[Path]:
+    """``files`` in the order their names take in ``order``'s first column;
+    a name there with no document is an error (the scorer would refuse the
+    file), documents it does not name follow, by name, with a warning."""
+    from .eval.semeval import _tsv_rows
+
+    ids = list(dict.fromkeys(row[0].strip() for row in _tsv_rows(order, 1, "a document id in the first column")))
+    by_name = {f.name: f for f in files}
+    missing = [i for i in ids if i not in by_name]
+    if missing:
+        raise NarrascopeError(Code.NOT_FOUND, f"{len(missing)} document(s) named in {order.name} are not in the folder "
+                              f"(first: {missing[0]})", input=str(order), hint="give the folder the order file describes")
+    rest = [f for f in files if f.name not in set(ids)]
+    if rest:
+        err.print(f"[yellow]warning:[/] {len(rest)} documents are not named in {order.name} (first: {rest[0].name}); "
+                  "their rows follow, by name", highlight=False)
+    return [by_name[i] for i in ids] + rest
+
+
+def _read_nonempty(path: Path, empty: list[str]):  # type: ignore[no-untyped-def]
+    """The document, or None (its name kept in ``empty``) when it has no text.
+
+    The official formats want a line for every document, and one empty file
+    should not cost the predictions for the rest of the folder."""
+    try:
+        return _read_doc(path)
+    except NarrascopeError as e:
+        if e.code != Code.EMPTY:
+            raise
+        empty.append(path.name)
+        return None
+
+
+def _warn_empty(empty: list[str], total: int, what: str) -> None:
+    if empty:
+        err.print(f"[yellow]warning {Code.EMPTY.value}:[/] {len(empty)} of {total} documents have no text "
+                  f"(first: {empty[0]}) and were {what}; check the export that produced them.", highlight=False)
+
+
 @semeval_app.command("predict")
 def semeval_predict(
     docs_dir: Path = typer.Argument(..., help="Folder of SemEval .txt documents (first line = title)."),
@@ -91,6 +130,8 @@ def semeval_predict(
     output: Path = typer.Option(..., "--output", "-o", help="Prediction file to write."),
     dominant: Optional[Path] = typer.Option(None, help="Subtask 3: id<TAB>dominant narrative<TAB>dominant subnarrative file."),
     mentions: Optional[Path] = typer.Option(None, help="Subtask 1: id<TAB>mention<TAB>start<TAB>end file (end inclusive)."),
+    order: Optional[Path] = typer.Option(None, help="Subtask 2: write the rows in the order of the document ids in this file's first "
+                                         "column (the gold file, say: the official scorer pairs rows by position). Default: by name."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", envvar="NARRASCOPE_CONFIG"),
 ) -> None:
     """Write predictions in the official SemEval-2025 Task 10 format."""
@@ -131,19 +172,27 @@ def semeval_predict(
             write_roles(output, [(d, m, s, e, main, [r for r, _ in fine]) for (d, m, s, e), (main, _c, fine) in zip(ms, preds)])
         elif subtask == 2:
             files = _doc_files(docs_dir)
+            if order is not None:
+                files = _in_order(files, order)
             rows = []
+            empty: list[str] = []
             with progress("narratives", total=len(files), enabled=err.is_terminal) as bar:
                 for f in files:
-                    art = _read_doc(f)
-                    d = stage.predict(art)
-                    rows.append((f.name, [n["label"] for n in d["narratives"]], [s["label"] for s in d["subnarratives"]]))
+                    art = _read_nonempty(f, empty)
+                    if art is None:
+                        rows.append((f.name, [OTHER], [OTHER]))
+                    else:
+                        d = stage.predict(art)
+                        rows.append((f.name, [n["label"] for n in d["narratives"]], [s["label"] for s in d["subnarratives"]]))
                     bar.advance()
             write_subtask2(output, rows)
+            _warn_empty(empty, len(files), "labelled Other")
         elif subtask == 3:
             if dominant is None:
                 raise NarrascopeError(Code.BAD_OPTION, "subtask 3 needs --dominant FILE", hint="give the dominant-narratives file")
             ex = ExplainStage.from_settings(settings)
             rows3 = []
+            empty3: list[str] = []
             todo = read_dominant(dominant)
             # A label the narrative model does not score has no evidence and no
             # description to choose sentences by: say so rather than explain it silently.
@@ -159,17 +208,31 @@ def semeval_predict(
                     path = docs_dir / doc_id
                     if not path.exists():
                         raise NarrascopeError(Code.NOT_FOUND, f"document '{doc_id}' named in {dominant.name} is not in the folder", input=str(path))
-                    art = _read_doc(path)
-                    res = ex.explain(art, narr, sub)
-                    text = res["text"] or " ".join(art.sentence_texts()[:2])
-                    rows3.append((doc_id, text))
+                    art = _read_nonempty(path, empty3)
+                    if art is None:
+                        rows3.append((doc_id, ""))
+                    else:
+                        res = ex.explain(art, narr, sub)
+                        rows3.append((doc_id, res["text"] or " ".join(art.sentence_texts()[:2])))
                     bar.advance()
             write_subtask3(output, rows3)
+            _warn_empty(empty3, len(todo), "given an empty explanation")
         else:
             raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported (1, 2 or 3)")
         err.print(f"wrote {output}")
 
     guarded(run)
+
+
+def _warn_order(res: dict, pred: Path, script: str, names: dict[str, str], fix: str) -> None:  # type: ignore[type-arg]
+    """The official scripts pair the n-th prediction row with the n-th gold
+    row (subtask 1: for micro-F1 and main-role accuracy), so a file in
+    another order gets different figures from them; narrascope pairs by id."""
+    if res.get("same_order", True):
+        return
+    theirs = ", ".join(f"{names[k]} {v:.3f}" for k, v in res["official_script_as_ordered"].items())
+    err.print(f"[yellow]warning:[/] the rows of {pred.name} are not in the gold file's order. narrascope pairs them by id; "
+              f"the official {script} pairs them by position and would report {theirs} for this file. {fix}", highlight=False)
 
 
 @semeval_app.command("score")
@@ -190,6 +253,8 @@ def semeval_score(
             from .eval.roles import score_roles
 
             res = score_roles(gold, pred)
+            _warn_order(res, pred, "subtask1_scorer.py", {"micro_f1": "micro-F1", "main_role_accuracy": "main-role accuracy"},
+                        "Keep the mentions file's order (semeval predict --subtask 1 writes its rows in that order).")
             if as_json:
                 print(json.dumps(res, indent=2))
             else:
@@ -204,6 +269,8 @@ def semeval_score(
                 first = res["first_unknown_label"]
                 err.print(f"[yellow]warning:[/] {res['unknown_labels']} predicted label(s) are in no class list and count as "
                           f"misses, as in the official scorer; first '{first['label']}' for {first['id']}")
+            _warn_order(res, pred, "subtask2_scorer.py", {"f1_coarse": "F1 coarse", "f1_fine": "F1 fine"},
+                        "Write them in the gold order: semeval predict --subtask 2 ... --order GOLD.")
             if as_json:
                 print(json.dumps(res, indent=2))
             else:

@@ -151,8 +151,9 @@ def train_techniques_cmd(data: Path = typer.Option(Path("../shared/data/semeval2
                          output: Optional[Path] = typer.Option(None, "--output", "-o", help="Paragraph model folder (default: bundled)."),
                          spans_output: Optional[Path] = typer.Option(None, "--spans-output", help="Span tagger folder (default: bundled)."),
                          folds: int = typer.Option(5)) -> None:
-    """Train the persuasion-technique models: the paragraph classifier (23
-    techniques) and the span tagger that marks where inside a paragraph."""
+    """Train the persuasion-technique models: paragraph classifier (23 techniques) and span tagger.
+
+    The span tagger marks where inside a paragraph each technique is."""
     if part not in ("paragraphs", "spans", "all"):
         raise typer.BadParameter("--part must be paragraphs, spans or all")
     if part == "paragraphs":

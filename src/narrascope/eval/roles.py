@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import Code, NarrascopeError
 
@@ -111,7 +112,7 @@ def write_roles(path: str | Path, rows: list[tuple[str, str, int, int, str, list
 
 
 def score_roles_dicts(gold: dict[Key, tuple[str, list[str]]], pred: dict[Key, tuple[str, list[str]]],
-                      source: str | None = None) -> dict[str, float]:
+                      source: str | None = None) -> dict[str, Any]:
     if set(gold) != set(pred):
         raise NarrascopeError(Code.BAD_SEMEVAL, f"mentions differ: {len(set(gold) - set(pred))} missing, {len(set(pred) - set(gold))} extra",
                               input=source, hint="predict exactly the given mentions")
@@ -132,9 +133,18 @@ def score_roles_dicts(gold: dict[Key, tuple[str, list[str]]], pred: dict[Key, tu
     rec = tp / ngold if ngold else 1.0
     f1 = 2 * tp / (npred + ngold) if (npred + ngold) else 1.0
     acc = sum(gold[k][0] == pred[k][0] for k in keys) / len(keys) if keys else 0.0
-    return {"mentions": len(keys), "exact_match_ratio": emr, "micro_precision": prec, "micro_recall": rec, "micro_f1": f1,
-            "main_role_accuracy": acc}
+    out: dict[str, Any] = {"mentions": len(keys), "exact_match_ratio": emr, "micro_precision": prec, "micro_recall": rec,
+                           "micro_f1": f1, "main_role_accuracy": acc, "same_order": list(pred) == keys}
+    if list(pred) != keys:
+        # subtask1_scorer.py pairs mentions by key for the exact match ratio
+        # but by row position for micro-F1 and main-role accuracy.
+        rows = list(pred.values())
+        tp_o = sum(len(set(g[1]) & set(p[1])) for g, p in zip(gold.values(), rows))
+        out["official_script_as_ordered"] = {
+            "micro_f1": 2 * tp_o / (npred + ngold) if (npred + ngold) else 1.0,
+            "main_role_accuracy": sum(g[0] == p[0] for g, p in zip(gold.values(), rows)) / len(keys)}
+    return out
 
 
-def score_roles(gold_path: str | Path, pred_path: str | Path) -> dict[str, float]:
+def score_roles(gold_path: str | Path, pred_path: str | Path) -> dict[str, Any]:
     return score_roles_dicts(read_roles(gold_path), read_roles(pred_path), str(pred_path))

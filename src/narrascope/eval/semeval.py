@@ -70,7 +70,15 @@ def _tsv_rows(path: str | Path, min_cols: int, expected: str, max_cols: int | No
 
 
 def read_subtask2(path: str | Path) -> dict[str, tuple[list[str], list[str]]]:
-    return {row[0]: (row[1].split(";"), row[2].split(";")) for row in _tsv_rows(path, 3, "id, narratives, subnarratives")}
+    """Rows by id, in file order; a repeated id is refused (the official
+    script would keep the last row at the first one's place, silently)."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for row in _tsv_rows(path, 3, "id, narratives, subnarratives"):
+        if row[0] in out:
+            raise NarrascopeError(Code.BAD_SEMEVAL, f"document '{row[0]}' has two rows", input=str(path),
+                                  hint="keep one row per document")
+        out[row[0]] = (row[1].split(";"), row[2].split(";"))
+    return out
 
 
 def write_subtask2(path: str | Path, rows: list[tuple[str, list[str], list[str]]]) -> None:
@@ -94,6 +102,7 @@ def score_subtask2(gold_path: str | Path, pred_path: str | Path, classes_coarse:
     ids = list(gold)
     mc, sc = f1_samples_std([gold[i][0] for i in ids], [pred[i][0] for i in ids], cc)
     mf, sf = f1_samples_std([gold[i][1] for i in ids], [pred[i][1] for i in ids], cf)
+    order = list(pred)
     # The official scorer ignores labels outside the class lists (a typo scores as a miss): count them so it can be said.
     known_c, known_f = set(cc), set(cf)
     unknown = [(i, lab) for i in ids for lab in pred[i][0] if lab not in known_c] + \
@@ -102,6 +111,13 @@ def score_subtask2(gold_path: str | Path, pred_path: str | Path, classes_coarse:
                            "unknown_labels": len(unknown)}
     if unknown:
         out["first_unknown_label"] = {"id": unknown[0][0], "label": unknown[0][1]}
+    out["same_order"] = order == ids
+    if order != ids:
+        # What subtask2_scorer.py reports for these files as they are: it
+        # pairs the n-th prediction row with the n-th gold row.
+        out["official_script_as_ordered"] = {
+            "f1_coarse": f1_samples_std([gold[i][0] for i in ids], [pred[i][0] for i in order], cc)[0],
+            "f1_fine": f1_samples_std([gold[i][1] for i in ids], [pred[i][1] for i in order], cf)[0]}
     return out
 
 
