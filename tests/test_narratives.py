@@ -153,6 +153,9 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     out = tmp_path / "model"
     r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out), "--folds", "2"])
     assert r.exit_code == 0, r.output
+    # a subnarrative no document carries gets no head that can fire: said (its implied "...: Other" is not listed)
+    assert "0 of 2 narratives and 1 of 1 subnarratives have no training document (first: 'ELX: Fraud claims: Postal votes are fake')" \
+        in " ".join(r.output.split()), r.output
     card = json.loads((out / "model.json").read_text())["card"]
     assert card["documents"] == 12 and card["taxonomies"] == ["ELX"] and "labelled.jsonl" in card["data"]
     st = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)]))
@@ -167,6 +170,15 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     a.results["narratives"] = bare.result(bare.predict(a))
     expl = ExplainStage(narratives=bare).predict(a)
     assert expl["narrative"] == "ELX: Foreign meddling" and "hackers" in expl["text"]
+    # Data where no document carries a narrative cannot train one.
+    data.write_text("\n".join(json.dumps({"text": f"Sports news {i}.", "labels": ["Other"]}) for i in range(9)), encoding="utf-8")
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(tmp_path / "m2")])
+    assert r.exit_code == 1 and "NS406" in r.output and "none of the 9 documents carries a label" in " ".join(r.output.split())
+    assert not (tmp_path / "m2").exists()
+    # Too few documents to cross-validate: trained, with uncalibrated confidences said.
+    data.write_text("\n".join(json.dumps(r) for r in rows[:3]), encoding="utf-8")
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(tmp_path / "m3")])
+    assert r.exit_code == 0 and "only 3 documents: no cross-validation" in " ".join(r.output.split()), r.output
     # A label outside the taxonomy is a coded error naming the line.
     data.write_text(json.dumps({"text": "x", "labels": ["ELX: Nope"]}), encoding="utf-8")
     r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out)])

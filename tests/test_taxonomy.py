@@ -54,6 +54,10 @@ def test_valid_taxonomy_nested_and_flat(tmp_path: Path) -> None:
         ("id: X\nname: Y\nnarratives: [{name: A, colour: red}]\n", "narratives.0.colour"),
         ("id: X\nname: Y\nnarratives: [{name: A, subnarratives: [{name: Other}]}]\n", "'Other' is implied"),
         ("id: X\nname: Y\nnarratives: []\n", "no narratives"),
+        # names that labels or SemEval files could not carry: ': ' joins label parts, ';' separates labels
+        ("id: X\nname: Y\nnarratives: [{name: A, subnarratives: [{name: 'Machines: hacked'}]}]\n", "contains ': '"),
+        ("id: X\nname: Y\nnarratives: [{name: 'Fraud; rigged'}]\n", "contains ';'"),
+        ("id: X\nname: Y\nnarratives: [{name: \"A\\tB\"}]\n", "contains '\\t'"),
         ("id: X\nname: [unclosed\n", "not valid YAML at line"),
         ("- just\n- a list\n", "must be a mapping"),
     ],

@@ -51,6 +51,13 @@ class Subnarrative(_Strict):
             raise ValueError("name is empty")
         if v == OTHER:
             raise ValueError("'Other' is implied for every narrative; do not list it")
+        # Labels join names with ": " and SemEval files separate labels with ";"
+        # and columns with tabs: such a name could not be read back.
+        for bad, why in ((": ", "': ' joins a label's parts (write 'A - B' or 'A:B')"),
+                         (";", "';' separates labels in SemEval files"), ("\t", "a tab separates columns"),
+                         ("\n", "a line break ends a row")):
+            if bad in v:
+                raise ValueError(f"name '{v}' contains {bad!r}: {why}")
         return v
 
 

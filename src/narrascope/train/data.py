@@ -91,4 +91,8 @@ def jsonl_docs(path: Path, taxonomies: list[Taxonomy], text_field: str = "text",
         ))
     if not out:
         raise NarrascopeError(Code.EMPTY, "no training documents", input=str(path))
+    if all(d.coarse == [OTHER] for d in out):
+        raise NarrascopeError(Code.TAXONOMY, f"none of the {len(out)} documents carries a label of the taxonomy (all are Other)",
+                              input=str(path), hint="label documents with the taxonomy's narratives (`narrascope taxonomy show "
+                                                    "FILE` lists them): a model trained on Other alone can only say Other")
     return out

@@ -262,6 +262,14 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     labels = label_space(taxonomies, docs)
     Y = targets(docs, labels)
     log(f"{len(docs)} documents, {len(labels['coarse'])} narratives, {len(labels['fine'])} subnarratives")
+    # "<narrative>: Other" is implied, not a label users list: leave it out.
+    unseen = {lv: [l for l, c in zip(labels[lv], Y[lv].sum(axis=0)) if not c and not l.endswith(": " + OTHER)] for lv in LEVELS}
+    if unseen["coarse"] or unseen["fine"]:
+        # A head with no positive example never fires: say so, not silently.
+        first = (unseen["coarse"] or unseen["fine"])[0]
+        log(f"warning: {len(unseen['coarse'])} of {len(labels['coarse'])} narratives and {len(unseen['fine'])} of "
+            f"{sum(not l.endswith(': ' + OTHER) for l in labels['fine'])} subnarratives have no training document (first: '{first}'); the model will not "
+            "predict them. Add labelled examples of them, or leave them out of the taxonomy.")
     E = embeddings if embeddings is not None else doc_embeddings(docs, s.embedder, progress)
     n = len(docs)
     k = min(s.folds, n // 4)
@@ -325,6 +333,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
             gate_platt, gate_th = (8.0, -4.0), {"*": 0.5}
         card["cross_validation"] = None
         card["note"] = f"only {n} documents: no cross-validation, default thresholds"
+        log(f"warning: {card['note']} (cross-validation needs at least 8); its confidences are not calibrated")
     fit = _Fitted(docs, E, Y, s, gated)
     model = NarrativeModel(
         labels=labels,
