@@ -114,7 +114,14 @@ def test_no_label_is_decided_below_the_probability_floor(stage: NarrativesStage)
     d = stage.predict(a)
     # Behind the gate a label's confidence is P(narrative) x P(label | narrative); the floor is on the latter.
     scale = d["narrative_probability"] or 1.0
-    assert all(x["confidence"] >= MIN_THRESHOLD * scale - 1e-4 for x in d["subnarratives"] if not x["label"].endswith(OTHER))
+    from narrascope.taxonomy import parent_of
+
+    for x in d["subnarratives"]:
+        if x["confidence"] < MIN_THRESHOLD * scale - 1e-4:
+            # only as the fallback of a narrative with no subnarrative above threshold: its likeliest one, alone
+            assert [y for y in d["subnarratives"] if parent_of(y["label"]) == parent_of(x["label"])] == [x]
+    # (an open gate keeps the likeliest narrative even below the floor, then alone)
+    assert all(n["confidence"] >= MIN_THRESHOLD * scale - 1e-4 for n in d["narratives"]) or len(d["narratives"]) == 1
 
 
 def test_custom_taxonomy_without_training_data(tmp_path: Path) -> None:
@@ -153,11 +160,23 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     out = tmp_path / "model"
     r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(out), "--folds", "2"])
     assert r.exit_code == 0, r.output
-    # a subnarrative no document carries gets no head that can fire: said (its implied "...: Other" is not listed)
-    assert "0 of 2 narratives and 1 of 1 subnarratives have no training document (first: 'ELX: Fraud claims: Postal votes are fake')" \
-        in " ".join(r.output.split()), r.output
     card = json.loads((out / "model.json").read_text())["card"]
     assert card["documents"] == 12 and card["taxonomies"] == ["ELX"] and "labelled.jsonl" in card["data"]
+    # No document is labelled 'Postal votes are fake', but the taxonomy describes it with a
+    # description and an example sentence: they are training rows of the label heads (as are those of
+    # 'Foreign meddling', a narrative without subnarratives: 2 + 2 rows).
+    assert card["label_example_rows"] == 4 and "no training document" not in r.output
+    postal = ns.analyze_text("Thousands of mail-in ballots were fake, the postal votes forged.", title="Postal votes", stages=[])
+    got = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)])).predict(postal)
+    assert [f["label"] for f in got["subnarratives"]] == ["ELX: Fraud claims: Postal votes are fake"]
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(tmp_path / "bare"),
+                            "--folds", "2", "--no-label-examples"])
+    # without them no row carries it: its head cannot fire, and that is said (the implied "...: Other" is not listed)
+    assert "0 of 2 narratives and 1 of 1 subnarratives have no training document (first: 'ELX: Fraud claims: Postal votes are fake')" \
+        in " ".join(r.output.split()), r.output
+    got = NarrativesStage(NarrativesConfig(model=str(tmp_path / "bare"), taxonomies=[str(tax)])).predict(postal)
+    assert [f["label"] for f in got["subnarratives"]] == ["ELX: Fraud claims: Other"]
+    assert json.loads((tmp_path / "bare" / "model.json").read_text())["card"]["command"].endswith("--no-label-examples")
     st = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)]))
     a = ns.analyze_text("Foreign hackers breached the election servers again, officials said.", title="Hack", stages=[])
     d = st.predict(a)

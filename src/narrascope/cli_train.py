@@ -48,6 +48,7 @@ def train_narratives_cmd(
     folds: int = typer.Option(5, help="Cross-validation folds for thresholds and calibration."),
     seed: int = typer.Option(0),
     embedder: str = typer.Option("use", help="Sentence embedder: use, e5, hashing."),
+    label_examples: bool = typer.Option(True, "--label-examples/--no-label-examples", help="Also learn from the taxonomies' subnarrative descriptions and example sentences (label heads only; never scored on)."),
     other_share: Optional[float] = typer.Option(None, min=0.01, max=0.99, help="Expected share of articles without a narrative in what you will analyse; tunes how often the gate says Other (default: the pooled share of the training data)."),
 ) -> None:
     """Train the narrative classifier; thresholds tuned by cross-validation."""
@@ -73,10 +74,11 @@ def train_narratives_cmd(
             docs = semeval_docs(semeval_language_folders(root))
             out = output or BUNDLED_NARRATIVES
         with progress("embedding", total=len(docs)) as bar:
-            model = train_narratives(docs, taxes, TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share),
+            model = train_narratives(docs, taxes, TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share,
+                                                               label_examples=label_examples),
                                      log=lambda m: con.print(m, highlight=False), progress=bar.advance)
         model.card["data"] = shown(data) if data else f"SemEval-2025 Task 10 train: {', '.join(sorted(model.card['languages']))}"
-        model.card["command"] = "narrascope train narratives " + (f"--data {shown(data)} " if data else f"--semeval {shown(semeval) or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "")
+        model.card["command"] = "narrascope train narratives " + (f"--data {shown(data)} " if data else f"--semeval {shown(semeval) or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "") + ("" if label_examples else " --no-label-examples")
         model.save(out)
         cv = model.card.get("cross_validation")
         con.print(f"saved {out}")
