@@ -306,6 +306,8 @@ def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type:
     r = runner.invoke(app, ["semeval", "predict", "--subtask", "2", str(docs), "--order", str(bad_order), "-o", str(tmp_path / "p2.txt")])
     assert r.exit_code == 1 and "NS101" in r.output and "(first: EN_not_here.txt)" in " ".join(r.output.split())
     assert not (tmp_path / "p2.txt").exists()
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "3", str(docs), "--dominant", str(gold), "--order", str(gold), "-o", str(tmp_path / "e.txt")])
+    assert r.exit_code == 1 and "NS405" in r.output and "--order is for subtask 2" in r.output
     dom = tmp_path / "dominant.txt"
     first = gold_rows[2].split("\t")
     dom.write_text(f"{first[0]}\tURW: Discrediting Ukraine\tURW: Discrediting Ukraine: Situation in Ukraine is hopeless\n", encoding="utf-8")

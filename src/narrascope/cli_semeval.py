@@ -96,7 +96,8 @@ def _in_order(files: list[Path], order: Path) -> list[Path]:
     if missing:
         raise NarrascopeError(Code.NOT_FOUND, f"{len(missing)} document(s) named in {order.name} are not in the folder "
                               f"(first: {missing[0]})", input=str(order), hint="give the folder the order file describes")
-    rest = [f for f in files if f.name not in set(ids)]
+    named = set(ids)
+    rest = [f for f in files if f.name not in named]
     if rest:
         err.print(f"[yellow]warning:[/] {len(rest)} documents are not named in {order.name} (first: {rest[0].name}); "
                   "their rows follow, by name", highlight=False)
@@ -144,6 +145,9 @@ def semeval_predict(
     from .taxonomy import OTHER
 
     def run() -> None:
+        if order is not None and subtask != 2:
+            raise NarrascopeError(Code.BAD_OPTION, "--order is for subtask 2",
+                                  hint="subtask 1 rows follow the mentions file, subtask 3 rows the dominant-narratives file")
         settings = load_settings(config)
         stage = NarrativesStage.from_settings(settings)
         if subtask == 1:
