@@ -308,11 +308,12 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     # A head with no positive row never fires: say so, not silently.
     # "<narrative>: Other" is implied, not a label users list: left out.
     seen = {lv: Y[lv].sum(axis=0) + (extra.Y[lv].sum(axis=0) if extra is not None else 0) for lv in LEVELS}
-    unseen = {lv: [l for l, c in zip(labels[lv], seen[lv]) if not c and not l.endswith(": " + OTHER)] for lv in LEVELS}
+    listed = {lv: [(l, c) for l, c in zip(labels[lv], seen[lv]) if not l.endswith(": " + OTHER)] for lv in LEVELS}
+    unseen = {lv: [l for l, c in listed[lv] if not c] for lv in LEVELS}
     if unseen["coarse"] or unseen["fine"]:
         first = (unseen["coarse"] or unseen["fine"])[0]
-        log(f"warning: {len(unseen['coarse'])} of {len(labels['coarse'])} narratives and {len(unseen['fine'])} of "
-            f"{sum(not l.endswith(': ' + OTHER) for l in labels['fine'])} subnarratives have no training document"
+        log(f"warning: {len(unseen['coarse'])} of {len(listed['coarse'])} narratives and {len(unseen['fine'])} of "
+            f"{len(listed['fine'])} subnarratives have no training document"
             f"{' and no example sentence' if extra is not None else ''} (first: '{first}'); the model will not predict them. "
             "Add labelled documents or example sentences for them, or leave them out of the taxonomy.")
     E = embeddings if embeddings is not None else doc_embeddings(docs, s.embedder, progress)
