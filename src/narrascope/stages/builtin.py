@@ -28,6 +28,7 @@ register(StageSpec("explain", "analysis", ExplainStage.from_settings, lambda s: 
 from rich.console import Console  # noqa: E402
 
 from ..article import Article  # noqa: E402
+from ..taxonomy import OTHER, is_other_sub  # noqa: E402
 from ..render import quote, quote_around, register_renderer  # noqa: E402
 
 
@@ -59,7 +60,7 @@ def _render_explain(con: Console, a: Article, d: dict) -> None:  # type: ignore[
         con.print("[dim]no dominant narrative to explain[/dim]")
         return
     sub = d.get("subnarrative") or "Other"
-    label = d["narrative"] if sub == "Other" or sub.endswith(": Other") else sub
+    label = d["narrative"] if sub == OTHER or is_other_sub(sub) else sub
     con.print(f"[bold]{label}[/bold] [dim]({d['mode']})[/dim]", highlight=False)
     con.print(d["text"], highlight=False)
     if d.get("fallback"):

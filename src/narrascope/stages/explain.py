@@ -44,6 +44,16 @@ def trim_words(text: str, limit: int) -> str:
     return text if len(words) <= limit else " ".join(words[:limit]).rstrip(",;:") + "…"
 
 
+def _closed(sentence: str) -> str:
+    """A headline or list item has no full stop; add one so the sentences do
+    not run together (the words are the article's, only the stop is added).
+    A list item's closing ';' or ',' gives way to it: "diplomacy;." reads
+    as a typo."""
+    if sentence.endswith((".", "!", "?", "…", '"', "”", "»", "।")):
+        return sentence
+    return sentence.rstrip(",;:–— ") + "."
+
+
 def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int) -> tuple[str, list[dict[str, int]]]:
     """Best evidence first until the word budget is spent, then shown in
     article order so the explanation reads like the article."""
@@ -58,10 +68,7 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
         if used >= max_words:
             break
     chosen.sort(key=lambda e: e["start"])
-    # A headline or list item has no full stop; add one so the sentences do
-    # not run together (the words are the article's, only the stop is added).
-    parts = [" ".join(article.clean_text[e["start"] : e["end"]].split()) for e in chosen]
-    text = " ".join(p if p.endswith((".", "!", "?", "…", '"', "”", "»", "।")) else p + "." for p in parts)
+    text = " ".join(_closed(" ".join(article.clean_text[e["start"] : e["end"]].split())) for e in chosen)
     return trim_words(text, max_words), [{"start": e["start"], "end": e["end"]} for e in chosen]
 
 

@@ -15,7 +15,7 @@ from ..config import Settings, StrictModel, stage_config
 from ..models import artifact_digest
 from ..models.narrative import GATE, LEVELS, LabelScores, NarrativeModel, decode
 from ..models.similarity import SimilarityModel
-from ..taxonomy import OTHER, load_taxonomy, parent_of
+from ..taxonomy import OTHER, is_other_sub, load_taxonomy, parent_of
 from .base import Stage
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "narratives"
@@ -139,7 +139,7 @@ class NarrativesStage(Stage):
                 return {"label": OTHER, "confidence": round(1.0 - top, 4), "evidence": []}
             key, level = (label, lv) if label in idx[lv] else (parent_of(label), "coarse")
             j = idx[level].get(key)
-            if label.endswith(": " + OTHER) and lv == "fine" and not (own_other and j is not None):
+            if is_other_sub(label) and lv == "fine" and not (own_other and j is not None):
                 # "<narrative>: Other" without a head of its own (similarity mode):
                 # as sure as the narrative, evidence of the narrative
                 key, level, j = parent_of(label), "coarse", idx["coarse"].get(parent_of(label))
@@ -169,7 +169,7 @@ class NarrativesStage(Stage):
                               f"'{article.language}': these confidences are unreliable; train a model on labelled "
                               "articles of this language (narrascope train narratives)")
         chosen = set(coarse) | set(fine)
-        cands = sorted(((float(prob[lv][i]), l) for lv in LEVELS for i, l in enumerate(labels[lv]) if l not in chosen and not l.endswith(": Other")), reverse=True)
+        cands = sorted(((float(prob[lv][i]), l) for lv in LEVELS for i, l in enumerate(labels[lv]) if l not in chosen and not is_other_sub(l)), reverse=True)
         out["candidates"] = [{"label": l, "confidence": round(p * scale, 4)} for p, l in cands[: self.cfg.candidates]]
         return out
 
@@ -193,7 +193,7 @@ class NarrativesStage(Stage):
         """Evidence sentences for any label (e.g. a given dominant narrative)."""
         scores = self.label_scores(article)
         for lv in ("fine", "coarse"):
-            key = parent_of(label) if label.endswith(": " + OTHER) and lv == "fine" else label
+            key = parent_of(label) if is_other_sub(label) and lv == "fine" else label
             if key in scores[lv].labels:
                 return self.evidence(article, scores[lv], scores[lv].labels.index(key), k)
         return []

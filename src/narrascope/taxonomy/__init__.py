@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import Code, NarrascopeError
-from .model import OTHER, Narrative, Subnarrative, Taxonomy, load_taxonomy_file, parent_of, parse_taxonomy
+from .model import OTHER, Narrative, Subnarrative, Taxonomy, is_other_sub, load_taxonomy_file, parent_of, parse_taxonomy
 
 BUNDLED = {"URW": "urw.yaml", "CC": "cc.yaml"}
 
@@ -36,4 +36,4 @@ def default_taxonomies() -> list[Taxonomy]:
 
 
 __all__ = ["OTHER", "Narrative", "Subnarrative", "Taxonomy", "bundled", "default_taxonomies", "load_taxonomy",
-           "load_taxonomy_file", "parent_of", "parse_taxonomy"]
+           "is_other_sub", "load_taxonomy_file", "parent_of", "parse_taxonomy"]

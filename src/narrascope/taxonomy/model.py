@@ -111,6 +111,12 @@ def parent_of(fine_label: str) -> str:
     return fine_label if fine_label == OTHER else fine_label.rsplit(": ", 1)[0]
 
 
+def is_other_sub(label: str) -> bool:
+    """'URW: A: Other', a narrative without one of its subnarratives (not
+    the bare 'Other' of a document without any narrative)."""
+    return label.endswith(": " + OTHER)
+
+
 def parse_taxonomy(data: Any, source: str) -> Taxonomy:
     if data is None or (isinstance(data, (dict, list, str)) and not data):
         raise NarrascopeError(Code.TAXONOMY, "taxonomy file is empty", input=source)

@@ -29,7 +29,7 @@ from ..errors import missing_extra
 from ..eval.semeval import doc_f1, f1_samples
 from ..models.charngram import CharNgramTfidf
 from ..models.narrative import GATE, LEVELS, MIN_THRESHOLD, Head, NarrativeModel, decode, shifted, sigmoid
-from ..taxonomy import OTHER, Taxonomy
+from ..taxonomy import OTHER, Taxonomy, is_other_sub
 from .data import LabelledDoc
 
 
@@ -308,7 +308,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     # A head with no positive row never fires: say so, not silently.
     # "<narrative>: Other" is implied, not a label users list: left out.
     seen = {lv: Y[lv].sum(axis=0) + (extra.Y[lv].sum(axis=0) if extra is not None else 0) for lv in LEVELS}
-    listed = {lv: [(l, c) for l, c in zip(labels[lv], seen[lv]) if not l.endswith(": " + OTHER)] for lv in LEVELS}
+    listed = {lv: [(l, c) for l, c in zip(labels[lv], seen[lv]) if not is_other_sub(l)] for lv in LEVELS}
     unseen = {lv: [l for l, c in listed[lv] if not c] for lv in LEVELS}
     if unseen["coarse"] or unseen["fine"]:
         first = (unseen["coarse"] or unseen["fine"])[0]
