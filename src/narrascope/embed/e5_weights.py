@@ -309,7 +309,7 @@ def torch_params(params: dict[str, Any]) -> dict[str, Any] | None:
     or None when torch is not installed."""
     try:
         import torch
-    except ImportError:
+    except (ImportError, OSError):  # not installed, or a build whose native libraries do not load
         return None
     return {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in params.items()}
 
