@@ -31,6 +31,16 @@ def peak_mb():
 """
 
 
+def outer_folds(n: int, folds: int, seed: int) -> list[tuple[Any, Any]]:
+    """(train, test) document indices of the outer split of the narrative
+    benchmarks: benchmarks/explain.py explains each document with a model
+    trained on the same folds benchmarks/narratives.py scores."""
+    import numpy as np
+
+    order = np.random.default_rng(seed).permutation(n)  # not the training seed
+    return [(np.setdiff1d(order, order[f::folds]), order[f::folds]) for f in range(folds)]
+
+
 def need_data(path: Path) -> Path:
     if not path.exists():
         sys.exit(f"benchmark data not found: {path} (set NARRASCOPE_SHARED to the shared/ folder)")

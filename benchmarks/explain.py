@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DATA, need_data, write_result
+from _common import DATA, need_data, outer_folds, write_result
 
 import narrascope as ns
 from narrascope.embed import get_embedder
@@ -64,11 +64,8 @@ def fold_stages(root: Path, folds: int, seed: int, tmp: Path) -> dict[str, dict[
     docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
     s = TrainSettings()
     E = doc_embeddings(docs, s.embedder)
-    order = np.random.default_rng(seed).permutation(len(docs))
     out: dict[str, dict[str, ExplainStage]] = {}
-    for f in range(folds):
-        te = order[f::folds]
-        tr = np.setdiff1d(order, te)
+    for f, (tr, te) in enumerate(outer_folds(len(docs), folds, seed)):
         model = train_narratives([docs[i] for i in tr], default_taxonomies(), s, log=lambda m: None, embeddings=E[tr])
         model.save(tmp / f"fold{f}")
         st = selections(NarrativesStage(NarrativesConfig(model=str(tmp / f"fold{f}"))))

@@ -31,7 +31,7 @@ import sys
 import time
 
 import numpy as np
-from _common import DATA, PEAK_MB, need_data, update_result, write_result
+from _common import DATA, PEAK_MB, need_data, outer_folds, update_result, write_result
 
 from narrascope.eval.semeval import doc_f1, f1_samples, official_classes
 from narrascope.models.narrative import LEVELS, decode, sigmoid
@@ -125,12 +125,9 @@ def main() -> None:
     n = len(docs)
     share = float((~is_narrative(docs)).mean())
     w = share_weights(docs, share)
-    order = np.random.default_rng(args.seed).permutation(n)  # not the training seed
     pred_model: list = [None] * n
     pred_sim: list = [None] * n
-    for f in range(args.folds):
-        te = order[f :: args.folds]
-        tr = np.setdiff1d(order, te)
+    for f, (tr, te) in enumerate(outer_folds(n, args.folds, args.seed)):
         model = train_narratives([docs[i] for i in tr], taxes, s, log=lambda m: None, embeddings=E[tr])
         for i in te:
             d = docs[i]

