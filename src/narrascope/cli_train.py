@@ -50,6 +50,7 @@ def train_narratives_cmd(
     embedder: str = typer.Option("use", help="Sentence embedder: use, e5, hashing."),
     label_examples: bool = typer.Option(True, "--label-examples/--no-label-examples", help="Also learn from the taxonomies' subnarrative descriptions and example sentences (label heads only; never scored on)."),
     other_share: Optional[float] = typer.Option(None, min=0.01, max=0.99, help="Expected share of articles without a narrative in what you will analyse; tunes how often the gate says Other (default: the pooled share of the training data)."),
+    language_view: Optional[list[str]] = typer.Option(None, metavar="LANG=EMBEDDER", help="Read one language's documents with a second embedder too, e.g. hi=e5 (repeatable; 'none': no view). Default: hi=e5, for Hindi, which USE does not read."),
 ) -> None:
     """Train the narrative classifier; thresholds tuned by cross-validation."""
     from rich.console import Console
@@ -63,6 +64,16 @@ def train_narratives_cmd(
     con = Console(stderr=True)
 
     def run() -> None:
+        settings = TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share, label_examples=label_examples)
+        if language_view:
+            settings.language_views = {}
+            for spec in language_view:
+                lang, _, name = spec.partition("=")
+                if spec != "none" and not (lang.strip() and name.strip()):
+                    raise NarrascopeError(Code.BAD_OPTION, f"--language-view {spec!r} is not LANG=EMBEDDER",
+                                          hint="for example --language-view hi=e5, or --language-view none")
+                if spec != "none":
+                    settings.language_views[lang.strip()] = name.strip()
         taxes = [load_taxonomy(t) for t in taxonomy]
         if data is not None:
             docs = jsonl_docs(data, taxes)
@@ -74,11 +85,9 @@ def train_narratives_cmd(
             docs = semeval_docs(semeval_language_folders(root))
             out = output or BUNDLED_NARRATIVES
         with progress("embedding", total=len(docs)) as bar:
-            model = train_narratives(docs, taxes, TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share,
-                                                               label_examples=label_examples),
-                                     log=lambda m: con.print(m, highlight=False), progress=bar.advance)
+            model = train_narratives(docs, taxes, settings, log=lambda m: con.print(m, highlight=False), progress=bar.advance)
         model.card["data"] = shown(data) if data else f"SemEval-2025 Task 10 train: {', '.join(sorted(model.card['languages']))}"
-        model.card["command"] = "narrascope train narratives " + (f"--data {shown(data)} " if data else f"--semeval {shown(semeval) or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "") + ("" if label_examples else " --no-label-examples")
+        model.card["command"] = "narrascope train narratives " + (f"--data {shown(data)} " if data else f"--semeval {shown(semeval) or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "") + ("" if label_examples else " --no-label-examples") + "".join(f" --language-view {v}" for v in language_view or [])
         model.save(out)
         cv = model.card.get("cross_validation")
         con.print(f"saved {out}")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embed import Embedder, get_embedder
+from ..embed import BACKENDS, Embedder, get_embedder, optional_embedder
 from ..errors import Code, NarrascopeError
 from ..taxonomy import OTHER, is_other_sub, parent_of
 from .charngram import CharNgramTfidf, sparse_dot
@@ -44,6 +44,31 @@ class Head:
 
     W: np.ndarray  # features x labels
     b: np.ndarray  # labels
+
+
+@dataclass(frozen=True)
+class View:
+    """A second embedder for the articles of one language, whose vectors
+    (times ``weight``) are appended to the default embedder's: Hindi, which
+    USE does not read, is also read by multilingual-e5. Other languages'
+    rows have zeros there, so the heads learn from every language together
+    and the view only adds to what they read in its own."""
+
+    language: str
+    embedder: str
+    weight: float
+
+    @property
+    def dim(self) -> int:
+        return int(BACKENDS[self.embedder].dim)
+
+
+def mean_vector(vectors: np.ndarray, dim: int) -> np.ndarray:
+    """The L2-normalised mean of sentence vectors (zeros for none)."""
+    if not len(vectors):
+        return np.zeros(dim, np.float32)
+    m = vectors.mean(axis=0)
+    return (m / max(float(np.linalg.norm(m)), 1e-12)).astype(np.float32)
 
 
 @dataclass
@@ -77,6 +102,7 @@ class NarrativeModel:
     # subnarratives and may decide them (see ``decode``); models trained
     # before this was recorded tuned no thresholds for them.
     other_subnarratives: bool = False
+    views: tuple[View, ...] = ()  # in the order of their blocks after the default embedder's
     _embedder: Embedder | None = None
 
     # -- persistence ---------------------------------------------------------
@@ -103,6 +129,7 @@ class NarrativeModel:
             "thresholds": {lv: dict(zip(self.labels[lv], map(float, self.thresholds[lv]))) for lv in LEVELS},
             "language_shift": {k: list(v) for k, v in self.language_shift.items()},
             "decode": {"other_subnarratives": self.other_subnarratives},
+            **({"views": [v.__dict__ for v in self.views]} if self.views else {}),
             **({"gate_platt": list(self.gate_platt or (8.0, -4.0)), "gate_thresholds": self.gate_thresholds} if self.gate is not None else {}),
             "card": self.card,
         }
@@ -132,6 +159,7 @@ class NarrativeModel:
             gate_platt=(float(meta["gate_platt"][0]), float(meta["gate_platt"][1])) if gated else None,
             gate_thresholds={k: float(v) for k, v in meta.get("gate_thresholds", {}).items()},
             other_subnarratives=bool(meta.get("decode", {}).get("other_subnarratives", False)),
+            views=tuple(View(str(v["language"]), str(v["embedder"]), float(v["weight"])) for v in meta.get("views", [])),
         )
 
     # -- prediction ----------------------------------------------------------
@@ -142,13 +170,42 @@ class NarrativeModel:
             self._embedder = get_embedder(self.embedder_name)
         return self._embedder
 
-    def raw_scores(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """level (and GATE, when the model has one) -> (document score per
-        label, sentence x label scores)."""
+    def missing_view(self, language: str | None) -> NarrascopeError | None:
+        """Why the article language's view cannot load (its embedder's extra
+        is not installed; the view then reads zeros), else None."""
+        from ..embed import get_embedder  # looked up at call time: tests hide an extra by patching it
+
+        for v in self.views:
+            if v.language == language:
+                try:
+                    get_embedder(v.embedder)
+                except NarrascopeError as e:
+                    return e
+        return None
+
+    def vectors(self, sentences: list[str], language: str | None, sent_emb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(document vector, sentence x feature matrix) as the heads read
+        them: the default embedder's block, then each view's block (its
+        embedder's vectors x its weight for an article of its language,
+        zeros otherwise); each block's document part is the normalised mean
+        of its sentence vectors. ``sent_emb``: the default embedder's
+        sentence vectors, if already computed."""
         if sent_emb is None:
             sent_emb = self.embedder.encode(sentences)
-        doc_emb = sent_emb.mean(axis=0) if len(sent_emb) else np.zeros(self.emb["coarse"].W.shape[0], np.float32)
-        doc_emb = doc_emb / max(float(np.linalg.norm(doc_emb)), 1e-12)
+        dim = self.emb["coarse"].W.shape[0] - sum(v.dim for v in self.views)
+        docs, sents = [mean_vector(sent_emb, dim)], [np.asarray(sent_emb, np.float32).reshape(len(sentences), dim)]
+        for v in self.views:
+            emb = optional_embedder(v.embedder) if v.language == language and sentences else None
+            S = emb.encode(sentences) if emb is not None else np.zeros((len(sentences), v.dim), np.float32)
+            docs.append(v.weight * mean_vector(S, v.dim) if emb is not None else np.zeros(v.dim, np.float32))
+            sents.append((v.weight * S).astype(np.float32))
+        return np.concatenate(docs), np.hstack(sents)
+
+    def raw_scores(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None,
+                   language: str | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """level (and GATE, when the model has one) -> (document score per
+        label, sentence x label scores)."""
+        doc_emb, sent_emb = self.vectors(sentences, language, sent_emb)
         ind, val = self.tfidf.transform_one(text)
         sent_tfidf = [self.tfidf.transform_one(s) for s in sentences]
         out = {}
@@ -176,10 +233,11 @@ class NarrativeModel:
         a, b = self.gate_platt if level == GATE and self.gate_platt else self.platt[level]
         return sigmoid(a * scores + b)
 
-    def score(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None) -> dict[str, LabelScores]:
+    def score(self, text: str, sentences: list[str], sent_emb: np.ndarray | None = None,
+              language: str | None = None) -> dict[str, LabelScores]:
         """Per level the labels' probabilities; with a gate, also GATE: the
         probability that the article carries any narrative."""
-        raw = self.raw_scores(text, sentences, sent_emb)
+        raw = self.raw_scores(text, sentences, sent_emb, language)
         out = {lv: LabelScores(self.labels[lv], self.calibrate(lv, raw[lv][0]), raw[lv][1]) for lv in LEVELS}
         if GATE in raw:
             out[GATE] = LabelScores(["narrative"], self.calibrate(GATE, raw[GATE][0]), raw[GATE][1])
@@ -187,7 +245,7 @@ class NarrativeModel:
 
     def predict_labels(self, text: str, sentences: list[str], language: str | None) -> tuple[list[str], list[str]]:
         """(narratives, subnarratives) with the tuned thresholds and gate."""
-        sc = self.score(text, sentences)
+        sc = self.score(text, sentences, language=language)
         th = self.gate_threshold_for(language)
         gate = (float(sc[GATE].prob[0]), th) if GATE in sc and th is not None else None
         return decode(self.labels, {lv: sc[lv].prob for lv in LEVELS}, self.thresholds_for(language), gate=gate,

@@ -101,7 +101,9 @@ class NarrativesStage(Stage):
         if getattr(self, "_last", (None,))[0] == key:
             return self._last[1]
         sents = article.sentence_texts()[: self.cfg.max_sentences]
-        scores = self.scorer.score(article.clean_text, sents)
+        sc = self.scorer
+        scores = sc.score(article.clean_text, sents, language=article.language) if isinstance(sc, NarrativeModel) \
+            else sc.score(article.clean_text, sents)
         self._last = (key, scores)
         return scores
 
@@ -168,6 +170,10 @@ class NarrativesStage(Stage):
             out["warning"] = (f"description similarity with {self.scorer.embedder.name} does not cover language "
                               f"'{article.language}': these confidences are unreliable; train a model on labelled "
                               "articles of this language (narrascope train narratives)")
+        missing = self.scorer.missing_view(article.language) if isinstance(self.scorer, NarrativeModel) else None
+        if missing is not None:
+            out["warning"] = (f"the model also reads '{article.language}' articles with an embedder that cannot load here "
+                              f"({missing.message}), so these confidences are below its cross-validated ones: {missing.advice}")
         chosen = set(coarse) | set(fine)
         cands = sorted(((float(prob[lv][i]), l) for lv in LEVELS for i, l in enumerate(labels[lv]) if l not in chosen and not is_other_sub(l)), reverse=True)
         out["candidates"] = [{"label": l, "confidence": round(p * scale, 4)} for p, l in cands[: self.cfg.candidates]]
