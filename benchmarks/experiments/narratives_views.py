@@ -10,10 +10,10 @@ narratives on narrative-bearing documents, and the gate's ROC AUC. No
 thresholds are involved (benchmarks/narratives.py --views scores a view
 through the whole procedure).
 
-    python benchmarks/experiments/narratives_views.py hi=e5:1 hi=e5:2 '*=e5:1' [--missing] [--minilm]
+    python benchmarks/experiments/narratives_views.py hi=e5:1 hi=e5:2 '*=e5:1' [--missing hi=e5:2] [--minilm]
 
-``--missing`` also scores each setting with the view zeroed at prediction
-(its embedder not installed); ``--minilm`` registers the English
+``--missing SETTING`` also scores that setting with the view zeroed at
+prediction (its embedder not installed); ``--minilm`` registers the English
 all-MiniLM-L6-v2 embedder as ``minilm`` (see _minilm.py for its installs).
 """
 
@@ -42,7 +42,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("views", nargs="*", help="LANG=EMBEDDER:WEIGHT[,LANG=EMBEDDER:WEIGHT]")
-    ap.add_argument("--missing", action="store_true")
+    ap.add_argument("--missing", action="append", default=[])
     ap.add_argument("--minilm", action="store_true")
     args = ap.parse_args()
     if args.minilm:
@@ -121,7 +121,7 @@ def main() -> None:
             spec.append((lg, name, float(w)))
         E, Ex = matrices(spec)
         res[arg] = report(arg, oof(E, E, Ex))
-        if args.missing:
+        if arg in args.missing:
             Z = E.copy()
             Z[:, use.shape[1]:] = 0
             res[arg + " (view missing at prediction)"] = report(arg + " missing", oof(E, Z, Ex))
