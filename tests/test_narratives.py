@@ -527,6 +527,13 @@ def test_a_language_view_reads_the_articles_of_its_language(tmp_path: Path, runn
     assert train_narratives(docs, [load_taxonomy_file(tax_file)], s, log=logs.append).views == ()
     assert any("no hashing view of the 'pt' documents" in m and "pip install 'narrascope[e5]'" in m for m in logs)
     monkeypatch.undo()
+    # A model file whose view names an embedder this install does not know is refused, coded.
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    meta["views"][0]["embedder"] = "nope"
+    (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(NarrascopeError) as err:
+        NarrativeModel.load(tmp_path / "m")
+    assert err.value.code == Code.MODEL and "'nope'" in err.value.message
     # The CLI option: a malformed view is a coded error before anything loads.
     r = runner.invoke(app, ["train", "narratives", "--data", str(tmp_path / "none.jsonl"), "--taxonomy", str(tax_file),
                             "-o", str(tmp_path / "x"), "--language-view", "hindi"])

@@ -144,6 +144,10 @@ class NarrativeModel:
             raise NarrascopeError(Code.MODEL, f"unknown model format {meta.get('format')!r}", input=str(folder))
         labels = meta["labels"]
         gated = meta["format"].endswith("v2")
+        unknown = [v["embedder"] for v in meta.get("views", []) if v.get("embedder") not in BACKENDS]
+        if unknown:
+            raise NarrascopeError(Code.MODEL, f"the model's language view names an unknown embedder {unknown[0]!r}", input=str(folder),
+                                  hint=f"known embedders: {', '.join(BACKENDS)}; retrain with narrascope train narratives")
         return cls(
             labels=labels,
             emb={lv: Head(a[f"emb_W_{lv}"], a[f"emb_b_{lv}"]) for lv in LEVELS},

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..embed import get_embedder
+from ..embed import BACKENDS, get_embedder
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.semeval import doc_f1, f1_samples
 from ..models.charngram import CharNgramTfidf
@@ -366,8 +366,9 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
             "Add labelled documents or example sentences for them, or leave them out of the taxonomy.")
     # ``embeddings``: doc_matrix(docs, s), computed once by callers that train many models.
     E = embeddings if embeddings is not None else doc_matrix(docs, s, views, progress)
-    if E.shape != (len(docs), E.shape[1]) or (extra is not None and extra.docs and extra.E.shape[1] != E.shape[1]):
-        raise ValueError(f"embeddings of shape {E.shape} do not match doc_matrix() of {len(docs)} documents")
+    want = (len(docs), BACKENDS[s.embedder].dim + sum(v.dim for v in views))
+    if E.shape != want:
+        raise ValueError(f"embeddings of shape {E.shape}, not {want}: pass doc_matrix() of these documents and settings")
     n = len(docs)
     k = min(s.folds, n // 4)
     nar = is_narrative(docs)
