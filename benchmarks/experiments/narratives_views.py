@@ -28,11 +28,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import DATA, need_data, write_result  # noqa: E402
 
-from narrascope.models.narrative import LEVELS  # noqa: E402
 from narrascope.taxonomy import default_taxonomies, is_other_sub  # noqa: E402
 from narrascope.train.data import semeval_docs  # noqa: E402
-from narrascope.train.narratives import (Extra, TrainSettings, _Fitted, doc_embeddings, is_narrative, label_example_rows,  # noqa: E402
-                                         label_space, targets)
+from narrascope.train.narratives import (Extra, TrainSettings, doc_embeddings, is_narrative, label_example_rows,  # noqa: E402
+                                         label_space, oof_scores, targets)
 
 LANGS = ["en", "bg", "hi", "pt", "ru"]
 
@@ -90,14 +89,7 @@ def main() -> None:
 
     def oof(E_fit: np.ndarray, E_pred: np.ndarray, E_extra: np.ndarray) -> dict[str, np.ndarray]:
         extra = Extra(base_extra.docs, E_extra, base_extra.Y)  # the same rows, these vectors
-        out = {key: np.zeros((n, len(labels[key]) if key in LEVELS else 1), np.float32) for key in (*LEVELS, "gate")}
-        for f in range(k):
-            te = order[f::k]
-            tr = np.setdiff1d(order, te)
-            fit = _Fitted([docs[i] for i in tr], E_fit[tr], {lv: Y[lv][tr] for lv in LEVELS}, s, True, extra)
-            for key, v in fit.scores([docs[i] for i in te], E_pred[te]).items():
-                out[key][te] = v
-        return out
+        return oof_scores(docs, E_fit, Y, labels, s, True, extra, order, k, E_pred=E_pred)
 
     def report(tag: str, o: dict[str, np.ndarray]) -> dict:  # type: ignore[type-arg]
         r = {}

@@ -341,6 +341,26 @@ def tune_gate(gate_p: np.ndarray, open_f1: np.ndarray, docs: list[LabelledDoc], 
     return out
 
 
+def oof_scores(docs: list[LabelledDoc], E: np.ndarray, Y: dict[str, np.ndarray], labels: dict[str, list[str]], s: TrainSettings,
+               gated: bool, extra: Extra | None, order: np.ndarray, k: int, E_pred: np.ndarray | None = None,
+               on_fold: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
+    """Out-of-fold raw scores per level (and GATE): fold f holds out
+    ``order[f::k]``. ``E_pred``: other document vectors to score the held-out
+    documents with (an experiment's "view missing at prediction")."""
+    E_pred = E if E_pred is None else E_pred
+    n = len(docs)
+    oof = {key: np.zeros((n, len(labels[key]) if key in LEVELS else 1), dtype=np.float32) for key in (*LEVELS, GATE)}
+    for f in range(k):
+        te = order[f::k]
+        tr = np.setdiff1d(order, te)
+        fit = _Fitted([docs[i] for i in tr], E[tr], {lv: Y[lv][tr] for lv in LEVELS}, s, gated, extra)
+        for key, v in fit.scores([docs[i] for i in te], E_pred[te]).items():
+            oof[key][te] = v
+        if on_fold:
+            on_fold(f)
+    return oof
+
+
 def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: TrainSettings | None = None,
                      log: Callable[[str], None] = print, progress: Callable[[int], None] | None = None,
                      embeddings: np.ndarray | None = None) -> NarrativeModel:
@@ -391,15 +411,8 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     gate_th: dict[str, float] = {}
     if k >= 2:
         rng = np.random.default_rng(s.seed)
-        order = rng.permutation(n)
-        oof = {key: np.zeros((n, len(labels[key]) if key in LEVELS else 1), dtype=np.float32) for key in (*LEVELS, GATE)}
-        for f in range(k):
-            te = order[f::k]
-            tr = np.setdiff1d(order, te)
-            fit = _Fitted([docs[i] for i in tr], E[tr], {lv: Y[lv][tr] for lv in LEVELS}, s, gated, extra)
-            for key, v in fit.scores([docs[i] for i in te], E[te]).items():
-                oof[key][te] = v
-            log(f"fold {f + 1}/{k} done ({time.time() - t0:.0f}s)")
+        oof = oof_scores(docs, E, Y, labels, s, gated, extra, rng.permutation(n), k,
+                         on_fold=lambda f: log(f"fold {f + 1}/{k} done ({time.time() - t0:.0f}s)"))
         rows = np.where(nar)[0] if gated else np.arange(n)
         platt = {lv: fit_platt(oof[lv][rows], Y[lv][rows]) for lv in LEVELS}
         prob = {lv: sigmoid(platt[lv][0] * oof[lv] + platt[lv][1]) for lv in LEVELS}
