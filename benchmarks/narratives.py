@@ -38,7 +38,8 @@ from narrascope.models.narrative import LEVELS, decode, sigmoid
 from narrascope.models.similarity import SimilarityModel
 from narrascope.taxonomy import OTHER, default_taxonomies
 from narrascope.train.data import semeval_docs
-from narrascope.train.narratives import TrainSettings, doc_matrix, fit_platt, is_narrative, share_weights, train_narratives
+from narrascope.train.narratives import (TrainSettings, doc_matrix, fit_platt, is_narrative, parse_language_views, share_weights,
+                                         train_narratives)
 
 LANGS = ["en", "bg", "hi", "pt", "ru"]
 
@@ -125,7 +126,7 @@ def main() -> None:
     cc, cf = official_classes()
     s = TrainSettings()
     if args.views is not None:
-        s.language_views = dict(v.split("=", 1) for v in args.views.split(",") if "=" in v)
+        s.language_views = parse_language_views(args.views.split(","))
     print(f"{len(docs)} labelled documents; embedding...", flush=True)
     E = doc_matrix(docs, s)
     sm = SimilarityModel(taxes)

