@@ -14,6 +14,7 @@ import narrascope as ns
 from narrascope import Code, NarrascopeError, load_settings
 from narrascope.cli import app
 from narrascope.models.charngram import CharNgramTfidf, char_wb_ngrams
+from narrascope.models.narrative import LEVELS, NarrativeModel, decode_expected_f1
 from narrascope.stages.narratives import NarrativesConfig, NarrativesStage, NullNarratives
 from narrascope.taxonomy import OTHER, load_taxonomy_file
 
@@ -111,7 +112,8 @@ def test_no_label_is_decided_below_the_probability_floor(stage: NarrativesStage)
     finally:
         del model.language_shift["xx"]
     [a] = list(ns.read([need(COALITION)]))
-    d = stage.predict(a)
+    d = NarrativesStage(NarrativesConfig(decision="thresholds")).predict(a)  # the floor is the thresholds rule's
+    assert d["decision"] == "thresholds"
     # Behind the gate a label's confidence is P(narrative) x P(label | narrative); the floor is on the latter.
     scale = d["narrative_probability"] or 1.0
     from narrascope.taxonomy import parent_of
@@ -393,6 +395,70 @@ def test_trained_models_decide_other_subnarratives_next_to_siblings() -> None:
     assert decode(labels, prob, th, other_subnarratives=True) == (["A: y"], ["A: y: q"])
 
 
+def test_expected_f1_decoding() -> None:
+    """Labels chosen by expected F1 under independent label probabilities:
+    the curve against hand-computed and enumerated values; the gate, the
+    per-label cost, the user's forced labels and the domain rule."""
+    import itertools
+
+    from narrascope.models.narrative import decode_expected_f1, expected_f1_curve
+
+    # By hand: label 1 certain, label 2 at 0.5. k=1: 0.5 x 1 + 0.5 x 2/3; k=2: 0.5 x 1 + 0.5 x 4/6.
+    assert expected_f1_curve([1.0, 0.5], []) == pytest.approx([5 / 6, 5 / 6])
+    assert expected_f1_curve([1.0], [0.0]) == pytest.approx([1.0])
+    # Against enumerating every gold set (given at least one label is present).
+    p = np.array([0.8, 0.55, 0.4, 0.3, 0.2, 0.05])
+    want = []
+    for k in range(1, 5):
+        tot = none = 0.0
+        for bits in itertools.product([0, 1], repeat=len(p)):
+            pr = float(np.prod([q if b else 1 - q for q, b in zip(p, bits)]))
+            if sum(bits) == 0:
+                none += pr
+            else:
+                tot += pr * 2 * sum(bits[:k]) / (k + sum(bits))
+        want.append(tot / (1 - none))
+    assert expected_f1_curve(p[:4], p[4:]) == pytest.approx(want)
+
+    labels = {"coarse": ["A: x", "A: y", "B: z"], "fine": ["A: x: p", "A: x: Other", "A: y: q", "B: z: r"]}
+    prob = {"coarse": np.array([0.9, 0.6, 0.3]), "fine": np.array([0.9, 0.05, 0.6, 0.95])}
+    coarse, fine, th = decode_expected_f1(labels, prob)
+    # "B: z: r" is likelier than both, but B is not the likeliest narrative's taxonomy
+    assert (coarse, fine) == (["A: x", "A: y"], ["A: x: p", "A: y: q"])
+    ef1 = expected_f1_curve([0.9, 0.6], [0.05])
+    assert ef1[1] > ef1[0] and th == pytest.approx(1 / (1 + ef1[1]))
+    assert decode_expected_f1(labels, prob, gate=th + 0.01)[:2] == (coarse, fine)  # the gate opens at 1 / (1 + E[F1])
+    assert decode_expected_f1(labels, prob, gate=th - 0.01)[:2] == ([OTHER], [OTHER])
+    assert decode_expected_f1(labels, prob, single_domain=False)[1] == ["B: z: r", "A: x: p", "A: y: q"]
+    assert decode_expected_f1(labels, prob, label_cost=0.2)[:2] == (["A: x"], ["A: x: p"])  # a cost per label: fewer labels
+    # The user's thresholds decide their labels; the rest as usual.
+    assert decode_expected_f1(labels, prob, forced={"A: y: q": 0.7})[:2] == (["A: x"], ["A: x: p"])
+    assert decode_expected_f1(labels, prob, forced={"A: x: Other": 0.01})[1] == ["A: x: p", "A: y: q", "A: x: Other"]
+    assert decode_expected_f1(labels, prob, forced={"A: x": 0.95})[:2] == (["A: y"], ["A: y: q"])  # a narrative out takes its own
+    prob["fine"][2] = 0.05
+    assert decode_expected_f1(labels, prob)[:2] == (["A: x"], ["A: x: p"])
+    assert decode_expected_f1(labels, prob, forced={"A: y": 0.5})[:2] == (["A: x", "A: y"], ["A: x: p", "A: y: q"])  # in, with its likeliest
+
+
+def test_subnarratives_read_their_narrative() -> None:
+    """With a parent Platt pair, p(subnarrative) = sigmoid(a (log p0(sub) +
+    log p(narrative)) + b); a label without a narrative keeps log p0."""
+    from narrascope.models.narrative import label_probabilities, parent_scores
+
+    labels = {"coarse": ["A: x", "A: y"], "fine": ["A: x: p", "A: y: q", "Other"]}
+    raw = {"coarse": np.array([0.0, np.log(3.0)]), "fine": np.array([0.0, 0.0, 0.0])}  # p = 0.5, 0.75; 0.5 each
+    unit = {"coarse": (1.0, 0.0), "fine": (1.0, 0.0)}
+    p0 = label_probabilities(labels, raw, unit)
+    assert p0["coarse"] == pytest.approx([0.5, 0.75]) and p0["fine"] == pytest.approx([0.5, 0.5, 0.5])
+    assert parent_scores(labels, p0) == pytest.approx(np.log([0.25, 0.375, 0.5]))
+    p = label_probabilities(labels, raw, unit, parent_platt=(1.0, 0.0))
+    assert p["fine"] == pytest.approx([0.25 / 1.25, 0.375 / 1.375, 0.5 / 1.5])  # sigmoid(log r) = r / (1 + r)
+    assert p["coarse"] == pytest.approx(p0["coarse"])
+    # documents x labels at once, as training calibrates them
+    both = label_probabilities(labels, {lv: np.stack([v, v]) for lv, v in raw.items()}, unit, parent_platt=(1.0, 0.0))
+    assert both["fine"] == pytest.approx(np.stack([p["fine"], p["fine"]]))
+
+
 def test_share_weights_and_weighted_platt() -> None:
     from narrascope.train.data import LabelledDoc
     from narrascope.train.narratives import fit_platt, is_narrative, share_weights
@@ -438,7 +504,9 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     assert r.exit_code == 0, r.output
     meta = json.loads((out / "model.json").read_text())
     assert meta["format"] == "narrascope.narratives.v2" and meta["card"]["gate"]["other_share"] == 0.3
-    assert meta["decode"] == {"other_subnarratives": True}  # trained heads decide "<narrative>: Other" too
+    # trained heads decide "<narrative>: Other" too; labels by expected F1 (the default rule)
+    assert meta["decode"] == {"other_subnarratives": True, "rule": "expected_f1"}
+    assert len(meta["parent_platt"]) == 2  # subnarratives read their narrative (fitted out of fold)
     assert "--other-share 0.3" in meta["card"]["command"] and "*" in meta["gate_thresholds"]
     # the card's command names the data relative to the working folder (not the trainer's absolute path), and it reproduces
     arg = meta["card"]["command"].split("--data ")[1].split()[0]
@@ -457,14 +525,38 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     cond = st.label_scores(hack)["coarse"]
     j = cond.labels.index("ELX: Foreign meddling")
     assert d_hack["narratives"][0]["confidence"] == pytest.approx(d_hack["narrative_probability"] * float(cond.prob[j]), abs=1e-3)
-    # The user's gate threshold overrides the tuned one (and the shift moves it too).
-    tuned = st.gate(st.label_scores(cake), cake.language)
+    # Prediction reads the stored parent calibration: subnarrative probabilities are not their own head's alone.
+    from narrascope.models.narrative import label_probabilities
+
+    assert st.scorer.parent_platt == pytest.approx(tuple(meta["parent_platt"]))
+    raw = st.scorer.raw_scores(hack.clean_text, hack.sentence_texts(), language=hack.language)
+    own = label_probabilities(st.scorer.labels, {lv: raw[lv][0] for lv in LEVELS}, st.scorer.platt)
+    assert not np.allclose(st.label_scores(hack)["fine"].prob, own["fine"])
+    # The default rule (expected F1): the article's gate threshold is 1 / (1 + the expected F1 of its chosen labels).
+    assert d_cake["decision"] == "expected_f1" and st.scorer.decision == "expected_f1"
+    sc = st.label_scores(cake)
+    _, _, own = decode_expected_f1({lv: sc[lv].labels for lv in LEVELS}, {lv: sc[lv].prob for lv in LEVELS})
+    assert d_cake["gate_threshold"] == pytest.approx(own, abs=1e-4) and 0.5 < own <= 1.0
+    # The tuned thresholds are stored too: decision = "thresholds" decides by them.
+    by_th = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], decision="thresholds"))
+    tuned = by_th.gate(sc, cake.language)
     assert tuned is not None and tuned[1] == pytest.approx(meta["gate_thresholds"].get(cake.language, meta["gate_thresholds"]["*"]))
-    assert d_cake["gate_threshold"] == pytest.approx(tuned[1], abs=1e-4)
-    mine = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.7, threshold_shift=0.1))
-    assert mine.gate(mine.label_scores(cake), cake.language) == pytest.approx((tuned[0], 0.8))
-    opened = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.0)).predict(cake)
-    assert opened["narratives"][0]["label"] != OTHER  # an open gate keeps the most likely narrative
+    d = by_th.predict(cake)
+    assert d["decision"] == "thresholds" and d["gate_threshold"] == pytest.approx(tuned[1], abs=1e-4)
+    # The user's gate threshold overrides either (and the shift moves it too).
+    for rule in ("expected_f1", "thresholds"):
+        mine = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.7, threshold_shift=0.1, decision=rule))
+        assert mine.predict(cake)["gate_threshold"] == pytest.approx(0.8)
+        opened = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], gate_threshold=0.0, decision=rule)).predict(cake)
+        assert opened["narratives"][0]["label"] != OTHER  # an open gate keeps the most likely narrative
+    # An unknown rule: a coded error before anything loads (CLI), or when the model loads.
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(tmp_path / "x"), "--decision", "best"])
+    assert r.exit_code == 1 and "NS405" in r.output and "expected_f1, thresholds" in r.output and not (tmp_path / "x").exists()
+    meta["decode"]["rule"] = "best"
+    (out / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(NarrascopeError) as err:
+        NarrativeModel.load(out)
+    assert err.value.code == Code.MODEL and "'best'" in err.value.message
 
 
 def test_a_language_view_reads_the_articles_of_its_language(tmp_path: Path, runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]

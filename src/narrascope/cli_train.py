@@ -51,8 +51,9 @@ def train_narratives_cmd(
     label_examples: bool = typer.Option(True, "--label-examples/--no-label-examples", help="Also learn from the taxonomies' subnarrative descriptions and example sentences (label heads only; never scored on)."),
     other_share: Optional[float] = typer.Option(None, min=0.01, max=0.99, help="Expected share of articles without a narrative in what you will analyse; tunes how often the gate says Other (default: the pooled share of the training data)."),
     language_view: Optional[list[str]] = typer.Option(None, metavar="LANG=EMBEDDER", help="Read one language's documents with a second embedder too, e.g. hi=e5 (repeatable; 'none': no view). Default: hi=e5, for Hindi, which USE does not read."),
+    decision: str = typer.Option("expected_f1", help="How the model decides labels: expected_f1 (the likeliest labels, as many as maximise expected F1) or thresholds (tuned per label and language); both are stored, the stage's decision option switches."),
 ) -> None:
-    """Train the narrative classifier; thresholds tuned by cross-validation."""
+    """Train the narrative classifier; calibration and thresholds fitted by cross-validation."""
     from rich.console import Console
 
     from .cli import guarded
@@ -64,7 +65,12 @@ def train_narratives_cmd(
     con = Console(stderr=True)
 
     def run() -> None:
-        settings = TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share, label_examples=label_examples)
+        from .models.narrative import DECISIONS
+
+        if decision not in DECISIONS:  # before hours of embedding, not after
+            raise NarrascopeError(Code.BAD_OPTION, f"--decision {decision!r} is not a decision rule", hint=f"use one of: {', '.join(DECISIONS)}")
+        settings = TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share, label_examples=label_examples,
+                                 decision=decision)
         if language_view:
             settings.language_views = parse_language_views(language_view)
         taxes = [load_taxonomy(t) for t in taxonomy]
@@ -80,7 +86,7 @@ def train_narratives_cmd(
         with progress("embedding", total=len(docs)) as bar:
             model = train_narratives(docs, taxes, settings, log=lambda m: con.print(m, highlight=False), progress=bar.advance)
         model.card["data"] = shown(data) if data else f"SemEval-2025 Task 10 train: {', '.join(sorted(model.card['languages']))}"
-        model.card["command"] = "narrascope train narratives " + (f"--data {shown(data)} " if data else f"--semeval {shown(semeval) or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "") + ("" if label_examples else " --no-label-examples") + "".join(f" --language-view {v}" for v in language_view or [])
+        model.card["command"] = "narrascope train narratives " + (f"--data {shown(data)} " if data else f"--semeval {shown(semeval) or '../shared/data/semeval2025-task10/train'} ") + " ".join(f"--taxonomy {t}" for t in taxonomy) + (f" --other-share {other_share}" if other_share is not None else "") + ("" if label_examples else " --no-label-examples") + "".join(f" --language-view {v}" for v in language_view or []) + (f" --decision {decision}" if decision != "expected_f1" else "")
         model.save(out)
         cv = model.card.get("cross_validation")
         con.print(f"saved {out}")

@@ -51,7 +51,7 @@ def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: igno
                 con.print(f"     [green]“{quote(a, ev['start'], ev['end'])}”[/green] [dim]{ev['start']}-{ev['end']}[/dim]", highlight=False)
     if d.get("candidates"):
         other = [n["label"] for n in d.get("narratives", [])] == ["Other"]
-        con.print(("[dim]closest narratives: " if other else "[dim]below threshold: ") + "; ".join(f"{c['label']} {c['confidence']:.2f}" for c in d["candidates"][:3]) + "[/dim]", highlight=False)
+        con.print(("[dim]closest narratives: " if other else "[dim]runners-up: " if d.get("decision") == "expected_f1" else "[dim]below threshold: ") + "; ".join(f"{c['label']} {c['confidence']:.2f}" for c in d["candidates"][:3]) + "[/dim]", highlight=False)
 
 
 @register_renderer("explain")

@@ -13,7 +13,7 @@ from pydantic import Field
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
 from ..models import artifact_digest
-from ..models.narrative import GATE, LEVELS, LabelScores, NarrativeModel, decode
+from ..models.narrative import GATE, LEVELS, LabelScores, NarrativeModel, decode, decode_expected_f1
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER, is_other_sub, load_taxonomy, parent_of
 from .base import Stage
@@ -25,18 +25,21 @@ class NarrativesConfig(StrictModel):
     model: str | None = Field(None, description="Folder of a trained model [default: the bundled SemEval model].")
     taxonomies: list[str] | None = Field(None, description="Taxonomy ids or YAML files; a taxonomy the model was not trained on uses description similarity.")
     mode: Literal["auto", "trained", "similarity"] = "auto"
-    thresholds: dict[str, float] = Field(default_factory=dict, description="Per-label probability thresholds overriding the tuned ones.")
-    threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every threshold (the gate's too): >0 fewer labels, <0 more.")
-    gate_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Probability of carrying any narrative below which an article is 'Other' [default: the tuned one; lower says 'Other' less often].")
+    decision: Literal["model", "expected_f1", "thresholds"] = Field(
+        "model", description="How labels are decided: expected_f1 (the likeliest labels, as many as maximise expected F1; the gate threshold follows), "
+        "thresholds (tuned per label and language), or the model's own rule (a trained model's default: expected_f1; similarity: thresholds).")
+    thresholds: dict[str, float] = Field(default_factory=dict, description="Per-label probability thresholds overriding the tuned ones (with expected_f1: they decide those labels, the rest are chosen as usual).")
+    threshold_shift: float = Field(0.0, ge=-0.5, le=0.5, description="Added to every threshold (the gate's too): >0 fewer labels, <0 more. With expected_f1: added to the gate threshold and subtracted from the expected F1 per label.")
+    gate_threshold: float | None = Field(None, ge=0.0, le=1.0, description="Probability of carrying any narrative below which an article is 'Other' [default: the tuned one, or with expected_f1 the article's own 1 / (1 + expected F1); lower says 'Other' less often].")
     evidence: int = Field(3, ge=0, le=20, description="Evidence sentences per label.")
     max_sentences: int = Field(400, ge=1)
     single_domain: bool = Field(True, description="Keep labels of one taxonomy per article.")
-    candidates: int = Field(5, ge=0, description="Also report this many best-scoring labels below threshold.")
+    candidates: int = Field(5, ge=0, description="Also report this many best-scoring labels not chosen.")
 
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "3"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence
+    version = "4"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -75,6 +78,13 @@ class NarrativesStage(Stage):
             folder = Path(self.cfg.model) if self.cfg.model else BUNDLED_MODEL
             return f"narratives-trained@{artifact_digest(folder)}"
         return f"narratives-similarity@{'+'.join(t.id for t in sc.taxonomies)}"
+
+    @property
+    def decision(self) -> str:
+        """The decision rule in effect (``decision`` = "model" resolved)."""
+        if self.cfg.decision != "model":
+            return self.cfg.decision
+        return self.scorer.decision if isinstance(self.scorer, NarrativeModel) else "thresholds"
 
     def thresholds(self, language: str | None = None) -> dict[str, np.ndarray]:
         sc = self.scorer
@@ -116,6 +126,7 @@ class NarrativesStage(Stage):
         prob = {lv: scores[lv].prob for lv in LEVELS}
         gate = self.gate(scores, article.language)
         wanted = self.wanted
+        closed = False
         if wanted and isinstance(self.scorer, NarrativeModel):
             # A model trained on more taxonomies than asked for: an article whose
             # strongest narrative is in another taxonomy is Other here, and
@@ -124,12 +135,22 @@ class NarrativesStage(Stage):
             real = np.array([l != OTHER for l in labels["coarse"]])
             top = labels["coarse"][int(np.argmax(np.where(real, prob["coarse"], -1.0)))] if real.any() else OTHER
             prob = {lv: np.where(keep[lv], prob[lv], 0.0) for lv in LEVELS}
-            if top.split(": ", 1)[0] not in wanted and gate:
-                gate = (gate[0], 1.01)  # closed
+            closed = top.split(": ", 1)[0] not in wanted and gate is not None
         # a trained model's "<narrative>: Other" heads learnt the annotators' Other subnarratives
         own_other = bool(getattr(self.scorer, "other_subnarratives", False))
-        coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate,
-                              other_subnarratives=own_other)
+        if self.decision == "expected_f1":
+            coarse, fine, auto = decode_expected_f1(labels, prob, None, single_domain=self.cfg.single_domain,
+                                                    label_cost=self.cfg.threshold_shift, forced=self.cfg.thresholds)
+            if gate is not None and self.cfg.gate_threshold is None:
+                gate = (gate[0], auto + self.cfg.threshold_shift)  # this article's own threshold
+        if closed:
+            gate = (gate[0], 1.01)  # type: ignore[index]
+        if self.decision == "expected_f1":
+            if gate is not None and gate[0] < gate[1]:
+                coarse, fine = [OTHER], [OTHER]
+        else:
+            coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate,
+                                  other_subnarratives=own_other)
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
         # With a gate, label heads give P(label | some narrative): a label's
         # confidence is P(some narrative) x that, the chance the article carries it.
@@ -150,6 +171,7 @@ class NarrativesStage(Stage):
 
         out: dict[str, Any] = {
             "mode": self.mode,
+            "decision": self.decision,
             # P(the article carries any narrative), from the gate, and the
             # threshold it had to reach (both None for models without a gate).
             "narrative_probability": round(gate[0], 4) if gate else None,
@@ -212,7 +234,7 @@ class NullNarratives(NarrativesStage):
 
     def predict(self, article: Article) -> dict[str, Any]:
         other = {"label": OTHER, "confidence": 1.0, "evidence": []}
-        return {"mode": "null", "narrative_probability": None, "gate_threshold": None, "narratives": [other], "subnarratives": [dict(other)],
+        return {"mode": "null", "decision": None, "narrative_probability": None, "gate_threshold": None, "narratives": [other], "subnarratives": [dict(other)],
                 "dominant": {"narrative": OTHER, "subnarrative": OTHER, "confidence": 1.0}, "candidates": []}
 
     @property

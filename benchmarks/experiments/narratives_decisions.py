@@ -1,0 +1,268 @@
+"""Experiment: the narratives decision layer (calibration, thresholds,
+language shifts, gate thresholds), through nested cross-validation on
+several outer splits.
+
+The heads are the expensive part and every rule reads the same scores, so
+the scores are computed once per outer split and cached: for each outer
+fold, the inner out-of-fold raw scores of the outer-train documents (as
+``narrascope train narratives`` computes them to tune its decisions) and
+the raw scores of the held-out documents from heads fitted on the whole
+outer-train part. Each rule then tunes its decisions on the former and
+decides the latter; the report is benchmarks/narratives.py's (official
+F1-samples per language, English at the pooled Other share), per outer
+split and averaged.
+
+    python benchmarks/experiments/narratives_decisions.py [--seeds 1234,7,99] [--rules shipped,global,...]
+
+The cache lives in ``$NARRASCOPE_CACHE`` (default /tmp/narrascope-decisions);
+it is keyed by the outer seed and the code's settings, so delete it after
+changing the heads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import DATA, need_data, outer_folds, write_result  # noqa: E402
+from narratives import report  # noqa: E402
+
+from narrascope.eval.semeval import official_classes  # noqa: E402
+from narrascope.models.narrative import GATE, LEVELS, decode, decode_expected_f1, label_probabilities, shifted, sigmoid  # noqa: E402
+from narrascope.taxonomy import OTHER, default_taxonomies, is_other_sub, parent_of  # noqa: E402
+from narrascope.train.data import LabelledDoc, semeval_docs  # noqa: E402
+from narrascope.train.narratives import (Decisions, TrainSettings, _Fitted, doc_matrix, fit_platt, is_narrative,  # noqa: E402
+                                         label_example_rows, label_space, oof_scores, share_weights, targets, tune_decisions, views_for)
+
+CACHE = Path(os.environ.get("NARRASCOPE_CACHE", "/tmp/narrascope-decisions"))
+
+
+def fold_scores(docs: list[LabelledDoc], E: np.ndarray, tr: np.ndarray, te: np.ndarray, s: TrainSettings,
+                taxes: list) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+    """What train_narratives computes before deciding (inner OOF raw scores
+    of the outer-train documents), and the held-out documents' raw scores."""
+    trd = [docs[i] for i in tr]
+    labels = label_space(taxes, trd)
+    Y = targets(trd, labels)
+    views = views_for(trd, s)
+    extra = label_example_rows(taxes, labels, s, views) if s.label_examples else None
+    n = len(trd)
+    k = min(s.folds, n // 4)
+    nar = is_narrative(trd)
+    gated = int((~nar).sum()) >= s.min_other_gate and int(nar.sum()) >= s.min_other_gate
+    assert gated and k >= 2
+    oof = oof_scores(trd, E[tr], Y, labels, s, gated, extra, np.random.default_rng(s.seed).permutation(n), k)
+    test = _Fitted(trd, E[tr], Y, s, gated, extra).scores([docs[i] for i in te], E[te])
+    return {**{f"oof_{key}": v for key, v in oof.items()}, **{f"test_{key}": v for key, v in test.items()}, "tr": tr, "te": te}
+
+
+def cached_scores(docs: list[LabelledDoc], seed: int, folds: int, s: TrainSettings, taxes: list,  # type: ignore[type-arg]
+                  E: Callable[[], np.ndarray]) -> list[dict[str, np.ndarray]]:
+    out = []
+    emb = None
+    for f, (tr, te) in enumerate(outer_folds(len(docs), folds, seed)):
+        path = CACHE / f"seed{seed}_fold{f}of{folds}_views-{'+'.join(f'{k}-{v}' for k, v in sorted(s.language_views.items())) or 'none'}.npz"
+        if not path.exists():
+            emb = E() if emb is None else emb
+            t0 = time.time()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, **fold_scores(docs, emb, tr, te, s, taxes))
+            print(f"seed {seed} outer fold {f + 1}/{folds} scored ({time.time() - t0:.0f}s)", flush=True)
+        out.append(dict(np.load(path)))
+    return out
+
+
+Decide = Callable[[str, dict[str, np.ndarray]], tuple[list[str], list[str]]]
+
+
+def from_decisions(dec: Decisions, labels: dict[str, list[str]], decision: str) -> Decide:
+    """Decide a held-out document as NarrativeModel.decide does."""
+
+    def decide(lang: str, raw: dict[str, np.ndarray]) -> tuple[list[str], list[str]]:
+        prob = label_probabilities(labels, raw, dec.platt, dec.parent_platt)
+        g = None if dec.gate_platt is None else float(sigmoid(dec.gate_platt[0] * raw[GATE][0] + dec.gate_platt[1]))
+        if decision == "expected_f1":
+            return decode_expected_f1(labels, prob, g)[:2]
+        gate = None if g is None else (g, dec.gate_thresholds.get(lang, dec.gate_thresholds.get("*", 0.5)))
+        return decode(labels, prob, shifted(dec.thresholds, dec.shifts.get(lang, (0.0, 0.0))), gate=gate, other_subnarratives=True)
+
+    return decide
+
+
+def tuned(**changes: Any) -> Callable[..., Decide]:
+    """``narrascope train narratives``'s decisions with some settings changed
+    (a huge minimum turns a per-label, per-language step off)."""
+
+    def rule(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[str, np.ndarray], labels: dict[str, list[str]],
+             s: TrainSettings, gw: np.ndarray) -> Decide:
+        s = replace(s, **changes)
+        return from_decisions(tune_decisions(docs, oof, Y, labels, s, gw), labels, s.decision)
+
+    return rule
+
+
+def calibrated(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[str, np.ndarray], gw: np.ndarray,
+               by_language: int = 0) -> Callable[[str, dict[str, np.ndarray]], tuple[dict[str, np.ndarray], float]]:
+    """The shipped calibration (label levels on narrative-bearing documents,
+    the gate share-weighted); ``by_language``: languages with at least that
+    many narrative-bearing documents get their own label calibration."""
+    nar = is_narrative(docs)
+    rows = np.where(nar)[0]
+    platt = {"*": {lv: fit_platt(oof[lv][rows], Y[lv][rows]) for lv in LEVELS}}
+    lang = np.array([d.lang for d in docs])
+    if by_language:
+        for lg in sorted(set(lang)):
+            r = np.where(nar & (lang == lg))[0]
+            if len(r) >= by_language:
+                platt[lg] = {lv: fit_platt(oof[lv][r], Y[lv][r]) for lv in LEVELS}
+    gp = fit_platt(oof[GATE][:, 0], nar.astype(float), gw)
+
+    def cal(lg: str, raw: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], float]:
+        pl = platt.get(lg, platt["*"])
+        return ({lv: sigmoid(pl[lv][0] * raw[lv] + pl[lv][1]) for lv in LEVELS},
+                float(sigmoid(gp[0] * np.asarray(raw[GATE]).reshape(-1)[0] + gp[1])))
+
+    return cal
+
+
+def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float = 0.0, gate_by_language: int = 0,
+               other_apart: bool = False) -> Callable[..., Decide]:
+    """``decode_expected_f1`` (what would ship): no tuned threshold at all.
+    ``parent_power`` g: a subnarrative's raw score plus g x its narrative's
+    log-probability, recalibrated; ``gate_by_language``: languages with at
+    least that many Other documents get their own gate calibration;
+    ``other_apart``: the "<narrative>: Other" columns calibrated apart."""
+
+    def rule(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[str, np.ndarray], labels: dict[str, list[str]],
+             s: TrainSettings, gw: np.ndarray) -> Decide:
+        nar = is_narrative(docs)
+        rows = np.where(nar)[0]
+        par = np.array([labels["coarse"].index(parent_of(l)) if l != OTHER else 0 for l in labels["fine"]])
+        pc_platt = fit_platt(oof["coarse"][rows], Y["coarse"][rows])
+        pf_platt = fit_platt(oof["fine"][rows], Y["fine"][rows])
+        oth = np.array([is_other_sub(l) for l in labels["fine"]])
+
+        def fine_raw(raw_c: np.ndarray, raw_f: np.ndarray) -> np.ndarray:
+            if not parent_power:
+                return raw_f
+            lp = np.log(np.clip(sigmoid(pc_platt[0] * raw_c + pc_platt[1]), 1e-6, 1.0))
+            lf = np.log(np.clip(sigmoid(pf_platt[0] * raw_f + pf_platt[1]), 1e-6, 1.0))
+            return lf + parent_power * lp[..., par]  # log p(sub) + g log p(narrative), recalibrated below
+
+        oof = dict(oof, fine=fine_raw(oof["coarse"], oof["fine"]))
+        cal = calibrated(docs, oof, Y, gw, by_language)
+        o_platt = fit_platt(oof["fine"][rows][:, oth], Y["fine"][rows][:, oth]) if other_apart else None
+        lang = np.array([d.lang for d in docs])
+        g_platt = {}
+        if gate_by_language:
+            for lg in sorted(set(lang)):
+                r = np.where(lang == lg)[0]
+                if (~nar[r]).sum() >= gate_by_language:
+                    g_platt[lg] = fit_platt(oof[GATE][r, 0], nar[r].astype(float), gw[r])
+
+        def decide(lang: str, raw: dict[str, np.ndarray]) -> tuple[list[str], list[str]]:
+            raw = dict(raw, fine=fine_raw(raw["coarse"], raw["fine"]))
+            prob, g = cal(lang, raw)
+            if o_platt is not None:
+                prob["fine"] = np.where(oth, sigmoid(o_platt[0] * raw["fine"] + o_platt[1]), prob["fine"])
+            if lang in g_platt:
+                g = float(sigmoid(g_platt[lang][0] * np.asarray(raw[GATE]).reshape(-1)[0] + g_platt[lang][1]))
+            c, f, _ = decode_expected_f1(labels, prob, g, max_labels=max_labels)
+            return c, f
+
+        return decide
+
+    return rule
+
+
+OFF = 10**9
+BEFORE = {"decision": "thresholds", "fine_reads_narrative": False}  # the decisions up to session 25
+RULES: dict[str, Callable[..., Decide]] = {
+    "thresholds": tuned(**BEFORE),
+    "thresholds_no_label_adjust": tuned(**BEFORE, min_pos_per_label_threshold=OFF),
+    "thresholds_no_language_shift": tuned(**BEFORE, min_docs_language_shift=OFF),
+    "thresholds_shared_gate": tuned(**BEFORE, min_other_language_gate=OFF),
+    "thresholds_global": tuned(**BEFORE, min_pos_per_label_threshold=OFF, min_docs_language_shift=OFF, min_other_language_gate=OFF),
+    "thresholds_fine_reads_narrative": tuned(decision="thresholds"),
+    "expected_f1": tuned(fine_reads_narrative=False),
+    "expected_f1_fine_reads_narrative": tuned(),  # what ships
+    # variants, calibrated here (exact_rule)
+    "expected_f1_max6": exact_rule(max_labels=6),
+    "expected_f1_language_calibration": exact_rule(by_language=60),
+    "expected_f1_language_gate": exact_rule(gate_by_language=20),
+    "expected_f1_other_apart": exact_rule(other_apart=True),
+    "expected_f1_parent_0.5": exact_rule(parent_power=0.5),
+    "expected_f1_parent_1": exact_rule(parent_power=1.0),
+    "expected_f1_parent_2": exact_rule(parent_power=2.0),
+    "expected_f1_parent_1_other_apart": exact_rule(parent_power=1.0, other_apart=True),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="1234,7,99")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--rules", default=None, help="comma-separated rule names (default: all)")
+    ap.add_argument("--scores-only", action="store_true", help="fill the cache and stop")
+    args = ap.parse_args()
+    root = need_data(DATA / "semeval2025-task10" / "train")
+    docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+    taxes = default_taxonomies()
+    s = TrainSettings()
+    memo: dict[str, np.ndarray] = {}
+
+    def E() -> np.ndarray:
+        if "E" not in memo:
+            print(f"{len(docs)} documents; embedding...", flush=True)
+            memo["E"] = doc_matrix(docs, s)
+        return memo["E"]
+
+    seeds = [int(x) for x in args.seeds.split(",")]
+    scores = {seed: cached_scores(docs, seed, args.folds, s, taxes, E) for seed in seeds}
+    if args.scores_only:
+        return
+    cc, cf = official_classes()
+    names = args.rules.split(",") if args.rules else list(RULES)
+    share = float((~is_narrative(docs)).mean())
+    w = share_weights(docs, share)
+    out: dict[str, dict] = {}  # type: ignore[type-arg]
+    cols = (("all", "f1_fine"), ("all", "f1_coarse"), ("en", "at_pooled_share_f1_fine"), ("en", "f1_fine"), ("hi", "f1_fine"))
+    print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine;"
+          " the mean over the outer splits, then each split's first three")
+    for name in names:
+        out[name] = {}
+        row = []
+        t0 = time.time()
+        for seed in seeds:
+            preds: list = [None] * len(docs)  # type: ignore[type-arg]
+            for fold in scores[seed]:
+                tr, te = fold["tr"], fold["te"]
+                trd = [docs[i] for i in tr]
+                labels = label_space(taxes, trd)
+                oof = {key: fold[f"oof_{key}"] for key in (*LEVELS, GATE)}
+                test = {key: fold[f"test_{key}"] for key in (*LEVELS, GATE)}
+                gw = share_weights(trd, float((~is_narrative(trd)).mean()))
+                decide = RULES[name](trd, oof, targets(trd, labels), labels, s, gw)
+                for j, i in enumerate(te):
+                    preds[i] = decide(docs[i].lang, {key: v[j] for key, v in test.items()})
+            r = report(docs, preds, cc, cf, w)
+            out[name][str(seed)] = r
+            row.append([r[lg][key] for lg, key in cols])
+        mean = np.mean(np.array(row), axis=0)
+        out[name]["mean"] = {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(cols, mean)}
+        print(f"{name:22s} " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
+              + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in row) + f"  ({time.time() - t0:.0f}s)", flush=True)
+    write_result("narratives_decisions", {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds, "folds": args.folds,
+                                          "pooled_other_share": round(share, 4), "rules": out})
+
+
+if __name__ == "__main__":
+    main()
