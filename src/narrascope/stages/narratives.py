@@ -141,14 +141,15 @@ class NarrativesStage(Stage):
         if self.decision == "expected_f1":
             coarse, fine, auto = decode_expected_f1(labels, prob, None, single_domain=self.cfg.single_domain,
                                                     label_cost=self.cfg.threshold_shift, forced=self.cfg.thresholds)
-            if gate is not None and self.cfg.gate_threshold is None:
-                gate = (gate[0], auto + self.cfg.threshold_shift)  # this article's own threshold
-        if closed:
-            gate = (gate[0], 1.01)  # type: ignore[index]
-        if self.decision == "expected_f1":
-            if gate is not None and gate[0] < gate[1]:
-                coarse, fine = [OTHER], [OTHER]
+            if gate is not None:
+                # the article's own threshold, 1 / (1 + E[F1]), unless the user set one
+                th = 1.01 if closed else auto + self.cfg.threshold_shift if self.cfg.gate_threshold is None else gate[1]
+                gate = (gate[0], th)
+                if gate[0] < th:
+                    coarse, fine = [OTHER], [OTHER]
         else:
+            if gate is not None and closed:
+                gate = (gate[0], 1.01)
             coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate,
                                   other_subnarratives=own_other)
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
