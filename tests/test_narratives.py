@@ -85,16 +85,21 @@ def test_asking_for_one_taxonomy_of_the_trained_model(stage: NarrativesStage) ->
     assert all(c["label"].startswith("CC") for c in climate["candidates"])
 
 
-def test_thresholds_can_be_overridden(stage: NarrativesStage) -> None:
+@pytest.mark.parametrize("rule", ["expected_f1", "thresholds"])
+def test_thresholds_can_be_overridden(rule: str) -> None:
     [a] = list(ns.read([need(COALITION)]))
-    loose = NarrativesStage(NarrativesConfig(threshold_shift=-0.5))
-    strict = NarrativesStage(NarrativesConfig(threshold_shift=0.5))
+    stage = NarrativesStage(NarrativesConfig(decision=rule))
+    loose = NarrativesStage(NarrativesConfig(threshold_shift=-0.5, decision=rule))
+    strict = NarrativesStage(NarrativesConfig(threshold_shift=0.5, decision=rule))
     n_loose = len(loose.predict(a)["subnarratives"])
     assert strict.predict(a)["narratives"][0]["label"] == OTHER
     assert n_loose >= len(stage.predict(a)["subnarratives"]) and n_loose > 1
     top = stage.predict(a)["candidates"][0]["label"]
-    forced = NarrativesStage(NarrativesConfig(thresholds={top: 0.0})).predict(a)
+    forced = NarrativesStage(NarrativesConfig(thresholds={top: 0.0}, decision=rule)).predict(a)
     assert top in {x["label"] for x in forced["narratives"] + forced["subnarratives"]}
+    chosen = stage.predict(a)["subnarratives"][0]["label"]
+    dropped = NarrativesStage(NarrativesConfig(thresholds={chosen: 1.0}, decision=rule)).predict(a)
+    assert chosen not in {x["label"] for x in dropped["subnarratives"]}
 
 
 def test_no_label_is_decided_below_the_probability_floor(stage: NarrativesStage) -> None:

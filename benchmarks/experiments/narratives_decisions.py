@@ -135,11 +135,14 @@ def calibrated(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[str,
 
 def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float = 0.0, gate_by_language: int = 0,
                other_apart: bool = False) -> Callable[..., Decide]:
-    """``decode_expected_f1`` (what would ship): no tuned threshold at all.
-    ``parent_power`` g: a subnarrative's raw score plus g x its narrative's
-    log-probability, recalibrated; ``gate_by_language``: languages with at
-    least that many Other documents get their own gate calibration;
-    ``other_apart``: the "<narrative>: Other" columns calibrated apart."""
+    """Variants of the expected-F1 rule (``decode_expected_f1``), calibrated
+    here rather than by tune_decisions. ``parent_power`` g: log p0(sub) + g
+    log p(narrative), recalibrated (g = 1 is what ships, as
+    label_probabilities); ``by_language``: languages with at least that many
+    narrative-bearing documents get their own label calibration;
+    ``gate_by_language``: languages with at least that many Other documents
+    get their own gate calibration; ``other_apart``: the "<narrative>:
+    Other" columns calibrated apart."""
 
     def rule(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[str, np.ndarray], labels: dict[str, list[str]],
              s: TrainSettings, gw: np.ndarray) -> Decide:

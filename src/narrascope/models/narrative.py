@@ -433,8 +433,8 @@ def decode_expected_f1(labels: dict[str, list[str]], prob: dict[str, np.ndarray]
     among sets of k labels the k likeliest have the highest expected F1
     (F1-samples is the task's metric), so only k is searched, from 1 to
     ``max_labels``. With ``single_domain``, labels stay within the taxonomy
-    of the likeliest narrative (an article is about one domain). Narratives are the subnarratives'
-    parents. With a ``gate`` probability g of any narrative, the article is
+    of the likeliest narrative (an article is about one domain). Narratives
+    are the subnarratives' parents. With a ``gate`` probability g of any narrative, the article is
     "Other" unless g x E[F1] >= 1 - g (saying Other scores 1 on an Other
     article): the gate threshold is 1 / (1 + E[F1]), lower for articles
     whose labels are clear.
@@ -479,4 +479,5 @@ def decode_expected_f1(labels: dict[str, list[str]], prob: dict[str, np.ndarray]
     if not coarse or (gate is not None and gate < gate_threshold):
         return [OTHER], [OTHER], gate_threshold
     ci, fi = ({l: i for i, l in enumerate(labels[lv])} for lv in LEVELS)
-    return sorted(coarse, key=lambda c: -pc[ci[c]]), sorted(fine, key=lambda f: -pf[fi[f]]), gate_threshold
+    return (sorted(coarse, key=lambda c: -pc[ci[c]] if c in ci else 0.0), sorted(fine, key=lambda f: -pf[fi[f]]),
+            gate_threshold)
