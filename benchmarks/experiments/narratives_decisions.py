@@ -12,7 +12,9 @@ decides the latter; the report is benchmarks/narratives.py's (official
 F1-samples per language, English at the pooled Other share), per outer
 split and averaged.
 
-    python benchmarks/experiments/narratives_decisions.py [--seeds 1234,7,99] [--rules shipped,global,...]
+    python benchmarks/experiments/narratives_decisions.py [--seeds 1234,7,99] [--rules thresholds,expected_f1,...]
+
+With ``--rules``, the other rules' figures in the results file are kept.
 
 The cache lives in ``$NARRASCOPE_CACHE`` (default /tmp/narrascope-decisions);
 it is keyed by the outer seed and the code's settings, so delete it after
@@ -22,6 +24,7 @@ changing the heads.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -32,7 +35,7 @@ from typing import Any, Callable
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import DATA, need_data, outer_folds, write_result  # noqa: E402
+from _common import DATA, RESULTS, need_data, outer_folds, write_result  # noqa: E402
 from narratives import report  # noqa: E402
 
 from narrascope.eval.semeval import official_classes  # noqa: E402
@@ -133,8 +136,20 @@ def calibrated(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[str,
     return cal
 
 
+def label_offsets(z: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """Per-label offsets d_j on calibrated logits z (documents x labels):
+    argmin of the log loss of sigmoid(z + d_j) + lam d_j^2 (Newton steps)."""
+    d = np.zeros(z.shape[1])
+    for _ in range(20):
+        p = sigmoid(z + d)
+        g = (p - y).sum(axis=0) + 2 * lam * d
+        h = (p * (1 - p)).sum(axis=0) + 2 * lam
+        d -= g / h
+    return d
+
+
 def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float = 0.0, gate_by_language: int = 0,
-               other_apart: bool = False) -> Callable[..., Decide]:
+               other_apart: bool = False, offsets: float = 0.0) -> Callable[..., Decide]:
     """Variants of the expected-F1 rule (``decode_expected_f1``), calibrated
     here rather than by tune_decisions. ``parent_power`` g: log p0(sub) + g
     log p(narrative), recalibrated (g = 1 is what ships, as
@@ -162,6 +177,10 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
 
         oof = dict(oof, fine=fine_raw(oof["coarse"], oof["fine"]))
         cal = calibrated(docs, oof, Y, gw, by_language)
+        off = None
+        if offsets:
+            pf0 = cal("*", {key: oof[key][rows] for key in (*LEVELS, GATE)})[0]["fine"]  # calibrated, before offsets
+            off = label_offsets(np.log(np.clip(pf0, 1e-9, 1)) - np.log(np.clip(1 - pf0, 1e-9, 1)), Y["fine"][rows], offsets)
         o_platt = fit_platt(oof["fine"][rows][:, oth], Y["fine"][rows][:, oth]) if other_apart else None
         lang = np.array([d.lang for d in docs])
         g_platt = {}
@@ -176,6 +195,9 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
             prob, g = cal(lang, raw)
             if o_platt is not None:
                 prob["fine"] = np.where(oth, sigmoid(o_platt[0] * raw["fine"] + o_platt[1]), prob["fine"])
+            if off is not None:
+                pf = np.clip(prob["fine"], 1e-9, 1 - 1e-9)
+                prob["fine"] = sigmoid(np.log(pf) - np.log(1 - pf) + off)
             if lang in g_platt:
                 g = float(sigmoid(g_platt[lang][0] * np.asarray(raw[GATE]).reshape(-1)[0] + g_platt[lang][1]))
             c, f, _ = decode_expected_f1(labels, prob, g, max_labels=max_labels)
@@ -206,6 +228,9 @@ RULES: dict[str, Callable[..., Decide]] = {
     "expected_f1_parent_1": exact_rule(parent_power=1.0),
     "expected_f1_parent_2": exact_rule(parent_power=2.0),
     "expected_f1_parent_1_other_apart": exact_rule(parent_power=1.0, other_apart=True),
+    "expected_f1_parent_1_offsets_1": exact_rule(parent_power=1.0, offsets=1.0),
+    "expected_f1_parent_1_offsets_5": exact_rule(parent_power=1.0, offsets=5.0),
+    "expected_f1_parent_1_offsets_20": exact_rule(parent_power=1.0, offsets=20.0),
 }
 
 
@@ -263,6 +288,11 @@ def main() -> None:
         out[name]["mean"] = {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(cols, mean)}
         print(f"{name:22s} " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
               + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in row) + f"  ({time.time() - t0:.0f}s)", flush=True)
+    if args.rules and (RESULTS / "narratives_decisions.json").exists():
+        # some rules only: the others keep their last figures (same seeds and folds)
+        last = json.loads((RESULTS / "narratives_decisions.json").read_text(encoding="utf-8"))
+        if last.get("seeds") == seeds and last.get("folds") == args.folds:
+            out = {**last["rules"], **out}
     write_result("narratives_decisions", {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds, "folds": args.folds,
                                           "pooled_other_share": round(share, 4), "rules": out})
 
