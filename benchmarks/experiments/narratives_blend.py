@@ -1,0 +1,130 @@
+"""Experiment: the weight of the embedding heads against the character
+n-gram heads (``TrainSettings.weight_emb``, 0.3) under the expected-F1
+decision, through nested cross-validation on three outer splits.
+
+The two heads are fitted apart and blended after, so their raw scores are
+cached separately (per outer fold: the inner out-of-fold scores of the
+outer-train documents and the held-out documents' scores, as
+narratives_decisions.py caches the blend); each weight then runs the
+shipped calibration (labels, subnarratives reading their narrative, gate)
+and decision on the blend.
+
+    python benchmarks/experiments/narratives_blend.py 0.2 0.3 0.4 0.5 0.6
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DATA, need_data, outer_folds, write_result  # noqa: E402
+from narratives import report  # noqa: E402
+from narratives_decisions import from_decisions  # noqa: E402
+
+from narrascope.eval.semeval import official_classes  # noqa: E402
+from narrascope.models.narrative import GATE, LEVELS, label_probabilities, parent_scores  # noqa: E402
+from narrascope.taxonomy import default_taxonomies  # noqa: E402
+from narrascope.train.data import semeval_docs  # noqa: E402
+from narrascope.train.narratives import (Decisions, TrainSettings, _Fitted, doc_matrix, fit_platt, is_narrative,  # noqa: E402
+                                         label_example_rows, label_space, share_weights, targets, views_for)
+
+CACHE = Path(os.environ.get("NARRASCOPE_CACHE", "/tmp/narrascope-decisions")) / "heads"
+KEYS = (*LEVELS, GATE)
+
+
+def both_heads(fit: _Fitted, docs: list, E: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:  # type: ignore[type-arg]
+    """(embedding heads' raw scores, n-gram heads' raw scores)."""
+    fit.w = 1.0
+    e = fit.scores(docs, E)
+    fit.w = 0.0
+    return e, fit.scores(docs, E)
+
+
+def fold_heads(docs: list, E: np.ndarray, tr: np.ndarray, te: np.ndarray, s: TrainSettings, taxes: list) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+    trd = [docs[i] for i in tr]
+    labels = label_space(taxes, trd)
+    Y = targets(trd, labels)
+    extra = label_example_rows(taxes, labels, s, views_for(trd, s))
+    n, k = len(trd), s.folds
+    order = np.random.default_rng(s.seed).permutation(n)  # as train_narratives
+    out = {f"oof_{h}_{key}": np.zeros((n, len(labels[key]) if key in LEVELS else 1), np.float32) for h in "et" for key in KEYS}
+    for f in range(k):
+        te_i = order[f::k]
+        tr_i = np.setdiff1d(order, te_i)
+        fit = _Fitted([trd[i] for i in tr_i], E[tr][tr_i], {lv: Y[lv][tr_i] for lv in LEVELS}, s, True, extra)
+        for h, sc in zip("et", both_heads(fit, [trd[i] for i in te_i], E[tr][te_i])):
+            for key, v in sc.items():
+                out[f"oof_{h}_{key}"][te_i] = v
+    fit = _Fitted(trd, E[tr], Y, s, True, extra)
+    for h, sc in zip("et", both_heads(fit, [docs[i] for i in te], E[te])):
+        out.update({f"test_{h}_{key}": v for key, v in sc.items()})
+    return {**out, "tr": tr, "te": te}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("weights", nargs="+", type=float)
+    ap.add_argument("--seeds", default="1234,7,99")
+    args = ap.parse_args()
+    root = need_data(DATA / "semeval2025-task10" / "train")
+    docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+    taxes = default_taxonomies()
+    s = TrainSettings()
+    seeds = [int(x) for x in args.seeds.split(",")]
+    E = None
+    folds: dict[int, list[dict[str, np.ndarray]]] = {}
+    for seed in seeds:
+        folds[seed] = []
+        for f, (tr, te) in enumerate(outer_folds(len(docs), 5, seed)):
+            path = CACHE / f"seed{seed}_fold{f}of5.npz"
+            if not path.exists():
+                E = doc_matrix(docs, s) if E is None else E
+                t0 = time.time()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(path, **fold_heads(docs, E, tr, te, s, taxes))
+                print(f"seed {seed} outer fold {f + 1}/5 scored ({time.time() - t0:.0f}s)", flush=True)
+            folds[seed].append(dict(np.load(path)))
+    cc, cf = official_classes()
+    w_all = share_weights(docs, float((~is_narrative(docs)).mean()))
+    cols = (("all", "f1_fine"), ("all", "f1_coarse"), ("en", "at_pooled_share_f1_fine"), ("en", "f1_fine"), ("hi", "f1_fine"))
+    res = {}
+    print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine")
+    for wt in args.weights:
+        rows = []
+        for seed in seeds:
+            preds: list = [None] * len(docs)  # type: ignore[type-arg]
+            for d in folds[seed]:
+                tr, te = d["tr"], d["te"]
+                trd = [docs[i] for i in tr]
+                labels = label_space(taxes, trd)
+                Y = targets(trd, labels)
+                oof = {key: wt * d[f"oof_e_{key}"] + (1 - wt) * d[f"oof_t_{key}"] for key in KEYS}
+                test = {key: wt * d[f"test_e_{key}"] + (1 - wt) * d[f"test_t_{key}"] for key in KEYS}
+                nar = is_narrative(trd)
+                r = np.where(nar)[0]
+                # the shipped calibration (tune_decisions without the thresholds, which expected F1 does not read)
+                platt = {lv: fit_platt(oof[lv][r], Y[lv][r]) for lv in LEVELS}
+                pp = fit_platt(parent_scores(labels, label_probabilities(labels, oof, platt))[r], Y["fine"][r])
+                gp = fit_platt(oof[GATE][:, 0], nar.astype(float), share_weights(trd, float((~nar).mean())))
+                decide = from_decisions(Decisions(platt, pp, {}, {}, gp, {}, {}, None), labels, "expected_f1")
+                for j, i in enumerate(te):
+                    preds[i] = decide(docs[i].lang, {key: v[j] for key, v in test.items()})
+            rep = report(docs, preds, cc, cf, w_all)
+            rows.append([rep[lg][key] for lg, key in cols])
+        mean = np.mean(rows, axis=0)
+        res[f"{wt:g}"] = {"mean": {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(cols, mean)},
+                          "splits": {str(seed): dict(zip([f"{lg}_{key}" for lg, key in cols], r)) for seed, r in zip(seeds, rows)}}
+        print(f"weight_emb {wt:g}: " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
+              + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in rows), flush=True)
+    write_result("narratives_blend", {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds, "weights": res})
+
+
+if __name__ == "__main__":
+    main()
