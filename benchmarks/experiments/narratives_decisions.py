@@ -149,7 +149,7 @@ def label_offsets(z: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
 
 
 def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float = 0.0, gate_by_language: int = 0,
-               other_apart: bool = False, offsets: float = 0.0) -> Callable[..., Decide]:
+               other_apart: bool = False, offsets: float = 0.0, gate_reads_labels: bool = False) -> Callable[..., Decide]:
     """Variants of the expected-F1 rule (``decode_expected_f1``), calibrated
     here rather than by tune_decisions. ``parent_power`` g: log p0(sub) + g
     log p(narrative), recalibrated (g = 1 is what ships, as
@@ -157,7 +157,9 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
     narrative-bearing documents get their own label calibration;
     ``gate_by_language``: languages with at least that many Other documents
     get their own gate calibration; ``other_apart``: the "<narrative>:
-    Other" columns calibrated apart."""
+    Other" columns calibrated apart; ``offsets``: per-subnarrative logit
+    offsets with that L2 penalty; ``gate_reads_labels``: the gate
+    recalibrated from logit(g) + log max p(narrative)."""
 
     def rule(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[str, np.ndarray], labels: dict[str, list[str]],
              s: TrainSettings, gw: np.ndarray) -> Decide:
@@ -177,6 +179,17 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
 
         oof = dict(oof, fine=fine_raw(oof["coarse"], oof["fine"]))
         cal = calibrated(docs, oof, Y, gw, by_language)
+        gr = None
+        if gate_reads_labels:
+            g0 = fit_platt(oof[GATE][:, 0], nar.astype(float), gw)
+
+            def gate_z(raw: dict[str, np.ndarray]) -> np.ndarray:
+                """logit of the gate's own probability + log of the likeliest narrative's."""
+                g = np.clip(sigmoid(g0[0] * np.asarray(raw[GATE])[..., 0] + g0[1]), 1e-6, 1 - 1e-6)
+                pc = sigmoid(pc_platt[0] * raw["coarse"] + pc_platt[1])
+                return np.log(g) - np.log1p(-g) + np.log(np.clip(pc.max(axis=-1), 1e-6, 1))
+
+            gr = fit_platt(gate_z(oof), nar.astype(float), gw)
         off = None
         if offsets:
             pf0 = cal("*", {key: oof[key][rows] for key in (*LEVELS, GATE)})[0]["fine"]  # calibrated, before offsets
@@ -200,6 +213,8 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
                 prob["fine"] = sigmoid(np.log(pf) - np.log(1 - pf) + off)
             if lang in g_platt:
                 g = float(sigmoid(g_platt[lang][0] * np.asarray(raw[GATE]).reshape(-1)[0] + g_platt[lang][1]))
+            if gr is not None:
+                g = float(sigmoid(gr[0] * gate_z({k: np.asarray(v)[None] for k, v in raw.items()})[0] + gr[1]))
             c, f, _ = decode_expected_f1(labels, prob, g, max_labels=max_labels)
             return c, f
 
@@ -231,6 +246,7 @@ RULES: dict[str, Callable[..., Decide]] = {
     "expected_f1_parent_1_offsets_1": exact_rule(parent_power=1.0, offsets=1.0),
     "expected_f1_parent_1_offsets_5": exact_rule(parent_power=1.0, offsets=5.0),
     "expected_f1_parent_1_offsets_20": exact_rule(parent_power=1.0, offsets=20.0),
+    "expected_f1_parent_1_gate_reads_labels": exact_rule(parent_power=1.0, gate_reads_labels=True),
 }
 
 
