@@ -25,18 +25,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA, need_data, outer_folds, write_result  # noqa: E402
-from narratives import report  # noqa: E402
-from narratives_decisions import from_decisions  # noqa: E402
+from narratives_decisions import COLS, KEYS, RULES, nested_report  # noqa: E402
 
-from narrascope.eval.semeval import official_classes  # noqa: E402
-from narrascope.models.narrative import GATE, LEVELS, label_probabilities, parent_scores  # noqa: E402
+from narrascope.models.narrative import LEVELS  # noqa: E402
 from narrascope.taxonomy import default_taxonomies  # noqa: E402
 from narrascope.train.data import semeval_docs  # noqa: E402
-from narrascope.train.narratives import (Decisions, TrainSettings, _Fitted, doc_matrix, fit_platt, is_narrative,  # noqa: E402
-                                         label_example_rows, label_space, share_weights, targets, views_for)
+from narrascope.train.narratives import TrainSettings, _Fitted, doc_matrix, label_example_rows, label_space, targets, views_for  # noqa: E402
 
 CACHE = Path(os.environ.get("NARRASCOPE_CACHE", "/tmp/narrascope-decisions")) / "heads"
-KEYS = (*LEVELS, GATE)
 
 
 def both_heads(fit: _Fitted, docs: list, E: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:  # type: ignore[type-arg]
@@ -91,36 +87,18 @@ def main() -> None:
                 np.savez(path, **fold_heads(docs, E, tr, te, s, taxes))
                 print(f"seed {seed} outer fold {f + 1}/5 scored ({time.time() - t0:.0f}s)", flush=True)
             folds[seed].append(dict(np.load(path)))
-    cc, cf = official_classes()
-    w_all = share_weights(docs, float((~is_narrative(docs)).mean()))
-    cols = (("all", "f1_fine"), ("all", "f1_coarse"), ("en", "at_pooled_share_f1_fine"), ("en", "f1_fine"), ("hi", "f1_fine"))
     res = {}
     print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine")
+    shipped = RULES["expected_f1_parent_1"]  # the shipped calibration and decision (tune_decisions without its thresholds)
     for wt in args.weights:
         rows = []
         for seed in seeds:
-            preds: list = [None] * len(docs)  # type: ignore[type-arg]
-            for d in folds[seed]:
-                tr, te = d["tr"], d["te"]
-                trd = [docs[i] for i in tr]
-                labels = label_space(taxes, trd)
-                Y = targets(trd, labels)
-                oof = {key: wt * d[f"oof_e_{key}"] + (1 - wt) * d[f"oof_t_{key}"] for key in KEYS}
-                test = {key: wt * d[f"test_e_{key}"] + (1 - wt) * d[f"test_t_{key}"] for key in KEYS}
-                nar = is_narrative(trd)
-                r = np.where(nar)[0]
-                # the shipped calibration (tune_decisions without the thresholds, which expected F1 does not read)
-                platt = {lv: fit_platt(oof[lv][r], Y[lv][r]) for lv in LEVELS}
-                pp = fit_platt(parent_scores(labels, label_probabilities(labels, oof, platt))[r], Y["fine"][r])
-                gp = fit_platt(oof[GATE][:, 0], nar.astype(float), share_weights(trd, float((~nar).mean())))
-                decide = from_decisions(Decisions(platt, pp, {}, {}, gp, {}, {}, None), labels, "expected_f1")
-                for j, i in enumerate(te):
-                    preds[i] = decide(docs[i].lang, {key: v[j] for key, v in test.items()})
-            rep = report(docs, preds, cc, cf, w_all)
-            rows.append([rep[lg][key] for lg, key in cols])
+            rep = nested_report(docs, taxes, s, folds[seed], shipped,
+                                lambda d, part: {key: wt * d[f"{part}_e_{key}"] + (1 - wt) * d[f"{part}_t_{key}"] for key in KEYS})
+            rows.append([rep[lg][key] for lg, key in COLS])
         mean = np.mean(rows, axis=0)
-        res[f"{wt:g}"] = {"mean": {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(cols, mean)},
-                          "splits": {str(seed): dict(zip([f"{lg}_{key}" for lg, key in cols], r)) for seed, r in zip(seeds, rows)}}
+        res[f"{wt:g}"] = {"mean": {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(COLS, mean)},
+                          "splits": {str(seed): dict(zip([f"{lg}_{key}" for lg, key in COLS], r)) for seed, r in zip(seeds, rows)}}
         print(f"weight_emb {wt:g}: " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
               + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in rows), flush=True)
     write_result("narratives_blend", {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds, "weights": res})

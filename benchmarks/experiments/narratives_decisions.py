@@ -223,6 +223,29 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
     return rule
 
 
+KEYS = (*LEVELS, GATE)
+COLS = (("all", "f1_fine"), ("all", "f1_coarse"), ("en", "at_pooled_share_f1_fine"), ("en", "f1_fine"), ("hi", "f1_fine"))
+
+
+def nested_report(docs: list[LabelledDoc], taxes: list, s: TrainSettings, folds: list[dict[str, np.ndarray]],  # type: ignore[type-arg]
+                  rule: Callable[..., Decide], scores_of: Callable[[dict[str, np.ndarray], str], dict[str, np.ndarray]]) -> dict:  # type: ignore[type-arg]
+    """One outer split: in each outer fold the rule is tuned on the inner
+    out-of-fold scores (``scores_of(fold, "oof")``) and decides the held-out
+    documents (``scores_of(fold, "test")``); benchmarks/narratives.py's report."""
+    preds: list = [None] * len(docs)  # type: ignore[type-arg]
+    for fold in folds:
+        tr, te = fold["tr"], fold["te"]
+        trd = [docs[i] for i in tr]
+        labels = label_space(taxes, trd)
+        gw = share_weights(trd, float((~is_narrative(trd)).mean()))
+        decide = rule(trd, scores_of(fold, "oof"), targets(trd, labels), labels, s, gw)
+        test = scores_of(fold, "test")
+        for j, i in enumerate(te):
+            preds[i] = decide(docs[i].lang, {key: v[j] for key, v in test.items()})
+    cc, cf = official_classes()
+    return report(docs, preds, cc, cf, share_weights(docs, float((~is_narrative(docs)).mean())))
+
+
 OFF = 10**9
 BEFORE = {"decision": "thresholds", "fine_reads_narrative": False}  # the decisions up to session 25
 RULES: dict[str, Callable[..., Decide]] = {
@@ -273,12 +296,9 @@ def main() -> None:
     scores = {seed: cached_scores(docs, seed, args.folds, s, taxes, E) for seed in seeds}
     if args.scores_only:
         return
-    cc, cf = official_classes()
     names = args.rules.split(",") if args.rules else list(RULES)
     share = float((~is_narrative(docs)).mean())
-    w = share_weights(docs, share)
     out: dict[str, dict] = {}  # type: ignore[type-arg]
-    cols = (("all", "f1_fine"), ("all", "f1_coarse"), ("en", "at_pooled_share_f1_fine"), ("en", "f1_fine"), ("hi", "f1_fine"))
     print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine;"
           " the mean over the outer splits, then each split's first three")
     for name in names:
@@ -286,22 +306,11 @@ def main() -> None:
         row = []
         t0 = time.time()
         for seed in seeds:
-            preds: list = [None] * len(docs)  # type: ignore[type-arg]
-            for fold in scores[seed]:
-                tr, te = fold["tr"], fold["te"]
-                trd = [docs[i] for i in tr]
-                labels = label_space(taxes, trd)
-                oof = {key: fold[f"oof_{key}"] for key in (*LEVELS, GATE)}
-                test = {key: fold[f"test_{key}"] for key in (*LEVELS, GATE)}
-                gw = share_weights(trd, float((~is_narrative(trd)).mean()))
-                decide = RULES[name](trd, oof, targets(trd, labels), labels, s, gw)
-                for j, i in enumerate(te):
-                    preds[i] = decide(docs[i].lang, {key: v[j] for key, v in test.items()})
-            r = report(docs, preds, cc, cf, w)
+            r = nested_report(docs, taxes, s, scores[seed], RULES[name], lambda fold, part: {key: fold[f"{part}_{key}"] for key in KEYS})
             out[name][str(seed)] = r
-            row.append([r[lg][key] for lg, key in cols])
+            row.append([r[lg][key] for lg, key in COLS])
         mean = np.mean(np.array(row), axis=0)
-        out[name]["mean"] = {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(cols, mean)}
+        out[name]["mean"] = {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(COLS, mean)}
         print(f"{name:22s} " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
               + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in row) + f"  ({time.time() - t0:.0f}s)", flush=True)
     if args.rules and (RESULTS / "narratives_decisions.json").exists():
