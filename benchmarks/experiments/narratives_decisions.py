@@ -17,8 +17,9 @@ split and averaged.
 With ``--rules``, the other rules' figures in the results file are kept.
 
 The cache lives in ``$NARRASCOPE_CACHE`` (default /tmp/narrascope-decisions);
-it is keyed by the outer seed and the code's settings, so delete it after
-changing the heads.
+it is keyed by the outer seed, the fold and the language views only, so
+delete it after changing anything else about the heads (narratives_blend.py
+keeps its per-head scores in its ``heads/`` subfolder).
 """
 
 from __future__ import annotations
