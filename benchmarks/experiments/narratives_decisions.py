@@ -40,8 +40,9 @@ from _common import DATA, RESULTS, need_data, outer_folds, write_result  # noqa:
 from narratives import report  # noqa: E402
 
 from narrascope.eval.semeval import official_classes  # noqa: E402
-from narrascope.models.narrative import GATE, LEVELS, decode, decode_expected_f1, label_probabilities, shifted, sigmoid  # noqa: E402
-from narrascope.taxonomy import OTHER, default_taxonomies, is_other_sub, parent_of  # noqa: E402
+from narrascope.models.narrative import (GATE, LEVELS, decide_labels, decode_expected_f1, label_probabilities, parent_scores,  # noqa: E402
+                                         shifted, sigmoid)
+from narrascope.taxonomy import default_taxonomies, is_other_sub  # noqa: E402
 from narrascope.train.data import LabelledDoc, semeval_docs  # noqa: E402
 from narrascope.train.narratives import (Decisions, TrainSettings, _Fitted, doc_matrix, fit_platt, is_narrative,  # noqa: E402
                                          label_example_rows, label_space, oof_scores, share_weights, targets, tune_decisions, views_for)
@@ -93,10 +94,8 @@ def from_decisions(dec: Decisions, labels: dict[str, list[str]], decision: str) 
     def decide(lang: str, raw: dict[str, np.ndarray]) -> tuple[list[str], list[str]]:
         prob = label_probabilities(labels, raw, dec.platt, dec.parent_platt)
         g = None if dec.gate_platt is None else float(sigmoid(dec.gate_platt[0] * raw[GATE][0] + dec.gate_platt[1]))
-        if decision == "expected_f1":
-            return decode_expected_f1(labels, prob, g)[:2]
-        gate = None if g is None else (g, dec.gate_thresholds.get(lang, dec.gate_thresholds.get("*", 0.5)))
-        return decode(labels, prob, shifted(dec.thresholds, dec.shifts.get(lang, (0.0, 0.0))), gate=gate, other_subnarratives=True)
+        return decide_labels(labels, prob, g, decision, shifted(dec.thresholds, dec.shifts.get(lang, (0.0, 0.0))),
+                             dec.gate_thresholds.get(lang, dec.gate_thresholds.get("*", 0.5)))
 
     return decide
 
@@ -166,7 +165,6 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
              s: TrainSettings, gw: np.ndarray) -> Decide:
         nar = is_narrative(docs)
         rows = np.where(nar)[0]
-        par = np.array([labels["coarse"].index(parent_of(l)) if l != OTHER else 0 for l in labels["fine"]])
         pc_platt = fit_platt(oof["coarse"][rows], Y["coarse"][rows])
         pf_platt = fit_platt(oof["fine"][rows], Y["fine"][rows])
         oth = np.array([is_other_sub(l) for l in labels["fine"]])
@@ -174,9 +172,9 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
         def fine_raw(raw_c: np.ndarray, raw_f: np.ndarray) -> np.ndarray:
             if not parent_power:
                 return raw_f
-            lp = np.log(np.clip(sigmoid(pc_platt[0] * raw_c + pc_platt[1]), 1e-6, 1.0))
-            lf = np.log(np.clip(sigmoid(pf_platt[0] * raw_f + pf_platt[1]), 1e-6, 1.0))
-            return lf + parent_power * lp[..., par]  # log p(sub) + g log p(narrative), recalibrated below
+            p0 = label_probabilities(labels, {"coarse": raw_c, "fine": raw_f}, {"coarse": pc_platt, "fine": pf_platt})
+            # log p(sub) + g log p(narrative) (log p^g = g log p), recalibrated below
+            return parent_scores(labels, {"coarse": p0["coarse"] ** parent_power, "fine": p0["fine"]})
 
         oof = dict(oof, fine=fine_raw(oof["coarse"], oof["fine"]))
         cal = calibrated(docs, oof, Y, gw, by_language)

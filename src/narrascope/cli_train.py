@@ -65,10 +65,6 @@ def train_narratives_cmd(
     con = Console(stderr=True)
 
     def run() -> None:
-        from .models.narrative import DECISIONS
-
-        if decision not in DECISIONS:  # before hours of embedding, not after
-            raise NarrascopeError(Code.BAD_OPTION, f"--decision {decision!r} is not a decision rule", hint=f"use one of: {', '.join(DECISIONS)}")
         settings = TrainSettings(folds=folds, seed=seed, embedder=embedder, other_share=other_share, label_examples=label_examples,
                                  decision=decision)
         if language_view:

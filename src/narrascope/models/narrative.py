@@ -277,12 +277,21 @@ class NarrativeModel:
 
     def decide(self, prob: dict[str, np.ndarray], gate_p: float | None, language: str | None) -> tuple[list[str], list[str]]:
         """Labels from calibrated probabilities (and the gate's, if any) by the model's decision rule."""
-        if self.decision == "expected_f1":
-            coarse, fine, _ = decode_expected_f1(self.labels, prob, gate_p)
-            return coarse, fine
-        th = self.gate_threshold_for(language)
-        gate = (gate_p, th) if gate_p is not None and th is not None else None
-        return decode(self.labels, prob, self.thresholds_for(language), gate=gate, other_subnarratives=self.other_subnarratives)
+        return decide_labels(self.labels, prob, gate_p, self.decision, self.thresholds_for(language), self.gate_threshold_for(language),
+                             self.other_subnarratives)
+
+
+def decide_labels(labels: dict[str, list[str]], prob: dict[str, np.ndarray], gate_p: float | None, decision: str,
+                  thresholds: dict[str, np.ndarray], gate_threshold: float | None,
+                  other_subnarratives: bool = True) -> tuple[list[str], list[str]]:
+    """(narratives, subnarratives) by a decision rule (``DECISIONS``); the
+    thresholds (already shifted for the language) serve the "thresholds"
+    rule only."""
+    if decision == "expected_f1":
+        coarse, fine, _ = decode_expected_f1(labels, prob, gate_p)
+        return coarse, fine
+    gate = (gate_p, gate_threshold) if gate_p is not None and gate_threshold is not None else None
+    return decode(labels, prob, thresholds, gate=gate, other_subnarratives=other_subnarratives)
 
 
 LOG_FLOOR = 1e-6  # probabilities are clipped here before their log is taken

@@ -438,7 +438,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
                      log: Callable[[str], None] = print, progress: Callable[[int], None] | None = None,
                      embeddings: np.ndarray | None = None) -> NarrativeModel:
     s = s or TrainSettings()
-    if s.decision not in DECISIONS:
+    if s.decision not in DECISIONS:  # before the embedding, which can take hours
         raise NarrascopeError(Code.BAD_OPTION, f"unknown decision rule {s.decision!r}", hint=f"use one of: {', '.join(DECISIONS)}")
     t0 = time.time()
     labels = label_space(taxonomies, docs)
