@@ -43,6 +43,23 @@ def test_readme_first_screen_has_two_commands_and_ci_runs_the_test_one() -> None
     assert "pip install" in ci and "'.[all,dev]'" in ci
 
 
+def test_readme_first_command_shows_what_the_readme_says(cli) -> None:  # type: ignore[no-untyped-def]
+    """The first screen's analyze command, run as written: the analysis of
+    both examples is printed; the op-ed gets climate narratives with
+    evidence and an explanation, the balanced report is called Other (if a
+    retrained model changes this, update the README's words)."""
+    setup, _ = _readme_bash_block()
+    args = setup.split("narrascope analyze ")[1].split()
+    assert len(args) == 2
+    r = cli("analyze", *(str(REPO / a) for a in args), "-q")
+    assert r.exit_code == 0, r.output
+    oped, report = r.output.split("Lawmakers Split Over Sanctions", 1)  # printed in the order given
+    assert "Net Zero Is Emptying Our Wallets" in oped
+    assert "\nCC: Criticism of climate policies" in oped and "(extractive)" in oped
+    assert "“The government promised that the green transition would make us richer.”" in oped  # evidence, quoted
+    assert "\nOther  " in report and "closest narratives: URW:" in report and "no dominant narrative to explain" in report
+
+
 def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     code = re.search(r"```python\n(.*?)```", readme, re.S)

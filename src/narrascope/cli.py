@@ -29,6 +29,9 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
+# `analyze` prints the analysis of a few articles (the README's first command
+# gives two); more would scroll past: `show ID` or `ls` then.
+SHOW_AT_MOST = 3
 
 DbOpt = typer.Option(None, "--db", help="Corpus database file (default: $NARRASCOPE_DB or ~/.local/share/narrascope/corpus.db).", envvar="NARRASCOPE_DB")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML config file (unknown keys are rejected).", envvar="NARRASCOPE_CONFIG")
@@ -129,7 +132,7 @@ def analyze(
     dedup: Optional[str] = DedupOpt,
     allow_private: bool = AllowPrivateOpt,
     quiet: bool = QuietOpt,
-    show: bool = typer.Option(True, "--show/--no-show", help="Print the analysis when one article was given."),
+    show: bool = typer.Option(True, "--show/--no-show", help=f"Print each article's analysis when at most {SHOW_AT_MOST} were given."),
 ) -> None:
     """Ingest SOURCES and run every installed analysis stage on them."""
     _ingest_or_analyze("analyze", locals())
@@ -158,8 +161,9 @@ def _ingest_or_analyze(verb: str, a: dict[str, Any]) -> None:
                 report = corpus.analyze(a["sources"] or None, stages=stages, null=null, redo=a["redo"], **kw)
             _print_report(report, corpus.db, verb)
             ids = list(dict.fromkeys(report.article_ids))
-            if verb == "analyze" and a["show"] and len(ids) == 1:
-                _show_article(corpus.get(ids[0]))
+            if verb == "analyze" and a["show"] and len(ids) <= SHOW_AT_MOST:
+                for i in ids:
+                    _show_article(corpus.get(i))
             if report.failed:
                 raise typer.Exit(1)
 
