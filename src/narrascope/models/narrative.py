@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embed import BACKENDS, Embedder, get_embedder, optional_embedder
+from ..embed import BACKENDS, Embedder, get_embedder
 from ..errors import Code, NarrascopeError
 from ..taxonomy import OTHER, is_other_sub, parent_of
 from .charngram import CharNgramTfidf, sparse_dot
@@ -115,6 +115,9 @@ class NarrativeModel:
     # before this was recorded decide by thresholds.
     decision: str = "thresholds"
     _embedder: Embedder | None = None
+    # each view's embedder, or why it cannot load: tried once per model, not
+    # per article (vectors and missing_view both ask)
+    _view_embedders: dict[str, Embedder | NarrascopeError] = field(default_factory=dict)
 
     # -- persistence ---------------------------------------------------------
 
@@ -192,17 +195,24 @@ class NarrativeModel:
             self._embedder = get_embedder(self.embedder_name)
         return self._embedder
 
-    def missing_view(self, language: str | None) -> NarrascopeError | None:
-        """Why the article language's view cannot load (its embedder's extra
-        is not installed; the view then reads zeros), else None."""
-        from ..embed import get_embedder  # looked up at call time: tests hide an extra by patching it
+    def view_embedder(self, view: View) -> Embedder | NarrascopeError:
+        """The view's embedder, or the coded error saying why it cannot load
+        (its extra is not installed)."""
+        from .. import embed  # looked up at call time: tests hide an extra by patching it
 
+        if view.embedder not in self._view_embedders:
+            try:
+                self._view_embedders[view.embedder] = embed.get_embedder(view.embedder)
+            except NarrascopeError as e:
+                self._view_embedders[view.embedder] = e
+        return self._view_embedders[view.embedder]
+
+    def missing_view(self, language: str | None) -> NarrascopeError | None:
+        """Why the article language's view cannot load (the view then reads
+        zeros), else None."""
         for v in self.views:
-            if v.language == language:
-                try:
-                    get_embedder(v.embedder)
-                except NarrascopeError as e:
-                    return e
+            if v.language == language and isinstance(err := self.view_embedder(v), NarrascopeError):
+                return err
         return None
 
     def vectors(self, sentences: list[str], language: str | None, sent_emb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +227,8 @@ class NarrativeModel:
         dim = self.emb["coarse"].W.shape[0] - sum(v.dim for v in self.views)
         docs, sents = [mean_vector(sent_emb, dim)], [np.asarray(sent_emb, np.float32).reshape(len(sentences), dim)]
         for v in self.views:
-            emb = optional_embedder(v.embedder) if v.language == language and sentences else None
+            found = self.view_embedder(v) if v.language == language and sentences else None
+            emb = None if isinstance(found, NarrascopeError) else found
             S = emb.encode(sentences) if emb is not None else np.zeros((len(sentences), v.dim), np.float32)
             docs.append(v.weight * mean_vector(S, v.dim) if emb is not None else np.zeros(v.dim, np.float32))
             sents.append((v.weight * S).astype(np.float32))

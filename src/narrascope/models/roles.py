@@ -212,6 +212,7 @@ class RoleModel:
         # get the pooled heads over the default embedder.
         self._other_features = set(meta.get("language_embedders", {}))
         self.language_embedders: dict[str, str] = meta.get("language_embedders", {}) if language_embedders else {}
+        self._loaded: dict[str, Any] = {}  # embedder name -> the embedder, None if its extra is missing
         # The framed head (format v4): threshold and per-language name counts.
         self.framed_meta: dict[str, Any] = meta.get("framed", {})
 
@@ -229,7 +230,9 @@ class RoleModel:
         from ..embed import optional_embedder
 
         name = self.language_embedders.get(language or "")
-        embed = optional_embedder(name) if name else None
+        if name and name not in self._loaded:  # tried once per model, not per article
+            self._loaded[name] = optional_embedder(name)
+        embed = self._loaded[name] if name else None
         return (embed, language) if embed is not None else (self.embed, None)
 
     @property
