@@ -10,6 +10,10 @@ shipped calibration (labels, subnarratives reading their narrative, gate)
 and decision on the blend.
 
     python benchmarks/experiments/narratives_blend.py 0.2 0.3 0.4 0.5 0.6
+    python benchmarks/experiments/narratives_blend.py --gate 0 0.15 0.3 0.5 0.7 1
+
+With ``--gate`` the weights are the gate's alone (the label heads keep the
+shipped 0.3), and the gate's ROC AUC is reported too.
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA, need_data, outer_folds, write_result  # noqa: E402
 from narratives_decisions import COLS, KEYS, RULES, nested_report  # noqa: E402
 
-from narrascope.models.narrative import LEVELS  # noqa: E402
+from narrascope.models.narrative import GATE, LEVELS  # noqa: E402
 from narrascope.taxonomy import default_taxonomies  # noqa: E402
 from narrascope.train.data import semeval_docs  # noqa: E402
-from narrascope.train.narratives import TrainSettings, _Fitted, doc_matrix, label_example_rows, label_space, targets, views_for  # noqa: E402
+from narrascope.train.narratives import (TrainSettings, _Fitted, doc_matrix, is_narrative, label_example_rows, label_space,  # noqa: E402
+                                         targets, views_for)
 
 CACHE = Path(os.environ.get("NARRASCOPE_CACHE", "/tmp/narrascope-decisions")) / "heads"
 
@@ -68,6 +73,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("weights", nargs="+", type=float)
     ap.add_argument("--seeds", default="1234,7,99")
+    ap.add_argument("--gate", action="store_true", help="weigh the gate's heads only")
     args = ap.parse_args()
     root = need_data(DATA / "semeval2025-task10" / "train")
     docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
@@ -90,18 +96,39 @@ def main() -> None:
     res = {}
     print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine")
     shipped = RULES["expected_f1_parent_1"]  # the shipped calibration and decision (tune_decisions without its thresholds)
+    nar = is_narrative(docs)
+    en = np.array([d.lang == "en" for d in docs])
     for wt in args.weights:
-        rows = []
+        def weight(key: str, wt: float = wt) -> float:
+            return wt if key == GATE or not args.gate else s.weight_emb
+
+        def blend(d: dict[str, np.ndarray], part: str) -> dict[str, np.ndarray]:
+            return {key: weight(key) * d[f"{part}_e_{key}"] + (1 - weight(key)) * d[f"{part}_t_{key}"] for key in KEYS}
+
+        rows, aucs = [], []
         for seed in seeds:
-            rep = nested_report(docs, taxes, s, folds[seed], shipped,
-                                lambda d, part: {key: wt * d[f"{part}_e_{key}"] + (1 - wt) * d[f"{part}_t_{key}"] for key in KEYS})
+            rep = nested_report(docs, taxes, s, folds[seed], shipped, blend)
             rows.append([rep[lg][key] for lg, key in COLS])
+            g = np.zeros(len(docs))
+            for d in folds[seed]:
+                g[d["te"]] = blend(d, "test")[GATE][:, 0]
+            aucs.append([roc_auc(nar, g), roc_auc(nar[en], g[en])])
         mean = np.mean(rows, axis=0)
+        auc = np.mean(aucs, axis=0)
         res[f"{wt:g}"] = {"mean": {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(COLS, mean)},
+                          "gate_auc": {"all": round(float(auc[0]), 4), "en": round(float(auc[1]), 4)},
                           "splits": {str(seed): dict(zip([f"{lg}_{key}" for lg, key in COLS], r)) for seed, r in zip(seeds, rows)}}
-        print(f"weight_emb {wt:g}: " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
+        print(f"{'gate ' if args.gate else ''}weight_emb {wt:g}: " + " / ".join(f"{m:.3f}" for m in mean)
+              + f"  (gate AUC {auc[0]:.3f} / English {auc[1]:.3f})   splits: "
               + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in rows), flush=True)
-    write_result("narratives_blend", {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds, "weights": res})
+    name = "narratives_blend_gate" if args.gate else "narratives_blend"
+    write_result(name, {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds, "weights": res})
+
+
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC (ties count half), without scikit-learn."""
+    pos, neg = score[y], score[~y]
+    return float(((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (len(pos) * len(neg)))
 
 
 if __name__ == "__main__":
