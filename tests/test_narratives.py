@@ -487,6 +487,37 @@ def test_share_weights_and_weighted_platt() -> None:
     assert np.allclose(fit_platt(x, y, wt), fit_platt(*dup), atol=1e-4)
 
 
+def test_rows_written_about_a_document_train_only_fits_on_that_document() -> None:
+    """Extra rows with a source document (an annotator's explanation of it)
+    are left out of every fit that holds that document out, as cross-validation needs."""
+    from narrascope.train.data import LabelledDoc
+    from narrascope.train.narratives import Extra, TrainSettings, _Fitted, targets
+
+    def doc(i: int, label: str) -> LabelledDoc:
+        text = f"article {i} on {label} and more words {i}"
+        return LabelledDoc(id=f"d{i}", lang="en", text=text, sentences=[text], coarse=[f"T: {label}"], fine=[f"T: {label}: s"])
+
+    docs = [doc(i, "war" if i % 2 else "peace") for i in range(8)]
+    labels = {"coarse": ["T: peace", "T: war"], "fine": ["T: peace: s", "T: war: s"]}
+    rng = np.random.default_rng(0)
+    E = rng.normal(size=(8, 5)).astype(np.float32)
+    rows = [doc(20, "war"), doc(21, "peace"), doc(22, "war")]
+    extra = Extra(rows, rng.normal(size=(3, 5)).astype(np.float32), targets(rows, labels), ["d1", None, "d7"])
+    assert [r.id for r in extra.for_documents({"d1", "d2"}).docs] == ["d20", "d21"]
+    plain = Extra(rows[:1], extra.E[:1], targets(rows[:1], labels))  # no sources: kept whole
+    assert (extra + plain).source == ["d1", None, "d7", None] and plain.for_documents(set()) is plain
+    s = TrainSettings()
+    Y = targets(docs, labels)
+    train = list(range(7))  # d7 held out: its row must not count
+    fit = _Fitted([docs[i] for i in train], E[train], {lv: Y[lv][train] for lv in LEVELS}, s, extra=extra)
+    kept = Extra(rows[:2], extra.E[:2], targets(rows[:2], labels))
+    same = _Fitted([docs[i] for i in train], E[train], {lv: Y[lv][train] for lv in LEVELS}, s, extra=kept)
+    every = _Fitted([docs[i] for i in train], E[train], {lv: Y[lv][train] for lv in LEVELS}, s,
+                    extra=Extra(rows, extra.E, extra.Y))
+    a, b, c = (f.scores(docs[7:], E[7:])["fine"] for f in (fit, same, every))
+    assert np.allclose(a, b) and not np.allclose(a, c)
+
+
 def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("sklearn")
     tax = tmp_path / "elx.yaml"

@@ -160,6 +160,8 @@ class _Fitted:
         Xt = self.vec.fit_transform([d.text for d in docs])
         rows = np.where(is_narrative(docs))[0] if gated else np.arange(len(docs))
         Xl, El, Yl = Xt[rows], E[rows], {lv: Y[lv][rows] for lv in LEVELS}
+        if extra is not None:
+            extra = extra.for_documents({d.id for d in docs})
         if extra is not None and extra.docs:
             from scipy import sparse
 
@@ -188,6 +190,24 @@ class Extra:
     docs: list[LabelledDoc]
     E: np.ndarray
     Y: dict[str, np.ndarray]
+    # The training document each row was written about (None: no document,
+    # e.g. a taxonomy's sentence): a fit keeps such a row only when it trains
+    # on that document, so held-out documents leak nothing through it.
+    source: list[str | None] | None = None
+
+    def for_documents(self, ids: set[str]) -> "Extra":
+        if self.source is None:
+            return self
+        keep = [i for i, src in enumerate(self.source) if src is None or src in ids]
+        return Extra([self.docs[i] for i in keep], self.E[keep], {lv: y[keep] for lv, y in self.Y.items()},
+                     [self.source[i] for i in keep])
+
+    def __add__(self, other: "Extra") -> "Extra":
+        def src(e: Extra) -> list[str | None]:
+            return e.source if e.source is not None else [None] * len(e.docs)
+
+        return Extra(self.docs + other.docs, np.vstack([self.E, other.E]), {lv: np.vstack([self.Y[lv], other.Y[lv]]) for lv in self.Y},
+                     src(self) + src(other))
 
 
 def label_example_rows(taxonomies: list[Taxonomy], labels: dict[str, list[str]], s: TrainSettings,
