@@ -20,7 +20,7 @@ of five folds (the outer folds of benchmarks/narratives.py), so its
 scores are out of fold. `--in-sample` uses the shipped model instead
 (trained on these documents), as runs before session 23 did.
 
-    python benchmarks/explain.py [--in-sample]
+    python benchmarks/explain.py [--in-sample] [--position-weights 0.5,1,2]
 """
 
 from __future__ import annotations
@@ -52,10 +52,14 @@ class BlendEverywhere(ExplainStage):
         return self.similarity
 
 
+PLACES: list[float] = []  # --position-weights: the default selection with these weights of a sentence's place too
+
+
 def selections(narratives: NarrativesStage | None) -> dict[str, ExplainStage]:
     return {"default": ExplainStage(narratives=narratives),
             "blend": BlendEverywhere(ExplainConfig(selection="blend"), narratives=narratives),
-            "model": ExplainStage(ExplainConfig(selection="model"), narratives=narratives)}
+            "model": ExplainStage(ExplainConfig(selection="model"), narratives=narratives),
+            **{f"place {w:g}": ExplainStage(ExplainConfig(position_weight=w), narratives=narratives) for w in PLACES}}
 
 
 def fold_stages(root: Path, folds: int, seed: int, tmp: Path) -> dict[str, dict[str, ExplainStage]]:
@@ -79,7 +83,10 @@ def main() -> None:
     ap.add_argument("--in-sample", action="store_true", help="Explain with the shipped narrative model (trained on these documents).")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--position-weights", default="", help="comma-separated: also the default selection with "
+                    "these weights of a sentence's place (ExplainConfig.position_weight)")
     args = ap.parse_args()
+    PLACES.extend(float(w) for w in args.position_weights.split(",") if w.strip())
     root = need_data(DATA / "semeval2025-task10" / "train")
     t0 = time.time()
     try:
@@ -92,7 +99,7 @@ def main() -> None:
     by_doc = {} if args.in_sample else fold_stages(root, args.folds, args.seed, Path(tmp.name))
     results: dict[str, dict[str, dict[str, float]]] = {}
     unseen = 0  # explained with the shipped model: no subtask-2 labels, so in no fold
-    print(f"{'lang':5s} {'n':>4s}  {'selection':9s} {'token F1':>8s} {'ROUGE-L':>8s} {'cosine':>7s}")
+    print(f"{'lang':5s} {'n':>4s}  {'selection':11s} {'token F1':>8s} {'ROUGE-L':>8s} {'cosine':>7s}")
     for lang in LANGS:
         ann = root / lang / "subtask-3-annotations.txt"
         gold = read_explanations(ann)
@@ -114,7 +121,7 @@ def main() -> None:
                  "rouge_l_f1": round(float(np.mean([rouge_l(x, y) for x, y in pairs])), 4),
                  "embedding_cosine": round(float(np.mean((g * p).sum(axis=1))), 4)}
             results[lang][sel] = r
-            print(f"{lang:5s} {r['n']:4d}  {sel:9s} {r['token_f1']:8.3f} {r['rouge_l_f1']:8.3f} {r['embedding_cosine']:7.3f}", flush=True)
+            print(f"{lang:5s} {r['n']:4d}  {sel:11s} {r['token_f1']:8.3f} {r['rouge_l_f1']:8.3f} {r['embedding_cosine']:7.3f}", flush=True)
     tmp.cleanup()
     note = ("narrative model scores in-sample (the shipped model)" if args.in_sample else
             f"narrative model scores out of fold ({args.folds} folds, seed {args.seed}); {unseen} documents without "

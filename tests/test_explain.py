@@ -39,12 +39,12 @@ def test_extractive_is_grounded_and_short(article: ns.Article) -> None:
 
 
 def test_sentence_selection_blends_model_scores_and_label_description(article: ns.Article) -> None:
-    model_only = ExplainStage(ExplainConfig(selection="model"))
+    model_only = ExplainStage(ExplainConfig(selection="model", position_weight=0))
     label = "URW: Amplifying war-related fears: There is a real possibility that nuclear weapons will be employed"
     assert model_only.choose(article, label) == model_only.narratives.evidence_for(article, label, 5)
     # A sentence that states the label plainly, in words the model's n-grams do
     # not know (Russian, in an English article), leads the blend's choice.
-    blend = ExplainStage(ExplainConfig(selection="blend"))
+    blend = ExplainStage(ExplainConfig(selection="blend", position_weight=0))
     text = need(COALITION).read_text(encoding="utf-8") + "\n\nСуществует реальная возможность применения ядерного оружия."
     b = ns.analyze_text(text, stages=["narratives"])
     last = b.sentences[-1]
@@ -54,6 +54,24 @@ def test_sentence_selection_blends_model_scores_and_label_description(article: n
     assert all(any(x.start == e["start"] and x.end == e["end"] for x in b.sentences) for e in chosen)
     assert blend.selection(b) == "blend" and model_only.selection(b) == "model"
     assert blend.explain(b, label.rsplit(": ", 1)[0], label)["similarity_embedder"] == blend.similarity.embedder.name
+
+
+def test_position_weight_moves_the_choice_towards_the_lead(article: ns.Article) -> None:
+    label = "URW: Amplifying war-related fears: There is a real possibility that nuclear weapons will be employed"
+    index = {sp.start: i for i, sp in enumerate(article.sentences)}
+
+    def places(st: ExplainStage) -> list[int]:
+        return sorted(index[e["start"]] for e in st.choose(article, label))
+
+    plain = places(ExplainStage(ExplainConfig(position_weight=0)))
+    default, lead = places(ExplainStage()), places(ExplainStage(ExplainConfig(position_weight=5)))
+    assert sum(lead) <= sum(default) <= sum(plain) and sum(lead) < sum(plain)
+    # with the model's scores alone (no similarity), the place still counts
+    model_lead = places(ExplainStage(ExplainConfig(selection="model", position_weight=5)))
+    assert sum(model_lead) < sum(places(ExplainStage(ExplainConfig(selection="model", position_weight=0))))
+    # the choice is part of the stage's model id, so a changed config recomputes stored explanations
+    ids = {ExplainStage(ExplainConfig(**c)).model_id for c in ({}, {"position_weight": 0}, {"selection": "model"})}
+    assert len(ids) == 3 and ExplainStage().model_id == "extractive/blend+place1"
 
 
 def test_blend_reads_e5_where_use_does_not_and_model_scores_without_it(article: ns.Article,
