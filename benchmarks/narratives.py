@@ -71,6 +71,8 @@ def report(docs: list, preds: list, cc: list[str], cf: list[str], w: np.ndarray)
             "narrative_docs_f1_coarse": round(f1_samples([docs[i].coarse for i in narr], [preds[i][0] for i in narr], cc), 4),
             "narrative_docs_f1_fine": round(f1_samples([docs[i].fine for i in narr], [preds[i][1] for i in narr], cf), 4),
             "other_docs_accuracy": round(float(np.mean([preds[i][0] == [OTHER] for i in other])), 4) if other else None,
+            # narrative-bearing documents the gate shut out (called Other)
+            "narrative_docs_called_other": round(float(np.mean([preds[i][0] == [OTHER] for i in narr])), 4) if narr else None,
             # Each language's Other documents reweighted to the pooled share (see module doc).
             "at_pooled_share_f1_coarse": round(float(np.dot(w[idx], coarse) / w[idx].sum()), 4),
             "at_pooled_share_f1_fine": round(float(np.dot(w[idx], fine) / w[idx].sum()), 4),
