@@ -73,7 +73,7 @@ def test_example_article_gets_war_narratives_with_evidence(stage: NarrativesStag
     for sub in d["subnarratives"]:
         if sub["label"].endswith(": " + OTHER):
             j = fine.labels.index(sub["label"])
-            assert sub["confidence"] == round(float(fine.prob[j]) * d["narrative_probability"], 4)
+            assert sub["confidence"] == pytest.approx(float(fine.prob[j]) * d["narrative_probability"], abs=2e-4)  # P(narrative) is rounded
 
 
 def test_asking_for_one_taxonomy_of_the_trained_model(stage: NarrativesStage) -> None:
@@ -189,6 +189,10 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     d = st.predict(a)
     assert d["mode"] == "trained"
     assert d["narratives"][0]["label"] == "ELX: Foreign meddling"
+    # Twelve articles cannot make it sure of an off-topic one (its calibration uses Platt's targets;
+    # with 0/1 targets both narratives came out at 1.0)
+    sport = ns.analyze_text("The home team won the cup final 3-1 after extra time, with two late goals.", title="Final", stages=[])
+    assert max(n["confidence"] for n in st.predict(sport)["narratives"]) < 0.8
     # Explaining with a custom model given without its taxonomy file: model scores only, no failure.
     from narrascope.stages.explain import ExplainStage
 
@@ -518,6 +522,30 @@ def test_rows_written_about_a_document_train_only_fits_on_that_document() -> Non
     assert np.allclose(a, b) and not np.allclose(a, c)
 
 
+def test_platt_prior_targets_keep_a_separable_calibration_finite() -> None:
+    from narrascope.models.narrative import sigmoid
+    from narrascope.train.narratives import fit_platt
+
+    x = np.array([-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 2.5])
+    y = (x > 0).astype(float)  # 4 negatives, 5 positives, perfectly separated
+    a0, _ = fit_platt(x, y)
+    a, b = fit_platt(x, y, prior_targets=True)
+    assert a0 > 10 * a > 0  # 0/1 targets: the slope runs off (only the step limit stops it)
+    p, p0 = sigmoid(a * x + b), sigmoid(a0 * x)
+    # 0/1 targets: certain of every row; Platt's ((N+ + 1) / (N+ + 2) = 6/7 and 1 / (N- + 2) = 1/6): not
+    assert p0.min() < 1e-6 and p0.max() > 1 - 1e-6
+    assert 0.05 < p.min() < 0.2 and 0.8 < p.max() < 0.97 and (np.diff(p) > 0).all()
+    # with many rows the targets are nearly 0/1: the same calibration as before, nearly
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=4000)
+    t = (rng.random(4000) < sigmoid(2 * z - 1)).astype(float)
+    assert np.allclose(fit_platt(z, t), fit_platt(z, t, prior_targets=True), atol=0.01)
+    # weighted counts: a row of weight 2 counts twice in N+ and N-, as in the fit
+    w = np.where(np.arange(9) < 3, 2.0, 1.0)
+    assert np.allclose(fit_platt(x, y, w, prior_targets=True),
+                       fit_platt(np.r_[x, x[:3]], np.r_[y, y[:3]], prior_targets=True), atol=1e-4)
+
+
 def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("sklearn")
     tax = tmp_path / "elx.yaml"
@@ -557,10 +585,12 @@ def test_training_with_other_documents_learns_a_gate(tmp_path: Path, runner) -> 
     assert d_cake["narratives"][0]["label"] == OTHER
     assert d_hack["narrative_probability"] > d_cake["narrative_probability"]
     assert d_cake["narratives"][0]["confidence"] == pytest.approx(1 - d_cake["narrative_probability"], abs=1e-3)
-    # A label's confidence is P(some narrative) x P(label | some narrative).
-    cond = st.label_scores(hack)["coarse"]
+    # A label's confidence is P(some narrative) x P(label | some narrative); a narrative's is at least its
+    # likeliest subnarrative's (here its own "<narrative>: Other": "Foreign meddling" has no subnarratives).
+    cond, fine = st.label_scores(hack)["coarse"], st.label_scores(hack)["fine"]
     j = cond.labels.index("ELX: Foreign meddling")
-    assert d_hack["narratives"][0]["confidence"] == pytest.approx(d_hack["narrative_probability"] * float(cond.prob[j]), abs=1e-3)
+    kids = [float(fine.prob[k]) for k, l in enumerate(fine.labels) if l.startswith("ELX: Foreign meddling: ")]
+    assert d_hack["narratives"][0]["confidence"] == pytest.approx(d_hack["narrative_probability"] * max(float(cond.prob[j]), *kids), abs=1e-3)
     # Prediction reads the stored parent calibration: subnarrative probabilities are not their own head's alone.
     from narrascope.models.narrative import label_probabilities
 

@@ -291,11 +291,23 @@ def doc_matrix(docs: list[LabelledDoc], s: TrainSettings, views: tuple[View, ...
     return np.hstack(blocks)
 
 
-def fit_platt(scores: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tuple[float, float]:
+def fit_platt(scores: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
+              prior_targets: bool = False) -> tuple[float, float]:
     """1-D logistic calibration by damped Newton steps (no sklearn needed);
-    optional per-row weights ``w`` (broadcast over the columns of ``scores``)."""
+    optional per-row weights ``w`` (broadcast over the columns of ``scores``).
+
+    ``prior_targets``: Platt's (1999) targets, (N+ + 1) / (N+ + 2) for the
+    positives and 1 / (N- + 2) for the negatives (weighted counts), instead
+    of 1 and 0. On a small, separable training set 0/1 targets send the slope
+    to infinity and every probability to 0 or 1 (a model trained on 12
+    articles gave an off-topic one 1.0 for two narratives; with these
+    targets 0.58 and 0.57); on the SemEval data they change nothing that
+    shows (benchmarks/narratives.py)."""
     x, t = scores.ravel().astype(np.float64), y.ravel().astype(np.float64)
     v = np.ones_like(x) if w is None else np.broadcast_to(np.asarray(w, np.float64).reshape(-1, *[1] * (scores.ndim - 1)), scores.shape).ravel()
+    if prior_targets:
+        pos, neg = float(np.sum(v * t)), float(np.sum(v * (1 - t)))
+        t = np.where(t > 0.5, (pos + 1) / (pos + 2), 1 / (neg + 2))
 
     def loss(a: float, b: float) -> float:
         z = a * x + b
@@ -433,10 +445,11 @@ def tune_decisions(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[
     nar = is_narrative(docs)
     gated = gate_weights is not None
     rows = np.where(nar)[0] if gated else np.arange(len(docs))
-    platt = {lv: fit_platt(oof[lv][rows], Y[lv][rows]) for lv in LEVELS}
+    platt = {lv: fit_platt(oof[lv][rows], Y[lv][rows], prior_targets=True) for lv in LEVELS}
     parent_platt = None
     if s.fine_reads_narrative:
-        parent_platt = fit_platt(parent_scores(labels, label_probabilities(labels, oof, platt))[rows], Y["fine"][rows])
+        parent_platt = fit_platt(parent_scores(labels, label_probabilities(labels, oof, platt))[rows], Y["fine"][rows],
+                                 prior_targets=True)
     prob = label_probabilities(labels, oof, platt, parent_platt)
     thresholds = tune_thresholds(labels, prob, docs, s.min_pos_per_label_threshold, Y, rows, gated)
     shifts = tune_language_shift(labels, prob, thresholds, docs, s.min_docs_language_shift, rows, gated)
@@ -444,7 +457,7 @@ def tune_decisions(docs: list[LabelledDoc], oof: dict[str, np.ndarray], Y: dict[
         return Decisions(platt, parent_platt, thresholds, shifts, None, {}, prob, None)
     # Weighted calibration: the gate's probability is P(narrative) in
     # a corpus with `share` Other documents, whatever the language.
-    gate_platt = fit_platt(oof[GATE][:, 0], nar.astype(float), gate_weights)
+    gate_platt = fit_platt(oof[GATE][:, 0], nar.astype(float), gate_weights, prior_targets=True)
     gate_p = sigmoid(gate_platt[0] * oof[GATE][:, 0] + gate_platt[1])
     open_pred = [decode(labels, {lv: prob[lv][i] for lv in LEVELS}, shifted(thresholds, shifts.get(d.lang, (0.0, 0.0))), gate=OPEN,
                         other_subnarratives=True)
