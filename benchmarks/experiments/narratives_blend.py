@@ -21,20 +21,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATA, need_data, outer_folds, write_result  # noqa: E402
-from narratives_decisions import COLS, KEYS, RULES, nested_report  # noqa: E402
+from _common import write_result  # noqa: E402
+from narratives_decisions import (COL_KEYS, KEYS, RULES, cached_folds, figures, keyed, lazy_matrix, nested_report,  # noqa: E402
+                                  split_figures, splits_text, training_docs)
 
 from narrascope.models.narrative import GATE, LEVELS  # noqa: E402
 from narrascope.taxonomy import default_taxonomies  # noqa: E402
-from narrascope.train.data import semeval_docs  # noqa: E402
-from narrascope.train.narratives import (TrainSettings, _Fitted, doc_matrix, is_narrative, label_example_rows, label_space,  # noqa: E402
+from narrascope.train.narratives import (TrainSettings, _Fitted, is_narrative, label_example_rows, label_space,  # noqa: E402
                                          targets, views_for)
 
 CACHE = Path(os.environ.get("NARRASCOPE_CACHE", "/tmp/narrascope-decisions")) / "heads"
@@ -75,24 +74,13 @@ def main() -> None:
     ap.add_argument("--seeds", default="1234,7,99")
     ap.add_argument("--gate", action="store_true", help="weigh the gate's heads only")
     args = ap.parse_args()
-    root = need_data(DATA / "semeval2025-task10" / "train")
-    docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+    docs = training_docs()
     taxes = default_taxonomies()
     s = TrainSettings()
     seeds = [int(x) for x in args.seeds.split(",")]
-    E = None
-    folds: dict[int, list[dict[str, np.ndarray]]] = {}
-    for seed in seeds:
-        folds[seed] = []
-        for f, (tr, te) in enumerate(outer_folds(len(docs), 5, seed)):
-            path = CACHE / f"seed{seed}_fold{f}of5.npz"
-            if not path.exists():
-                E = doc_matrix(docs, s) if E is None else E
-                t0 = time.time()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                np.savez(path, **fold_heads(docs, E, tr, te, s, taxes))
-                print(f"seed {seed} outer fold {f + 1}/5 scored ({time.time() - t0:.0f}s)", flush=True)
-            folds[seed].append(dict(np.load(path)))
+    E = lazy_matrix(docs, s)
+    folds = {seed: cached_folds(lambda f, seed=seed: CACHE / f"seed{seed}_fold{f}of5.npz", len(docs), seed, 5, E,
+                                lambda emb, tr, te: fold_heads(docs, emb, tr, te, s, taxes)) for seed in seeds}
     res = {}
     print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine")
     shipped = RULES["expected_f1_parent_1"]  # the shipped calibration and decision (tune_decisions without its thresholds)
@@ -105,22 +93,18 @@ def main() -> None:
         def blend(d: dict[str, np.ndarray], part: str) -> dict[str, np.ndarray]:
             return {key: weight(key) * d[f"{part}_e_{key}"] + (1 - weight(key)) * d[f"{part}_t_{key}"] for key in KEYS}
 
-        rows, aucs = [], []
+        aucs = []
         for seed in seeds:
-            rep = nested_report(docs, taxes, s, folds[seed], shipped, blend)
-            rows.append([rep[lg][key] for lg, key in COLS])
             g = np.zeros(len(docs))
             for d in folds[seed]:
                 g[d["te"]] = blend(d, "test")[GATE][:, 0]
             aucs.append([roc_auc(nar, g), roc_auc(nar[en], g[en])])
-        mean = np.mean(rows, axis=0)
+        rows, mean = split_figures([nested_report(docs, taxes, s, folds[seed], shipped, blend) for seed in seeds])
         auc = np.mean(aucs, axis=0)
-        res[f"{wt:g}"] = {"mean": {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(COLS, mean)},
-                          "gate_auc": {"all": round(float(auc[0]), 4), "en": round(float(auc[1]), 4)},
-                          "splits": {str(seed): dict(zip([f"{lg}_{key}" for lg, key in COLS], r)) for seed, r in zip(seeds, rows)}}
-        print(f"{'gate ' if args.gate else ''}weight_emb {wt:g}: " + " / ".join(f"{m:.3f}" for m in mean)
-              + f"  (gate AUC {auc[0]:.3f} / English {auc[1]:.3f})   splits: "
-              + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in rows), flush=True)
+        res[f"{wt:g}"] = {"mean": keyed(mean), "gate_auc": {"all": round(float(auc[0]), 4), "en": round(float(auc[1]), 4)},
+                          "splits": {str(seed): dict(zip(COL_KEYS, r)) for seed, r in zip(seeds, rows)}}
+        print(f"{'gate ' if args.gate else ''}weight_emb {wt:g}: {figures(mean)}"
+              f"  (gate AUC {auc[0]:.3f} / English {auc[1]:.3f})   splits: {splits_text(rows)}", flush=True)
     name = "narratives_blend_gate" if args.gate else "narratives_blend"
     write_result(name, {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds, "weights": res})
 

@@ -76,20 +76,50 @@ def fold_scores(docs: list[LabelledDoc], E: np.ndarray, tr: np.ndarray, te: np.n
     return {**{f"oof_{key}": v for key, v in oof.items()}, **{f"test_{key}": v for key, v in test.items()}, "tr": tr, "te": te}
 
 
-def cached_scores(docs: list[LabelledDoc], seed: int, folds: int, s: TrainSettings, taxes: list,  # type: ignore[type-arg]
-                  E: Callable[[], np.ndarray]) -> list[dict[str, np.ndarray]]:
+def training_docs() -> list[LabelledDoc]:
+    """The SemEval-2025 training documents of every language."""
+    root = need_data(DATA / "semeval2025-task10" / "train")
+    return semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+
+
+def lazy_matrix(docs: list[LabelledDoc], s: TrainSettings) -> Callable[[], np.ndarray]:
+    """The documents' vectors (doc_matrix), computed on the first call only:
+    a full cache needs none."""
+    memo: dict[str, np.ndarray] = {}
+
+    def E() -> np.ndarray:
+        if "E" not in memo:
+            print(f"{len(docs)} documents; embedding...", flush=True)
+            memo["E"] = doc_matrix(docs, s)
+        return memo["E"]
+
+    return E
+
+
+Compute = Callable[[np.ndarray, np.ndarray, np.ndarray], dict[str, np.ndarray]]
+
+
+def cached_folds(path_of: Callable[[int], Path], n: int, seed: int, folds: int, E: Callable[[], np.ndarray],
+                 compute: Compute, what: str = "") -> list[dict[str, np.ndarray]]:
+    """For each outer fold (tr, te) of split ``seed``: ``compute(E(), tr, te)``,
+    saved to ``path_of(fold)`` the first time and read from there after."""
     out = []
-    emb = None
-    for f, (tr, te) in enumerate(outer_folds(len(docs), folds, seed)):
-        path = CACHE / f"seed{seed}_fold{f}of{folds}_views-{'+'.join(f'{k}-{v}' for k, v in sorted(s.language_views.items())) or 'none'}.npz"
+    for f, (tr, te) in enumerate(outer_folds(n, folds, seed)):
+        path = path_of(f)
         if not path.exists():
-            emb = E() if emb is None else emb
             t0 = time.time()
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(path, **fold_scores(docs, emb, tr, te, s, taxes))
-            print(f"seed {seed} outer fold {f + 1}/{folds} scored ({time.time() - t0:.0f}s)", flush=True)
+            np.savez(path, **compute(E(), tr, te))
+            print(f"{what}seed {seed} outer fold {f + 1}/{folds} scored ({time.time() - t0:.0f}s)", flush=True)
         out.append(dict(np.load(path)))
     return out
+
+
+def cached_scores(docs: list[LabelledDoc], seed: int, folds: int, s: TrainSettings, taxes: list,  # type: ignore[type-arg]
+                  E: Callable[[], np.ndarray]) -> list[dict[str, np.ndarray]]:
+    views = "+".join(f"{k}-{v}" for k, v in sorted(s.language_views.items())) or "none"
+    return cached_folds(lambda f: CACHE / f"seed{seed}_fold{f}of{folds}_views-{views}.npz", len(docs), seed, folds, E,
+                        lambda emb, tr, te: fold_scores(docs, emb, tr, te, s, taxes))
 
 
 Decide = Callable[[str, dict[str, np.ndarray]], tuple[list[str], list[str]]]
@@ -240,6 +270,26 @@ def exact_rule(by_language: int = 0, max_labels: int = 10, parent_power: float =
 KEYS = (*LEVELS, GATE)
 ORACLE = "gold_narrative"
 COLS = (("all", "f1_fine"), ("all", "f1_coarse"), ("en", "at_pooled_share_f1_fine"), ("en", "f1_fine"), ("hi", "f1_fine"))
+COL_KEYS = [f"{lg}_{key}" for lg, key in COLS]  # as the results files name them
+
+
+def split_figures(reports: list[dict]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    """The COLS figures of each outer split's report (rows), and their mean."""
+    rows = np.array([[r[lg][key] for lg, key in COLS] for r in reports])
+    return rows, rows.mean(axis=0)
+
+
+def keyed(values: np.ndarray) -> dict[str, float]:
+    return {k: round(float(v), 4) for k, v in zip(COL_KEYS, values)}
+
+
+def figures(values: np.ndarray) -> str:
+    return " / ".join(f"{v:.3f}" for v in values)
+
+
+def splits_text(rows: np.ndarray) -> str:
+    """Each split's first three figures, as the experiments print them."""
+    return "   ".join(figures(r[:3]) for r in rows)
 
 
 def nested_report(docs: list[LabelledDoc], taxes: list, s: TrainSettings, folds: list[dict[str, np.ndarray]],  # type: ignore[type-arg]
@@ -295,18 +345,10 @@ def main() -> None:
     ap.add_argument("--rules", default=None, help="comma-separated rule names (default: all)")
     ap.add_argument("--scores-only", action="store_true", help="fill the cache and stop")
     args = ap.parse_args()
-    root = need_data(DATA / "semeval2025-task10" / "train")
-    docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+    docs = training_docs()
     taxes = default_taxonomies()
     s = TrainSettings()
-    memo: dict[str, np.ndarray] = {}
-
-    def E() -> np.ndarray:
-        if "E" not in memo:
-            print(f"{len(docs)} documents; embedding...", flush=True)
-            memo["E"] = doc_matrix(docs, s)
-        return memo["E"]
-
+    E = lazy_matrix(docs, s)
     seeds = [int(x) for x in args.seeds.split(",")]
     scores = {seed: cached_scores(docs, seed, args.folds, s, taxes, E) for seed in seeds}
     if args.scores_only:
@@ -317,17 +359,12 @@ def main() -> None:
     print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine;"
           " the mean over the outer splits, then each split's first three")
     for name in names:
-        out[name] = {}
-        row = []
         t0 = time.time()
-        for seed in seeds:
-            r = nested_report(docs, taxes, s, scores[seed], RULES[name], lambda fold, part: {key: fold[f"{part}_{key}"] for key in KEYS})
-            out[name][str(seed)] = r
-            row.append([r[lg][key] for lg, key in COLS])
-        mean = np.mean(np.array(row), axis=0)
-        out[name]["mean"] = {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(COLS, mean)}
-        print(f"{name:22s} " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
-              + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in row) + f"  ({time.time() - t0:.0f}s)", flush=True)
+        reports = [nested_report(docs, taxes, s, scores[seed], RULES[name], lambda fold, part: {key: fold[f"{part}_{key}"] for key in KEYS})
+                   for seed in seeds]
+        rows, mean = split_figures(reports)
+        out[name] = {**{str(seed): r for seed, r in zip(seeds, reports)}, "mean": keyed(mean)}
+        print(f"{name:22s} {figures(mean)}   splits: {splits_text(rows)}  ({time.time() - t0:.0f}s)", flush=True)
     if args.rules and (RESULTS / "narratives_decisions.json").exists():
         # some rules only: the others keep their last figures (same seeds and folds)
         last = json.loads((RESULTS / "narratives_decisions.json").read_text(encoding="utf-8"))

@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATA, need_data, outer_folds, write_result  # noqa: E402
-from narratives_decisions import CACHE, COLS, KEYS, cached_scores, exact_rule, nested_report  # noqa: E402
+from _common import DATA, need_data, write_result  # noqa: E402
+from narratives_decisions import (CACHE, COL_KEYS, KEYS, cached_folds, cached_scores, exact_rule, figures, keyed,  # noqa: E402
+                                  lazy_matrix, nested_report, split_figures, splits_text, training_docs)
 
 from narrascope.taxonomy import default_taxonomies  # noqa: E402
-from narrascope.train.data import LabelledDoc, semeval_docs  # noqa: E402
+from narrascope.train.data import LabelledDoc  # noqa: E402
 from narrascope.train.narratives import (Extra, TrainSettings, _Fitted, doc_matrix, label_example_rows,  # noqa: E402
                                          label_space, oof_scores, targets, views_for)
 
@@ -84,45 +84,29 @@ def main() -> None:
     ap.add_argument("--seeds", default="1234,7,99")
     ap.add_argument("--labels", default="dominant,all")
     args = ap.parse_args()
-    root = need_data(DATA / "semeval2025-task10" / "train")
-    docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+    docs = training_docs()
     taxes, s = default_taxonomies(), TrainSettings()
-    expl = explanations(root)
+    expl = explanations(need_data(DATA / "semeval2025-task10" / "train"))
     print(f"{sum(d.id in expl for d in docs)} of {len(docs)} documents have an explanation")
     seeds = [int(x) for x in args.seeds.split(",")]
-    memo: dict[str, np.ndarray] = {}
-
-    def E() -> np.ndarray:
-        if "E" not in memo:
-            memo["E"] = doc_matrix(docs, s)
-        return memo["E"]
+    E = lazy_matrix(docs, s)
 
     rule = exact_rule(parent_power=1.0)  # the shipped calibration and decision
     out: dict[str, dict] = {}  # type: ignore[type-arg]
     print("F1-samples: all fine / all coarse / English fine at the pooled Other share / English fine / Hindi fine")
     for setting in ["shipped", *args.labels.split(",")]:
         rows_e = None if setting == "shipped" else explanation_rows(docs, expl, setting, s)
-        res = []
+        reports = []
         for seed in seeds:
             if rows_e is None:
                 folds = cached_scores(docs, seed, 5, s, taxes, E)
             else:
-                folds = []
-                for f, (tr, te) in enumerate(outer_folds(len(docs), 5, seed)):
-                    path = CACHE / f"explanations-{setting}_seed{seed}_fold{f}of5.npz"
-                    if not path.exists():
-                        t0 = time.time()
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        np.savez(path, **fold_scores(docs, E(), tr, te, s, taxes, *rows_e))
-                        print(f"{setting}: seed {seed} outer fold {f + 1}/5 scored ({time.time() - t0:.0f}s)", flush=True)
-                    folds.append(dict(np.load(path)))
-            r = nested_report(docs, taxes, s, folds, rule, lambda fold, part: {key: fold[f"{part}_{key}"] for key in KEYS})
-            res.append([r[lg][key] for lg, key in COLS])
-        mean = np.mean(res, axis=0)
-        out[setting] = {"mean": {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(COLS, mean)},
-                        "splits": {str(seed): dict(zip([f"{lg}_{key}" for lg, key in COLS], r)) for seed, r in zip(seeds, res)}}
-        print(f"{setting:10s} " + " / ".join(f"{m:.3f}" for m in mean) + "   splits: "
-              + "   ".join(" / ".join(f"{v:.3f}" for v in r[:3]) for r in res), flush=True)
+                folds = cached_folds(lambda f, seed=seed: CACHE / f"explanations-{setting}_seed{seed}_fold{f}of5.npz", len(docs),
+                                     seed, 5, E, lambda emb, tr, te: fold_scores(docs, emb, tr, te, s, taxes, *rows_e), f"{setting}: ")
+            reports.append(nested_report(docs, taxes, s, folds, rule, lambda fold, part: {key: fold[f"{part}_{key}"] for key in KEYS}))
+        rows, mean = split_figures(reports)
+        out[setting] = {"mean": keyed(mean), "splits": {str(seed): dict(zip(COL_KEYS, r)) for seed, r in zip(seeds, rows)}}
+        print(f"{setting:10s} {figures(mean)}   splits: {splits_text(rows)}", flush=True)
     write_result("narratives_explanations", {"note": (__doc__ or "").split("\n\n")[0], "seeds": seeds,
                                              "documents_with_explanation": sum(d.id in expl for d in docs), "settings": out})
 

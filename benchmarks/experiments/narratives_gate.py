@@ -31,14 +31,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATA, need_data, write_result  # noqa: E402
-from narratives_decisions import CACHE, COLS, KEYS, ORACLE, cached_scores, exact_rule, nested_report  # noqa: E402
+from _common import write_result  # noqa: E402
+from narratives_decisions import (CACHE, KEYS, ORACLE, cached_scores, exact_rule, figures, keyed, lazy_matrix,  # noqa: E402
+                                  nested_report, split_figures, training_docs)
 
 from narrascope.stages.persuasion import MODELS  # noqa: E402
 from narrascope.models.multilabel import MultiLabelModel  # noqa: E402
 from narrascope.taxonomy import default_taxonomies  # noqa: E402
-from narrascope.train.data import LabelledDoc, semeval_docs  # noqa: E402
-from narrascope.train.narratives import TrainSettings, doc_matrix, is_narrative  # noqa: E402
+from narrascope.train.data import LabelledDoc  # noqa: E402
+from narrascope.train.narratives import TrainSettings, is_narrative  # noqa: E402
 
 CEILINGS = {"shipped": "", "true_gate_on_narrative_docs": "narrative", "true_gate_on_other_docs": "other", "true_gate": "all"}
 
@@ -104,35 +105,32 @@ def main() -> None:
     ap.add_argument("--seeds", default="1234,7,99")
     ap.add_argument("--folds", type=int, default=5)
     args = ap.parse_args()
-    root = need_data(DATA / "semeval2025-task10" / "train")
-    docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
+    docs = training_docs()
     taxes, s = default_taxonomies(), TrainSettings()
     nar = is_narrative(docs)
     lang = np.array([d.lang for d in docs])
     en = lang == "en"
     seeds = [int(x) for x in args.seeds.split(",")]
-    memo: dict[str, np.ndarray] = {}
-    scores = {seed: cached_scores(docs, seed, args.folds, s, taxes,
-                                  lambda: memo.setdefault("E", doc_matrix(docs, s))) for seed in seeds}
+    E = lazy_matrix(docs, s)
+    scores = {seed: cached_scores(docs, seed, args.folds, s, taxes, E) for seed in seeds}
 
     print("1. ceilings, F1-samples (mean of the outer splits): all fine / all coarse / English fine at the pooled Other share"
           " / English fine / Hindi fine")
     ceilings: dict[str, dict[str, float]] = {}
     shut: dict[str, list[tuple[float, float]]] = {}
     for name, oracle in CEILINGS.items():
-        rows = []
-        for seed in seeds:
-            def scores_of(fold: dict[str, np.ndarray], part: str) -> dict[str, np.ndarray]:
-                out = {key: fold[f"{part}_{key}"] for key in KEYS}
-                return {**out, ORACLE: nar[fold["te"]].astype(float)} if part == "test" else out
-            r = nested_report(docs, taxes, s, scores[seed], exact_rule(parent_power=1.0, oracle=oracle), scores_of)
-            rows.append([r[lg][key] for lg, key in COLS])
-            if not oracle:
+        def scores_of(fold: dict[str, np.ndarray], part: str) -> dict[str, np.ndarray]:
+            out = {key: fold[f"{part}_{key}"] for key in KEYS}
+            return {**out, ORACLE: nar[fold["te"]].astype(float)} if part == "test" else out
+
+        reports = [nested_report(docs, taxes, s, scores[seed], exact_rule(parent_power=1.0, oracle=oracle), scores_of) for seed in seeds]
+        if not oracle:
+            for r in reports:
                 for lg in ("all", "en", "bg", "hi", "pt", "ru"):
                     shut.setdefault(lg, []).append((r[lg]["narrative_docs_called_other"], r[lg]["other_docs_accuracy"] or np.nan))
-        mean = np.mean(rows, axis=0)
-        ceilings[name] = {f"{lg}_{key}": round(float(m), 4) for (lg, key), m in zip(COLS, mean)}
-        print(f"  {name:30s} " + " / ".join(f"{m:.3f}" for m in mean), flush=True)
+        mean = split_figures(reports)[1]
+        ceilings[name] = keyed(mean)
+        print(f"  {name:30s} {figures(mean)}", flush=True)
 
     gate_errors = {lg: {"narrative_docs_called_other": round(float(np.mean([a for a, _ in v])), 4),
                         "other_docs_called_other": None if np.isnan([b for _, b in v]).all() else round(float(np.nanmean([b for _, b in v])), 4)}
