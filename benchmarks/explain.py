@@ -52,17 +52,15 @@ class BlendEverywhere(ExplainStage):
         return self.similarity
 
 
-PLACES: list[float] = []  # --position-weights: the default selection with these weights of a sentence's place too
-
-
-def selections(narratives: NarrativesStage | None) -> dict[str, ExplainStage]:
+def selections(narratives: NarrativesStage | None, places: list[float]) -> dict[str, ExplainStage]:
+    """The stage's selections; ``places`` (--position-weights): the default one with these weights of a sentence's place too."""
     return {"default": ExplainStage(narratives=narratives),
             "blend": BlendEverywhere(ExplainConfig(selection="blend"), narratives=narratives),
             "model": ExplainStage(ExplainConfig(selection="model"), narratives=narratives),
-            **{f"place {w:g}": ExplainStage(ExplainConfig(position_weight=w), narratives=narratives) for w in PLACES}}
+            **{f"place {w:g}": ExplainStage(ExplainConfig(position_weight=w), narratives=narratives) for w in places}}
 
 
-def fold_stages(root: Path, folds: int, seed: int, tmp: Path) -> dict[str, dict[str, ExplainStage]]:
+def fold_stages(root: Path, folds: int, seed: int, tmp: Path, places: list[float]) -> dict[str, dict[str, ExplainStage]]:
     """Document id (LANG/file) -> the selections over a narrative model that
     did not see it; the outer split of benchmarks/narratives.py."""
     docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
@@ -72,7 +70,7 @@ def fold_stages(root: Path, folds: int, seed: int, tmp: Path) -> dict[str, dict[
     for f, (tr, te) in enumerate(outer_folds(len(docs), folds, seed)):
         model = train_narratives([docs[i] for i in tr], default_taxonomies(), s, log=lambda m: None, embeddings=E[tr])
         model.save(tmp / f"fold{f}")
-        st = selections(NarrativesStage(NarrativesConfig(model=str(tmp / f"fold{f}"))))
+        st = selections(NarrativesStage(NarrativesConfig(model=str(tmp / f"fold{f}"))), places)
         out.update({docs[i].id: st for i in te})
         print(f"narrative model for fold {f + 1}/{folds} trained", flush=True)
     return out
@@ -86,7 +84,7 @@ def main() -> None:
     ap.add_argument("--position-weights", default="", help="comma-separated: also the default selection with "
                     "these weights of a sentence's place (ExplainConfig.position_weight)")
     args = ap.parse_args()
-    PLACES.extend(float(w) for w in args.position_weights.split(",") if w.strip())
+    places = [float(w) for w in args.position_weights.split(",") if w.strip()]
     root = need_data(DATA / "semeval2025-task10" / "train")
     t0 = time.time()
     try:
@@ -94,9 +92,9 @@ def main() -> None:
     except ns.NarrascopeError:
         emb, emb_name = get_embedder("use"), "use (not Hindi, Bulgarian)"
     print(f"embedding cosine with {emb_name}")
-    shipped = selections(None)
+    shipped = selections(None, places)
     tmp = tempfile.TemporaryDirectory()
-    by_doc = {} if args.in_sample else fold_stages(root, args.folds, args.seed, Path(tmp.name))
+    by_doc = {} if args.in_sample else fold_stages(root, args.folds, args.seed, Path(tmp.name), places)
     results: dict[str, dict[str, dict[str, float]]] = {}
     unseen = 0  # explained with the shipped model: no subtask-2 labels, so in no fold
     print(f"{'lang':5s} {'n':>4s}  {'selection':11s} {'token F1':>8s} {'ROUGE-L':>8s} {'cosine':>7s}")
