@@ -4,8 +4,10 @@ together) with the official micro/macro-F1, per language, next to a
 majority baseline from the same run; the classifier stacked with the span
 tagger (what the stage uses; stacker cross-fitted by article); the span
 tagger with the official SemEval-2020 span P/R/F1 (technique-matched and
-technique-agnostic SI), next to a sentence baseline; then paragraphs/s and peak memory of the techniques
-stage (paragraph classifier and span tagger).
+technique-agnostic SI), next to a sentence baseline, and the gain of its run
+forms (English: which techniques widen to sentences) chosen nested; then
+paragraphs/s and peak memory of the techniques stage (paragraph classifier
+and span tagger).
 
     python benchmarks/techniques.py [--speed-only]
 """
@@ -88,6 +90,11 @@ def main() -> None:
             n, si, b, bsi = r["narrascope"], r["narrascope_si"], r["baseline"], r["baseline_si"]
             print(f"  {lang:4s} n={r['articles']:4d}  {n['precision']:.3f} {n['recall']:.3f} {n['f1']:.3f} | {si['f1']:.3f}"
                   f"   ({b['f1']:.3f} | {bsi['f1']:.3f})")
+    rf = spans.get("run_forms")
+    if rf:
+        print(f"  run forms ({', '.join(rf['languages'])}: extension {rf['chosen']['extend']}, sentences for "
+              f"{', '.join(rf['chosen']['sentence']) or 'none'}): span F1 plain runs {rf['plain_runs']['f1']:.3f}, "
+              f"chosen on the same articles {rf['chosen_on_the_same_articles']['f1']:.3f}, nested {rf['nested']['f1']:.3f}")
     res["speed"] = measure_speed(root)
     res["seconds"] = round(time.time() - t0)
     write_result("techniques", res)

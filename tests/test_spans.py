@@ -16,9 +16,10 @@ import pytest
 from narrascope import Code, NarrascopeError
 from narrascope.eval.semeval2023 import TECHNIQUES
 from narrascope.eval.spans import merge_spans, span_prf
-from narrascope.models.spans import SpanModel, decode_runs, expand_to_sentences, token_features
+from narrascope.models.spans import RunForms, SpanModel, decode_runs, decode_spans, expand_to_sentences, token_features
 from narrascope.stages.persuasion import MODELS
-from narrascope.train.spans import save_span_model, span_articles, train_spans
+from narrascope.train.spans import (RUN_EXTENDS, RUN_SHIFTS, choose_run_forms, run_forms_sums, save_span_model, span_articles,
+                                     spans_cv_report, train_spans)
 
 from .conftest import DATA, need
 
@@ -62,6 +63,53 @@ def test_decode_runs_bridges_one_token_gaps() -> None:
     assert runs[0][3] == pytest.approx(0.9)
 
 
+def test_runs_extend_over_weaker_neighbours() -> None:
+    toks = [(0, 3), (4, 8), (9, 12), (13, 15), (16, 20), (21, 25), (26, 30), (31, 35)]
+    scores = np.array([[0.9], [0.35], [0.1], [0.45], [0.6], [0.0], [0.0], [0.4]])
+    plain = decode_runs(toks, scores, np.array([0.5]), ["Doubt"], gap=1)
+    assert [(s, e) for _, s, e, _ in plain] == [(0, 3), (16, 20)]  # the gold span's weaker tokens cut it in two
+    grown = decode_runs(toks, scores, np.array([0.5]), ["Doubt"], gap=1, extend=0.2)
+    # one run over the tokens at 0.3 or more (bridging one gap); the last token
+    # (0.4) reaches the lower threshold only, far from any token at 0.5: no run
+    assert [(s, e, round(sc, 2)) for _, s, e, sc in grown] == [(0, 20, 0.9)]
+
+
+def test_run_forms_widen_and_shift_some_techniques() -> None:
+    text = "They say it was fine. Nobody believes the so-called experts now."
+    toks, _ = token_features(text, 18)
+    labels = ["Doubt", "Loaded_Language"]
+    S = np.zeros((len(toks), 2), np.float32)
+    w = [i for i, (s, e) in enumerate(toks) if text[s:e] in ("believes", "so")]
+    S[w[0], 0] = 0.6  # "believes": Doubt
+    S[w[1], 1] = 0.45  # "so": Loaded_Language
+    th = np.array([0.5, 0.5], np.float32)
+    spans = lambda forms: [(t, text[s:e]) for t, s, e, _ in decode_spans(text, toks, S, th, labels, 1, False, forms)]  # noqa: E731
+    assert spans(RunForms()) == [("Doubt", "believes")]
+    forms = RunForms(0.0, {"Loaded_Language": -0.1}, frozenset({"Doubt"}))
+    assert sorted(spans(forms)) == [("Doubt", "Nobody believes the so-called experts now."), ("Loaded_Language", "so")]
+    # a language whose annotators mark whole sentences: every run widened, no run forms
+    whole = [(t, text[s:e]) for t, s, e, _ in decode_spans(text, toks, S, th, labels, 1, True, forms)]
+    assert whole == [("Doubt", "Nobody believes the so-called experts now.")]
+    assert RunForms.from_meta(forms.to_meta()) == forms and RunForms.from_meta(None) == RunForms()
+
+
+def test_run_forms_are_chosen_by_span_f1() -> None:
+    # sums (articles, technique, form, shift, extension, [p_num, r_num, predicted, gold]):
+    # Doubt scores better as sentences at a higher threshold, Loaded_Language as plain runs
+    sums = np.zeros((1, len(TECHNIQUES), 2, len(RUN_SHIFTS), len(RUN_EXTENDS), 4))
+    doubt, loaded, up = TECHNIQUES.index("Doubt"), TECHNIQUES.index("Loaded_Language"), RUN_SHIFTS.index(0.06)
+    sums[0, doubt, :, :, :] = [5, 5, 100, 60]  # every form: F1 about 0.06
+    sums[0, doubt, 1, up, :] = [40, 30, 70, 60]  # sentences, shift 0.06: F1 about 0.53
+    sums[0, loaded, :, :, :] = [30, 30, 80, 70]
+    sums[0, loaded, 1, :, :] = [10, 50, 80, 70]
+    forms, f1 = choose_run_forms(sums)
+    assert forms == RunForms(0.0, {"Doubt": 0.06}, frozenset({"Doubt"}))
+    total = run_forms_sums(sums, forms)
+    assert total.tolist() == [70, 60, 150, 130] and f1 == pytest.approx(2 * (70 / 150) * (60 / 130) / (70 / 150 + 60 / 130))
+    # too few gold spans to choose from: plain runs
+    assert choose_run_forms(sums, min_spans=100)[0] == RunForms()
+
+
 def test_runs_widen_to_their_sentences() -> None:
     sents = [(0, 20), (21, 50), (51, 80)]
     runs = [("Doubt", 3, 6, 0.4), ("Doubt", 10, 12, 0.7), ("Slogans", 18, 25, 0.5), ("Doubt", 60, 62, 0.3)]
@@ -103,6 +151,10 @@ def test_training_on_a_tiny_set_finds_the_phrase(tmp_path: Path) -> None:
     assert ("Name_Calling-Labeling", "corrupt regime") in hit or any(t == "Name_Calling-Labeling" and "corrupt" in x for t, x in hit)
     assert not any("Tuesday" in x for _, x in hit)
     assert m.spans(text, only=["Doubt"]) == []
+    # the run forms, scored by adding their sums, as decoding scores them; saved with the model
+    cv = spans_cv_report(res)
+    assert cv["run_forms"]["chosen_on_the_same_articles"] == cv["en"]["narrascope"]
+    assert m.run_forms == res["run_forms"] and set(cv["run_forms"]) >= {"plain_runs", "nested", "chosen"}
 
 
 def test_bad_span_file_names_file_and_line(tmp_path: Path) -> None:

@@ -24,25 +24,32 @@ def merge_spans(spans: Iterable[Span], by_technique: bool = True) -> list[Span]:
     return [(t, s, e) for t, ranges in groups.items() for s, e in ranges]
 
 
-def span_prf(gold: Mapping[str, Iterable[Span]], pred: Mapping[str, Iterable[Span]], by_technique: bool = True) -> dict[str, float]:
-    """Precision, recall and F1 over all articles (keys: article ids)."""
+def span_sums(gold: Iterable[Span], pred: Iterable[Span], by_technique: bool = True) -> tuple[float, float, int, int]:
+    """One article's share of the score: the precision and recall numerators
+    and the numbers of predicted and gold spans (sums over articles, or over
+    techniques, give span_prf's)."""
+    g, p = merge_spans(gold, by_technique), merge_spans(pred, by_technique)
+    by_t: dict[str, list[tuple[int, int]]] = {}
+    for t, gs, ge in g:
+        by_t.setdefault(t, []).append((gs, ge))
     p_num = r_num = 0.0
-    n_pred = n_gold = 0
-    for art in set(gold) | set(pred):
-        g = merge_spans(gold.get(art, ()), by_technique)
-        p = merge_spans(pred.get(art, ()), by_technique)
-        n_gold += len(g)
-        n_pred += len(p)
-        by_t: dict[str, list[tuple[int, int]]] = {}
-        for t, gs, ge in g:
-            by_t.setdefault(t, []).append((gs, ge))
-        for t, ps, pe in p:
-            for gs, ge in by_t.get(t, ()):
-                if gs < pe and ps < ge:
-                    inter = min(pe, ge) - max(ps, gs)
-                    p_num += inter / (pe - ps)
-                    r_num += inter / (ge - gs)
+    for t, ps, pe in p:
+        for gs, ge in by_t.get(t, ()):
+            if gs < pe and ps < ge:
+                inter = min(pe, ge) - max(ps, gs)
+                p_num += inter / (pe - ps)
+                r_num += inter / (ge - gs)
+    return p_num, r_num, len(p), len(g)
+
+
+def prf_from_sums(p_num: float, r_num: float, n_pred: int, n_gold: int) -> dict[str, float]:
     prec = p_num / n_pred if n_pred else 0.0
     rec = r_num / n_gold if n_gold else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec > 0 and rec > 0 else (1.0 if not n_pred and not n_gold else 0.0)
     return {"precision": prec, "recall": rec, "f1": f1, "predicted": n_pred, "gold": n_gold}
+
+
+def span_prf(gold: Mapping[str, Iterable[Span]], pred: Mapping[str, Iterable[Span]], by_technique: bool = True) -> dict[str, float]:
+    """Precision, recall and F1 over all articles (keys: article ids)."""
+    sums = [span_sums(gold.get(art, ()), pred.get(art, ()), by_technique) for art in set(gold) | set(pred)]
+    return prf_from_sums(sum(x[0] for x in sums), sum(x[1] for x in sums), sum(x[2] for x in sums), sum(x[3] for x in sums))

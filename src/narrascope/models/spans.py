@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,26 +49,33 @@ def token_features(text: str, nbits: int) -> tuple[list[tuple[int, int]], list[l
 
 
 def decode_runs(toks: Sequence[tuple[int, int]], scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str],
-                gap: int = 1, text: str | None = None) -> list[tuple[str, int, int, float]]:
+                gap: int = 1, text: str | None = None, extend: float = 0.0) -> list[tuple[str, int, int, float]]:
     """Runs of tokens scoring above a technique's threshold (bridging up to
-    ``gap`` tokens) as (technique, start, end, peak score). Given the
+    ``gap`` tokens) as (technique, start, end, peak score). With ``extend``,
+    a run grows over its neighbours scoring at least the threshold less
+    ``extend`` (hysteresis: a gold span's tokens around its strongest one
+    score lower, and cutting at one threshold left fragments). Given the
     ``text``, a run of punctuation alone (a lone quote mark) is dropped and a
     dangling bracket, dash or comma at either end is trimmed."""
     if text is not None:
-        return [_trim(text, r) for r in decode_runs(toks, scores, thresholds, labels, gap) if any(c.isalnum() for c in text[r[1]:r[2]])]
+        return [_trim(text, r) for r in decode_runs(toks, scores, thresholds, labels, gap, extend=extend)
+                if any(c.isalnum() for c in text[r[1]:r[2]])]
     out = []
     for j, lab in enumerate(labels):
-        on = np.where(scores[:, j] >= thresholds[j])[0]
-        if not len(on):
+        col = scores[:, j]
+        on = np.where(col >= thresholds[j] - extend)[0]
+        if not len(on) or col[on].max() < thresholds[j]:
             continue
         a = b = int(on[0])
-        for i in map(int, on[1:]):
-            if i - b <= gap + 1:
+        for i in list(map(int, on[1:])) + [None]:
+            if i is not None and i - b <= gap + 1:
                 b = i
                 continue
-            out.append((lab, toks[a][0], toks[b][1], float(scores[a:b + 1, j].max())))
-            a = b = i
-        out.append((lab, toks[a][0], toks[b][1], float(scores[a:b + 1, j].max())))
+            peak = float(col[a:b + 1].max())
+            if peak >= thresholds[j]:
+                out.append((lab, toks[a][0], toks[b][1], peak))
+            if i is not None:
+                a = b = i
     return out
 
 
@@ -92,6 +100,53 @@ def expand_to_sentences(runs: list[tuple[str, int, int, float]], sentences: Sequ
         key = (t, min(a for a, _ in cover), max(b for _, b in cover))
         best[key] = max(sc, best.get(key, -np.inf))
     return [(t, s, e, sc) for (t, s, e), sc in sorted(best.items(), key=lambda kv: kv[0][1])]
+
+
+@dataclass(frozen=True)
+class RunForms:
+    """How spans are decoded in a language whose annotators mark phrases
+    (one not widened to whole sentences): runs grow by ``extend`` (see
+    decode_runs), each technique's threshold moves by its ``shift``, and the
+    techniques in ``sentence`` are widened to their sentences, as their gold
+    spans are clauses or sentences ("Doubt", "Appeal_to_Authority": median
+    gold span 96 and 92 characters in English, where runs are 5 or 6). Tuned
+    on out-of-fold scores by train.spans.tune_run_forms; a model without them
+    decodes plain runs."""
+
+    extend: float = 0.0
+    shift: dict[str, float] = field(default_factory=dict)
+    sentence: frozenset[str] = frozenset()
+
+    def thresholds(self, labels: Sequence[str], base: np.ndarray) -> np.ndarray:
+        return base + np.array([self.shift.get(lab, 0.0) for lab in labels], np.float32)
+
+    def to_meta(self) -> dict[str, Any]:
+        return {"extend": self.extend, "shift": dict(sorted(self.shift.items())), "sentence": sorted(self.sentence)}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any] | None) -> RunForms:
+        meta = meta or {}
+        return cls(float(meta.get("extend", 0.0)), {k: float(v) for k, v in meta.get("shift", {}).items()}, frozenset(meta.get("sentence", [])))
+
+
+def decode_spans(text: str, toks: Sequence[tuple[int, int]], scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str],
+                 gap: int, whole_sentences: bool, forms: RunForms,
+                 sentences: Sequence[tuple[int, int]] | None = None) -> list[tuple[str, int, int, float]]:
+    """The spans of one text, as the model decodes them for a language:
+    every run widened to its sentences (``whole_sentences``), else runs
+    decoded with ``forms``. ``sentences`` are the text's sentence spans if
+    already known."""
+    from ..text import split_sentences
+
+    if whole_sentences:
+        runs = decode_runs(toks, scores, thresholds, labels, gap, text)
+        return expand_to_sentences(runs, sentences if sentences is not None else split_sentences(text))
+    runs = decode_runs(toks, scores, forms.thresholds(labels, thresholds), labels, gap, text, forms.extend)
+    wide = [r for r in runs if r[0] in forms.sentence]
+    if not wide:
+        return runs
+    spans = sentences if sentences is not None else split_sentences(text)
+    return [r for r in runs if r[0] not in forms.sentence] + expand_to_sentences(wide, spans)
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -121,6 +176,8 @@ class SpanModel:
         self.languages: set[str] = set(self.language_shift)
         # Languages whose annotators mark whole sentences get sentence spans.
         self.sentence_languages: set[str] = set(meta.get("sentence_languages", []))
+        # ... and the others' runs are decoded with these (absent: plain runs).
+        self.run_forms = RunForms.from_meta(meta.get("run_forms"))
         # How the paragraph classifier's probabilities and this tagger's scores
         # combine (train/stack.py); absent when the two were trained apart.
         self.stack: dict[str, Any] | None = meta.get("paragraph_stack")
@@ -171,9 +228,5 @@ class SpanModel:
         th = self.thresholds + shift + self.language_shift.get(language or "", 0.0)
         if only is not None:
             th = np.where(np.isin(self.labels, list(only)), th, np.inf)
-        runs = decode_runs(toks, S, th, self.labels, self.gap, piece)
-        if language in self.sentence_languages:
-            from ..text import split_sentences
-
-            runs = expand_to_sentences(runs, split_sentences(piece))
+        runs = decode_spans(piece, toks, S, th, self.labels, self.gap, language in self.sentence_languages, self.run_forms)
         return [(t, s + start, e + start, sc) for t, s, e, sc in runs]

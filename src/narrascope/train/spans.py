@@ -22,8 +22,8 @@ import numpy as np
 
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.semeval2023 import TECHNIQUES, normalize_technique
-from ..eval.spans import Span, span_prf
-from ..models.spans import FORMAT, decode_runs, expand_to_sentences, token_features
+from ..eval.spans import Span, prf_from_sums, span_prf, span_sums
+from ..models.spans import FORMAT, RunForms, decode_runs, decode_spans, expand_to_sentences, token_features
 from ..text import split_sentences
 from .multilabel import greedy_thresholds
 
@@ -156,11 +156,82 @@ def tune_thresholds(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], 
 
 
 def _decode(toks: list[tuple[int, int]], scores: np.ndarray, th: np.ndarray, sentences: list[tuple[int, int]] | None,
-            text: str) -> list[Span]:
-    runs = decode_runs(toks, scores, th, TECHNIQUES, GAP, text)
-    if sentences is not None:
-        runs = expand_to_sentences(runs, sentences)
+            text: str, forms: RunForms | None = None) -> list[Span]:
+    """As SpanModel.spans decodes: ``sentences`` given, every run widened to
+    them; else runs decoded with ``forms``."""
+    runs = decode_spans(text, toks, scores, th, TECHNIQUES, GAP, sentences is not None, forms or RunForms(), sentences)
     return [x[:3] for x in runs]
+
+
+# The run forms' grid: a technique's threshold shift, the runs' extension
+# (the shipped thresholds are near 0.2-0.4), and run or sentence spans.
+RUN_SHIFTS = (-0.06, -0.03, 0.0, 0.03, 0.06, 0.1, 0.15)
+RUN_EXTENDS = (0.0, 0.05, 0.1, 0.15)
+MIN_RUN_SPANS = 50  # a technique with fewer gold spans in these languages keeps plain runs
+
+
+def run_form_sums(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray], th: np.ndarray,
+                  shifts: dict[str, float], idx: list[int]) -> np.ndarray:
+    """For each article of ``idx``, technique, form (run, sentence), threshold
+    shift (RUN_SHIFTS) and extension (RUN_EXTENDS): the span scorer's sums
+    (eval.spans.span_sums), so that any choice of forms is scored by adding."""
+    out = np.zeros((len(idx), len(TECHNIQUES), 2, len(RUN_SHIFTS), len(RUN_EXTENDS), 4))
+    for n, i in enumerate(idx):
+        a = arts[i]
+        sents = split_sentences(a.text)
+        base = th + shifts.get(ISO.get(a.lang, a.lang), 0.0)
+        for j, t in enumerate(TECHNIQUES):
+            gold = [x for x in a.spans if x[0] == t]
+            col = scores[i][:, j:j + 1]
+            for k, sh in enumerate(RUN_SHIFTS):
+                for d, ext in enumerate(RUN_EXTENDS):
+                    runs = decode_runs(toks[i], col, np.array([base[j] + sh]), [t], GAP, a.text, ext)
+                    if not runs and not gold:
+                        continue
+                    out[n, j, 0, k, d] = span_sums(gold, [r[:3] for r in runs])
+                    out[n, j, 1, k, d] = span_sums(gold, [r[:3] for r in expand_to_sentences(runs, sents)])
+    return out
+
+
+def choose_run_forms(sums: np.ndarray, rounds: int = 3, min_spans: int = MIN_RUN_SPANS) -> tuple[RunForms, float]:
+    """The extension, and per technique with at least ``min_spans`` gold spans
+    the form and threshold shift, of best span F1 over the articles whose
+    ``sums`` (run_form_sums) are given: for each extension, rounds of
+    coordinate ascent over the techniques (ties: no shift, plain runs,
+    smaller extension)."""
+    tech = sums.sum(axis=0)  # technique, form, shift, extension, sums
+    gold = tech[:, 0, RUN_SHIFTS.index(0.0), 0, 3]
+    f1 = lambda c: prf_from_sums(*c)["f1"]  # noqa: E731
+    best: tuple[float, RunForms] | None = None
+    for d, ext in enumerate(RUN_EXTENDS):
+        cur = {j: (0, RUN_SHIFTS.index(0.0)) for j in range(len(TECHNIQUES))}
+        total = sum(tech[j, f, k, d] for j, (f, k) in cur.items())
+        for _ in range(rounds):
+            for j in np.argsort(-gold):
+                if gold[j] < min_spans:
+                    continue
+                rest = total - tech[j, cur[j][0], cur[j][1], d]
+                cand = max(((f1(rest + tech[j, f, k, d]), -abs(RUN_SHIFTS[k]), -f, f, k)
+                            for f in (0, 1) for k in range(len(RUN_SHIFTS))))
+                cur[j] = (cand[3], cand[4])
+                total = rest + tech[j, cand[3], cand[4], d]
+        forms = RunForms(ext, {TECHNIQUES[j]: RUN_SHIFTS[k] for j, (f, k) in cur.items() if RUN_SHIFTS[k] != 0.0},
+                         frozenset(TECHNIQUES[j] for j, (f, k) in cur.items() if f == 1))
+        if best is None or f1(total) > best[0] + 1e-4:
+            best = (f1(total), forms)
+    assert best is not None
+    return best[1], best[0]
+
+
+def run_forms_sums(sums: np.ndarray, forms: RunForms) -> np.ndarray:
+    """The span scorer's sums of ``forms`` over the articles of ``sums``."""
+    d = RUN_EXTENDS.index(forms.extend)
+    return sum(sums[:, j, int(t in forms.sentence), RUN_SHIFTS.index(forms.shift.get(t, 0.0)), d].sum(axis=0)
+               for j, t in enumerate(TECHNIQUES))
+
+
+def run_language_articles(arts: list[SpanArticle], sentence_langs: list[str]) -> list[int]:
+    return [i for i, a in enumerate(arts) if ISO.get(a.lang, a.lang) not in sentence_langs]
 
 
 def tune_languages(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray],
@@ -209,8 +280,15 @@ def train_spans(semeval2023: Path, ptc: Path | None = None, folds: int = 5, seed
     th = tune_thresholds(arts, toks, oof) if folds > 1 else np.full(len(TECHNIQUES), 0.2, np.float32)
     shift, sentence_langs = tune_languages(arts, toks, oof, th) if folds > 1 else ({}, [])
     log(f"thresholds tuned ({time.time() - t0:.0f}s); sentence spans for: {', '.join(sentence_langs) or 'none'}")
+    forms, sums = RunForms(), None
+    run_arts = run_language_articles(arts, sentence_langs)
+    if folds > 1 and run_arts:
+        sums = run_form_sums(arts, toks, oof, th, shift, run_arts)
+        forms = choose_run_forms(sums)[0]
+        log(f"run forms tuned ({time.time() - t0:.0f}s): extension {forms.extend}; sentences for {', '.join(sorted(forms.sentence)) or 'none'}")
     return {"articles": arts, "tokens": toks, "oof": oof if folds > 1 else None, "W": W, "b": b, "thresholds": th,
-            "language_shift": shift, "sentence_languages": sentence_langs}
+            "language_shift": shift, "sentence_languages": sentence_langs, "run_forms": forms, "run_form_sums": sums,
+            "run_articles": run_arts, "fold_of": fold_of}
 
 
 def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any], stack: dict[str, Any] | None = None) -> None:
@@ -224,7 +302,8 @@ def save_span_model(folder: Path, res: dict[str, Any], card: dict[str, Any], sta
     np.savez_compressed(folder / "weights.npz", buckets=buckets, weights=q, scale=scale.astype(np.float32), bias=res["b"].astype(np.float32))
     meta = {"format": FORMAT, "labels": TECHNIQUES, "nbits": NBITS, "gap": GAP,
             "thresholds": {t: round(float(x), 4) for t, x in zip(TECHNIQUES, res["thresholds"])},
-            "language_shift": res.get("language_shift", {}), "sentence_languages": res.get("sentence_languages", []), "card": card}
+            "language_shift": res.get("language_shift", {}), "sentence_languages": res.get("sentence_languages", []),
+            "run_forms": res.get("run_forms", RunForms()).to_meta(), "card": card}
     if stack:
         meta["paragraph_stack"] = {k: stack[k] for k in ("a", "c", "b", "thresholds")}
     (folder / "model.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
@@ -242,18 +321,35 @@ def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
     widen = set(res.get("sentence_languages", []))
     top = Counter(x[0] for a in arts for x in a.spans).most_common(1)[0][0]
     out: dict[str, Any] = {"grouped_by": "article", "metric": "SemEval-2020 Task 11 span P/R/F1 with partial overlap",
-                           "note": "out-of-fold scores; thresholds and language shifts tuned on the same folds (slightly optimistic)",
+                           "note": "out-of-fold scores; thresholds, language shifts and run forms tuned on the same folds (slightly optimistic; "
+                                   "run_forms.nested: the run forms chosen on the other folds)",
                            "baseline": f"every sentence as one {top} span"}
+    forms = res.get("run_forms") or RunForms()
     sents = [split_sentences(a.text) for a in arts]
     for lang in ["all"] + sorted({a.lang for a in arts}):
         idx = [i for i, a in enumerate(arts) if lang == "all" or a.lang == lang]
         gold = {arts[i].id: arts[i].spans for i in idx}
         pred = {arts[i].id: _decode(toks[i], oof[i], th + shift.get(ISO.get(arts[i].lang, ""), 0.0),
-                                    sents[i] if ISO.get(arts[i].lang) in widen else None, arts[i].text) for i in idx}
+                                    sents[i] if ISO.get(arts[i].lang) in widen else None, arts[i].text, forms) for i in idx}
         base = {arts[i].id: [(top, s, e) for s, e in sents[i]] for i in idx}
         out[lang] = {"articles": len(idx),
                      "narrascope": {k: round(v, 4) for k, v in span_prf(gold, pred).items()},
                      "narrascope_si": {k: round(v, 4) for k, v in span_prf(gold, pred, by_technique=False).items()},
                      "baseline": {k: round(v, 4) for k, v in span_prf(gold, base).items()},
                      "baseline_si": {k: round(v, 4) for k, v in span_prf(gold, base, by_technique=False).items()}}
+    if res.get("run_form_sums") is not None:
+        out["run_forms"] = run_forms_report(res)
     return out
+
+
+def run_forms_report(res: dict[str, Any]) -> dict[str, Any]:
+    """The run forms' gain where they apply, with the forms chosen on the
+    same articles (as the shipped ones) and nested: chosen on the other
+    folds' articles for each fold's."""
+    sums, run_arts, arts = res["run_form_sums"], res["run_articles"], res["articles"]
+    fold = np.array([res["fold_of"][arts[i].id] for i in run_arts])
+    nested = sum(run_forms_sums(sums[fold == f], choose_run_forms(sums[fold != f])[0]) for f in sorted(set(fold)))
+    r = lambda c: {k: round(v, 4) for k, v in prf_from_sums(c[0], c[1], int(c[2]), int(c[3])).items()}  # noqa: E731
+    return {"languages": sorted({ISO.get(arts[i].lang, arts[i].lang) for i in run_arts}), "articles": len(run_arts),
+            "chosen": res["run_forms"].to_meta(), "plain_runs": r(run_forms_sums(sums, RunForms())),
+            "chosen_on_the_same_articles": r(run_forms_sums(sums, res["run_forms"])), "nested": r(nested)}
