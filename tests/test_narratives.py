@@ -14,7 +14,7 @@ import narrascope as ns
 from narrascope import Code, NarrascopeError, load_settings
 from narrascope.cli import app
 from narrascope.models.charngram import CharNgramTfidf, char_wb_ngrams
-from narrascope.models.narrative import LEVELS, NarrativeModel, decode_expected_f1
+from narrascope.models.narrative import LEVELS, NarrativeModel, Novelty, decode_expected_f1
 from narrascope.stages.narratives import NarrativesConfig, NarrativesStage, NullNarratives
 from narrascope.taxonomy import OTHER, load_taxonomy_file
 
@@ -152,6 +152,22 @@ def test_custom_taxonomy_without_training_data(tmp_path: Path) -> None:
     assert "does not cover language 'hi'" in st.predict(h)["warning"]
 
 
+def test_novelty_threshold_from_the_training_articles() -> None:
+    E = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0]])
+    nov = Novelty.from_training(E)
+    assert nov is not None
+    # nearest-neighbour cosines 0.8, 0.8, 0.6, 0 (the fourth is like none): their 5% quantile less 0.05 is
+    # 0.04, but two of these articles are typically unlike (pairwise 0.8, 0, 0, 0.6, 0, 0: median 0)
+    assert nov.threshold == 0.0
+    # nearest 0.8, 0.96, 0.96: 0.816 - 0.05 (pairwise 0.8, 0.6, 0.96: median 0.8)
+    three = Novelty.from_training(np.array([[1.0, 0.0], [0.8, 0.6], [0.6, 0.8]]))
+    assert three is not None and three.threshold == pytest.approx(0.816 - 0.05, abs=1e-4)
+    assert np.allclose(np.linalg.norm(nov.vectors.astype(np.float32), axis=1), 1.0, atol=1e-3)
+    assert nov.nearest(np.array([0.0, 3.0, 0.0])) == pytest.approx(1.0, abs=1e-3)
+    assert nov.nearest(np.array([0.0, 0.0, 0.0])) == 0.0
+    assert Novelty.from_training(E[:1]) is None
+
+
 def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("sklearn")
     tax = tmp_path / "elx.yaml"
@@ -189,10 +205,17 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     d = st.predict(a)
     assert d["mode"] == "trained"
     assert d["narratives"][0]["label"] == "ELX: Foreign meddling"
-    # Twelve articles cannot make it sure of an off-topic one (its calibration uses Platt's targets;
-    # with 0/1 targets both narratives came out at 1.0)
+    # No Other training article, so no gate: an article unlike every training article is Other
+    # (the model's label heads alone named a narrative for anything, a football report included)
+    assert card["gate"] is None and card["novelty"]["documents"] == 12
     sport = ns.analyze_text("The home team won the cup final 3-1 after extra time, with two late goals.", title="Final", stages=[])
-    assert max(n["confidence"] for n in st.predict(sport)["narratives"]) < 0.8
+    got = st.predict(sport)
+    assert [n["label"] for n in got["narratives"]] == [OTHER] and got["novelty"]["nearest"] < got["novelty"]["threshold"]
+    assert d["novelty"]["nearest"] >= d["novelty"]["threshold"]  # the hacking article is like its training articles
+    # Switched off, the heads name labels again, and twelve articles cannot make them sure of it (their
+    # calibration uses Platt's targets; with 0/1 targets both narratives came out at 1.0)
+    off = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], novelty_threshold=-1)).predict(sport)
+    assert off["narratives"][0]["label"] != OTHER and max(n["confidence"] for n in off["narratives"]) < 0.8
     # Explaining with a custom model given without its taxonomy file: model scores only, no failure.
     from narrascope.stages.explain import ExplainStage
 

@@ -33,6 +33,7 @@ LEVELS = ("coarse", "fine")
 # 0.365; English at the pooled Other share 0.426 / 0.291 and 0.430 / 0.289.
 MIN_THRESHOLD = 0.10
 GATE = "gate"  # the "does this article carry any narrative?" head
+NEAREST = "nearest"  # a gateless model's cosine to its nearest training article (Novelty)
 DECISIONS = ("expected_f1", "thresholds")  # NarrativeModel.decision
 
 
@@ -71,6 +72,60 @@ def mean_vector(vectors: np.ndarray, dim: int) -> np.ndarray:
         return np.zeros(dim, np.float32)
     m = vectors.mean(axis=0)
     return (m / max(float(np.linalg.norm(m)), 1e-12)).astype(np.float32)
+
+
+@dataclass
+class Novelty:
+    """What a model without a gate (trained on too few Other articles to
+    learn one) knows of "Other": its narrative-bearing training articles'
+    document vectors. Its label heads only say which narrative an article
+    carries if it carries one, so they name labels for any article, a
+    football report included; an article less like its nearest training
+    article than ``threshold`` (cosine) is called Other instead.
+
+    The threshold (``from_training``) is the 5% quantile of the training
+    articles' own nearest-neighbour cosines less 0.05, but no more than the
+    median cosine of two training articles (a training set of near-copies
+    would otherwise shut out any article worded otherwise). English
+    SemEval-2025 models trained on 12 / 30 / 80 narrative-bearing articles
+    (three draws each) call 1-7% / 0-3% / 0% of the held-out ones Other,
+    and football, recipe, phone-launch and earnings reports Other in every
+    draw (cosine 0.05-0.29 against thresholds of 0.28-0.39;
+    benchmarks/experiments/narratives_novelty.py)."""
+
+    vectors: np.ndarray  # training articles (then example rows) x features, unit length
+    threshold: float
+    QUANTILE = 0.05
+    MARGIN = 0.05
+
+    @classmethod
+    def from_training(cls, E: np.ndarray, examples: np.ndarray | None = None, seed: int = 0) -> "Novelty | None":
+        """From the training articles' document vectors (rows of ``E``, as
+        the heads read them), and those of the taxonomy's descriptions and
+        example sentences the label heads also learnt from (``examples``:
+        an article like one of them is no stranger either); None for fewer
+        than two articles. The threshold comes from the articles alone (the
+        median from at most 1,000 of them)."""
+        if len(E) < 2:
+            return None
+        unit = lambda X: X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)  # noqa: E731
+        V = unit(np.asarray(E, np.float32))
+        nearest = np.empty(len(V), np.float32)
+        for a in range(0, len(V), 1024):  # blocks: a large training set's full matrix would not fit
+            S = V[a:a + 1024] @ V.T
+            S[np.arange(len(S)), np.arange(a, a + len(S))] = -np.inf
+            nearest[a:a + 1024] = S.max(axis=1)
+        some = V[np.random.default_rng(seed).permutation(len(V))[:1000]]
+        median = float(np.median((some @ some.T)[np.triu_indices(len(some), 1)]))
+        threshold = min(float(np.quantile(nearest, cls.QUANTILE)) - cls.MARGIN, median)
+        if examples is not None and len(examples):
+            V = np.vstack([V, unit(np.asarray(examples, np.float32))])
+        return cls(V.astype(np.float16), round(threshold, 4))
+
+    def nearest(self, doc: np.ndarray) -> float:
+        """Cosine of a document vector to its nearest training article."""
+        n = float(np.linalg.norm(doc))
+        return float((self.vectors.astype(np.float32) @ (doc / n)).max()) if n > 0 else 0.0
 
 
 @dataclass
@@ -114,6 +169,7 @@ class NarrativeModel:
     # per-language thresholds and gate thresholds; ``decode``). Models saved
     # before this was recorded decide by thresholds.
     decision: str = "thresholds"
+    novelty: Novelty | None = None  # models without a gate only
     _embedder: Embedder | None = None
     # each view's embedder, or why it cannot load: tried once per model, not
     # per article (vectors and missing_view both ask)
@@ -133,6 +189,8 @@ class NarrativeModel:
         if self.gate is not None:
             arrays["gate_emb_W"], arrays["gate_emb_b"] = self.gate[0].W.astype(np.float32), self.gate[0].b.astype(np.float32)
             arrays["gate_tfidf_W"], arrays["gate_tfidf_b"] = self.gate[1].W.astype(np.float16), self.gate[1].b.astype(np.float32)
+        if self.novelty is not None:
+            arrays["novelty_vectors"] = self.novelty.vectors.astype(np.float16)
         np.savez_compressed(folder / "weights.npz", **arrays)
         meta = {
             "format": "narrascope.narratives.v2" if self.gate is not None else "narrascope.narratives.v1",
@@ -146,6 +204,7 @@ class NarrativeModel:
             **({"views": [v.__dict__ for v in self.views]} if self.views else {}),
             **({"gate_platt": list(self.gate_platt or (8.0, -4.0)), "gate_thresholds": self.gate_thresholds} if self.gate is not None else {}),
             **({"parent_platt": list(self.parent_platt)} if self.parent_platt is not None else {}),
+            **({"novelty": {"threshold": self.novelty.threshold}} if self.novelty is not None else {}),
             "card": self.card,
         }
         (folder / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -185,6 +244,7 @@ class NarrativeModel:
             other_subnarratives=bool(meta.get("decode", {}).get("other_subnarratives", False)),
             decision=decision,
             views=tuple(View(str(v["language"]), str(v["embedder"]), float(v["weight"])) for v in meta.get("views", [])),
+            novelty=Novelty(a["novelty_vectors"], float(meta["novelty"]["threshold"])) if "novelty" in meta else None,
         )
 
     # -- prediction ----------------------------------------------------------
@@ -252,6 +312,8 @@ class NarrativeModel:
             se = sent_emb @ e.W + e.b if len(sentences) else np.zeros((0, len(e.b)))
             st = np.stack([sparse_dot(t.W.T, i, v) + t.b for i, v in sent_tfidf]) if sentences else np.zeros((0, len(t.b)))
             out[lv] = (doc.astype(np.float32), (w * se + (1 - w) * st).astype(np.float32))
+        if self.novelty is not None:
+            out[NEAREST] = (np.array([self.novelty.nearest(doc_emb)], np.float32), np.zeros((len(sentences), 1), np.float32))
         return out
 
     def gate_threshold_for(self, language: str | None) -> float | None:
@@ -279,6 +341,8 @@ class NarrativeModel:
         out = {lv: LabelScores(self.labels[lv], prob[lv], raw[lv][1]) for lv in LEVELS}
         if GATE in raw:
             out[GATE] = LabelScores(["narrative"], prob[GATE], raw[GATE][1])
+        if NEAREST in raw:  # a cosine, not a probability
+            out[NEAREST] = LabelScores(["nearest training article"], raw[NEAREST][0], raw[NEAREST][1])
         return out
 
     def predict_labels(self, text: str, sentences: list[str], language: str | None) -> tuple[list[str], list[str]]:

@@ -35,7 +35,10 @@ from ..render import quote, quote_around, register_renderer  # noqa: E402
 @register_renderer("narratives")
 def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
     gate, gate_th = d.get("narrative_probability"), d.get("gate_threshold")
-    con.print(f"[dim]mode: {d.get('mode')}" + (f"; carries a narrative: {gate:.2f} (decision threshold {gate_th:.2f})" if gate is not None else "") + "[/dim]")
+    novel = d.get("novelty")
+    con.print(f"[dim]mode: {d.get('mode')}" + (f"; carries a narrative: {gate:.2f} (decision threshold {gate_th:.2f})" if gate is not None else "")
+              + (f"; like its nearest training article: {novel['nearest']:.2f} (Other below {novel['threshold']:.2f})" if novel else "")
+              + "[/dim]")
     if d.get("warning"):
         con.print(f"[yellow]warning: {d['warning']}[/yellow]", highlight=False)
     subs = d.get("subnarratives", [])

@@ -13,7 +13,7 @@ from pydantic import Field
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
 from ..models import artifact_digest
-from ..models.narrative import GATE, LEVELS, LabelScores, NarrativeModel, decode, decode_expected_f1
+from ..models.narrative import GATE, LEVELS, NEAREST, LabelScores, NarrativeModel, decode, decode_expected_f1
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER, is_other_sub, load_taxonomy, parent_of
 from .base import Stage
@@ -35,6 +35,9 @@ class NarrativesConfig(StrictModel):
     max_sentences: int = Field(400, ge=1)
     single_domain: bool = Field(True, description="Keep labels of one taxonomy per article.")
     candidates: int = Field(5, ge=0, description="Also report this many best-scoring labels not chosen.")
+    novelty_threshold: float | None = Field(
+        None, ge=-1.0, le=1.0, description="For a trained model without a gate (too few Other training articles to learn one): an article "
+        "whose cosine to the nearest training article is below this is 'Other' [default: the model's; -1: never].")
 
 
 class NarrativesStage(Stage):
@@ -105,6 +108,15 @@ class NarrativesStage(Stage):
         th = self.cfg.gate_threshold if self.cfg.gate_threshold is not None else sc.gate_threshold_for(language)
         return float(scores[GATE].prob[0]), float(th or 0.0) + self.cfg.threshold_shift
 
+    def novelty(self, scores: dict[str, LabelScores]) -> tuple[float, float] | None:
+        """(cosine to the nearest training article, threshold) for a model
+        without a gate (models.narrative.Novelty)."""
+        sc = self.scorer
+        if NEAREST not in scores or not isinstance(sc, NarrativeModel) or sc.novelty is None:
+            return None
+        th = self.cfg.novelty_threshold if self.cfg.novelty_threshold is not None else sc.novelty.threshold
+        return float(scores[NEAREST].prob[0]), float(th)
+
     def label_scores(self, article: Article) -> dict[str, LabelScores]:
         # explain asks for the same article's scores right after predict: keep the last.
         key = (article.id, len(article.clean_text), hash(article.clean_text))
@@ -152,6 +164,9 @@ class NarrativesStage(Stage):
                 gate = (gate[0], 1.01)
             coarse, fine = decode(labels, prob, self.thresholds(article.language), self.cfg.single_domain, gate,
                                   other_subnarratives=own_other)
+        novel = self.novelty(scores)
+        if novel is not None and novel[0] < novel[1]:
+            coarse, fine = [OTHER], [OTHER]
         idx = {lv: {l: i for i, l in enumerate(labels[lv])} for lv in LEVELS}
         # With a gate, label heads give P(label | some narrative): a label's
         # confidence is P(some narrative) x that, the chance the article carries it.
@@ -180,6 +195,9 @@ class NarrativesStage(Stage):
             "narratives": [entry(c, "coarse") for c in coarse],
             "subnarratives": [entry(f, "fine") for f in fine],
         }
+        if novel is not None:
+            # a model without a gate: how like its nearest training article the article is
+            out["novelty"] = {"nearest": round(novel[0], 4), "threshold": round(novel[1], 4)}
         # A subnarrative implies its narrative, so the narrative is at least as
         # likely as its likeliest subnarrative (the two come from separate heads).
         for n in out["narratives"]:

@@ -29,7 +29,7 @@ from ..embed import BACKENDS, get_embedder
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.semeval import doc_f1, f1_samples
 from ..models.charngram import CharNgramTfidf
-from ..models.narrative import (DECISIONS, GATE, LEVELS, MIN_THRESHOLD, Head, NarrativeModel, View, decode, label_probabilities,
+from ..models.narrative import (DECISIONS, GATE, LEVELS, MIN_THRESHOLD, Head, NarrativeModel, Novelty, View, decode, label_probabilities,
                                 mean_vector, parent_scores, shifted, sigmoid)
 from ..taxonomy import OTHER, Taxonomy, is_other_sub
 from .data import LabelledDoc
@@ -561,7 +561,15 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
         other_subnarratives=True,
         views=views,
         decision=s.decision,
+        # Without a gate, "Other" is what is unlike every narrative-bearing training article.
+        novelty=None if gated else Novelty.from_training(E[nar], extra.E if extra is not None else None),
     )
+    if model.novelty is not None:
+        card["novelty"] = {"documents": int(nar.sum()), "example_rows": len(extra.docs) if extra is not None else 0,
+                           "threshold": model.novelty.threshold,
+                           "rule": f"Other below this cosine to the nearest training article: the {Novelty.QUANTILE} quantile of the "
+                                   f"training articles' nearest-neighbour cosines less {Novelty.MARGIN}, at most the median cosine "
+                                   "of two training articles"}
     if k >= 2:
         pred = [model.decide({lv: prob[lv][i] for lv in LEVELS}, float(gate_p[i]) if gate_p is not None else None, d.lang)
                 for i, d in enumerate(docs)]
