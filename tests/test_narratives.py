@@ -212,6 +212,7 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     got = st.predict(sport)
     assert [n["label"] for n in got["narratives"]] == [OTHER] and got["novelty"]["nearest"] < got["novelty"]["threshold"]
     assert d["novelty"]["nearest"] >= d["novelty"]["threshold"]  # the hacking article is like its training articles
+    assert NarrativeModel.load(out).predict_labels(sport.clean_text, sport.sentence_texts(), "en") == ([OTHER], [OTHER])
     # Switched off, the heads name labels again, and twelve articles cannot make them sure of it (their
     # calibration uses Platt's targets; with 0/1 targets both narratives came out at 1.0)
     off = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], novelty_threshold=-1)).predict(sport)

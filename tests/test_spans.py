@@ -18,7 +18,7 @@ from narrascope.eval.semeval2023 import TECHNIQUES
 from narrascope.eval.spans import merge_spans, span_prf
 from narrascope.models.spans import RunForms, SpanModel, decode_runs, decode_spans, expand_to_sentences, token_features
 from narrascope.stages.persuasion import MODELS
-from narrascope.train.spans import (RUN_EXTENDS, RUN_SHIFTS, choose_run_forms, run_forms_sums, save_span_model, span_articles,
+from narrascope.train.spans import (RUN_EXTENDS, RUN_SHIFTS, choose_run_forms, forms_total, save_span_model, span_articles,
                                      spans_cv_report, train_spans)
 
 from .conftest import DATA, need
@@ -104,7 +104,7 @@ def test_run_forms_are_chosen_by_span_f1() -> None:
     sums[0, loaded, 1, :, :] = [10, 50, 80, 70]
     forms, f1 = choose_run_forms(sums)
     assert forms == RunForms(0.0, {"Doubt": 0.06}, frozenset({"Doubt"}))
-    total = run_forms_sums(sums, forms)
+    total = forms_total(sums, forms)
     assert total.tolist() == [70, 60, 150, 130] and f1 == pytest.approx(2 * (70 / 150) * (60 / 130) / (70 / 150 + 60 / 130))
     # too few gold spans to choose from: plain runs
     assert choose_run_forms(sums, min_spans=100)[0] == RunForms()

@@ -346,8 +346,11 @@ class NarrativeModel:
         return out
 
     def predict_labels(self, text: str, sentences: list[str], language: str | None) -> tuple[list[str], list[str]]:
-        """(narratives, subnarratives) as the model decides them (``decision``)."""
+        """(narratives, subnarratives) as the model decides them (``decision``;
+        Other when a model without a gate finds the article unlike its training articles)."""
         sc = self.score(text, sentences, language=language)
+        if self.novelty is not None and NEAREST in sc and float(sc[NEAREST].prob[0]) < self.novelty.threshold:
+            return [OTHER], [OTHER]
         return self.decide({lv: sc[lv].prob for lv in LEVELS}, float(sc[GATE].prob[0]) if GATE in sc else None, language)
 
     def decide(self, prob: dict[str, np.ndarray], gate_p: float | None, language: str | None) -> tuple[list[str], list[str]]:

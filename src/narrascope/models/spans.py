@@ -110,7 +110,7 @@ class RunForms:
     techniques in ``sentence`` are widened to their sentences, as their gold
     spans are clauses or sentences ("Doubt", "Appeal_to_Authority": median
     gold span 96 and 92 characters in English, where runs are 5 or 6). Tuned
-    on out-of-fold scores by train.spans.tune_run_forms; a model without them
+    on out-of-fold scores by train.spans.choose_run_forms; a model without them
     decodes plain runs."""
 
     extend: float = 0.0

@@ -223,7 +223,7 @@ def choose_run_forms(sums: np.ndarray, rounds: int = 3, min_spans: int = MIN_RUN
     return best[1], best[0]
 
 
-def run_forms_sums(sums: np.ndarray, forms: RunForms) -> np.ndarray:
+def forms_total(sums: np.ndarray, forms: RunForms) -> np.ndarray:
     """The span scorer's sums of ``forms`` over the articles of ``sums``."""
     d = RUN_EXTENDS.index(forms.extend)
     return sum(sums[:, j, int(t in forms.sentence), RUN_SHIFTS.index(forms.shift.get(t, 0.0)), d].sum(axis=0)
@@ -348,8 +348,8 @@ def run_forms_report(res: dict[str, Any]) -> dict[str, Any]:
     folds' articles for each fold's."""
     sums, run_arts, arts = res["run_form_sums"], res["run_articles"], res["articles"]
     fold = np.array([res["fold_of"][arts[i].id] for i in run_arts])
-    nested = sum(run_forms_sums(sums[fold == f], choose_run_forms(sums[fold != f])[0]) for f in sorted(set(fold)))
+    nested = sum(forms_total(sums[fold == f], choose_run_forms(sums[fold != f])[0]) for f in sorted(set(fold)))
     r = lambda c: {k: round(v, 4) for k, v in prf_from_sums(c[0], c[1], int(c[2]), int(c[3])).items()}  # noqa: E731
     return {"languages": sorted({ISO.get(arts[i].lang, arts[i].lang) for i in run_arts}), "articles": len(run_arts),
-            "chosen": res["run_forms"].to_meta(), "plain_runs": r(run_forms_sums(sums, RunForms())),
-            "chosen_on_the_same_articles": r(run_forms_sums(sums, res["run_forms"])), "nested": r(nested)}
+            "chosen": res["run_forms"].to_meta(), "plain_runs": r(forms_total(sums, RunForms())),
+            "chosen_on_the_same_articles": r(forms_total(sums, res["run_forms"])), "nested": r(nested)}
