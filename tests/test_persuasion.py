@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import narrascope as ns
@@ -15,7 +16,7 @@ from narrascope.eval.semeval2023 import (
     TECHNIQUES, TECHNIQUES_2020_TO_2023, micro_macro_f1, normalize_technique, read_paragraph_labels, read_template,
     score_paragraphs, split_2020_labels, write_paragraph_labels,
 )
-from narrascope.stages.persuasion import FramesStage, NullFrames, NullTechniques, TechniquesStage
+from narrascope.stages.persuasion import FramesConfig, FramesStage, NullFrames, NullTechniques, TechniquesStage
 
 from .conftest import COALITION, DATA, need
 
@@ -110,6 +111,15 @@ def test_techniques_and_frames_stages_on_example() -> None:
     assert spans and sum(ev["end"] - ev["start"] for ev, _ in spans) < 0.5 * sum(p["end"] - p["start"] for _, p in spans)
     f = FramesStage().predict(a)
     assert set(f["scores"]) and all(0 <= v <= 1 for v in f["scores"].values())
+    # each frame with its evidence: the article's sentences the frame model scores highest for it
+    sents = [(x.start, x.end) for x in a.sentences]
+    assert f["frames"] and all(1 <= len(fr["evidence"]) <= 2 for fr in f["frames"])
+    model = FramesStage().model
+    alone = model.predict_proba([a.clean_text[s:e] for s, e in sents])
+    for fr in f["frames"]:
+        j = model.labels.index(fr["frame"])
+        assert [(ev["start"], ev["end"]) for ev in fr["evidence"]] == [sents[i] for i in np.argsort(-alone[:, j], kind="stable")[:2]]
+    assert all(not fr["evidence"] for fr in FramesStage(FramesConfig(evidence=0)).predict(a)["frames"])
     assert set(NullTechniques().predict(a)) == set(t) and set(NullFrames().predict(a)) == set(f)
 
 

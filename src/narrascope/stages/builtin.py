@@ -115,6 +115,11 @@ def _render_techniques(con: Console, a: Article, d: dict) -> None:  # type: igno
 def _render_frames(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
     fr = d.get("frames", [])
     con.print(", ".join(f"{f['frame']} {f['confidence']:.2f}" for f in fr) if fr else "no frame above threshold", highlight=False)
+    for f in fr:
+        ev = f.get("evidence") or []
+        if ev:
+            con.print(f"  [bold]{f['frame']}[/bold] “{quote(a, ev[0]['start'], ev[0]['end'], 120)}” [dim]{ev[0]['start']}-{ev[0]['end']}[/dim]",
+                      highlight=False)
 
 
 @register_renderer("roles")

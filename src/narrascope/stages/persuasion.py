@@ -45,6 +45,8 @@ class TechniquesConfig(StrictModel):
 class FramesConfig(StrictModel):
     model: str | None = Field(None, description="Model folder [default: bundled].")
     threshold_shift: float = Field(0.0, ge=-0.5, le=0.5)
+    evidence: int = Field(2, ge=0, le=10, description="Evidence sentences per frame: the article's sentences the frame model scores highest for it.")
+    max_sentences: int = Field(400, ge=1, description="Sentences scored for evidence (the first ones).")
 
 
 def paragraphs(article: Article) -> list[tuple[int, int]]:
@@ -149,10 +151,10 @@ class NullTechniques(TechniquesStage):
 
 class FramesStage(Stage):
     name = "frames"
-    version = "1"
-    requires = ("clean_text",)
+    version = "2"  # 2: evidence sentences per frame
+    requires = ("clean_text", "sentences")
     assigns = ("results.frames",)
-    description = "Framing dimensions of the article (14 SemEval-2023 frames) with confidence."
+    description = "Framing dimensions of the article (14 SemEval-2023 frames) with confidence and evidence sentences."
 
     def __init__(self, cfg: FramesConfig | None = None) -> None:
         self.cfg = cfg or FramesConfig()
@@ -173,7 +175,19 @@ class FramesStage(Stage):
         prob = self.model.predict_proba([article.clean_text[:20000]])[0]
         chosen = set(self.model.decide(prob[None, :], self.cfg.threshold_shift)[0])
         ranked = sorted(range(len(prob)), key=lambda j: -prob[j])
-        return {"frames": [{"frame": self.model.labels[j], "confidence": round(float(prob[j]), 4)} for j in ranked if self.model.labels[j] in chosen],
+        picked = [j for j in ranked if self.model.labels[j] in chosen]
+        # The frames are the article's; their evidence is the sentences the
+        # same model, reading each sentence alone, finds most of that frame in.
+        sents = article.sentences[: self.cfg.max_sentences] if picked and self.cfg.evidence else []
+        sp = self.model.predict_proba([article.clean_text[x.start:x.end] for x in sents]) if sents else None
+
+        def evidence(j: int) -> list[dict[str, Any]]:
+            if sp is None:
+                return []
+            best = np.argsort(-sp[:, j], kind="stable")[: self.cfg.evidence]
+            return [{"start": sents[i].start, "end": sents[i].end, "score": round(float(sp[i, j]), 4)} for i in best]
+
+        return {"frames": [{"frame": self.model.labels[j], "confidence": round(float(prob[j]), 4), "evidence": evidence(j)} for j in picked],
                 "scores": {self.model.labels[j]: round(float(prob[j]), 4) for j in ranked}}
 
 
