@@ -2,7 +2,8 @@
 SemEval-2023 Task 3 train: grouped 5-fold CV (paragraphs of one article stay
 together) with the official micro/macro-F1, per language, next to a
 majority baseline from the same run; the classifier stacked with the span
-tagger (what the stage uses; stacker cross-fitted by article); the span
+tagger (what the stage uses; stacker cross-fitted by article; its
+thresholds also tuned nested, on the other folds' articles); the span
 tagger with the official SemEval-2020 span P/R/F1 (technique-matched and
 technique-agnostic SI), next to a sentence baseline, and the gain of its run
 forms (English: which techniques widen to sentences) chosen nested; then
@@ -24,7 +25,7 @@ from narrascope.eval.semeval2023 import FRAMES, TECHNIQUES
 from narrascope.train.multilabel import train_multilabel
 from narrascope.train.semeval2023 import frame_articles, technique_paragraphs
 from narrascope.train.spans import spans_cv_report, train_spans
-from narrascope.train.stack import fit_stack, paragraph_span_scores, stack_report
+from narrascope.train.stack import fit_stack, nested_threshold_report, paragraph_span_scores, stack_report
 
 SPEED = PEAK_MB + """
 import glob, sys, time
@@ -78,11 +79,15 @@ def main() -> None:
     stack = fit_stack(kept["prob"], paragraph_span_scores(span_res, kept["groups"], offsets), kept["Y"], kept["groups"])
     stacked = stack_report(stack["oof"], stack["thresholds"], kept["Y"], kept["langs"])
     res["techniques_stacked_with_spans"] = stacked
-    print("techniques, paragraph classifier stacked with the span tagger (what the stage uses): micro-F1 / macro-F1 (paragraph classifier alone)")
+    nested = nested_threshold_report(stack["oof"], kept["Y"], kept["groups"], kept["langs"])
+    res["techniques_stacked_nested_thresholds"] = nested
+    print("techniques, paragraph classifier stacked with the span tagger (what the stage uses): micro-F1 / macro-F1; "
+          "thresholds tuned on the other folds; (paragraph classifier alone)")
     for lang in ["all", "en", "fr", "ge", "it", "po", "ru"]:
-        r, alone = stacked.get(lang), res["techniques"].get(lang)
-        if r and alone:
-            print(f"  {lang:4s} n={r['n']:5d}  {r['micro_f1']:.3f} / {r['macro_f1']:.3f}   ({alone['micro_f1']:.3f} / {alone['macro_f1']:.3f})")
+        r, n, alone = stacked.get(lang), nested.get(lang), res["techniques"].get(lang)
+        if r and n and alone:
+            print(f"  {lang:4s} n={r['n']:5d}  {r['micro_f1']:.3f} / {r['macro_f1']:.3f}; nested {n['micro_f1']:.3f} / {n['macro_f1']:.3f}"
+                  f"   ({alone['micro_f1']:.3f} / {alone['macro_f1']:.3f})")
     print(f"technique spans: grouped 5-fold CV, official span P/R/F1 technique-matched | SI (baseline: {spans['baseline']})")
     for lang in ["all", "en", "fr", "ge", "it", "po", "ru"]:
         r = spans.get(lang)

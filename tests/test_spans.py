@@ -254,6 +254,16 @@ def test_stack_combines_paragraph_probability_and_token_scores() -> None:
     assert ((p2 >= np.asarray(st["thresholds"])) == (Y > 0)).mean() > 0.9
     same = stacked_proba({"a": [1.0] * k, "c": [0.0] * k, "b": [0.0] * k}, prob, F)
     assert np.allclose(same, prob, atol=1e-5)
+    # thresholds tuned on the other folds decide each article: close to the same-fold figure here,
+    # and the same as a per-row threshold matrix stack_report reads
+    from narrascope.train.stack import nested_threshold_report, stack_report
+
+    langs = ["en"] * n
+    nested = nested_threshold_report(st["oof"], Y, groups, langs)
+    same_fold = stack_report(st["oof"], st["thresholds"], Y, langs)
+    assert 0.8 < nested["en"]["micro_f1"] <= same_fold["en"]["micro_f1"] + 0.02
+    rows = np.tile(np.asarray(st["thresholds"]), (n, 1))
+    assert stack_report(st["oof"], rows, Y, langs)["en"] == same_fold["en"]
     # token scores are read inside each paragraph's offsets only
     art = type("A", (), {"id": "en/1"})()
     res = {"articles": [art], "tokens": [[(0, 3), (4, 8), (10, 12)]], "oof": [np.array([[0.1] * k, [0.9] * k, [0.5] * k])]}
