@@ -164,11 +164,12 @@ def test_novelty_threshold_from_the_training_articles() -> None:
     assert three is not None and three.threshold == pytest.approx(0.816 - 0.05, abs=1e-4)
     assert np.allclose(np.linalg.norm(nov.vectors.astype(np.float32), axis=1), 1.0, atol=1e-3)
     assert nov.nearest(np.array([0.0, 3.0, 0.0])) == pytest.approx(1.0, abs=1e-3)
+    assert nov.nearest(np.array([0.0, 3.0, 0.0, 9.0])) == pytest.approx(1.0, abs=1e-3)  # a view's block after the first is not read
     assert nov.nearest(np.array([0.0, 0.0, 0.0])) == 0.0
     assert Novelty.from_training(E[:1]) is None
 
 
-def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("sklearn")
     tax = tmp_path / "elx.yaml"
     tax.write_text(ELX, encoding="utf-8")
@@ -217,6 +218,12 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     # calibration uses Platt's targets; with 0/1 targets both narratives came out at 1.0)
     off = NarrativesStage(NarrativesConfig(model=str(out), taxonomies=[str(tax)], novelty_threshold=-1)).predict(sport)
     assert off["narratives"][0]["label"] != OTHER and max(n["confidence"] for n in off["narratives"]) < 0.8
+    # An embedder whose cosines the rule was not measured with (e5 puts any two texts close): no check, said.
+    monkeypatch.setattr("narrascope.train.narratives.NOVELTY_EMBEDDERS", ())
+    r = runner.invoke(app, ["train", "narratives", "--data", str(data), "--taxonomy", str(tax), "-o", str(tmp_path / "plain"), "--folds", "2"])
+    assert r.exit_code == 0 and "no off-topic check" in " ".join(r.output.split()), r.output
+    assert NarrativeModel.load(tmp_path / "plain").novelty is None
+    monkeypatch.undo()
     # Explaining with a custom model given without its taxonomy file: model scores only, no failure.
     from narrascope.stages.explain import ExplainStage
 

@@ -13,14 +13,16 @@ For 12, 30 and 80 English SemEval-2025 narrative-bearing training articles
 - four off-topic reports written here (football, a recipe, a phone launch,
   quarterly earnings), with their nearest cosines.
 
-Document vectors are those the heads read (``train.narratives.doc_matrix``,
-USE). About 2 minutes on 2 cores.
+Document vectors are those the heads read (``train.narratives.doc_matrix``;
+USE by default, as ``narrascope train narratives``; ``--embedder e5`` for a
+model trained with that embedder). About 2 minutes on 2 cores (e5: 10).
 
-    python benchmarks/experiments/narratives_novelty.py
+    python benchmarks/experiments/narratives_novelty.py [--embedder e5]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -52,12 +54,15 @@ def doc(i: str, text: str) -> LabelledDoc:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--embedder", default=TrainSettings().embedder)
+    args = ap.parse_args()
     root = need_data(DATA / "semeval2025-task10" / "train" / "EN")
     sem23 = need_data(DATA / "semeval2023-task3" / "en" / "train-articles-subtask-3")
     docs = semeval_docs([root])
     others = [doc(p.stem, p.read_text(encoding="utf-8")) for p in sorted(sem23.glob("*.txt"))[:200]]
     off = [doc(k, v) for k, v in OFF_TOPIC.items()]
-    s = TrainSettings()
+    s = TrainSettings(embedder=args.embedder)
     E = doc_matrix(docs, s, ())
     O, F = doc_matrix(others, s, ()), doc_matrix(off, s, ())
     nar = np.array([d.coarse != [OTHER] for d in docs])
@@ -78,7 +83,8 @@ def main() -> None:
                   f"{r['held_out_narrative_called_other']:.2f}, English Other {r['english_other_called_other']:.2f}, "
                   f"SemEval-2023 {r['semeval2023_called_other']:.2f}; off-topic nearest "
                   + " ".join(f"{k} {v:.2f}" for k, v in r["off_topic_nearest"].items()), flush=True)
-    write_result("narratives_novelty", {"rule": f"Other below min({Novelty.QUANTILE} quantile of the training articles' "
+    name = "narratives_novelty" + ("" if s.embedder == TrainSettings().embedder else f"_{s.embedder}")
+    write_result(name, {"rule": f"Other below min({Novelty.QUANTILE} quantile of the training articles' "
                                         f"nearest-neighbour cosines - {Novelty.MARGIN}, median pairwise cosine)",
                                         "embedder": s.embedder, "runs": rows})
 

@@ -29,8 +29,8 @@ from ..embed import BACKENDS, get_embedder
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.semeval import doc_f1, f1_samples
 from ..models.charngram import CharNgramTfidf
-from ..models.narrative import (DECISIONS, GATE, LEVELS, MIN_THRESHOLD, Head, NarrativeModel, Novelty, View, decode, label_probabilities,
-                                mean_vector, parent_scores, shifted, sigmoid)
+from ..models.narrative import (DECISIONS, GATE, LEVELS, MIN_THRESHOLD, NOVELTY_EMBEDDERS, Head, NarrativeModel, Novelty, View, decode,
+                                label_probabilities, mean_vector, parent_scores, shifted, sigmoid)
 from ..taxonomy import OTHER, Taxonomy, is_other_sub
 from .data import LabelledDoc
 
@@ -494,7 +494,8 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
             "Add labelled documents or example sentences for them, or leave them out of the taxonomy.")
     # ``embeddings``: doc_matrix(docs, s), computed once by callers that train many models.
     E = embeddings if embeddings is not None else doc_matrix(docs, s, views, progress)
-    want = (len(docs), BACKENDS[s.embedder].dim + sum(v.dim for v in views))
+    base_dim = BACKENDS[s.embedder].dim  # the default embedder's block; the views' blocks follow
+    want = (len(docs), base_dim + sum(v.dim for v in views))
     if E.shape != want:
         raise ValueError(f"embeddings of shape {E.shape}, not {want}: pass doc_matrix() of these documents and settings")
     n = len(docs)
@@ -562,8 +563,12 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
         views=views,
         decision=s.decision,
         # Without a gate, "Other" is what is unlike every narrative-bearing training article.
-        novelty=None if gated else Novelty.from_training(E[nar], extra.E if extra is not None else None),
+        novelty=None if gated or s.embedder not in NOVELTY_EMBEDDERS else
+        Novelty.from_training(E[nar][:, :base_dim], extra.E[:, :base_dim] if extra is not None else None),
     )
+    if not gated and model.novelty is None:
+        log(f"note: no gate (fewer than {s.min_other_gate} Other documents) and no off-topic check with the "
+            f"{s.embedder} embedder (measured with {', '.join(NOVELTY_EMBEDDERS)} only): the model names labels for any article")
     if model.novelty is not None:
         card["novelty"] = {"documents": int(nar.sum()), "example_rows": len(extra.docs) if extra is not None else 0,
                            "threshold": model.novelty.threshold,
