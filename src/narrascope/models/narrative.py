@@ -100,7 +100,9 @@ class Novelty:
     cosine 0.86-0.91 against thresholds of 0.90-0.91; ``--embedder e5``), so
     a model trained with e5 keeps no novelty check (``NOVELTY_EMBEDDERS``)."""
 
-    vectors: np.ndarray  # training articles (then example rows) x the default embedder's features, unit length
+    # training articles (then example rows) x the default embedder's features,
+    # unit length; float16 values (as saved) held as float32, read per article
+    vectors: np.ndarray
     threshold: float
     QUANTILE = 0.05
     MARGIN = 0.05
@@ -127,14 +129,14 @@ class Novelty:
         threshold = min(float(np.quantile(nearest, cls.QUANTILE)) - cls.MARGIN, median)
         if examples is not None and len(examples):
             V = np.vstack([V, unit(np.asarray(examples, np.float32))])
-        return cls(V.astype(np.float16), round(threshold, 4))
+        return cls(V.astype(np.float16).astype(np.float32), round(threshold, 4))
 
     def nearest(self, doc: np.ndarray) -> float:
         """Cosine of a document vector (its default embedder's block: the
         first columns) to its nearest training article."""
         doc = doc[: self.vectors.shape[1]]
         n = float(np.linalg.norm(doc))
-        return float((self.vectors.astype(np.float32) @ (doc / n)).max()) if n > 0 else 0.0
+        return float((self.vectors @ (doc / n)).max()) if n > 0 else 0.0
 
 
 @dataclass
@@ -253,7 +255,7 @@ class NarrativeModel:
             other_subnarratives=bool(meta.get("decode", {}).get("other_subnarratives", False)),
             decision=decision,
             views=tuple(View(str(v["language"]), str(v["embedder"]), float(v["weight"])) for v in meta.get("views", [])),
-            novelty=Novelty(a["novelty_vectors"], float(meta["novelty"]["threshold"])) if "novelty" in meta else None,
+            novelty=Novelty(a["novelty_vectors"].astype(np.float32), float(meta["novelty"]["threshold"])) if "novelty" in meta else None,
         )
 
     # -- prediction ----------------------------------------------------------

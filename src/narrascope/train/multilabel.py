@@ -64,6 +64,13 @@ def tune_micro_thresholds(prob: np.ndarray, Y: np.ndarray, labels: list[str], mi
     return greedy_thresholds(micro, len(labels), np.round(np.arange(0.05, 0.8, 0.025), 3), order, (-0.1, -0.05, 0.05, 0.1), hi=0.95)
 
 
+def group_folds(groups: list[str], folds: int, seed: int) -> np.ndarray:
+    """Each row's fold, grouped (an article's paragraphs together): the
+    sorted groups permuted with ``seed``, dealt out in turn."""
+    fold_of = {g: i % folds for i, g in enumerate(np.random.default_rng(seed).permutation(sorted(set(groups))))}
+    return np.array([fold_of[g] for g in groups])
+
+
 def train_multilabel(texts: list[str], Y: np.ndarray, labels: list[str], groups: list[str], langs: list[str],
                      folds: int = 5, seed: int = 0, weight_emb: float = 0.3, lam_t: float = 1.0, lam_e: float = 1.0,
                      max_features: int = 40000, log: Callable[[str], None] = print) -> MultiLabelModel:
@@ -71,9 +78,7 @@ def train_multilabel(texts: list[str], Y: np.ndarray, labels: list[str], groups:
     E = get_embedder("use").encode(texts)
     log(f"embedded {len(texts)} texts ({time.time() - t0:.0f}s)")
     ug = sorted(set(groups))
-    rng = np.random.default_rng(seed)
-    fold_of = {g: i % folds for i, g in enumerate(rng.permutation(ug))}
-    fidx = np.array([fold_of[g] for g in groups])
+    fidx = group_folds(groups, folds, seed)
     oof = np.zeros(Y.shape, np.float32)
     for f in range(folds):
         tr, te = np.where(fidx != f)[0], np.where(fidx == f)[0]

@@ -566,7 +566,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
         novelty=None if gated or s.embedder not in NOVELTY_EMBEDDERS else
         Novelty.from_training(E[nar][:, :base_dim], extra.E[:, :base_dim] if extra is not None else None),
     )
-    if not gated and model.novelty is None:
+    if not gated and s.embedder not in NOVELTY_EMBEDDERS:
         log(f"note: no gate (fewer than {s.min_other_gate} Other documents) and no off-topic check with the "
             f"{s.embedder} embedder (measured with {', '.join(NOVELTY_EMBEDDERS)} only): the model names labels for any article")
     if model.novelty is not None:

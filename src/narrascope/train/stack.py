@@ -51,12 +51,9 @@ def fit_stack(prob: np.ndarray, F: np.ndarray, Y: np.ndarray, groups: list[str],
         import sklearn  # noqa: F401
     except ImportError as e:
         raise missing_extra("train", "scikit-learn") from e
-    from .multilabel import tune_micro_thresholds
+    from .multilabel import group_folds, tune_micro_thresholds
 
-    arts = sorted(set(groups))
-    rng = np.random.default_rng(seed)
-    fold_of = {a: i % folds for i, a in enumerate(rng.permutation(arts))}
-    fidx = np.array([fold_of[g] for g in groups])
+    fidx = group_folds(groups, folds, seed)
     L = logit(prob)
     oof = np.zeros_like(prob)
     coef = np.zeros((3, len(TECHNIQUES)))
@@ -93,11 +90,9 @@ def nested_threshold_report(prob: np.ndarray, Y: np.ndarray, groups: list[str], 
                             seed: int = 11) -> dict[str, Any]:
     """stack_report with each paragraph decided by thresholds tuned on the
     other folds' articles (the shipped thresholds are tuned on all of them)."""
-    from .multilabel import tune_micro_thresholds
+    from .multilabel import group_folds, tune_micro_thresholds
 
-    ug = sorted(set(groups))
-    fold_of = {g: i % folds for i, g in enumerate(np.random.default_rng(seed).permutation(ug))}
-    fidx = np.array([fold_of[g] for g in groups])
+    fidx = group_folds(groups, folds, seed)
     th = np.zeros(prob.shape, np.float32)
     for f in range(folds):
         th[fidx == f] = tune_micro_thresholds(prob[fidx != f], Y[fidx != f], TECHNIQUES)
