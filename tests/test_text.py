@@ -154,3 +154,14 @@ def test_words_mixing_latin_and_cyrillic_are_written_in_one_script() -> None:
     assert fold_homoglyphs("на концерте SHAMANа и NATOвских") == ("на концерте SHAMANа и NATOвских", [])
     # A tie goes to the text's main script: "OTРК" in Russian text.
     assert fold_homoglyphs("Ракеты OTРК запущены")[0] == "Ракеты ОТРК запущены"
+    # A word goes to the one script all its letters have a form in, even against its main script:
+    # "Kyлeбa" (K, y, e, a Latin; л, б have no Latin look-alike).
+    assert fold_homoglyphs("Kyлeбa: Зеленски") == ("Кулеба: Зеленски", [(0, 6, "Kyлeбa")])
+    # A digit 3 opening a word is the letter З where the article spells the word so elsewhere
+    # (a test-set title: "Kyлeбa: 3aпaдът посъветва 3еленски ..."), never otherwise ("3тыс").
+    text = "Kyлeбa: 3aпaдът посъветва 3еленски. Западът и Зеленски, 3тыс души."
+    folded, changed = fold_homoglyphs(text)
+    assert folded == "Кулеба: Западът посъветва Зеленски. Западът и Зеленски, 3тыс души."
+    assert changed == [(0, 6, "Kyлeбa"), (8, 15, "3aпaдът"), (26, 34, "3еленски")]
+    assert all(text[s:e] == w for s, e, w in changed)
+    assert fold_homoglyphs("3тыс человек, 3.5млн") == ("3тыс человек, 3.5млн", [])

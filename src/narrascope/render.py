@@ -78,7 +78,7 @@ def render_article(con: Console, a: Article, text: bool = False) -> None:
     mixed = a.meta.get("homoglyphs") or []
     if mixed:
         words = ", ".join(dict.fromkeys(str(m["original"]) for m in mixed[:8]))
-        head.append(f"\nwords mixing Latin and Cyrillic look-alikes, normalised: {len(mixed)} ({words})", style="yellow")
+        head.append(f"\nwords disguised with look-alikes (Latin and Cyrillic, 3 for З), normalised: {len(mixed)} ({words})", style="yellow")
     con.print(Panel(head, expand=False))
     from .stages.registry import specs
 

@@ -56,15 +56,22 @@ _INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
 _MIXED = re.compile(rf"[^\W\d_]*(?:{_CYRILLIC.pattern}[^\W\d_]*{_LATIN.pattern}|{_LATIN.pattern}[^\W\d_]*{_CYRILLIC.pattern})[^\W\d_]*")
 
 
+# A digit 3 for the Cyrillic З opening a word ("3еленски"), and the folded
+# word it may start (see fold_homoglyphs).
+_DIGIT_ZE = re.compile(r"(?<![\w.,])3([\u0430-\u044f\u0451]{3,})(?!\w)")
+
+
 def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     """``text`` with every word that mixes Latin and Cyrillic letters written
-    in one script, and the (start, end, original) of each word changed. The
-    word's main script wins (a tie: the text's); only when all its other
-    letters have a look-alike there ("Zеленский" is left alone). Each
-    letter is replaced by one letter, so offsets do not move."""
+    in one script, and the (start, end, original) of each word changed. A
+    word goes to the script in which all its letters have a form: "Kyлeбa"
+    (л, б have no Latin look-alike) is "Кулеба", although most of its letters
+    are Latin; where both scripts would do, its main script wins (a tie: the
+    text's), and where neither, it is left alone ("Zеленский"). A digit 3
+    opening a Cyrillic word is the letter З where the article spells that
+    word with З elsewhere ("3ападът" beside "Западът"; never "3тыс").
+    Each letter is replaced by one letter, so offsets do not move."""
     mixed = list(_MIXED.finditer(text))
-    if not mixed:
-        return text, []
     cyr_total, lat_total = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
     out, changed, last = [], [], 0
     for m in mixed:
@@ -72,18 +79,39 @@ def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
         if _INFLECTED.fullmatch(w):  # "SHAMANа": a Latin name with a Russian ending is no disguise
             continue
         cyr, lat = _CYRILLIC.findall(w), _LATIN.findall(w)
-        to_cyrillic = len(cyr) > len(lat) or len(cyr) == len(lat) and cyr_total >= lat_total
-        others, looks, table = (lat, _LATIN_LOOKS, _TO_CYRILLIC) if to_cyrillic else (cyr, _CYRILLIC_LOOKS, _TO_LATIN)
-        if not all(c in looks for c in others):
+        can_cyrillic, can_latin = all(c in _LATIN_LOOKS for c in lat), all(c in _CYRILLIC_LOOKS for c in cyr)
+        if not (can_cyrillic or can_latin):
             continue
+        if can_cyrillic and can_latin:
+            to_cyrillic = len(cyr) > len(lat) or len(cyr) == len(lat) and cyr_total >= lat_total
+        else:
+            to_cyrillic = can_cyrillic
         # The table maps the other script's letters only: the word's own stay.
-        out += [text[last:m.start()], w.translate(table)]
+        out += [text[last:m.start()], w.translate(_TO_CYRILLIC if to_cyrillic else _TO_LATIN)]
         last = m.end()
         changed.append((m.start(), m.end(), w))
-    if not changed:
-        return text, []
-    out.append(text[last:])
-    return "".join(out), changed
+    if changed:
+        out.append(text[last:])
+        text = "".join(out)
+    if "3" in text:
+        text, changed = _fold_digit_ze(text, changed)
+    return text, changed
+
+
+def _fold_digit_ze(text: str, changed: list[tuple[int, int, str]]) -> tuple[str, list[tuple[int, int, str]]]:
+    """3 -> З opening the words the text also spells with З (see fold_homoglyphs);
+    ``changed`` gains those words, with the original letters of a word whose
+    letters were folded too ("3aпaдът")."""
+    hits = [m for m in _DIGIT_ZE.finditer(text) if re.search(rf"(?<!\w)З{m.group(1)}(?!\w)", text)]
+    if not hits:
+        return text, changed
+    chars = list(text)
+    by_start = {s: (s, e, w) for s, e, w in changed}
+    for m in hits:
+        chars[m.start()] = "З"
+        letters = by_start.pop(m.start() + 1, None)
+        by_start[m.start()] = (m.start(), m.end(), "3" + (letters[2] if letters else m.group(1)))
+    return "".join(chars), sorted(by_start.values())
 
 
 # Characters that carry nothing and break matching; ZWJ/ZWNJ are kept because

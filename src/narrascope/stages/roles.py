@@ -27,6 +27,7 @@ rest are listed in ``other_entities`` with their score.
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter, defaultdict
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -113,7 +114,12 @@ def _natasha() -> Any:
     except Exception:  # noqa: BLE001 - extra not installed (or setuptools too new for pymorphy2)
         return None
     emb = NewsEmbedding()
-    seg, tagger, morph, vocab = Segmenter(), NewsNERTagger(emb), NewsMorphTagger(emb), MorphVocab()
+    with warnings.catch_warnings():
+        # pymorphy2 (under MorphVocab) imports pkg_resources, whose deprecation
+        # warning users can do nothing about: narrascope pins setuptools<81.
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        vocab = MorphVocab()
+    seg, tagger, morph = Segmenter(), NewsNERTagger(emb), NewsMorphTagger(emb)
 
     def run(text: str) -> tuple[list[tuple[int, int, str]], dict[tuple[int, int], str]]:
         """Mentions, and each one's nominative form: Russian names inflect
