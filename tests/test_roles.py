@@ -158,6 +158,14 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert "European" not in names and "Russian" not in names
     assert "Russians" in names  # a plural stands alone
 
+    # A mention ends before a line break (a title's last word is no name with the body's first);
+    # an entity's name drops the possessive its mentions may keep.
+    g = ns.analyze_text("Gates Funds Worldwide Depopulation Through Abortion\n\nBill Gates' plan, Bill Gates said, "
+                        "would help. Joe Biden’s climate plan failed, Joe Biden admitted.", stages=[])
+    assert all("\n" not in g.clean_text[s:e] and not g.clean_text[s:e].endswith(" ") for s, e, _ in RolesStage().mentions(g)[0])
+    names = {e["entity"] for e in every_entity().predict(g)["entities"]}
+    assert {"Bill Gates", "Joe Biden"} <= names and not any(n.endswith(("'", "’s")) for n in names)
+
     # An adjective that qualifies no acting group is no entity: coordinated, before a name, before an abstract noun.
     c = ns.analyze_text("Talks in Istanbul\n\nRussian and Ukrainian diplomats met in Istanbul on Tuesday. "
                         "Russian President Vladimir Putin said the Russian economy was strong. "
@@ -248,6 +256,13 @@ def test_russian_names_are_named_in_the_nominative() -> None:
     assert names["Министерства обороны"] == "Министерство обороны"
     assert names["Соединенных Штатов Америки"] == "Соединенные Штаты Америки"
     assert names["Совета безопасности"] == "Совет безопасности"
+    # ... and every other word after the head: a preposition's phrase, an adjective natasha misreads
+    text = ("Агент Службы внешней разведки (СВР) прислал. Республиканская служба по тарифам Донецкой Народной "
+            "Республики сообщила.")
+    found, normal = _natasha()(text)
+    names = {text[s:e]: normal.get((s, e)) for s, e, t in found}
+    assert names["Службы внешней разведки (СВР)"] == "Служба внешней разведки (СВР)"
+    assert names["Республиканская служба по тарифам"] == "Республиканская служба по тарифам"
     # A possessive short adjective opening a place declines with it ("Часова Яра" is "Часов Яр"); a
     # full adjective is natasha's ("Кривого Рога")
     text = "Бои идут в районе Часова Яра, к Часову Яру подходят войска. Из Кривого Рога выехали в Белую Церковь."

@@ -145,15 +145,17 @@ _POSSESSIVE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))([ау])")
 
 
 def _head_nominative(span: Any) -> str:
-    """natasha's normal form of an organisation or place, with the genitive
-    words after its head noun left as they are: natasha puts every word in
+    """natasha's normal form of an organisation or place, with the words
+    after its head noun left as they are: natasha puts every word in
     the nominative ("Министерства обороны" -> "Министерство оборона",
     "Соединенных Штатов Америки" -> "Соединенные Штаты Америка"); the name
     is "Министерство обороны", "Соединенные Штаты Америки"."""
     words = span.normal.split(" ")
-    if len(words) != len(span.tokens):
-        return span.normal
     head = next((i for i, t in enumerate(span.tokens) if t.pos in ("NOUN", "PROPN")), None)
+    # The normal form's words match the tokens up to the head only if no
+    # punctuation comes before it (after it, "(СВР)" is one word of two tokens).
+    if head is None or len(words) <= head or any(t.pos == "PUNCT" for t in span.tokens[:head + 1]):
+        return span.normal
     # A possessive short adjective opening a place name declines with its
     # noun, and natasha leaves it: "Часова Яра" and "Часову Яру" are "Часов
     # Яр". Only the genitive -а and dative -у (other cases' endings are also a
@@ -164,10 +166,12 @@ def _head_nominative(span: Any) -> str:
         if (span.tokens[1].pos in ("NOUN", "PROPN") and feats.get("Gender") in ("Masc", "Neut")
                 and feats.get("Case") == {"а": "Gen", "у": "Dat"}[m.group(2)]):
             words[0], head = m.group(1), 1
-    if head is None:
-        return span.normal
-    return " ".join(w if i <= head or (t.feats or {}).get("Case") != "Gen" else t.text
-                    for i, (w, t) in enumerate(zip(words, span.tokens)))
+    # After the head noun the words keep their form: a genitive ("обороны"),
+    # a preposition's phrase ("служба по тарифам", not "по тарифы") or an
+    # adjective whose case natasha misreads ("Службы внешней разведки", not
+    # "внешняя разведка"); an undeclined apposition ("Республике Крым") is
+    # the same either way.
+    return " ".join(words[:head + 1]) + span.text[span.tokens[head].stop - span.start:]
 
 
 # Russian surname endings by gender and case, for the surnames the morphology
@@ -310,6 +314,14 @@ _TITLES = re.compile(r"^(?:(?:president|prime minister|pm|chancellor|minister|mr
                      r"президент|премиер|министр|presidente|primeiro-ministro|ministro|премиерът|президентът)\.?\s+)+")
 
 
+def _display_name(mention: str) -> str:
+    """An entity's name from a mention: "Bill Gates'" and "Joe Biden’s" are
+    "Bill Gates" and "Joe Biden" (the annotators' mentions keep the
+    possessive at times, the entity's name does not)."""
+    name = re.sub(r"(?<=\w)(?:['’]s|(?<=s)['’])$", "", mention.strip())
+    return name or mention
+
+
 def _group_key(name: str) -> str:
     key = normalise_name(name)
     key = _TITLES.sub("", key) or key
@@ -368,7 +380,17 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     first = words[0]
     if len(words) == 1 and _after_bullet(first) and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
         return None
+    # Not across a line break: a title's last words and the body's first are
+    # two places. The last line that has words is kept ("General Claims
+    # \n\n NATO Troops" is "NATO Troops"; "... Through Abortion\n\n" keeps
+    # its title words), without the space around it.
     start, end = int(first.idx), int(ent.end_char)
+    piece = ent.doc.text[start:end]
+    if "\n" in piece:
+        line = next(m for m in reversed(list(re.finditer(r"[^\n]+", piece))) if any(c.isalnum() for c in m.group()))
+        start, end = start + line.start() + len(line.group()) - len(line.group().lstrip()), start + line.start() + len(line.group().rstrip())
+    else:
+        end = start + len(piece.rstrip())
     if ent.label_ in {"ORG", "NORP"}:
         # The other way round, spaCy stops "Veterans for Peace" and
         # "Americans for Prosperity" at their first word: "for"/"without"/
@@ -655,7 +677,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "13"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "14"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -673,6 +695,8 @@ class RolesStage(Stage):
     #     "Часов Яр")
     # 12: fine roles from the linear heads alone (the encoder blends into main roles); "encoder" reports both weights
     # 13: each entity reports how its scored mentions split between the main roles ("main_roles")
+    # 14: English mentions end before a line break; names without a possessive ("Bill Gates'"); Russian
+    #     organisations keep every word after the head ("служба по тарифам")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -821,7 +845,7 @@ class RolesStage(Stage):
         # Headlines are title case and fool NER: keep entities the body mentions too.
         end = title_end(article)
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
-        names = {k: max((normal.get((s, e)) or article.clean_text[s:e] for s, e, _l in v), key=len) for k, v in kept}
+        names = {k: max((_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v), key=len) for k, v in kept}
         return sorted(kept, key=lambda kv: -len(kv[1])), ner, names
 
     def predict(self, article: Article) -> dict[str, Any]:
