@@ -56,8 +56,8 @@ _INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
 _MIXED = re.compile(rf"[^\W\d_]*(?:{_CYRILLIC.pattern}[^\W\d_]*{_LATIN.pattern}|{_LATIN.pattern}[^\W\d_]*{_CYRILLIC.pattern})[^\W\d_]*")
 
 
-# A digit 3 for the Cyrillic З opening a word ("3еленски"), and the folded
-# word it may start (see fold_homoglyphs).
+# A digit 3 opening a lower-case Cyrillic word: З in disguise ("3еленски")
+# when the article spells the word with З elsewhere (see fold_homoglyphs).
 _DIGIT_ZE = re.compile(r"(?<![\w.,])3([\u0430-\u044f\u0451]{3,})(?!\w)")
 
 
@@ -72,7 +72,8 @@ def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     word with З elsewhere ("3ападът" beside "Западът"; never "3тыс").
     Each letter is replaced by one letter, so offsets do not move."""
     mixed = list(_MIXED.finditer(text))
-    cyr_total, lat_total = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
+    cyr_total = len(_CYRILLIC.findall(text)) if mixed else 0
+    lat_total = len(_LATIN.findall(text)) if mixed else 0
     out, changed, last = [], [], 0
     for m in mixed:
         w = m.group()

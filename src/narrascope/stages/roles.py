@@ -413,7 +413,7 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
             i -= 2
             while i >= 1 and doc[i - 1].tag_ in {"NNP", "NNPS"} and not doc[i - 1].is_sent_end:
                 i -= 1
-        return int(doc[i].idx), end
+        return (int(doc[i].idx) if i < ent.start else start), end
     if ent.label_ not in {"NORP", "GPE"} or ent.label_ == "NORP" and ent.text.endswith("s"):
         return start, end
     doc, k = ent.doc, ent.end
