@@ -100,12 +100,13 @@ def measure_speed(root) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 def mention_finding(root, folds: int = 5) -> dict:  # type: ignore[no-untyped-def, type-arg]
     """Share of the annotated mentions the stage's entity finder overlaps
-    (and matches exactly), per language. The annotators mark only the
+    (and matches exactly), per language, with the gazetteer and sentence
+    openers of the other folds. The annotators mark only the
     entities with a role, so precision is not measurable here."""
     from narrascope.article import Article, Span
     from narrascope.stages.roles import RolesStage
     from narrascope.text import split_sentences
-    from narrascope.train.roles import gazetteer, semeval_mentions
+    from narrascope.train.roles import gazetteer, openers_of, semeval_mentions, sentence_openers
 
     m = semeval_mentions(root)
     stage = RolesStage()
@@ -116,11 +117,12 @@ def mention_finding(root, folds: int = 5) -> dict:  # type: ignore[no-untyped-de
         gold.setdefault(g, []).append((s, e))
     out: dict = {}  # type: ignore[type-arg]
     for f in range(folds):
-        gaz = gazetteer(m, {g for g in docs if fold_of[g] != f})
+        others = {g for g in docs if fold_of[g] != f}
+        gaz, openers = gazetteer(m, others), openers_of(sentence_openers(m, others))
         for g in (g for g in docs if fold_of[g] == f):
             text, lang = m.docs[g], m.lang[m.group.index(g)]
             art = Article(clean_text=text, language=lang, sentences=[Span(start=a, end=b) for a, b in split_sentences(text)])
-            found, ner = stage.mentions(art, gaz)
+            found, ner = stage.mentions(art, gaz, openers)
             row = out.setdefault(lang, {"mentions": 0, "overlap": 0, "exact": 0, "ner": ner.split(":")[0]})
             spans = {(s, e) for s, e, _ in found}
             for s, e in gold[g]:
@@ -129,7 +131,7 @@ def mention_finding(root, folds: int = 5) -> dict:  # type: ignore[no-untyped-de
                 row["exact"] += (s, e) in spans
     res = {lang: {"finder": r["ner"], "mentions": r["mentions"], "overlap_recall": round(r["overlap"] / r["mentions"], 3),
                   "exact_recall": round(r["exact"] / r["mentions"], 3)} for lang, r in sorted(out.items())}
-    print("entity finding: annotated mentions found (overlap / exact); gazetteer from the other folds")
+    print("entity finding: annotated mentions found (overlap / exact); gazetteer and sentence openers from the other folds")
     for lang, r in res.items():
         print(f"  {lang:4s} {r['finder']:9s} n={r['mentions']:4d}  {r['overlap_recall']:.3f} / {r['exact_recall']:.3f}")
     return res

@@ -311,6 +311,13 @@ def test_capitalised_names_for_languages_without_ner() -> None:
     bg = "Сега Русия отговори. Трябва Украйна да чака, каза той, но сега това не трябва да е дълго."
     found = [bg[s:e] for s, e, _ in capitalised_names(bg, [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)])]
     assert found == ["Русия", "Украйна"]
+    # ... and so is one the training articles capitalise only to open a sentence (the model's openers)
+    # alone; one that takes its noun stays ("Западните страни", Western countries, is annotated)
+    bg = "Затова те чакат. Затова мълчат. Няма смисъл. Няма мир. Западните страни искат мир. Западните лидери също."
+    sents = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)]
+    both = ["Западните страни", "Западните лидери"]
+    assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")] == ["Затова", "Затова", "Няма", "Няма"] + both
+    assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg", frozenset({"затова", "няма", "западните"}))] == both
     # An acronym before a person's name is another entity ("analyst of the CIA Larry Johnson");
     # an agency name that opens with an acronym stays whole; URL fragments are no names.
     bg = ("Бившият анализатор на ЦРУ Лари Джонсън заяви пред РИА Новости, че Джонсън е прав. "
@@ -469,6 +476,19 @@ def test_semeval_subtask1_mention_outside_its_document(tmp_path: Path, runner) -
     assert locate_mention("Title\nRussia attacked", "Russia", 7, 13, "a.txt", "m.txt", 1) == (6, 12)
 
 
+def test_sentence_openers_are_words_capitalised_only_to_open_a_sentence() -> None:
+    from narrascope.train.roles import Mentions, openers_of, sentence_openers
+
+    docs = {"BG/1": "Затова Русия мълчи. Русия е тук, затова чака. Затова те чакат, но затова не.",
+            "BG/2": "Запад мълчи. Тогава Запад пак. Тогава тогава, Тогава.",  # "Тогава" capitalised inside a sentence
+            "EN/1": "However, Russia waits. Russia says: However it is."}  # after a colon: may open a quotation
+    m = Mentions(docs, ["BG/1", "BG/2", "EN/1"], [7, 0, 9], [12, 5, 15], ["Antagonist"] * 3, [["Instigator"]] * 3,
+                 ["bg", "bg", "en"])
+    assert sentence_openers(m) == {"bg": "затова"}  # twice in lower case, never capitalised inside a sentence
+    assert sentence_openers(m, {"BG/2", "EN/1"}) == {}  # the other folds' articles only
+    assert openers_of({"bg": "затова няма"}) == {"bg": frozenset({"затова", "няма"})}
+
+
 def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("sklearn")
     import narrascope.train.roles as tr
@@ -506,6 +526,7 @@ def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, 
     assert 0 < w < 1 and not np.allclose(pooled, english)
     own = softmax(X @ model.weights["en/W_main"] + model.weights["en/b_main"])
     assert np.allclose(english, w * pooled + (1 - w) * own, atol=1e-6)
+    assert model.openers == {lang: frozenset(w.split()) for lang, w in res["meta"]["openers"].items()}
     # the name prior is learnt from the training mentions
     assert any(n in model.prior for n in ("russia", "ukraine", "putin", "zelensky", "nato", "biden"))
     # The framed head: candidates found as on new articles, scored out of fold, a threshold, per-language name counts

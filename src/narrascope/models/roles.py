@@ -206,6 +206,9 @@ class RoleModel:
         # Names the annotators marked in each language's training articles:
         # the entity finder of last resort where no NER model exists (Hindi).
         self.gazetteer: dict[str, list[str]] = meta.get("gazetteer", {})
+        # Words each language's training articles capitalise only to open a
+        # sentence (the name chunker's non-names: "Затова", "Portanto").
+        self.openers: dict[str, frozenset[str]] = {lang: frozenset(w.split()) for lang, w in meta.get("openers", {}).items()}
         # Languages whose own heads read another embedder's features (Hindi:
         # e5, which covers it; USE does not); those heads never see the
         # default features. With ``language_embedders`` off, such languages

@@ -435,13 +435,17 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
-def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str | None = None) -> list[tuple[int, int, str]]:
+def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str | None = None,
+                      openers: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
     """Name mentions for languages without a packaged NER model: runs of
     capitalised words, minus the function words a sentence start capitalises
     ("O Banco de Portugal" -> "Banco de Portugal"), minus a sentence's first
     word when the text has it in lower case ("Сега Русия":
-    "сега", now, is a word, "Русия" the name), and minus single words seen
-    once at a sentence start (any word is capitalised there)."""
+    "сега", now, is a word, "Русия" the name), minus single words seen once
+    at a sentence start (any word is capitalised there), and minus a lone
+    word at a sentence start that is one of the language's ``openers``
+    (words the training articles capitalise only to open a sentence:
+    "Затова", "Portanto")."""
     # A sentence may open with a quote mark: its first word still starts the sentence.
     starts = {a + len(text[a:b]) - len(text[a:b].lstrip("\"'“”‘’«»„([ ")) for a, b in sentences}
     lower = {w for w in _LOWER.findall(text) if w.islower()}
@@ -473,6 +477,11 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
             name = rest.lstrip()
         end = s + len(name)
         if language == "bg" and (end := _bulgarian_adjective_name(text, name, end)) is None:
+            continue
+        # A lone opener is no name; one that took its noun is ("Западните
+        # страни", annotated), and so is a longer name it opens ("Западните
+        # Балкани": the opener is not cut off).
+        if at_start and end == s + len(name) and " " not in name and name.lower() in openers:
             continue
         out.append((s, end, "NAME"))
     return _split_leading_names(text, out) if language == "bg" else out
@@ -677,7 +686,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "14"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "15"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -697,6 +706,7 @@ class RolesStage(Stage):
     # 13: each entity reports how its scored mentions split between the main roles ("main_roles")
     # 14: English mentions end before a line break; names without a possessive ("Bill Gates'"); Russian
     #     organisations keep every word after the head ("служба по тарифам")
+    # 15: the name chunker drops a lone sentence opener of the model's ("Затова", "Portanto")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -795,13 +805,15 @@ class RolesStage(Stage):
         em, ef = self.encoder.proba(text, [sp for sp, a in zip(mentions, ask) if a]) if ask.any() else (None, None)
         return decide(*blend_encoder(hm, hf, em, ef, w, wf, ask))
 
-    def mentions(self, article: Article, gazetteer: dict[str, list[str]] | None = None) -> tuple[list[tuple[int, int, str]], str]:
+    def mentions(self, article: Article, gazetteer: dict[str, list[str]] | None = None,
+                 openers: dict[str, frozenset[str]] | None = None) -> tuple[list[tuple[int, int, str]], str]:
         """Candidate mentions (start, end, NER label) and the finder used;
-        ``gazetteer`` replaces the model's (training uses other folds' names)."""
-        found, ner, _normal = self._find(article, gazetteer)
+        ``gazetteer`` and ``openers`` replace the model's (training uses the
+        other folds')."""
+        found, ner, _normal = self._find(article, gazetteer, openers)
         return found, ner
 
-    def _find(self, article: Article, gazetteer: dict[str, list[str]] | None
+    def _find(self, article: Article, gazetteer: dict[str, list[str]] | None, openers: dict[str, frozenset[str]] | None = None
               ) -> tuple[list[tuple[int, int, str]], str, dict[tuple[int, int], str]]:
         """``mentions``, and the normal form of inflected mentions where the
         finder gives one."""
@@ -821,15 +833,17 @@ class RolesStage(Stage):
                 return (gazetteer_mentions(text, names),
                         f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles", {})
             return [], "none: no packaged NER model for this language", {}
-        found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language)
+        words = (self.model.openers if openers is None else openers).get(article.language or "", frozenset())
+        found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words)
         return found, "heuristic: capitalised names", _bulgarian_bare(text, found) if article.language == "bg" else {}
 
-    def entity_groups(self, article: Article, gazetteer: dict[str, list[str]] | None = None
+    def entity_groups(self, article: Article, gazetteer: dict[str, list[str]] | None = None,
+                      openers: dict[str, frozenset[str]] | None = None
                       ) -> tuple[list[tuple[str, list[tuple[int, int, str]]]], str, dict[str, str]]:
         """Candidate entities, most mentioned first: (group key, mentions)
         pairs, the finder used, and each entity's name (its longest mention,
         in the normal form where the finder gives one)."""
-        ments, ner, normal = self._find(article, gazetteer)
+        ments, ner, normal = self._find(article, gazetteer, openers)
         groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for s, e, lab in ments:
             groups[_group_key(normal.get((s, e)) or article.clean_text[s:e])].append((s, e, lab))

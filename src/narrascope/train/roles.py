@@ -3,8 +3,9 @@ role heads, with grouped cross-validation."""
 
 from __future__ import annotations
 
+import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -15,6 +16,7 @@ from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.roles import FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_roles
 from ..models.roles import (PRIOR_SCALE, blend_proba, entity_features, framed_prior, gazetteer_names, mention_features, name_prior,
                             normalise_name, own_proba)
+from ..text import split_sentences
 
 FORMAT = "narrascope.roles.v4"  # v4: the framed head (v3: per-language heads)
 # Weight of the pooled heads against the article language's own heads: chosen
@@ -120,6 +122,41 @@ def gazetteer(m: Mentions, groups: set[str] | None = None) -> dict[str, list[str
     return {lang: gazetteer_names(names) for lang, names in sorted(by_lang.items())}
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+_OPENING = "\"'“”‘’«»„([ -–—•"
+
+
+def sentence_openers(m: Mentions, groups: set[str] | None = None) -> dict[str, str]:
+    """Per language, the words its articles (of ``groups`` if given) use to
+    open a sentence, write in lower case at least twice and never capitalise
+    inside a sentence ("Затова", "Защо", "Portanto"): not names, though the
+    name chunker sees them capitalised (space-separated, for model.json).
+    After a colon, quote mark or dash a capital letter may open a quotation,
+    so it is not counted as inside a sentence."""
+    lang_of = dict(zip(m.group, m.lang))
+    counts: dict[str, list[Counter[str]]] = defaultdict(lambda: [Counter(), Counter(), Counter()])
+    for g, text in m.docs.items():
+        if groups is not None and g not in groups or g not in lang_of:
+            continue
+        low, opening, inside = counts[lang_of[g]]
+        starts = {a + len(text[a:b]) - len(text[a:b].lstrip(_OPENING)) for a, b in split_sentences(text)}
+        for w in _LETTERS.finditer(text):
+            word = w.group()
+            if word.islower():
+                low[word] += 1
+            elif word[0].isupper():
+                if w.start() in starts:
+                    opening[word.lower()] += 1
+                elif text[max(0, w.start() - 2):w.start()].strip() not in (":", '"', "„", "“", "«", "-", "—", "–"):
+                    inside[word.lower()] += 1
+    words = {lang: sorted(w for w in opening if low[w] >= 2 and not inside[w]) for lang, (low, opening, inside) in counts.items()}
+    return {lang: " ".join(ws) for lang, ws in sorted(words.items()) if ws}
+
+
+def openers_of(meta_openers: dict[str, str]) -> dict[str, frozenset[str]]:
+    return {lang: frozenset(words.split()) for lang, words in meta_openers.items()}
+
+
 def prior_counts(m: Mentions, idx: np.ndarray) -> tuple[dict[str, list[float]], dict[tuple[str, str], list[float]]]:
     total: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     per_doc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
@@ -199,7 +236,6 @@ def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int]
     from ..article import Article, Span
     from ..embed import get_embedder
     from ..stages.roles import RolesStage, _natasha, _spacy, title_end
-    from ..text import split_sentences
 
     stage, embed = RolesStage(), get_embedder(FRAMED_EMBEDDER)
     # The candidates must come from the finders the stage will use: without
@@ -218,13 +254,14 @@ def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int]
     blocks, ys = [], []
     t0 = time.time()
     for f in range(folds):
-        gaz = gazetteer(m, {g for g in m.docs if fold_of[g] != f})
+        others = {g for g in m.docs if fold_of[g] != f}
+        gaz, openers = gazetteer(m, others), openers_of(sentence_openers(m, others))
         for g in sorted(g for g in m.docs if fold_of[g] == f):
             text, lang = m.docs[g], lang_of[g]
             sents = split_sentences(text)
             art = Article(clean_text=text, title=text.split("\n", 1)[0].strip(), language=lang,
                           sentences=[Span(start=a, end=b) for a, b in sents])
-            ranked, _ner, _names = stage.entity_groups(art, gaz)
+            ranked, _ner, _names = stage.entity_groups(art, gaz, openers)
             if not ranked:
                 continue
             blocks.append(entity_features(embed, text, ranked, lang, languages, title_end(art), sents))
@@ -338,6 +375,7 @@ def train_roles(root: Path, folds: int = 5, seed: int = 0, log: Callable[[str], 
     log(f"framed head: {len(call)} candidate entities, {int(cand.framed.sum())} framed; threshold {threshold}")
     meta = {"format": FORMAT, "embedder": "use", "languages": languages, "main_roles": MAIN_ROLES, "fine_roles": FINE_ROLES,
             "language_heads": own, "pooled_weight": POOLED_WEIGHT, "language_embedders": alt, "gazetteer": gazetteer(m),
+            "openers": sentence_openers(m),
             "name_prior": {k: v for k, v in sorted(prior.items())},
             "framed": {"threshold": threshold, "embedder": FRAMED_EMBEDDER,
                        "prior": {lang: dict(sorted(v.items())) for lang, v in sorted(counts.items())}}}
