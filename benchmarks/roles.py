@@ -106,7 +106,8 @@ def mention_finding(root, folds: int = 5) -> dict:  # type: ignore[no-untyped-de
     from narrascope.article import Article, Span
     from narrascope.stages.roles import RolesStage
     from narrascope.text import split_sentences
-    from narrascope.train.roles import gazetteer, openers_of, semeval_mentions, sentence_openers
+    from narrascope.models.roles import openers_of
+    from narrascope.train.roles import gazetteer, semeval_mentions, sentence_openers
 
     m = semeval_mentions(root)
     stage = RolesStage()

@@ -477,7 +477,8 @@ def test_semeval_subtask1_mention_outside_its_document(tmp_path: Path, runner) -
 
 
 def test_sentence_openers_are_words_capitalised_only_to_open_a_sentence() -> None:
-    from narrascope.train.roles import Mentions, openers_of, sentence_openers
+    from narrascope.models.roles import openers_of
+    from narrascope.train.roles import Mentions, sentence_openers
 
     docs = {"BG/1": "Затова Русия мълчи. Русия е тук, затова чака. Затова те чакат, но затова не.",
             "BG/2": "Запад мълчи. Тогава Запад пак. Тогава тогава, Тогава.",  # "Тогава" capitalised inside a sentence

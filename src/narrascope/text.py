@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
+
 
 def _mark_ranges() -> str:
     """Regex class body of the combining marks of the Basic Multilingual
@@ -229,6 +231,12 @@ _ABBREV = {
 # End of sentence: terminal punctuation, optional closing quotes/brackets, space.
 _END = re.compile(r"([.!?…।॥]+)([\"'”’»)\]]*)(\s+)")
 _OPENERS = "\"'“‘«(["
+
+
+def sentence_starts(text: str, sentences: Sequence[tuple[int, int]], lead: str = "\"'“”‘’«»„([ ") -> set[int]:
+    """Where each sentence's first word starts: after the ``lead`` characters
+    (quote marks, brackets, spaces) that may open it."""
+    return {a + len(text[a:b]) - len(text[a:b].lstrip(lead)) for a, b in sentences}
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -100,6 +100,11 @@ def _word_char(c: str) -> bool:
     return c.isalnum() or unicodedata.category(c).startswith("M")
 
 
+def openers_of(meta_openers: dict[str, str]) -> dict[str, frozenset[str]]:
+    """A model's sentence openers (space-separated per language, as saved) as sets."""
+    return {lang: frozenset(words.split()) for lang, words in meta_openers.items()}
+
+
 def gazetteer_names(names: Sequence[str]) -> list[str]:
     """Distinct names (edge punctuation stripped), longest first."""
     out = {n.strip(" \t\r\n.,;:!?\"'«»“”‘’()[]-–—") for n in names}
@@ -208,7 +213,7 @@ class RoleModel:
         self.gazetteer: dict[str, list[str]] = meta.get("gazetteer", {})
         # Words each language's training articles capitalise only to open a
         # sentence (the name chunker's non-names: "Затова", "Portanto").
-        self.openers: dict[str, frozenset[str]] = {lang: frozenset(w.split()) for lang, w in meta.get("openers", {}).items()}
+        self.openers = openers_of(meta.get("openers", {}))
         # Languages whose own heads read another embedder's features (Hindi:
         # e5, which covers it; USE does not); those heads never see the
         # default features. With ``language_embedders`` off, such languages

@@ -42,6 +42,7 @@ from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
 from ..models.roles import Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, normalise_name
+from ..text import sentence_starts
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
@@ -447,7 +448,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     (words the training articles capitalise only to open a sentence:
     "Затова", "Portanto")."""
     # A sentence may open with a quote mark: its first word still starts the sentence.
-    starts = {a + len(text[a:b]) - len(text[a:b].lstrip("\"'“”‘’«»„([ ")) for a, b in sentences}
+    starts = sentence_starts(text, sentences)
     lower = {w for w in _LOWER.findall(text) if w.islower()}
     urls = [(m.start(), m.end()) for m in URL.finditer(text)]  # "%D8%A7" is no name
     out = []

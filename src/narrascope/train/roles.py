@@ -15,8 +15,8 @@ import numpy as np
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.roles import FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_roles
 from ..models.roles import (PRIOR_SCALE, blend_proba, entity_features, framed_prior, gazetteer_names, mention_features, name_prior,
-                            normalise_name, own_proba)
-from ..text import split_sentences
+                            normalise_name, openers_of, own_proba)
+from ..text import sentence_starts, split_sentences
 
 FORMAT = "narrascope.roles.v4"  # v4: the framed head (v3: per-language heads)
 # Weight of the pooled heads against the article language's own heads: chosen
@@ -139,7 +139,7 @@ def sentence_openers(m: Mentions, groups: set[str] | None = None) -> dict[str, s
         if groups is not None and g not in groups or g not in lang_of:
             continue
         low, opening, inside = counts[lang_of[g]]
-        starts = {a + len(text[a:b]) - len(text[a:b].lstrip(_OPENING)) for a, b in split_sentences(text)}
+        starts = sentence_starts(text, split_sentences(text), _OPENING)
         for w in _LETTERS.finditer(text):
             word = w.group()
             if word.islower():
@@ -151,10 +151,6 @@ def sentence_openers(m: Mentions, groups: set[str] | None = None) -> dict[str, s
                     inside[word.lower()] += 1
     words = {lang: sorted(w for w in opening if low[w] >= 2 and not inside[w]) for lang, (low, opening, inside) in counts.items()}
     return {lang: " ".join(ws) for lang, ws in sorted(words.items()) if ws}
-
-
-def openers_of(meta_openers: dict[str, str]) -> dict[str, frozenset[str]]:
-    return {lang: frozenset(words.split()) for lang, words in meta_openers.items()}
 
 
 def prior_counts(m: Mentions, idx: np.ndarray) -> tuple[dict[str, list[float]], dict[tuple[str, str], list[float]]]:
