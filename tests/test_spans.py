@@ -109,8 +109,23 @@ def test_runs_do_not_end_on_a_function_word_or_full_stop() -> None:
     # another language's runs, or a model without tail words, keep them
     assert spans("fr") == [("Loaded_Language", "currently devastating the"), ("Slogans", "Shut down the brutal regime.")]
     assert RunForms.from_meta(forms.to_meta()) == forms
-    # a run of one function word keeps it rather than vanish
-    assert forms.trim_tail(text, ("Loaded_Language", 0, 3, 0.6), "en") == ("Loaded_Language", 0, 3, 0.6)
+    # a run of function words alone is no evidence: dropped
+    assert forms.trim_tail(text, ("Loaded_Language", 0, 3, 0.6), "en") is None
+    assert forms.trim_tail("of the", ("Loaded_Language", 0, 6, 0.6), "en") is None
+
+
+def test_runs_do_not_open_on_a_possessive_nor_cut_a_hyphenated_word() -> None:
+    text = "America's dangerous anti-Semitic plot, and Europe’s own."
+    forms = RunForms(tail_words={"en": frozenset({"the", "and"})})
+    tidy = lambda s, e, lang="en": (r := forms.trim_tail(text, ("Loaded_Language", s, e, 0.6), lang)) and text[r[1]:r[2]]  # noqa: E731
+    at = text.index
+    assert tidy(at("'s"), at(" anti")) == "dangerous"
+    assert tidy(at("s dangerous"), at(" anti")) == "dangerous"
+    assert tidy(at("dangerous"), at("-Semitic")) == "dangerous anti-Semitic"
+    assert tidy(at("plot"), at(" Europe")) == "plot"  # "and" goes, then the dangling comma
+    assert tidy(at("’s own"), len(text)) == "own"
+    # another language (no tail words) is left as decoded
+    assert tidy(at("'s"), at(" anti"), "fr") == "'s dangerous"
 
 
 def test_tail_words_are_kept_unless_they_lower_span_f1() -> None:

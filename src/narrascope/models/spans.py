@@ -114,7 +114,8 @@ class RunForms:
     decodes plain runs. A run's trailing words in ``tail_words`` (per
     language: function words, "currently devastating the") and a full stop
     are dropped, as annotators rarely end a span on one (2% of the English
-    gold spans, against 24% that start on one)."""
+    gold spans, against 24% that start on one), and so is a run of such
+    words alone (see trim_tail)."""
 
     extend: float = 0.0
     shift: dict[str, float] = field(default_factory=dict)
@@ -136,17 +137,36 @@ class RunForms:
         return cls(float(meta.get("extend", 0.0)), {k: float(v) for k, v in meta.get("shift", {}).items()}, frozenset(meta.get("sentence", [])),
                    {lang: frozenset(w) for lang, w in meta.get("tail_words", {}).items()})
 
-    def trim_tail(self, text: str, run: tuple[str, int, int, float], language: str | None) -> tuple[str, int, int, float]:
-        """``run`` without its trailing ``tail_words`` and full stops in
-        ``language`` (a run of one such word keeps it)."""
+    def trim_tail(self, text: str, run: tuple[str, int, int, float], language: str | None) -> tuple[str, int, int, float] | None:
+        """``run`` tidied as annotators mark phrases in ``language`` (one with
+        ``tail_words``): without its trailing ``tail_words`` and full stops, nor
+        a possessive it opens on ("'s dangerous plan", cut from "America's"),
+        and with the rest of a hyphenated word it ends inside ("anti" of
+        "anti-Semitic"); None for a run of ``tail_words`` alone ("of", "the":
+        no English gold span is one)."""
         words = self.tail_words.get(language or "")
         if not words:
             return run
         t, s, e, sc = run
         toks = [(m.start() + s, m.end() + s) for m in TOKEN.finditer(text[s:e])]
+        if len(toks) > 2 and text[toks[0][0]] in "'’" and text[toks[1][0]:toks[1][1]].lower() == "s":
+            toks = toks[2:]
+        elif len(toks) > 1 and text[toks[0][0]:toks[0][1]].lower() == "s" and toks[0][0] > 0 and text[toks[0][0] - 1] in "'’":
+            toks = toks[1:]
         while len(toks) > 1 and (text[toks[-1][0]:toks[-1][1]].lower() in words or text[toks[-1][0]:toks[-1][1]] == "."):
             toks.pop()
-        return _trim(text, (t, s, toks[-1][1], sc)) if toks else run
+        if not toks:
+            return run
+        kept = [text[a:b].lower() for a, b in toks if WORD.fullmatch(text[a:b])]
+        if kept and all(w in words for w in kept):
+            return None
+        end = toks[-1][1]
+        while (more := _HYPHENATED.match(text, end)) is not None and end > 0 and WORD.fullmatch(text[end - 1]):
+            end = more.end()
+        return _trim(text, (t, toks[0][0], end, sc))
+
+
+_HYPHENATED = re.compile(rf"-{WORD.pattern}")
 
 
 def decode_spans(text: str, toks: Sequence[tuple[int, int]], scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str],
@@ -162,7 +182,7 @@ def decode_spans(text: str, toks: Sequence[tuple[int, int]], scores: np.ndarray,
         runs = decode_runs(toks, scores, thresholds, labels, gap, text)
         return expand_to_sentences(runs, sentences if sentences is not None else split_sentences(text))
     runs = decode_runs(toks, scores, forms.thresholds(labels, thresholds), labels, gap, text, forms.extend)
-    plain = [forms.trim_tail(text, r, language) for r in runs if r[0] not in forms.sentence]
+    plain = [x for r in runs if r[0] not in forms.sentence and (x := forms.trim_tail(text, r, language)) is not None]
     wide = [r for r in runs if r[0] in forms.sentence]
     if not wide:
         return plain
