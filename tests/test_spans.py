@@ -169,6 +169,8 @@ def test_runs_widen_to_their_sentences() -> None:
     runs = [("Doubt", 3, 6, 0.4), ("Doubt", 10, 12, 0.7), ("Slogans", 18, 25, 0.5), ("Doubt", 60, 62, 0.3)]
     assert expand_to_sentences(runs, sents) == [("Doubt", 0, 20, 0.7), ("Slogans", 0, 50, 0.5), ("Doubt", 51, 80, 0.3)]
     assert expand_to_sentences([("Doubt", 90, 95, 0.2)], sents) == [("Doubt", 90, 95, 0.2)]  # outside every sentence: kept
+    # a run across two sentences and one inside the second: one span of both, not two that overlap
+    assert expand_to_sentences([("Doubt", 15, 25, 0.5), ("Doubt", 30, 35, 0.6)], sents) == [("Doubt", 0, 50, 0.6)]
 
 
 def test_token_features_are_stable_and_offsets_exact() -> None:

@@ -93,13 +93,19 @@ def _trim(text: str, run: tuple[str, int, int, float]) -> tuple[str, int, int, f
 
 def expand_to_sentences(runs: list[tuple[str, int, int, float]], sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
     """Each run widened to the sentence(s) it touches, one span per technique
-    and sentence (highest score kept)."""
-    best: dict[tuple[str, int, int], float] = {}
-    for t, s, e, sc in runs:
+    and sentence (highest score kept): a run across two sentences and one
+    inside the second are one span of both, not two that overlap."""
+    by_technique: dict[str, list[list[Any]]] = {}
+    for t, s, e, sc in sorted(runs, key=lambda r: r[1]):
         cover = [(a, b) for a, b in sentences if a < e and s < b] or [(s, e)]
-        key = (t, min(a for a, _ in cover), max(b for _, b in cover))
-        best[key] = max(sc, best.get(key, -np.inf))
-    return [(t, s, e, sc) for (t, s, e), sc in sorted(best.items(), key=lambda kv: kv[0][1])]
+        a, b = min(x for x, _ in cover), max(y for _, y in cover)
+        spans = by_technique.setdefault(t, [])
+        # runs come in order of start, so a span overlaps at most the last one kept
+        if spans and a < spans[-1][1]:
+            spans[-1][1], spans[-1][2] = max(spans[-1][1], b), max(spans[-1][2], sc)
+        else:
+            spans.append([a, b, sc])
+    return sorted(((t, a, b, sc) for t, spans in by_technique.items() for a, b, sc in spans), key=lambda x: (x[1], x[0]))
 
 
 @dataclass(frozen=True)
