@@ -126,6 +126,12 @@ def test_runs_do_not_open_on_a_possessive_nor_cut_a_hyphenated_word() -> None:
     assert tidy(at("’s own"), len(text)) == "own"
     # another language (no tail words) is left as decoded
     assert tidy(at("'s"), at(" anti"), "fr") == "'s dangerous"
+    # half a quotation loses its quote mark, a whole one keeps both
+    q = 'They call them "Russian Zombies" and "traitors'
+    half = lambda s, e: (r := forms.trim_tail(q, ("Name_Calling-Labeling", s, e, 0.6), "en")) and q[r[1]:r[2]]  # noqa: E731
+    assert half(q.index('"Russian'), q.index(" Zombies")) == "Russian"
+    assert half(q.index('"Russian'), q.index(" and")) == '"Russian Zombies"'
+    assert half(q.index('"traitors'), len(q)) == "traitors"
 
 
 def test_tail_words_are_kept_unless_they_lower_span_f1() -> None:

@@ -146,10 +146,11 @@ class RunForms:
     def trim_tail(self, text: str, run: tuple[str, int, int, float], language: str | None) -> tuple[str, int, int, float] | None:
         """``run`` tidied as annotators mark phrases in ``language`` (one with
         ``tail_words``): without its trailing ``tail_words`` and full stops, nor
-        a possessive it opens on ("'s dangerous plan", cut from "America's"),
-        and with the rest of a hyphenated word it ends inside ("anti" of
-        "anti-Semitic"); None for a run of ``tail_words`` alone ("of", "the":
-        no English gold span is one)."""
+        a possessive it opens on ("'s dangerous plan", cut from "America's")
+        nor the quote mark of a quotation it does not hold whole ('"Russian
+        Zombies'), and with the rest of a hyphenated word it ends inside
+        ("anti" of "anti-Semitic"); None for a run of ``tail_words`` alone
+        ("of", "the": no English gold span is one)."""
         words = self.tail_words.get(language or "")
         if not words:
             return run
@@ -163,6 +164,10 @@ class RunForms:
             toks.pop()
         if not toks:
             return run
+        # a quote mark the run does not close (or open) is half a quotation: '"Russian Zombies'
+        marks = [i for i, (a, b) in enumerate(toks) if text[a:b] in _QUOTE_MARKS]
+        if len(marks) == 1 and len(toks) > 1 and marks[0] in (0, len(toks) - 1):
+            toks = toks[1:] if marks[0] == 0 else toks[:-1]
         kept = [text[a:b].lower() for a, b in toks if WORD.fullmatch(text[a:b])]
         if kept and all(w in words for w in kept):
             return None
@@ -173,6 +178,7 @@ class RunForms:
 
 
 _HYPHENATED = re.compile(rf"-{WORD.pattern}")
+_QUOTE_MARKS = QUOTES | {"'", "‘", "’"}
 
 
 def decode_spans(text: str, toks: Sequence[tuple[int, int]], scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str],

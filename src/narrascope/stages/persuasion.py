@@ -60,7 +60,7 @@ def paragraphs(article: Article) -> list[tuple[int, int]]:
 
 class TechniquesStage(Stage):
     name = "techniques"
-    version = "5"  # 3: punctuation-only spans dropped; 4: no token spans in languages the tagger never saw; 5: a technique's sentence spans do not overlap
+    version = "5"  # 3: punctuation-only spans dropped; 4: no token spans in languages the tagger never saw; 5: a technique's sentence spans do not overlap, an English run does not keep half a quotation's mark
     requires = ("clean_text", "sentences")
     assigns = ("results.techniques",)
     description = "Persuasion techniques per paragraph (23 SemEval-2023 techniques) with evidence spans."
