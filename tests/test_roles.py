@@ -165,6 +165,9 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert all("\n" not in g.clean_text[s:e] and not g.clean_text[s:e].endswith(" ") for s, e, _ in RolesStage().mentions(g)[0])
     names = {e["entity"] for e in every_entity().predict(g)["entities"]}
     assert {"Bill Gates", "Joe Biden"} <= names and not any(n.endswith(("'", "’s")) for n in names)
+    # ... and a symbol its author signs with; a Hindi name's final combining mark stays
+    from narrascope.stages.roles import _display_name
+    assert [_display_name(n) for n in ("Spinte Orthobro ☦️", "Kim 🇰🇵", "हिंदं", "☦️")] == ["Spinte Orthobro", "Kim", "हिंदं", "☦️"]
 
     # An adjective that qualifies no acting group is no entity: coordinated, before a name, before an abstract noun.
     c = ns.analyze_text("Talks in Istanbul\n\nRussian and Ukrainian diplomats met in Istanbul on Tuesday. "
@@ -210,6 +213,26 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     ents = every_entity().predict(b)["entities"]
     pielke = [e for e in ents if "Pielke" in e["entity"]]
     assert len(pielke) == 1 and pielke[0]["entity"] == "Roger Pielke Jr." and pielke[0]["mentions"] == 2
+    # ... but not into what the NER labels as no person (a headline's "Worldwide Depopulation Through Abortion")
+    h = ns.analyze_text("Goals Are About Worldwide Depopulation Through Abortion\n\nAbortion is what they want, "
+                        "said Roger Pielke Jr. on Monday. Pielke left.", stages=[])
+    at = h.clean_text.index
+    found = [(at("Worldwide"), at("\n"), "ORG"), (at("Abortion is"), at(" is what"), "PERSON"),
+             (at("Roger"), at(" on Monday"), "PERSON"), (at("Pielke left"), at(" left"), "PERSON")]
+    stage = RolesStage()
+    stage._find = lambda *a, **k: (found, "spacy:test", {})  # type: ignore[method-assign]
+    groups = {k: len(ms) for k, ms in stage.entity_groups(h)[0]}
+    assert groups == {"abortion": 1, "roger pielke jr": 2}  # the headline-only ORG is not kept
+    # ... nor into a name that has it after "da"/"of": Russia is not its Security Council
+    r = ns.analyze_text("Moscovo reage\n\nO Conselho de Segurança da Rússia reuniu-se ontem em Moscovo. A Rússia diz que a "
+                        "guerra vai continuar. Segundo o Kremlin, a Rússia não vai negociar.", stages=[])
+    groups = {k: len(ms) for k, ms in RolesStage().entity_groups(r)[0]}
+    assert groups["rússia"] == 2 and groups["conselho de segurança da rússia"] == 1
+    # ... but a country does not join a region of it ("Eastern Ukraine" is not Ukraine).
+    u = ns.analyze_text("Front line\n\nUkraine asked for more shells. Russia pressed on in Eastern Ukraine. "
+                        "Ukraine says the front holds.", stages=[])
+    groups = {k: len(ms) for k, ms in RolesStage().entity_groups(u)[0]}
+    assert groups.get("ukraine") == 2 and groups.get("eastern ukraine") == 1
 
 
 def test_russian_entities_come_from_natasha() -> None:
@@ -318,6 +341,9 @@ def test_capitalised_names_for_languages_without_ner() -> None:
     both = ["Западните страни", "Западните лидери"]
     assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")] == ["Затова", "Затова", "Няма", "Няма"] + both
     assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg", frozenset({"затова", "няма", "западните"}))] == both
+    # an opening quote mark inside a sentence opens one too
+    pt = "Num artigo «Porque insistimos na greve», publicado no Project Syndicate, as ativistas escrevem."
+    assert [pt[s:e] for s, e, _ in capitalised_names(pt, [(0, len(pt))], "pt", frozenset({"porque"}))] == ["Project Syndicate"]
     # An acronym before a person's name is another entity ("analyst of the CIA Larry Johnson");
     # an agency name that opens with an acronym stays whole; URL fragments are no names.
     bg = ("Бившият анализатор на ЦРУ Лари Джонсън заяви пред РИА Новости, че Джонсън е прав. "
@@ -408,6 +434,12 @@ def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
     putin = [e for e in d["entities"] if "पुतिन" in e["entity"]]
     assert len(putin) == 1 and putin[0]["mentions"] == 2
     assert all(e["main_role"] in MAIN_ROLES and e["evidence"] for e in d["entities"])
+    # a foreign name spelt with long or short vowels, or with the nasal as a dot or a half letter, is one entity
+    b = ns.analyze_text("रूस के राष्ट्रपति व्लादिमिर पुतिन ने सम्मेलन किया। राष्ट्रपति व्लादिमीर पुतिन ने जेलेंस्की को सलाह दी। "
+                        "पुतिन ने कहा कि जेलेन्स्की को नाटो की जिद छोड़नी होगी।", title="पुतिन का सम्मेलन", stages=[])
+    keys = {k: len(ms) for k, ms in RolesStage().entity_groups(b)[0]}
+    assert sum("पुतिन" in k for k in keys) == 1 and max(n for k, n in keys.items() if "पुतिन" in k) == 4  # title too
+    assert sum(k.startswith("जेले") for k in keys) == 1
     stage = RolesStage()
     if "hi" in stage.model.language_embedders:  # Hindi's own heads read e5 (in narrascope[all])
         assert d["embedder"] == "multilingual-e5-small-q4" and "note" not in d

@@ -27,6 +27,7 @@ rest are listed in ``other_entities`` with their score.
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections import Counter, defaultdict
 from functools import cached_property, lru_cache
@@ -315,18 +316,43 @@ _TITLES = re.compile(r"^(?:(?:president|prime minister|pm|chancellor|minister|mr
                      r"президент|премиер|министр|presidente|primeiro-ministro|ministro|премиерът|президентът)\.?\s+)+")
 
 
+_SYMBOLS = {"So", "Sk", "Sm"}  # emoji and other symbols (their variation selectors and joiners apart)
+
+
 def _display_name(mention: str) -> str:
     """An entity's name from a mention: "Bill Gates'" and "Joe Biden’s" are
     "Bill Gates" and "Joe Biden" (the annotators' mentions keep the
-    possessive at times, the entity's name does not)."""
+    possessive at times, the entity's name does not), nor a trailing emoji."""
     name = re.sub(r"(?<=\w)(?:['’]s|(?<=s)['’])$", "", mention.strip())
+    # nor a symbol a user signs with ("Spinte Orthobro ☦️")
+    while name and (unicodedata.category(name[-1]) in _SYMBOLS or name[-1] in "\ufe0e\ufe0f\u200d "):
+        name = name[:-1]
     return name or mention
+
+
+# NER labels of places (spaCy's and natasha's)
+_PLACES = {"GPE", "LOC"}
+# The lower-case words the name chunker joins names across (see _CAP)
+_CONNECTORS = {"of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van"}
+# A compass point or "central" opening a place's name: a region, not the
+# place itself (English, Bulgarian, Russian, Hindi; Portuguese puts it after).
+_REGION = re.compile(r"(?:north|south|east|west)(?:ern)?(?:-?(?:east|west)(?:ern)?)?\s|central\s"
+                     r"|(?:северн|южн|източн|западн|централн|восточн|центральн)[а-я]*\s|(?:северен|южен|източен|западен|централен)\s"
+                     r"|(?:उत्तर|दक्षिण|पूर्वी|पश्चिमी|पूर्व|पश्चिम|मध्य)\s")
 
 
 def _group_key(name: str) -> str:
     key = normalise_name(name)
     key = _TITLES.sub("", key) or key
-    return _ALIASES.get(key, key)
+    key = _ALIASES.get(key, key)
+    # Hindi spells a foreign name's vowels long or short and its nasal as a
+    # dot or a half letter ("व्लादिमिर"/"व्लादिमीर", "जेलेंस्की"/"जेलेन्स्की"): one key
+    return _NASAL.sub("ं", key.translate(_VOWELS)) if _DEVANAGARI.search(key) else key
+
+
+_DEVANAGARI = re.compile("[\u0900-\u097f]")
+_VOWELS = str.maketrans({"ी": "ि", "ू": "ु", "ई": "इ", "ऊ": "उ"})
+_NASAL = re.compile("[नमण]्(?=[\u0915-\u0939])")
 
 
 # Singular nouns for a group that acts ("the Russian government"); plural
@@ -436,6 +462,9 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
+_QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[]))[«“„\"‘]")
+
+
 def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str | None = None,
                       openers: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
     """Name mentions for languages without a packaged NER model: runs of
@@ -444,11 +473,13 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     word when the text has it in lower case ("Сега Русия":
     "сега", now, is a word, "Русия" the name), minus single words seen once
     at a sentence start (any word is capitalised there), and minus a lone
-    word at a sentence start that is one of the language's ``openers``
-    (words the training articles capitalise only to open a sentence:
-    "Затова", "Portanto")."""
+    word at a sentence start or after an opening quote mark that is one of
+    the language's ``openers`` (words the training articles capitalise only
+    to open a sentence: "Затова", "Portanto")."""
     # A sentence may open with a quote mark: its first word still starts the sentence.
     starts = sentence_starts(text, sentences)
+    # A quote inside a sentence opens a sentence of its own: «Porque insistimos na greve»
+    quoted = {m.end() for m in _QUOTE_OPEN.finditer(text)}
     lower = {w for w in _LOWER.findall(text) if w.islower()}
     urls = [(m.start(), m.end()) for m in URL.finditer(text)]  # "%D8%A7" is no name
     out = []
@@ -482,7 +513,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         # A lone opener is no name; one that took its noun is ("Западните
         # страни", annotated), and so is a longer name it opens ("Западните
         # Балкани": the opener is not cut off).
-        if at_start and end == s + len(name) and " " not in name and name.lower() in openers:
+        if (at_start or s in quoted) and end == s + len(name) and " " not in name and name.lower() in openers:
             continue
         out.append((s, end, "NAME"))
     return _split_leading_names(text, out) if language == "bg" else out
@@ -687,7 +718,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "15"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "16"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -708,6 +739,9 @@ class RolesStage(Stage):
     # 14: English mentions end before a line break; names without a possessive ("Bill Gates'"); Russian
     #     organisations keep every word after the head ("служба по тарифам")
     # 15: the name chunker drops a lone sentence opener of the model's ("Затова", "Portanto")
+    # 16: a country's name does not join a region of it ("Източна Украйна"); an opener after an opening
+    #     quote mark is no name («Porque insistimos»); Hindi spellings of one name are one entity; a
+    #     one-word name joins no place name, no name that has it after "of"/"da", no name only the headline has
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -849,16 +883,28 @@ class RolesStage(Stage):
         for s, e, lab in ments:
             groups[_group_key(normal.get((s, e)) or article.clean_text[s:e])].append((s, e, lab))
         # Merge "putin" into "vladimir putin" (and "pielke" into "roger pielke
-        # jr."): a one-word name that ends exactly one longer name (a surname),
-        # never "ukraine" into "ukraine war".
+        # jr."): a one-word name that ends exactly one longer name (a surname):
+        # never "ukraine" into "ukraine war", nor into a region of it
+        # ("Eastern Ukraine", "Източна Украйна", "North Korea"), a place the
+        # NER labels ("Israel" is not "West Israel") or a name that has it
+        # after "of", "da" ("Conselho de Segurança da Rússia", "Bank of
+        # England"); and not into a name only the headline has ("Abortion"
+        # would bring back the title-case "Worldwide Depopulation Through
+        # Abortion", which NER mistook for a name).
+        end = title_end(article)
         for short in sorted(groups, key=len):
             if " " in short or short not in groups:
                 continue
             longer = [k for k in groups if k != short and re.sub(r",?\s+(jr|sr|ii|iii|iv)\.?$", "", k).endswith(" " + short)]
-            if len(longer) == 1:
-                groups[longer[0]] += groups.pop(short)
+            if len(longer) != 1:
+                continue
+            k = longer[0]
+            before = re.sub(r",?\s+(jr|sr|ii|iii|iv)\.?$", "", k)[: -len(short)].split()[-1]
+            if (_REGION.match(k) or before in _CONNECTORS or all(lab in _PLACES for _s, _e, lab in groups[k])
+                    or not any(s >= end for s, _e, _l in groups[k])):
+                continue
+            groups[k] += groups.pop(short)
         # Headlines are title case and fool NER: keep entities the body mentions too.
-        end = title_end(article)
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
         names = {k: max((_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v), key=len) for k, v in kept}
         return sorted(kept, key=lambda kv: -len(kv[1])), ner, names
