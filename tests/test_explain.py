@@ -109,6 +109,17 @@ def test_sentences_are_closed_with_one_stop() -> None:
     assert text == "Sanctions should be eased in response to diplomacy. Talks must start now. A question?"
 
 
+def test_a_repeated_sentence_is_used_once() -> None:
+    # a title the body repeats, word for word or with a tail: the explanation does not spend its words twice
+    title = "North Korean troops are not at the Ukrainian front yet, but Americans are"
+    a = ns.analyze_text(f"{title}.\n{title}, a source said.\nKim Jong Un waits. Zelensky asks the West for more weapons.",
+                        title=title, stages=[])
+    ev = [{"start": s.start, "end": s.end, "score": 1} for s in a.sentences]
+    text, spans = extractive(a, ev, 80)
+    assert text.count("North Korean troops") == 1 and len(spans) == len(a.sentences) - 1
+    assert "Kim Jong Un waits." in text  # a short sentence is not taken for a repeat of a long one
+
+
 def _openai_reply(content: str) -> bytes:
     return json.dumps({"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).encode()
 

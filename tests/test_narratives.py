@@ -6,6 +6,7 @@ import csv
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -74,6 +75,17 @@ def test_example_article_gets_war_narratives_with_evidence(stage: NarrativesStag
         if sub["label"].endswith(": " + OTHER):
             j = fine.labels.index(sub["label"])
             assert sub["confidence"] == pytest.approx(float(fine.prob[j]) * d["narrative_probability"], abs=2e-4)  # P(narrative) is rounded
+
+
+def test_a_repeated_sentence_is_evidence_once(stage: NarrativesStage) -> None:
+    # a body that opens with its title, then goes on: the sentence is there twice, and is one piece of evidence
+    title = "North Korean troops are not at the front yet"
+    a = ns.analyze_text(f"{title}. They may come soon, a source said.\nKim waits.", title=title, stages=[])
+    texts = [a.clean_text[s.start:s.end] for s in a.sentences]
+    assert texts[:2] == [title, title + "."] and len(texts) == 4  # the title has no full stop, its repeat has one
+    scores = SimpleNamespace(sentence=np.array([[0.9], [0.8], [0.5], [0.1]]))
+    ev = stage.evidence(a, scores, 0, 3)  # type: ignore[arg-type]
+    assert [e["start"] for e in ev] == [a.sentences[i].start for i in (0, 2, 3)]
 
 
 def test_asking_for_one_taxonomy_of_the_trained_model(stage: NarrativesStage) -> None:

@@ -23,6 +23,7 @@ from ..embed import optional_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
+from ..text import WORD
 from .base import Stage
 
 MAX_WORDS = 80
@@ -57,15 +58,27 @@ def _closed(sentence: str) -> str:
     return sentence.rstrip(",;:–— ") + "."
 
 
+def _repeats(a: set[str], b: set[str]) -> bool:
+    """Whether two sentences say the same: 80% of the shorter's words (five
+    at least) are in the other (a title the body repeats, with or without a
+    tail), so the explanation does not spend its words twice."""
+    return min(len(a), len(b)) >= 5 and len(a & b) >= 0.8 * min(len(a), len(b))
+
+
 def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int) -> tuple[str, list[dict[str, int]]]:
     """Best evidence first until the word budget is spent, then shown in
     article order so the explanation reads like the article."""
     chosen: list[dict[str, Any]] = []
+    words: list[set[str]] = []
     used = 0
     for ev in evidence:
         n = len(article.clean_text[ev["start"] : ev["end"]].split())
         if chosen and used + n > max_words:
             continue
+        own = set(WORD.findall(article.clean_text[ev["start"] : ev["end"]].lower()))
+        if any(_repeats(own, other) for other in words):
+            continue
+        words.append(own)
         chosen.append(ev)
         used += n
         if used >= max_words:
@@ -83,10 +96,11 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "5"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "6"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
+    # 6: a sentence that repeats one already chosen is skipped
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."

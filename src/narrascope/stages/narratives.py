@@ -16,6 +16,7 @@ from ..models import artifact_digest
 from ..models.narrative import GATE, LEVELS, NEAREST, LabelScores, NarrativeModel, decode, decode_expected_f1
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER, is_other_sub, load_taxonomy, parent_of
+from ..text import WORD
 from .base import Stage
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "narratives"
@@ -42,7 +43,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "4"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result
+    version = "5"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -225,9 +226,19 @@ class NarrativesStage(Stage):
         if j is None or not k or sc.sentence.shape[0] == 0:
             return []
         col = sc.sentence[:, j]
-        best = np.argsort(-col)[:k]
-        return [{"start": article.sentences[i].start, "end": article.sentences[i].end, "score": round(float(col[i]), 4)}
-                for i in sorted(best, key=lambda i: -col[i])]
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for i in np.argsort(-col, kind="stable"):
+            sp = article.sentences[i]
+            # a sentence the article repeats (a title that opens the body again) is one piece of evidence
+            key = " ".join(WORD.findall(article.clean_text[sp.start:sp.end].lower()))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append({"start": sp.start, "end": sp.end, "score": round(float(col[i]), 4)})
+            if len(out) == k:
+                break
+        return out
 
     def taxonomies(self) -> list[Any]:
         """The taxonomies whose labels this stage predicts."""
