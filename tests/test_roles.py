@@ -168,6 +168,9 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     # ... and a symbol its author signs with; a Hindi name's final combining mark stays
     from narrascope.stages.roles import _display_name
     assert [_display_name(n) for n in ("Spinte Orthobro ☦️", "Kim 🇰🇵", "हिंदं", "☦️")] == ["Spinte Orthobro", "Kim", "हिंदं", "☦️"]
+    # an entity is named by its longest mention with no title before it
+    from narrascope.stages.roles import _entity_name
+    assert _entity_name(["Dr Adrian Spence", "Spence"]) == "Adrian Spence" and _entity_name(["President Putin", "Putin"]) == "Putin"
 
     # An adjective that qualifies no acting group is no entity: coordinated, before a name, before an abstract noun.
     c = ns.analyze_text("Talks in Istanbul\n\nRussian and Ukrainian diplomats met in Istanbul on Tuesday. "
@@ -433,6 +436,7 @@ def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
     # a title does not make another entity: "राष्ट्रपति पुतिन" and "पुतिन" are one, with both mentions
     putin = [e for e in d["entities"] if "पुतिन" in e["entity"]]
     assert len(putin) == 1 and putin[0]["mentions"] == 2
+    assert putin[0]["entity"] == "पुतिन"  # named without the title ("राष्ट्रपति", president)
     assert all(e["main_role"] in MAIN_ROLES and e["evidence"] for e in d["entities"])
     # a foreign name spelt with long or short vowels, or with the nasal as a dot or a half letter, is one entity
     b = ns.analyze_text("रूस के राष्ट्रपति व्लादिमिर पुतिन ने सम्मेलन किया। राष्ट्रपति व्लादिमीर पुतिन ने जेलेंस्की को सलाह दी। "

@@ -330,6 +330,16 @@ def _display_name(mention: str) -> str:
     return name or mention
 
 
+def _entity_name(mentions: list[str]) -> str:
+    """An entity's name: its longest mention once a title is cut off ("Dr
+    Adrian Spence" is "Adrian Spence", "राष्ट्रपति व्लादिमीर पुतिन", president
+    ..., is "व्लादिमीर पुतिन"); a title alone stays."""
+    def untitled(m: str) -> str:
+        title = _TITLES.match(m.lower())
+        return m[title.end():] if title and title.end() < len(m) else m
+    return max((untitled(m) for m in mentions), key=len)
+
+
 # NER labels of places (spaCy's and natasha's)
 _PLACES = {"GPE", "LOC"}
 # The lower-case words the name chunker joins names across (see _CAP)
@@ -741,7 +751,8 @@ class RolesStage(Stage):
     # 15: the name chunker drops a lone sentence opener of the model's ("Затова", "Portanto")
     # 16: a country's name does not join a region of it ("Източна Украйна"); an opener after an opening
     #     quote mark is no name («Porque insistimos»); Hindi spellings of one name are one entity; a
-    #     one-word name joins no place name, no name that has it after "of"/"da", no name only the headline has
+    #     one-word name joins no place name, no name that has it after "of"/"da", no name only the headline has;
+    #     an entity's name has no title ("Vladimir Putin", not "President Vladimir Putin")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -906,7 +917,7 @@ class RolesStage(Stage):
             groups[k] += groups.pop(short)
         # Headlines are title case and fool NER: keep entities the body mentions too.
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
-        names = {k: max((_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v), key=len) for k, v in kept}
+        names = {k: _entity_name([_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v]) for k, v in kept}
         return sorted(kept, key=lambda kv: -len(kv[1])), ner, names
 
     def predict(self, article: Article) -> dict[str, Any]:
