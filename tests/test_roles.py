@@ -216,6 +216,12 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     ents = every_entity().predict(b)["entities"]
     pielke = [e for e in ents if "Pielke" in e["entity"]]
     assert len(pielke) == 1 and pielke[0]["entity"] == "Roger Pielke Jr." and pielke[0]["mentions"] == 2
+    # A surname's particles do not cut a name: "Ursula von" and "Leyen" (spaCy's small model) are one person,
+    # as are "Ms von der Leyen" and a later "Leyen".
+    vdl = ns.analyze_text("EU row\n\nGermany’s former defense minister Ursula von der Leyen served in the same organisation. "
+                          "Although Ms von der Leyen is no longer a member, she spoke. Leyen said so.", stages=[])
+    groups = {k: len(ms) for k, ms in RolesStage().entity_groups(vdl)[0]}
+    assert groups.get("ursula von der leyen") == 3 and not any(k in groups for k in ("leyen", "von der leyen", "ursula von"))
     # ... but not into what the NER labels as no person (a headline's "Worldwide Depopulation Through Abortion")
     h = ns.analyze_text("Goals Are About Worldwide Depopulation Through Abortion\n\nAbortion is what they want, "
                         "said Roger Pielke Jr. on Monday. Pielke left.", stages=[])

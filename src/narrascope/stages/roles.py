@@ -472,6 +472,24 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
+# A surname's particles: spaCy's small English model stops at them ("Ursula
+# von" + "Leyen" as a place, "Ms von der" + "Leyen").
+_PARTICLE_TAIL = re.compile(r"(?:^|\s)(?:von|van|der|den|de|da|di|du|del|della|la|le|bin|ibn|al|ten|ter)$")
+_PARTICLE_NEXT = re.compile(r"(?:\s+(?:von|van|der|den|de|da|di|du|del|della|la|le|bin|ibn|al|ten|ter))*[ \t]+[A-Z][\w'’-]*\w")
+
+
+def _join_particles(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A person's mention that ends on a particle takes the name after it
+    ("Ursula von der Leyen"), and a mention inside what it took goes."""
+    out = []
+    for s, e, lab in found:
+        if lab in ("PERSON", "PER") and _PARTICLE_TAIL.search(text[s:e]) and (m := _PARTICLE_NEXT.match(text, e)):
+            e = m.end()
+        out.append((s, e, lab))
+    joined = [(s, e) for (s, e, _l), (s0, e0, _l0) in zip(out, found) if e != e0]
+    return [x for x in out if not any(a <= x[0] and x[1] <= b and (x[0], x[1]) != (a, b) for a, b in joined)]
+
+
 _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[]))[«“„\"‘]")
 
 
@@ -752,7 +770,8 @@ class RolesStage(Stage):
     # 16: a country's name does not join a region of it ("Източна Украйна"); an opener after an opening
     #     quote mark is no name («Porque insistimos»); Hindi spellings of one name are one entity; a
     #     one-word name joins no place name, no name that has it after "of"/"da", no name only the headline has;
-    #     an entity's name has no title ("Vladimir Putin", not "President Vladimir Putin")
+    #     an entity's name has no title ("Vladimir Putin", not "President Vladimir Putin"); an English person's
+    #     mention ending on a particle takes the name after it ("Ursula von der Leyen")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -869,7 +888,7 @@ class RolesStage(Stage):
         if nlp is not None:
             doc = nlp(text[:100000])
             spans = ((_mention_span(e), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
-            return [(sp[0], sp[1], label) for sp, label in spans if sp is not None], f"spacy:{name}", {}
+            return _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None]), f"spacy:{name}", {}
         if article.language == "ru" and (nat := _natasha()) is not None:
             found, normal = nat(text[:100000])
             return found, "natasha:news-ner", normal
@@ -903,8 +922,9 @@ class RolesStage(Stage):
         # would bring back the title-case "Worldwide Depopulation Through
         # Abortion", which NER mistook for a name).
         end = title_end(article)
-        for short in sorted(groups, key=len):
-            if " " in short or short not in groups:
+        for short in sorted(groups, key=lambda k: (" " not in k, len(k))):  # "von der leyen" before "leyen"
+            # one word, or a surname with its particles ("von der leyen")
+            if (" " in short and not _PARTICLE_TAIL.search(" " + short.split()[0])) or short not in groups:
                 continue
             longer = [k for k in groups if k != short and re.sub(r",?\s+(jr|sr|ii|iii|iv)\.?$", "", k).endswith(" " + short)]
             if len(longer) != 1:
