@@ -57,7 +57,10 @@ SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
 # ("U.S"). With capitalised_names below, exact matches with the gold
 # mentions went PT 0.49 -> 0.57, BG 0.51 -> 0.67.
 _WORD = r"[A-ZА-ЯЁ](?:[\w'’-]|\.(?=\w))*"
-_CAP = re.compile(rf"\b{_WORD}(?:(?:[ \t]+(?:of|the|for|de|da|do|dos|das|del|des|du|von|van)){{0,2}}[ \t]+{_WORD})*", re.UNICODE)
+# The lower-case words a name runs across ("Banco de Portugal"); a surname
+# after one does not stand for the whole name (see entity_groups).
+_CONNECTORS = ("of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van")
+_CAP = re.compile(rf"\b{_WORD}(?:(?:[ \t]+(?:{'|'.join(_CONNECTORS)})){{0,2}}[ \t]+{_WORD})*", re.UNICODE)
 _LOWER = re.compile(r"\w[\w-]*", re.UNICODE)
 # Function words capitalised at a sentence start (English, Portuguese and
 # other Romance/Germanic languages, Bulgarian/Russian): never a name's first word.
@@ -340,10 +343,9 @@ def _entity_name(mentions: list[str]) -> str:
     return max((untitled(m) for m in mentions), key=len)
 
 
+_NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$")
 # NER labels of places (spaCy's and natasha's)
 _PLACES = {"GPE", "LOC"}
-# The lower-case words the name chunker joins names across (see _CAP)
-_CONNECTORS = {"of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van"}
 # A compass point or "central" opening a place's name: a region, not the
 # place itself (English, Bulgarian, Russian, Hindi; Portuguese puts it after).
 _REGION = re.compile(r"(?:north|south|east|west)(?:ern)?(?:-?(?:east|west)(?:ern)?)?\s|central\s"
@@ -474,8 +476,9 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
 
 # A surname's particles: spaCy's small English model stops at them ("Ursula
 # von" + "Leyen" as a place, "Ms von der" + "Leyen").
-_PARTICLE_TAIL = re.compile(r"(?:^|\s)(?:von|van|der|den|de|da|di|du|del|della|la|le|bin|ibn|al|ten|ter)$")
-_PARTICLE_NEXT = re.compile(r"(?:\s+(?:von|van|der|den|de|da|di|du|del|della|la|le|bin|ibn|al|ten|ter))*[ \t]+[A-Z][\w'’-]*\w")
+_PARTICLES = "von|van|der|den|de|da|di|du|del|della|la|le|bin|ibn|al|ten|ter"
+_PARTICLE_TAIL = re.compile(rf"(?:^|\s)(?:{_PARTICLES})$")
+_PARTICLE_NEXT = re.compile(rf"(?:\s+(?:{_PARTICLES}))*[ \t]+[A-Z][\w'’-]*\w")
 
 
 def _join_particles(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -922,15 +925,16 @@ class RolesStage(Stage):
         # would bring back the title-case "Worldwide Depopulation Through
         # Abortion", which NER mistook for a name).
         end = title_end(article)
+        bare = {k: _NAME_SUFFIX.sub("", k) for k in groups}  # "roger pielke jr." ends in "pielke"
         for short in sorted(groups, key=lambda k: (" " not in k, len(k))):  # "von der leyen" before "leyen"
             # one word, or a surname with its particles ("von der leyen")
             if (" " in short and not _PARTICLE_TAIL.search(" " + short.split()[0])) or short not in groups:
                 continue
-            longer = [k for k in groups if k != short and re.sub(r",?\s+(jr|sr|ii|iii|iv)\.?$", "", k).endswith(" " + short)]
+            longer = [k for k in groups if k != short and bare[k].endswith(" " + short)]
             if len(longer) != 1:
                 continue
             k = longer[0]
-            before = re.sub(r",?\s+(jr|sr|ii|iii|iv)\.?$", "", k)[: -len(short)].split()[-1]
+            before = bare[k][: -len(short)].split()[-1]
             if (_REGION.match(k) or before in _CONNECTORS or all(lab in _PLACES for _s, _e, lab in groups[k])
                     or not any(s >= end for s, _e, _l in groups[k])):
                 continue
