@@ -43,6 +43,13 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+def word_key(text: str) -> str:
+    """``text``'s words in lower case, one space apart: the same key for the
+    same words whatever the case, spacing or punctuation (a repeated
+    paragraph, a title the body repeats)."""
+    return " ".join(w.lower() for w in words(text))
+
+
 # Homoglyphs: Latin and Cyrillic letters that look alike. Propaganda outlets
 # mix them into words ("пo" with a Latin o, "Ukrаine" with a Cyrillic а) so
 # that filters and searches miss the text; the models, NER and search miss it

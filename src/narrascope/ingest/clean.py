@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text import TextBuilder, fold_homoglyphs, words
+from ..text import TextBuilder, fold_homoglyphs, word_key, words
 
 
 CAPTION = [
@@ -129,14 +129,10 @@ def _wrapped(lines: list[str]) -> bool:
     return open_ended / len(mid) > 0.6 and max(lengths) < 120
 
 
-def _norm(s: str) -> str:
-    return " ".join(w.lower() for w in words(s))
-
-
 def classify(paras: list[Para]) -> None:
     """Set ``kind`` on boilerplate paragraphs, in place."""
     n = len(paras)
-    norms = [_norm(p.text) for p in paras]
+    norms = [word_key(p.text) for p in paras]
     for i, p in enumerate(paras):
         ws = p.words
         nw = len(ws)

@@ -23,7 +23,7 @@ from ..embed import optional_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
-from ..text import WORD
+from ..text import word_key
 from .base import Stage
 
 MAX_WORDS = 80
@@ -75,7 +75,7 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
         n = len(article.clean_text[ev["start"] : ev["end"]].split())
         if chosen and used + n > max_words:
             continue
-        own = set(WORD.findall(article.clean_text[ev["start"] : ev["end"]].lower()))
+        own = set(word_key(article.clean_text[ev["start"] : ev["end"]]).split())
         if any(_repeats(own, other) for other in words):
             continue
         words.append(own)

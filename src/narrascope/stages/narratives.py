@@ -16,7 +16,7 @@ from ..models import artifact_digest
 from ..models.narrative import GATE, LEVELS, NEAREST, LabelScores, NarrativeModel, decode, decode_expected_f1
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER, is_other_sub, load_taxonomy, parent_of
-from ..text import WORD
+from ..text import word_key
 from .base import Stage
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "narratives"
@@ -231,7 +231,7 @@ class NarrativesStage(Stage):
         for i in np.argsort(-col, kind="stable"):
             sp = article.sentences[i]
             # a sentence the article repeats (a title that opens the body again) is one piece of evidence
-            key = " ".join(WORD.findall(article.clean_text[sp.start:sp.end].lower()))
+            key = word_key(article.clean_text[sp.start:sp.end])
             if key in seen:
                 continue
             seen.add(key)
