@@ -23,6 +23,29 @@ def test_sentences_other_scripts() -> None:
     assert _sents("यह पहला वाक्य है। यह दूसरा है।") == ["यह पहला वाक्य है।", "यह दूसरा है।"]
 
 
+def test_sentences_glued_without_a_space() -> None:
+    # Scraped text loses the space after a full stop; these are two sentences.
+    assert _sents("Dr Mikhail Tsykunov.In July 2020, Putin spoke.") == ["Dr Mikhail Tsykunov.", "In July 2020, Putin spoke."]
+    assert _sents("Такие мемориалы.Так сказал он?Никто") == ["Такие мемориалы.", "Так сказал он?", "Никто"]
+    assert _sents("पैसे कमाना चाहते हैं.अंबिका तमांग") == ["पैसे कमाना चाहते हैं.", "अंबिका तमांग"]
+    # A straight quote mark opens the next sentence unless this one has an open quotation.
+    assert _sents('отметил он."Основные позиции" ясны.') == ["отметил он.", '"Основные позиции" ясны.']
+    assert _sents('He said "it ends."Then he left.') == ['He said "it ends."', "Then he left."]
+    assert _sents("ser humanos.”Luc de Clapiers") == ["ser humanos.”", "Luc de Clapiers"]
+
+
+def test_sentences_glued_look_alikes_are_not_breaks() -> None:
+    for text in (
+        "Subscribe to Pravda.Ru Telegram channel.",  # capitalised domain
+        "Указом В.А.Зеленского запретили.",  # initials
+        "Mr.Smith and the U.S.Army went.",  # abbreviations
+        "See pic.twitter.com/h2XuTdn79O and https://site.Com/Path now.",  # links
+        "वह मास्टर ऑफ साइंस (एम.एससी) है।",  # Hindi letter names: M.Sc
+    ):
+        assert _sents(text) == [text]
+    assert _sents("मंत्री एस. जयशंकर ने कहा।") == ["मंत्री एस. जयशंकर ने कहा।"]
+
+
 def test_builder_maps_words_back_to_raw() -> None:
     raw = "  Hello\u00a0  world,\n\n  second\u200b line  "
     b = TextBuilder()

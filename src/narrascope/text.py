@@ -234,6 +234,10 @@ _ABBREV = {
     "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vol", "fig", "vs",
     "etc", "approx", "est", "dept", "univ", "u.s", "u.k", "u.n", "e.u", "e.g", "i.e", "a.m",
     "p.m", "d.c", "ул", "г", "т.е", "т.к", "им", "др", "т.н", "проф", "акад", "sr", "sra", "dra",
+    # Hindi writes Latin initials as letter names ("एस. जयशंकर", S. Jaishankar;
+    # "एम.एससी", M.Sc) and Dr as "डॉ."
+    "ए", "बी", "सी", "डी", "ई", "एफ", "जी", "एच", "आई", "जे", "के", "एल", "एम", "एन", "ओ", "पी",
+    "क्यू", "आर", "एस", "टी", "यू", "वी", "डब्ल्यू", "एक्स", "वाई", "जेड", "डॉ",
 }
 # End of sentence: terminal punctuation, optional closing quotes/brackets, space.
 _END = re.compile(r"([.!?…।॥]+)([\"'”’»)\]]*)(\s+)")
@@ -251,31 +255,85 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
     Rule-based and multilingual: line breaks always end a sentence; terminal
     punctuation ends one unless it closes a known abbreviation or an initial,
-    or the next word starts in lower case.
+    or the next word starts in lower case. Scraped text often loses the space
+    after a full stop ("he said.On Friday"): such a glued break ends a
+    sentence too (see :func:`_glued_breaks`).
     """
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         ls = line.start()
         seg = line.group()
-        start = 0
+        # (end of this sentence, start of the next)
+        cuts = _glued_breaks(seg)
         for m in _END.finditer(seg):
-            cut = m.end(2)
             nxt = seg[m.end() : m.end() + 1]
-            if not nxt:
+            if not nxt or nxt.islower():
                 continue
-            if nxt.islower():
+            if m.group(1) == "." and _abbreviation(seg, m.start()):
                 continue
-            if m.group(1) == ".":
-                before = seg[:m.start()].rsplit(None, 1)
-                word = before[-1].lower().lstrip(_OPENERS) if before else ""
-                if word in _ABBREV or (len(word) == 1 and word.isalpha()):
-                    continue
-                if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):  # U.S, e.g
-                    continue
+            cuts.append((m.end(2), m.end()))
+        start = 0
+        for cut, nxt_start in sorted(cuts):
             _push(spans, seg, ls, start, cut)
-            start = m.end()
+            start = nxt_start
         _push(spans, seg, ls, start, len(seg))
     return spans
+
+
+def _abbreviation(seg: str, dot: int) -> bool:
+    """Whether the full stop at ``dot`` closes an abbreviation or initials."""
+    before = seg[:dot].rsplit(None, 1)
+    word = before[-1].lower().lstrip(_OPENERS) if before else ""
+    return word in _ABBREV or (len(word) == 1 and word.isalpha()) or bool(_INITIALS.fullmatch(word))
+
+
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # u.s, e.g, в.в
+_GLUED = re.compile(r"[.!?…।॥]+")
+_CLOSERS = "”’»)]"
+# Domains written with a capital: "Pravda.Ru", "NewsInfo.Ru".
+_TLDS = {"ru", "com", "net", "org", "ua", "info", "eu", "bg", "uk", "рф", "su", "news", "tv"}
+
+
+def _glued_breaks(seg: str) -> list[tuple[int, int]]:
+    """Sentence breaks without a space: "мемориалов.Так", "hai.यह", 'он."Основные'.
+
+    A break needs a word (two characters at least, not an abbreviation or
+    initials: "В.В.Путин", "Mr.Smith") before the punctuation and, after it,
+    a capitalised word or a word of a caseless script (Devanagari). Links,
+    e-mail addresses and capitalised domains ("Pravda.Ru") are not breaks.
+    A straight quote mark between the two closes the sentence when the
+    sentence has an open quotation, and opens the next one otherwise.
+    """
+    cuts: list[tuple[int, int]] = []
+    for m in _GLUED.finditer(seg):
+        p, q = m.start(), m.end()
+        while q < len(seg) and seg[q] in _CLOSERS:
+            q += 1
+        cut = q
+        if q < len(seg) and seg[q] in "\"'":
+            sentence = seg[cuts[-1][1] if cuts else 0 : p]
+            cut = q + 1 if sentence.count(seg[q]) % 2 else q
+            q += 1
+        elif q < len(seg) and seg[q] in "“‘«„":
+            q += 1
+        nxt = WORD.match(seg, q)
+        if nxt is None or len(nxt.group()) < 2 or nxt.group()[0].isdigit():
+            continue
+        word = nxt.group()
+        if word[0].islower() or (word[0].isupper() and not word[1].islower()):
+            continue  # "pic.twitter.com", "U.S.A", "S.NO"
+        token_start = seg.rfind(" ", 0, p) + 1
+        token = seg[token_start:p]
+        if "/" in token or "@" in token or token.lower().startswith("www"):
+            continue
+        core = token.rstrip(_CLOSERS + "\"'").lstrip(_OPENERS)
+        last = WORD.findall(core.rsplit(".", 1)[-1])
+        if not last or len(last[-1]) < 2 or core.lower() in _ABBREV:
+            continue
+        if word.lower() in _TLDS and not seg[nxt.end() : nxt.end() + 1].isalpha():
+            continue
+        cuts.append((cut, cut))
+    return cuts
 
 
 def _push(spans: list[tuple[int, int]], seg: str, offset: int, a: int, b: int) -> None:

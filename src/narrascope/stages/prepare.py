@@ -72,7 +72,7 @@ class NullLanguage(LanguageStage):
 
 class SegmentStage(Stage):
     name = "segment"
-    version = "1"
+    version = "2"  # 2: breaks glued without a space ("said.On Friday"); Hindi letter-name initials ("एस.") are no break
     kind = "prepare"
     requires = ("clean_text",)
     assigns = ("sentences",)
