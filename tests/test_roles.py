@@ -242,6 +242,16 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
                         "Ukraine says the front holds.", stages=[])
     groups = {k: len(ms) for k, ms in RolesStage().entity_groups(u)[0]}
     assert groups.get("ukraine") == 2 and groups.get("eastern ukraine") == 1
+    # A first name alone is the one person whose name opens with it; with two such persons it stays apart.
+    g = ns.analyze_text("Climate strike\n\nGreta Thunberg spoke in Davos on Tuesday. Greta said the leaders had failed. "
+                        "Joe Biden and Joe Manchin disagreed about the bill. Joe left early.", stages=[])
+    groups = {k: len(ms) for k, ms in RolesStage().entity_groups(g)[0]}
+    assert groups["greta thunberg"] == 2 and "greta" not in groups
+    assert groups["joe biden"] == groups["joe manchin"] == groups["joe"] == 1
+    # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
+    hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
+                         "Hunter said nothing.", stages=[])
+    assert {k: len(ms) for k, ms in RolesStage().entity_groups(hb)[0]}.get("hunter biden") == 2
 
 
 def test_russian_entities_come_from_natasha() -> None:
@@ -353,6 +363,14 @@ def test_capitalised_names_for_languages_without_ner() -> None:
     # an opening quote mark inside a sentence opens one too
     pt = "Num artigo «Porque insistimos na greve», publicado no Project Syndicate, as ativistas escrevem."
     assert [pt[s:e] for s, e, _ in capitalised_names(pt, [(0, len(pt))], "pt", frozenset({"porque"}))] == ["Project Syndicate"]
+    # an opener before a name is no part of it, nor is a connector it leaves first; a Bulgarian adjective opener stays
+    pt = "O programa acabou. Agora Clarkson vai fazer outro. Além do Brasil, a China votou. Dados do Ministério da Defesa."
+    sents = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", pt)]
+    found = [pt[s:e] for s, e, _ in capitalised_names(pt, sents, "pt", frozenset({"agora", "além", "dados"}))]
+    assert found == ["Clarkson", "Brasil", "China", "Ministério da Defesa"]
+    bg = "Сега ЕС мълчи. Западните Балкани чакат."
+    sents = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", bg)]
+    assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg", frozenset({"сега", "западните"}))] == ["ЕС", "Западните Балкани"]
     # An acronym before a person's name is another entity ("analyst of the CIA Larry Johnson");
     # an agency name that opens with an acronym stays whole; URL fragments are no names.
     bg = ("Бившият анализатор на ЦРУ Лари Джонсън заяви пред РИА Новости, че Джонсън е прав. "
@@ -365,6 +383,13 @@ def test_capitalised_names_for_languages_without_ner() -> None:
           "Disse a BBC Andrew Fleming ontem. O NATO Jens Stoltenberg falou.")
     found = [pt[s:e] for s, e, _ in capitalised_names(pt, [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.?", pt)])]
     assert found == ["CNN Portugal", "Portugal", "IL Fatto Quotidiano", "BBC", "Andrew Fleming", "NATO", "Jens Stoltenberg"]
+    # A middle initial's full stop does not cut a name; a Bulgarian headline's common noun after the outlet's colon is no name.
+    pt = "O físico John F. Clauser e a Folha de S. Paulo discordam. Segundo Clauser, o clima é estável."
+    found = [pt[s:e] for s, e, _ in capitalised_names(pt, [(0, pt.index("Segundo") - 1), (pt.index("Segundo"), len(pt))], "pt")]
+    assert found == ["John F. Clauser", "Folha de S. Paulo", "Clauser"]
+    bg = "The Washington Post: Ситуацията в Украйна е тежка. Ситуацията се влошава, каза Зеленски."
+    found = [bg[s:e] for s, e, _ in capitalised_names(bg, [(0, bg.index(".") + 1), (bg.index(".") + 2, len(bg))], "bg")]
+    assert found == ["Washington Post", "Украйна", "Зеленски"]
 
 
 def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name() -> None:

@@ -346,6 +346,7 @@ def _entity_name(mentions: list[str]) -> str:
 _NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$")
 # NER labels of places (spaCy's and natasha's)
 _PLACES = {"GPE", "LOC"}
+_PERSONS = {"PERSON", "PER"}
 # A compass point or "central" opening a place's name: a region, not the
 # place itself (English, Bulgarian, Russian, Hindi; Portuguese puts it after).
 _REGION = re.compile(r"(?:north|south|east|west)(?:ern)?(?:-?(?:east|west)(?:ern)?)?\s|central\s"
@@ -430,6 +431,11 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
         start, end = start + line.start() + len(line.group()) - len(line.group().lstrip()), start + line.start() + len(line.group().rstrip())
     else:
         end = start + len(piece.rstrip())
+    if ent.label_ == "PERSON":
+        # "Hunter Biden’s Burisma" (spaCy's person) is Hunter Biden: a person ends before a possessive inside
+        poss = next((t for t in ent[1:-1] if t.tag_ == "POS"), None)
+        if poss is not None and start < poss.idx < end:
+            end = int(poss.idx)
     if ent.label_ in {"ORG", "NORP"}:
         # The other way round, spaCy stops "Veterans for Peace" and
         # "Americans for Prosperity" at their first word: "for"/"without"/
@@ -486,7 +492,7 @@ def _join_particles(text: str, found: list[tuple[int, int, str]]) -> list[tuple[
     ("Ursula von der Leyen"), and a mention inside what it took goes."""
     out = []
     for s, e, lab in found:
-        if lab in ("PERSON", "PER") and _PARTICLE_TAIL.search(text[s:e]) and (m := _PARTICLE_NEXT.match(text, e)):
+        if lab in _PERSONS and _PARTICLE_TAIL.search(text[s:e]) and (m := _PARTICLE_NEXT.match(text, e)):
             e = m.end()
         out.append((s, e, lab))
     joined = [(s, e) for (s, e, _l), (s0, e0, _l0) in zip(out, found) if e != e0]
@@ -511,6 +517,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     starts = sentence_starts(text, sentences)
     # A quote inside a sentence opens a sentence of its own: «Porque insistimos na greve»
     quoted = {m.end() for m in _QUOTE_OPEN.finditer(text)}
+    # "The Washington Post: Настоящата ситуация": a headline's clause after a colon
+    colons = {m.end() for m in _COLON.finditer(text)}
     lower = {w for w in _LOWER.findall(text) if w.islower()}
     urls = [(m.start(), m.end()) for m in URL.finditer(text)]  # "%D8%A7" is no name
     out = []
@@ -519,16 +527,18 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         if any(a <= s < b for a, b in urls):
             continue
         at_start = s in starts
-        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or at_start and name.split()[0].lower() in lower):
-            first = name.split()[0]
-            rest = name[len(first):]
-            s += len(first) + len(rest) - len(rest.lstrip())
-            name = rest.lstrip()
-            at_start = False
+        opens = at_start or s in quoted
+        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or at_start and name.split()[0].lower() in lower
+                                         or opens and _opener_before_name(name, openers, language)):
+            s, name = _drop_first_word(s, name)
+            while len(name.split()) > 1 and name.split()[0] in _CONNECTORS:  # "Além do Brasil" is "Brasil"
+                s, name = _drop_first_word(s, name)
+            at_start = opens = False
         first = name.split()[0]
         if first in _STOP_START or at_start and (first.lower() in lower or len(name.split()) == 1 and text.count(name) < 2):
             continue
-        if language == "bg" and at_start and " " not in name and _bulgarian_common_noun(text, name, starts):
+        if (language == "bg" and (at_start or s in colons) and " " not in name
+                and _bulgarian_common_noun(text, name, starts | colons)):
             continue
         if len(name) < 2 or name.isupper() and len(name) > 6:
             continue
@@ -547,7 +557,41 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         if (at_start or s in quoted) and end == s + len(name) and " " not in name and name.lower() in openers:
             continue
         out.append((s, end, "NAME"))
+    out = _join_initials(text, out)
     return _split_leading_names(text, out) if language == "bg" else out
+
+
+def _drop_first_word(start: int, name: str) -> tuple[int, str]:
+    rest = name[len(name.split()[0]):].lstrip()
+    return start + len(name) - len(rest), rest
+
+
+def _opener_before_name(name: str, openers: frozenset[str], language: str | None) -> bool:
+    """Whether a name opens with one of the language's sentence openers
+    that is no part of it: "Agora Clarkson", "Сега ЕС", "Затова Киев",
+    "Професор Бенджамин Милс" (the next word is capitalised). A
+    Bulgarian adjective opener stays: "Западните Балкани"."""
+    first, *rest = name.split()
+    rest = [w for w in rest if w not in _CONNECTORS]  # "Além do Brasil"
+    if first.lower() not in openers or not rest or not rest[0][:1].isupper():
+        return False
+    return not (language == "bg" and (_BG_ADJECTIVE.search(first.lower()) or _BG_DEFINITE_ADJECTIVE.search(first.lower())))
+
+
+_COLON = re.compile(r":[ \t]+(?=\w)")
+_INITIAL_END = re.compile(r"\s[A-ZА-ЯЁ]$")
+
+
+def _join_initials(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A name cut at a middle initial's full stop ("João M." and "Soares")
+    is one name again: "João M. Soares"."""
+    out: list[tuple[int, int, str]] = []
+    for s, e, lab in found:
+        if out and s == out[-1][1] + 2 and text[out[-1][1]:s] == ". " and _INITIAL_END.search(text[out[-1][0]:out[-1][1]]):
+            out[-1] = (out[-1][0], e, lab)
+        else:
+            out.append((s, e, lab))
+    return out
 
 
 # A Bulgarian common noun opening sentences: with the definite article of a
@@ -749,7 +793,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "16"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "17"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -775,6 +819,11 @@ class RolesStage(Stage):
     #     one-word name joins no place name, no name that has it after "of"/"da", no name only the headline has;
     #     an entity's name has no title ("Vladimir Putin", not "President Vladimir Putin"); an English person's
     #     mention ending on a particle takes the name after it ("Ursula von der Leyen")
+    # 17: a first name alone joins the one person whose name opens with it ("Greta" -> "Greta Thunberg"); a
+    #     middle initial does not cut a name ("João M. Soares"); a Bulgarian common noun after a headline's
+    #     colon is no name; a sentence opener before a name is cut off ("Agora Clarkson" -> "Clarkson"), and a
+    #     connector left first with it ("Além do Brasil" -> "Brasil"); an English person ends before a possessive
+    #     inside ("Hunter Biden’s Burisma" -> "Hunter Biden"); sentences glued without a space are split
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -939,6 +988,16 @@ class RolesStage(Stage):
                     or not any(s >= end for s, _e, _l in groups[k])):
                 continue
             groups[k] += groups.pop(short)
+        # A first name alone ("Greta") is the one person whose name opens
+        # with it ("Greta Thunberg"); with two ("Joe Biden", "Joe Rogan") it
+        # stays apart. Only where NER calls both a person.
+        for short in [k for k in groups if " " not in k]:
+            if not all(lab in _PERSONS for _s, _e, lab in groups[short]):
+                continue
+            longer = [k for k in groups if k != short and bare[k].startswith(short + " ")
+                      and any(lab in _PERSONS for _s, _e, lab in groups[k])]
+            if len(longer) == 1 and any(s >= end for s, _e, _l in groups[longer[0]]):
+                groups[longer[0]] += groups.pop(short)
         # Headlines are title case and fool NER: keep entities the body mentions too.
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
         names = {k: _entity_name([_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v]) for k, v in kept}
