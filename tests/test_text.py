@@ -32,6 +32,9 @@ def test_sentences_glued_without_a_space() -> None:
     assert _sents('отметил он."Основные позиции" ясны.') == ["отметил он.", '"Основные позиции" ясны.']
     assert _sents('He said "it ends."Then he left.') == ['He said "it ends."', "Then he left."]
     assert _sents("ser humanos.”Luc de Clapiers") == ["ser humanos.”", "Luc de Clapiers"]
+    # ... a quotation may run over several sentences, and an apostrophe is no quote mark
+    assert _sents('"We met. We agreed."Kuleba said so.') == ['"We met.', 'We agreed."', "Kuleba said so."]
+    assert _sents("'We can't stop.'Then he left.") == ["'We can't stop.'", "Then he left."]
 
 
 def test_sentences_glued_look_alikes_are_not_breaks() -> None:

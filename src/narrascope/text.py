@@ -264,7 +264,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         ls = line.start()
         seg = line.group()
         # (end of this sentence, start of the next)
-        cuts = _glued_breaks(seg)
+        cuts: list[tuple[int, int]] = []
         for m in _END.finditer(seg):
             nxt = seg[m.end() : m.end() + 1]
             if not nxt or nxt.islower():
@@ -272,6 +272,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             if m.group(1) == "." and _abbreviation(seg, m.start()):
                 continue
             cuts.append((m.end(2), m.end()))
+        cuts += _glued_breaks(seg)
         start = 0
         for cut, nxt_start in sorted(cuts):
             _push(spans, seg, ls, start, cut)
@@ -301,8 +302,9 @@ def _glued_breaks(seg: str) -> list[tuple[int, int]]:
     initials: "В.В.Путин", "Mr.Smith") before the punctuation and, after it,
     a capitalised word or a word of a caseless script (Devanagari). Links,
     e-mail addresses and capitalised domains ("Pravda.Ru") are not breaks.
-    A straight quote mark between the two closes the sentence when the
-    sentence has an open quotation, and opens the next one otherwise.
+    A straight quote mark between the two closes a quotation the line has
+    opened (quotations run over several sentences), and opens the next
+    sentence otherwise.
     """
     cuts: list[tuple[int, int]] = []
     for m in _GLUED.finditer(seg):
@@ -311,8 +313,8 @@ def _glued_breaks(seg: str) -> list[tuple[int, int]]:
             q += 1
         cut = q
         if q < len(seg) and seg[q] in "\"'":
-            sentence = seg[cuts[-1][1] if cuts else 0 : p]
-            cut = q + 1 if sentence.count(seg[q]) % 2 else q
+            marks = re.findall(rf"(?<![^\W_]){seg[q]}|{seg[q]}(?![^\W_])", seg[:p])  # no apostrophe in "don't"
+            cut = q + 1 if len(marks) % 2 else q
             q += 1
         elif q < len(seg) and seg[q] in "“‘«„":
             q += 1
