@@ -312,6 +312,13 @@ def test_russian_names_are_named_in_the_nominative() -> None:
     names = {text[s:e]: normal.get((s, e)) for s, e, t in found}
     assert names["Часова Яра"] == names["Часову Яру"] == "Часов Яр"
     assert names["Кривого Рога"] == "Кривой Рог" and names["Белую Церковь"] == "Белая Церковь"
+    # ... and its locative, also a full adjective's, is the short form where the text has that before a name
+    for text, name in (("Бои идут в Часовом Яре. Часов Яр держится.", "Часов Яр"),
+                       ("Бои идут в Часовом Яре. Враг наступает.", "Часовой Яр"),
+                       ("Выставка в Ледовом дворце. Ледовый дворец открыт.", "Ледовый дворец")):
+        found, normal = _natasha()(text)
+        s0, e0, _t = found[0]
+        assert normal[(s0, e0)] == name
     # Names that share one noun each get it, singular and nominative
     text = ("Губернатор Запорожской и Херсонской областей выступил. Жители Луганской и Донецкой народных республик "
             "голосовали. Удары по Киевской, Житомирской и Одесской областям. Херсонская область ждёт.")

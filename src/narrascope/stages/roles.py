@@ -139,7 +139,7 @@ def _natasha() -> Any:
         for s in doc.spans:
             s.normalize(vocab)
             if s.normal and "\n" not in s.normal:
-                normal[(s.start, s.stop)] = _surnames_nominative(s, attested) if s.type == "PER" else _head_nominative(s)
+                normal[(s.start, s.stop)] = _surnames_nominative(s, attested) if s.type == "PER" else _head_nominative(s, text)
         _coordinated_names(doc.spans, text, vocab, normal)
         return [(s.start, s.stop, s.type) for s in doc.spans], normal
 
@@ -147,9 +147,10 @@ def _natasha() -> Any:
 
 
 _POSSESSIVE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))([ау])")
+_POSSESSIVE_OBLIQUE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))(?:ом|ым)")
 
 
-def _head_nominative(span: Any) -> str:
+def _head_nominative(span: Any, text: str = "") -> str:
     """natasha's normal form of an organisation or place, with the words
     after its head noun left as they are: natasha puts every word in
     the nominative ("Министерства обороны" -> "Министерство оборона",
@@ -171,6 +172,14 @@ def _head_nominative(span: Any) -> str:
         if (span.tokens[1].pos in ("NOUN", "PROPN") and feats.get("Gender") in ("Masc", "Neut")
                 and feats.get("Case") == {"а": "Gen", "у": "Dat"}[m.group(2)]):
             words[0], head = m.group(1), 1
+    # The locative and instrumental ("Часовом Яре", "Часовым Яром") are also
+    # a full adjective's ("Ледовом"), which natasha reads ("Часовой Яр"): the
+    # short form is taken where the text has it before a name ("Часов Яр",
+    # "Часова Яра").
+    elif (len(words) > 1 and span.tokens[0].pos in ("PROPN", "ADJ") and (m := _POSSESSIVE_OBLIQUE.fullmatch(span.tokens[0].text))
+          and span.tokens[1].pos in ("NOUN", "PROPN") and (span.tokens[1].feats or {}).get("Gender") in ("Masc", "Neut")
+          and re.search(rf"(?<![^\W\d_]){m.group(1)}[ау]?\s+[А-ЯЁ]", text)):
+        words[0], head = m.group(1), 1
     # After the head noun the words keep their form: a genitive ("обороны"),
     # a preposition's phrase ("служба по тарифам", not "по тарифы") or an
     # adjective whose case natasha misreads ("Службы внешней разведки", not
@@ -823,7 +832,9 @@ class RolesStage(Stage):
     #     middle initial does not cut a name ("João M. Soares"); a Bulgarian common noun after a headline's
     #     colon is no name; a sentence opener before a name is cut off ("Agora Clarkson" -> "Clarkson"), and a
     #     connector left first with it ("Além do Brasil" -> "Brasil"); an English person ends before a possessive
-    #     inside ("Hunter Biden’s Burisma" -> "Hunter Biden"); sentences glued without a space are split
+    #     inside ("Hunter Biden’s Burisma" -> "Hunter Biden"); sentences glued without a space are split; a
+    #     Russian place's possessive adjective in the locative is its short form where the text has that
+    #     ("Часовом Яре" -> "Часов Яр")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
