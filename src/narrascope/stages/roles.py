@@ -356,6 +356,7 @@ _NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$")
 # NER labels of places (spaCy's and natasha's)
 _PLACES = {"GPE", "LOC"}
 _PERSONS = {"PERSON", "PER"}
+_LATIN_LETTER = re.compile("[A-Za-z]")
 # A compass point or "central" opening a place's name: a region, not the
 # place itself (English, Bulgarian, Russian, Hindi; Portuguese puts it after).
 _REGION = re.compile(r"(?:north|south|east|west)(?:ern)?(?:-?(?:east|west)(?:ern)?)?\s|central\s"
@@ -405,6 +406,33 @@ def _after_bullet(tok: Any) -> bool:
     return i == 1 or "\n" in doc[i - 2].text or "\n" in doc[i - 2].whitespace_ or doc[i - 2].is_space
 
 
+def _alias(name: str, bracketed: str) -> bool:
+    """Whether ``bracketed``, in brackets right after ``name``, is another
+    name for it: an acronym that opens with the name's first letter
+    ("Amnesty International (AI)", "Запорожката АЕЦ (ЗАЕЦ)"; not the
+    acronym of a longer name that ends with this one, "Германия (СПД)",
+    "Jair Bolsonaro (PL)"), or the name in another script ("नाटो (NATO)",
+    "Джордж Сорос (Soros)"; an acronym only after a Hindi name whose first
+    sound it opens with: "नाटो (NATO)", not "सोवियत रूस (USSR)", where
+    "रूस" is found; "Джордж Сорос (FIDH)" is another organisation)."""
+    name = re.sub(r"^(?:the|a)\s+", "", name.strip(), flags=re.I)
+    acronym = bracketed.isupper() and len(bracketed) > 1
+    if bool(_LATIN_LETTER.search(name)) == bool(_LATIN_LETTER.search(bracketed)):
+        return acronym and name[:1].casefold() == bracketed[:1].casefold()
+    return not acronym or bracketed[0] in _DEVANAGARI_INITIALS.get(name[:1], "")
+
+
+# The Latin letters a Devanagari initial is written with in acronyms ("नाटो (NATO)")
+_DEVANAGARI_INITIALS = {
+    "क": "KCQ", "ख": "K", "ग": "G", "घ": "G", "च": "CH", "छ": "C", "ज": "JZ", "झ": "J", "ट": "T", "ठ": "T", "ड": "D",
+    "ढ": "D", "त": "T", "थ": "T", "द": "D", "ध": "D", "न": "N", "प": "P", "फ": "FP", "ब": "B", "भ": "B", "म": "M",
+    "य": "Y", "र": "R", "ल": "L", "व": "VW", "श": "S", "ष": "S", "स": "SC", "ह": "H", "अ": "A", "आ": "A", "इ": "IE",
+    "ई": "IE", "उ": "UO", "ऊ": "U", "ए": "EA", "ऐ": "AE", "ओ": "O", "औ": "OA", "ऑ": "O"}
+
+
+_SPACED_DASH = re.compile(r"[ \t][–—-][ \t]+")
+
+
 def _mention_span(ent: Any) -> tuple[int, int] | None:
     """The mention of a spaCy entity, or None when it is no actor.
 
@@ -440,6 +468,10 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
         start, end = start + line.start() + len(line.group()) - len(line.group().lstrip()), start + line.start() + len(line.group().rstrip())
     else:
         end = start + len(piece.rstrip())
+    # A dateline's place and the name after its dash are two ("Kharkiv – Amnesty"): the name after the last dash
+    dash = list(_SPACED_DASH.finditer(ent.doc.text, start, end))
+    if dash and any(c.isalnum() for c in ent.doc.text[dash[-1].end():end]):
+        start = dash[-1].end()
     if ent.label_ == "PERSON":
         # "Hunter Biden’s Burisma" (spaCy's person) is Hunter Biden: a person ends before a possessive inside
         poss = next((t for t in ent[1:-1] if t.tag_ == "POS"), None)
@@ -834,7 +866,9 @@ class RolesStage(Stage):
     #     connector left first with it ("Além do Brasil" -> "Brasil"); an English person ends before a possessive
     #     inside ("Hunter Biden’s Burisma" -> "Hunter Biden"); sentences glued without a space are split; a
     #     Russian place's possessive adjective in the locative is its short form where the text has that
-    #     ("Часовом Яре" -> "Часов Яр")
+    #     ("Часовом Яре" -> "Часов Яр"); a name's acronym or transliteration in brackets joins it ("Amnesty
+    #     International (AI)", "नाटो (NATO)"); a place joins no organisation named after it ("Statistics Norway");
+    #     a spaCy mention after a dateline's dash is the name after it ("Kharkiv – Amnesty" -> "Amnesty")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -995,7 +1029,11 @@ class RolesStage(Stage):
                 continue
             k = longer[0]
             before = bare[k][: -len(short)].split()[-1]
+            # a place does not join an organisation ("Norway" is not "Statistics Norway"); spaCy calls
+            # surnames places at times, so it still joins a person ("Pielke" -> "Roger Pielke Jr.")
+            place = all(lab in _PLACES for _s, _e, lab in groups[short])
             if (_REGION.match(k) or before in _CONNECTORS or all(lab in _PLACES for _s, _e, lab in groups[k])
+                    or place and not any(lab in _PLACES | _PERSONS for _s, _e, lab in groups[k])
                     or not any(s >= end for s, _e, _l in groups[k])):
                 continue
             groups[k] += groups.pop(short)
@@ -1009,6 +1047,19 @@ class RolesStage(Stage):
                       and any(lab in _PERSONS for _s, _e, lab in groups[k])]
             if len(longer) == 1 and any(s >= end for s, _e, _l in groups[longer[0]]):
                 groups[longer[0]] += groups.pop(short)
+        # A name's acronym or transliteration in brackets right after it is
+        # the same entity: "Amnesty International (AI)", "नाटो (NATO)"; not
+        # another name ("Bakhmut (Donetsk)"), see _alias.
+        text = article.clean_text
+        for s, e in sorted((s, e) for v in groups.values() for s, e, _l in v):
+            where = {(s2, e2): k for k, v in groups.items() for s2, e2, _l in v}
+            if text[e:e + 2] != " (":
+                continue
+            alias = next((k2 for (s2, e2), k2 in where.items() if s2 == e + 2 and text[e2:e2 + 1] == ")"), None)
+            if alias is None or alias == where[(s, e)]:
+                continue
+            if _alias(text[s:e], text[e + 2 : text.index(")", e)]):
+                groups[where[(s, e)]] += groups.pop(alias)
         # Headlines are title case and fool NER: keep entities the body mentions too.
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
         names = {k: _entity_name([_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v]) for k, v in kept}
