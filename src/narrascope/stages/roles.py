@@ -1051,15 +1051,14 @@ class RolesStage(Stage):
         # the same entity: "Amnesty International (AI)", "नाटो (NATO)"; not
         # another name ("Bakhmut (Donetsk)"), see _alias.
         text = article.clean_text
-        for s, e in sorted((s, e) for v in groups.values() for s, e, _l in v):
-            where = {(s2, e2): k for k, v in groups.items() for s2, e2, _l in v}
+        where = {(s, e): k for k, v in groups.items() for s, e, _l in v}
+        for s, e in sorted(where):
             if text[e:e + 2] != " (":
                 continue
             alias = next((k2 for (s2, e2), k2 in where.items() if s2 == e + 2 and text[e2:e2 + 1] == ")"), None)
-            if alias is None or alias == where[(s, e)]:
-                continue
-            if _alias(text[s:e], text[e + 2 : text.index(")", e)]):
+            if alias is not None and alias != where[(s, e)] and _alias(text[s:e], text[e + 2 : text.index(")", e)]):
                 groups[where[(s, e)]] += groups.pop(alias)
+                where = {(s2, e2): k for k, v in groups.items() for s2, e2, _l in v}
         # Headlines are title case and fool NER: keep entities the body mentions too.
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
         names = {k: _entity_name([_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v]) for k, v in kept}
