@@ -59,10 +59,10 @@ _CYRILLIC_LOOKS = "асеорхуіАВСЕНІКМОРТХУ"
 _TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
 _TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_LATIN = re.compile("[A-Za-z]")
+LATIN = re.compile("[A-Za-z]")  # a Latin letter (homoglyphs; scripts of a name and its alias)
 _INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
 # A run of letters with both a Cyrillic and a Latin letter in it.
-_MIXED = re.compile(rf"[^\W\d_]*(?:{_CYRILLIC.pattern}[^\W\d_]*{_LATIN.pattern}|{_LATIN.pattern}[^\W\d_]*{_CYRILLIC.pattern})[^\W\d_]*")
+_MIXED = re.compile(rf"[^\W\d_]*(?:{_CYRILLIC.pattern}[^\W\d_]*{LATIN.pattern}|{LATIN.pattern}[^\W\d_]*{_CYRILLIC.pattern})[^\W\d_]*")
 
 
 # A digit 3 opening a lower-case Cyrillic word: З in disguise ("3еленски")
@@ -82,13 +82,13 @@ def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     Each letter is replaced by one letter, so offsets do not move."""
     mixed = list(_MIXED.finditer(text))
     cyr_total = len(_CYRILLIC.findall(text)) if mixed else 0
-    lat_total = len(_LATIN.findall(text)) if mixed else 0
+    lat_total = len(LATIN.findall(text)) if mixed else 0
     out, changed, last = [], [], 0
     for m in mixed:
         w = m.group()
         if _INFLECTED.fullmatch(w):  # "SHAMANа": a Latin name with a Russian ending is no disguise
             continue
-        cyr, lat = _CYRILLIC.findall(w), _LATIN.findall(w)
+        cyr, lat = _CYRILLIC.findall(w), LATIN.findall(w)
         can_cyrillic, can_latin = all(c in _LATIN_LOOKS for c in lat), all(c in _CYRILLIC_LOOKS for c in cyr)
         if not (can_cyrillic or can_latin):
             continue

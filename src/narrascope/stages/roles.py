@@ -43,7 +43,7 @@ from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
 from ..models.roles import Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, normalise_name
-from ..text import sentence_starts
+from ..text import LATIN, sentence_starts
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
@@ -164,22 +164,18 @@ def _head_nominative(span: Any, text: str = "") -> str:
         return span.normal
     # A possessive short adjective opening a place name declines with its
     # noun, and natasha leaves it: "Часова Яра" and "Часову Яру" are "Часов
-    # Яр". Only the genitive -а and dative -у (other cases' endings are also a
-    # full adjective's, "Ледовом"), before a masculine or neuter noun in that
-    # case ("Калинина Донецкой ..." is a village named after Kalinin).
-    if len(words) > 1 and span.tokens[0].pos in ("PROPN", "ADJ") and (m := _POSSESSIVE.fullmatch(span.tokens[0].text)):
-        feats = span.tokens[1].feats or {}
-        if (span.tokens[1].pos in ("NOUN", "PROPN") and feats.get("Gender") in ("Masc", "Neut")
-                and feats.get("Case") == {"а": "Gen", "у": "Dat"}[m.group(2)]):
+    # Яр", before a masculine or neuter noun. In the genitive -а and dative
+    # -у only where the noun is in that case ("Калинина Донецкой ..." is a
+    # village named after Kalinin); the locative and instrumental ("Часовом
+    # Яре", "Часовым Яром") are also a full adjective's ("Ледовом"), which
+    # natasha reads ("Часовой Яр"), so only where the text has the short form
+    # before a name ("Часов Яр", "Часова Яра").
+    if (len(words) > 1 and span.tokens[0].pos in ("PROPN", "ADJ") and span.tokens[1].pos in ("NOUN", "PROPN")
+            and (feats := span.tokens[1].feats or {}).get("Gender") in ("Masc", "Neut")):
+        first = span.tokens[0].text
+        if ((m := _POSSESSIVE.fullmatch(first)) and feats.get("Case") == {"а": "Gen", "у": "Dat"}[m.group(2)]
+                or (m := _POSSESSIVE_OBLIQUE.fullmatch(first)) and re.search(rf"(?<![^\W\d_]){m.group(1)}[ау]?\s+[А-ЯЁ]", text)):
             words[0], head = m.group(1), 1
-    # The locative and instrumental ("Часовом Яре", "Часовым Яром") are also
-    # a full adjective's ("Ледовом"), which natasha reads ("Часовой Яр"): the
-    # short form is taken where the text has it before a name ("Часов Яр",
-    # "Часова Яра").
-    elif (len(words) > 1 and span.tokens[0].pos in ("PROPN", "ADJ") and (m := _POSSESSIVE_OBLIQUE.fullmatch(span.tokens[0].text))
-          and span.tokens[1].pos in ("NOUN", "PROPN") and (span.tokens[1].feats or {}).get("Gender") in ("Masc", "Neut")
-          and re.search(rf"(?<![^\W\d_]){m.group(1)}[ау]?\s+[А-ЯЁ]", text)):
-        words[0], head = m.group(1), 1
     # After the head noun the words keep their form: a genitive ("обороны"),
     # a preposition's phrase ("служба по тарифам", not "по тарифы") or an
     # adjective whose case natasha misreads ("Службы внешней разведки", not
@@ -356,7 +352,6 @@ _NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$")
 # NER labels of places (spaCy's and natasha's)
 _PLACES = {"GPE", "LOC"}
 _PERSONS = {"PERSON", "PER"}
-_LATIN_LETTER = re.compile("[A-Za-z]")
 # A compass point or "central" opening a place's name: a region, not the
 # place itself (English, Bulgarian, Russian, Hindi; Portuguese puts it after).
 _REGION = re.compile(r"(?:north|south|east|west)(?:ern)?(?:-?(?:east|west)(?:ern)?)?\s|central\s"
@@ -417,7 +412,7 @@ def _alias(name: str, bracketed: str) -> bool:
     "रूस" is found; "Джордж Сорос (FIDH)" is another organisation)."""
     name = re.sub(r"^(?:the|a)\s+", "", name.strip(), flags=re.I)
     acronym = bracketed.isupper() and len(bracketed) > 1
-    if bool(_LATIN_LETTER.search(name)) == bool(_LATIN_LETTER.search(bracketed)):
+    if bool(LATIN.search(name)) == bool(LATIN.search(bracketed)):
         return acronym and name[:1].casefold() == bracketed[:1].casefold()
     return not acronym or bracketed[0] in _DEVANAGARI_INITIALS.get(name[:1], "")
 
