@@ -151,3 +151,15 @@ def test_homoglyphs_are_folded_and_recorded() -> None:
     n = Article(raw_text=raw)
     NullClean().predict(n)
     assert "пo" in n.clean_text and "homoglyphs" not in n.meta
+
+
+def test_bylines_and_captions_with_a_read_more_link_are_cut() -> None:
+    raw = ("'Pure Junk Science': Researchers Challenge Narrative\n\nAuthored by Katie Spence via The Epoch Times "
+           "(emphasis ours),\n\nEach year climate goals will cost every person $2,026.\n\nBy John Helmer, Moscow\n\n"
+           "He claims Russia can \"wipe\" Washington off the planet (Image: Getty Images/Glowimages RF) Read More Related "
+           "Articles\n\nBy Monday the talks had failed.\n\nBy 2030, Europe will be warmer, by the way.")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["byline", "byline", "caption"]
+    assert "Authored" not in r.text and "Helmer" not in r.text and "Read More" not in r.text
+    # sentences that open with "By" are no bylines
+    assert "By Monday the talks had failed." in r.text and "By 2030, Europe will be warmer" in r.text

@@ -109,6 +109,22 @@ def test_sentences_are_closed_with_one_stop() -> None:
     assert text == "Sanctions should be eased in response to diplomacy. Talks must start now. A question?"
 
 
+def test_a_sentence_of_a_longer_quotation_gets_its_quote_marks() -> None:
+    # Side by side, two sentences of two quotations read as one quotation of Berry's: each gets the mark it lacks
+    a = ns.analyze_text("“If we stopped emitting gases today, the rise would flatten within a few years. Temperatures "
+                        "would then plateau,” NASA states.\n\n“CO2 does not cause global warming. Global warming causes "
+                        "more CO2,” said Edwin Berry, a physicist.\n\nЛавров: „Ние няма да отстъпим. Никога“, заяви той.",
+                        title="T", stages=[])
+    pick = [s for s in a.sentences if a.clean_text[s.start:s.end].startswith(("“If", "Global", "Никога"))]
+    text, _ = extractive(a, [{"start": s.start, "end": s.end, "score": 1} for s in pick], 80)
+    assert text == ("“If we stopped emitting gases today, the rise would flatten within a few years.” “Global warming causes "
+                    "more CO2,” said Edwin Berry, a physicist. „Никога“, заяви той.")
+    # a headline that ends on a quote mark without a stop takes one
+    h = ns.analyze_text("Тя говори в Бон.", title='Тунберг поиска "радикален обрат"', stages=[])
+    text, _ = extractive(h, [{"start": s.start, "end": s.end, "score": 1} for s in h.sentences], 80)
+    assert text == 'Тунберг поиска "радикален обрат". Тя говори в Бон.'
+
+
 def test_a_repeated_sentence_is_used_once() -> None:
     # a title the body repeats, word for word or with a tail: the explanation does not spend its words twice
     title = "North Korean troops are not at the Ukrainian front yet, but Americans are"

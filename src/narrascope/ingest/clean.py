@@ -15,7 +15,8 @@ from ..text import TextBuilder, fold_homoglyphs, word_key, words
 
 
 CAPTION = [
-    re.compile(r"\((?:photo|image|picture|photograph|credit|foto|фото|снимка)s?\b[^)]{0,200}\)\s*$", re.I),
+    # a credit in brackets ends the caption, or a "Read More" link glued after it (Express.co.uk)
+    re.compile(r"\((?:photo|image|picture|photograph|credit|foto|фото|снимка)s?\b[^)]{0,200}\)\s*(?:read more(?: related articles)?)?\s*$", re.I),
     re.compile(r"^(?:photo|image|picture|photograph|caption|credit|foto|фото|снимка)s?(?:\s+(?:by|credit))?\s*[:：|]", re.I),
     re.compile(r"(?:getty images|ap photo|associated press photo|afp via|reuters/|shutterstock|anadolu agency|epa-efe|/ ?sputnik|\bstock photo)", re.I),
 ]
@@ -76,6 +77,12 @@ DATELINE = re.compile(
     r"(?P<agency>/?\s*[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3}\s*/?\.(?:\s+|$))?",
     re.I,
 )
+# A byline paragraph: "Authored by Katie Spence via The Epoch Times (emphasis ours),",
+# "By John Helmer, Moscow". Who wrote it is not what it says: left in, it
+# opened extractive explanations.
+BYLINE = re.compile(r"^(?:(?:authored|written|posted|reported|compiled|submitted)\s+by|By)\s+(?P<who>.+?)[\s,.;:]*$", re.I)
+BYLINE_WORDS = {"of", "and", "the", "for", "at", "in", "de", "von", "van", "&"}
+BYLINE_NOTE = re.compile(r"\((?:emphasis|translation|translated)[^)]{0,40}\)", re.I)
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
 
@@ -144,6 +151,8 @@ def classify(paras: list[Para]) -> None:
             p.kind = "share_bar"
         elif nw <= 80 and LICENCE.search(text):
             p.kind = "licence"
+        elif nw <= 15 and _byline(text):
+            p.kind = "byline"
         elif nw <= 15 and RELATED.search(text) and not text.endswith((".", "?", "!")):
             p.kind = "related"
         elif URL.search(text) and len(words(URL.sub(" ", text))) <= LINK_LABEL_WORDS:
@@ -185,6 +194,18 @@ def classify(paras: list[Para]) -> None:
                 if FIRST_PLURAL.search(p.text) and not any(c in p.text for c in QUOTE_CHARS):
                     p.kind = "appeal"
                     changed = True
+
+
+def _byline(text: str) -> bool:
+    """Whether a short paragraph is a byline: "By" and names only (every
+    word capitalised but "of", "and" ...; anything after "via"), not "By
+    Monday the talks had failed"."""
+    m = BYLINE.match(text)
+    if m is None or text.startswith("by"):
+        return False
+    who = re.split(r"\s+via\s+", BYLINE_NOTE.sub(" ", m.group("who")), maxsplit=1)[0]
+    ws = re.findall(r"[^\s,]+", who)
+    return bool(ws) and ws[0][:1].isupper() and all(w[:1].isupper() or w.lower() in BYLINE_WORDS for w in ws)
 
 
 def _next_kind(paras: list[Para], i: int) -> str | None:

@@ -48,14 +48,46 @@ def trim_words(text: str, limit: int) -> str:
     return text if len(words) <= limit else " ".join(words[:limit]).rstrip(",;:") + "…"
 
 
+_STOPS = (".", "!", "?", "…", "।")
+_CLOSERS = ('"', "”", "»", "“", "’")
+
+
 def _closed(sentence: str) -> str:
     """A headline or list item has no full stop; add one so the sentences do
     not run together (the words are the article's, only the stop is added).
     A list item's closing ';' or ',' gives way to it: "diplomacy;." reads
-    as a typo."""
-    if sentence.endswith((".", "!", "?", "…", '"', "”", "»", "।")):
+    as a typo. A closing quote mark ends a sentence only after a stop:
+    'обрат в борбата с глобалното затопляне"' (a headline) takes one."""
+    if sentence.endswith(_STOPS) or sentence.endswith(_CLOSERS) and sentence.rstrip("".join(_CLOSERS)).endswith(_STOPS):
         return sentence
     return sentence.rstrip(",;:–— ") + "."
+
+
+_OPENER_FOR = {"”": "“", "“": "„", "»": "«", '"': '"'}  # the mark a closing quote mark was opened with
+_CLOSER_FOR = {"“": "”", "„": "“", "«": "»", '"': '"'}
+
+
+def _balanced(sentence: str) -> str:
+    """A sentence of a quotation that runs over several sentences, shown
+    without its neighbours, gets the quote mark it lacks: the article's
+    '“If we stopped emitting ... within a few years.' and 'Global warming
+    causes more CO2,” said Edwin Berry' side by side read as one quotation
+    of Berry's (NASA said the first). Only marks are added, never words.
+    A mark opens where a word starts after it (at the start, after a space
+    or bracket) and closes otherwise: Bulgarian closes „…“ with “."""
+    stack: list[str] = []
+    unopened: list[str] = []
+    for i, c in enumerate(sentence):
+        if c not in "“”„«»\"":
+            continue
+        opens = c in "„«" or c != "»" and c != "”" and (i == 0 or sentence[i - 1].isspace() or sentence[i - 1] in "([{—–-")
+        if opens:
+            stack.append(c)
+        elif stack:
+            stack.pop()
+        else:
+            unopened.append(c)
+    return "".join(_OPENER_FOR[c] for c in reversed(unopened)) + sentence + "".join(_CLOSER_FOR[c] for c in reversed(stack))
 
 
 def _repeats(a: set[str], b: set[str]) -> bool:
@@ -84,7 +116,7 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
         if used >= max_words:
             break
     chosen.sort(key=lambda e: e["start"])
-    text = " ".join(_closed(" ".join(article.clean_text[e["start"] : e["end"]].split())) for e in chosen)
+    text = " ".join(_closed(_balanced(" ".join(article.clean_text[e["start"] : e["end"]].split()))) for e in chosen)
     return trim_words(text, max_words), [{"start": e["start"], "end": e["end"]} for e in chosen]
 
 
@@ -96,11 +128,12 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "6"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "7"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
     # 6: a sentence that repeats one already chosen is skipped
+    # 7: a sentence of a longer quotation gets the quote mark it lacks; a headline ending on a quote mark its stop
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."

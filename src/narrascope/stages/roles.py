@@ -56,11 +56,18 @@ SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
 # a line break or a full stop ("Earth. O Banco"): a dot only inside a word
 # ("U.S"). With capitalised_names below, exact matches with the gold
 # mentions went PT 0.49 -> 0.57, BG 0.51 -> 0.67.
-_WORD = r"[A-ZА-ЯЁ](?:[\w'’-]|\.(?=\w))*"
+# Any capital of the Latin, Greek and Cyrillic blocks: "Índia", "Ásia",
+# "Última Geração" are names too (with [A-Z] the chunker never saw them).
+# A name's words share a script: "доставяните от Запада F-16" is "Запада"
+# and "F-16" (no annotated Bulgarian or Portuguese name mixes them).
+_UPPER = "".join(c for c in map(chr, range(0x530)) if c.isupper())
+_SCRIPT_UPPER = ["".join(c for c in map(chr, range(a, b)) if c.isupper()) for a, b in ((0, 0x370), (0x370, 0x400), (0x400, 0x530))]
+_WORD = rf"[{_UPPER}](?:[\w'’-]|\.(?=\w))*"
 # The lower-case words a name runs across ("Banco de Portugal"); a surname
 # after one does not stand for the whole name (see entity_groups).
 _CONNECTORS = ("of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van")
-_CAP = re.compile(rf"\b{_WORD}(?:(?:[ \t]+(?:{'|'.join(_CONNECTORS)})){{0,2}}[ \t]+{_WORD})*", re.UNICODE)
+_CAP = re.compile("|".join(rf"\b{w}(?:(?:[ \t]+(?:{'|'.join(_CONNECTORS)})){{0,2}}[ \t]+{w})*"
+                           for w in (rf"[{u}](?:[\w'’-]|\.(?=\w))*" for u in _SCRIPT_UPPER)), re.UNICODE)
 _LOWER = re.compile(r"\w[\w-]*", re.UNICODE)
 # Function words capitalised at a sentence start (English, Portuguese and
 # other Romance/Germanic languages, Bulgarian/Russian): never a name's first word.
@@ -344,7 +351,8 @@ def _entity_name(mentions: list[str]) -> str:
     ..., is "व्लादिमीर पुतिन"); a title alone stays."""
     def untitled(m: str) -> str:
         title = _TITLES.match(m.lower())
-        return m[title.end():] if title and title.end() < len(m) else m
+        # a title alone stays, and so does an office ("Minister of Infrastructure" is not "of Infrastructure")
+        return m[title.end():] if title and title.end() < len(m) and not m[title.end()].islower() else m
     return max((untitled(m) for m in mentions), key=len)
 
 
@@ -463,6 +471,11 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
         start, end = start + line.start() + len(line.group()) - len(line.group().lstrip()), start + line.start() + len(line.group().rstrip())
     else:
         end = start + len(piece.rstrip())
+    # A bracket the span opens but does not close ("the Climate Intelligence
+    # Foundation(CLINTEL", glued) ends the name before it
+    bracket = ent.doc.text.find("(", start, end)
+    if bracket > start and ")" not in ent.doc.text[bracket:end]:
+        end = start + len(ent.doc.text[start:bracket].rstrip())
     # A dateline's place and the name after its dash are two ("Kharkiv – Amnesty"): the name after the last dash
     dash = list(_SPACED_DASH.finditer(ent.doc.text, start, end))
     if dash and any(c.isalnum() for c in ent.doc.text[dash[-1].end():end]):
@@ -488,11 +501,13 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
                     return start, end
     if ent.label_ == "ORG":
         # spaCy leaves the head of "Physicians for Social Responsibility" or
-        # "Union of Concerned Scientists" out: proper nouns before "for"/"of" join.
+        # "Union of Concerned Scientists" out: proper nouns before "for"/"of"
+        # join, unless a person's ("Mattia Menchetti of the Institute of
+        # Evolutionary Biology" is a person and an institute).
         i, doc = ent.start, ent.doc
-        while i >= 2 and doc[i - 1].lower_ in {"for", "of"} and doc[i - 2].tag_ in {"NNP", "NNPS"}:
+        while i >= 2 and doc[i - 1].lower_ in {"for", "of"} and doc[i - 2].tag_ in {"NNP", "NNPS"} and doc[i - 2].ent_type_ != "PERSON":
             i -= 2
-            while i >= 1 and doc[i - 1].tag_ in {"NNP", "NNPS"} and not doc[i - 1].is_sent_end:
+            while i >= 1 and doc[i - 1].tag_ in {"NNP", "NNPS"} and not doc[i - 1].is_sent_end and doc[i - 1].ent_type_ != "PERSON":
                 i -= 1
         return (int(doc[i].idx) if i < ent.start else start), end
     if ent.label_ not in {"NORP", "GPE"} or ent.label_ == "NORP" and ent.text.endswith("s"):
@@ -533,6 +548,52 @@ def _join_particles(text: str, found: list[tuple[int, int, str]]) -> list[tuple[
         out.append((s, e, lab))
     joined = [(s, e) for (s, e, _l), (s0, e0, _l0) in zip(out, found) if e != e0]
     return [x for x in out if not any(a <= x[0] and x[1] <= b and (x[0], x[1]) != (a, b) for a, b in joined)]
+
+
+_CAPITAL_NEIGHBOUR = re.compile(rf"[{_UPPER}][\w'’-]*")
+
+
+def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str] | None = None,
+                    adjectives: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
+    """NER finds a name in one sentence and misses it in the next ("Kurt
+    Volker, the former ambassador" was no entity where the headline's
+    "Kurt Volker" was): every other whole-word occurrence of a name found
+    joins, with its most frequent label (and normal form). Not inside a URL
+    or another mention, not where a capitalised word touches it (a longer
+    name NER missed: "West" is no mention inside "West Virginia"); and no
+    one word that the text also writes in lower case ("The", "Critics": NER
+    took a sentence's first word) or that is a nationality or an adjective
+    (``adjectives``: "Russian" is a mention only with its noun)."""
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    norm: dict[str, str] = {}
+    for s, e, lab in found:
+        labels[text[s:e]][lab] += 1
+        if normal and (s, e) in normal:
+            norm.setdefault(text[s:e], normal[(s, e)])
+    lower = {w for w in _LOWER.findall(text) if w.islower()}
+    names = [n for n, c in labels.items() if len(n) >= 2 and n[:1].isupper()
+             and not (" " not in n and (c.most_common(1)[0][0] == "NORP" or n.lower() in lower or n in adjectives))]
+    if not names:
+        return found
+    taken = sorted((s, e) for s, e, _l in found) + [(m.start(), m.end()) for m in URL.finditer(text)]
+    out = list(found)
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    for m in pattern.finditer(text):
+        s, e = m.span()
+        if (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-’'")) or (e < len(text) and (text[e].isalnum() or text[e] in "-")):
+            continue
+        if any(a < e and s < b for a, b in taken):
+            continue
+        before = text[max(0, s - 40):s]
+        after = _CAPITAL_NEIGHBOUR.match(text, e + 1) if text[e:e + 1] in (" ", "\t") else None
+        prev = re.search(r"(\w[\w'’-]*)[ \t]$", before)
+        if after is not None or (prev is not None and prev.group(1)[:1].isupper()):
+            continue
+        out.append((s, e, labels[m.group()].most_common(1)[0][0]))
+        taken.append((s, e))
+        if normal is not None and m.group() in norm:
+            normal[(s, e)] = norm[m.group()]
+    return sorted(out)
 
 
 _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[]))[«“„\"‘]")
@@ -606,16 +667,19 @@ def _opener_before_name(name: str, openers: frozenset[str], language: str | None
     """Whether a name opens with one of the language's sentence openers
     that is no part of it: "Agora Clarkson", "Сега ЕС", "Затова Киев",
     "Професор Бенджамин Милс" (the next word is capitalised). A
-    Bulgarian adjective opener stays: "Западните Балкани"."""
+    Bulgarian adjective opener stays: "Западните Балкани"; not an adverb,
+    which has the neuter adjective's bare -о: "Същевременно Лавров"."""
     first, *rest = name.split()
     rest = [w for w in rest if w not in _CONNECTORS]  # "Além do Brasil"
     if first.lower() not in openers or not rest or not rest[0][:1].isupper():
         return False
-    return not (language == "bg" and (_BG_ADJECTIVE.search(first.lower()) or _BG_DEFINITE_ADJECTIVE.search(first.lower())))
+    low = first.lower()
+    adverb = low.endswith("о") and not low.endswith("ото")
+    return not (language == "bg" and not adverb and (_BG_ADJECTIVE.search(low) or _BG_DEFINITE_ADJECTIVE.search(low)))
 
 
 _COLON = re.compile(r":[ \t]+(?=\w)")
-_INITIAL_END = re.compile(r"\s[A-ZА-ЯЁ]$")
+_INITIAL_END = re.compile(rf"\s[{_UPPER}]$")
 
 
 def _join_initials(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -829,7 +893,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "17"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "18"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -864,6 +928,11 @@ class RolesStage(Stage):
     #     ("Часовом Яре" -> "Часов Яр"); a name's acronym or transliteration in brackets joins it ("Amnesty
     #     International (AI)", "नाटो (NATO)"); a place joins no organisation named after it ("Statistics Norway");
     #     a spaCy mention after a dateline's dash is the name after it ("Kharkiv – Amnesty" -> "Amnesty")
+    # 18: a name NER found is found wherever the text repeats it (spaCy, natasha); a person before "of" is no part
+    #     of the organisation after it ("Mattia Menchetti of the Institute ..."); a bracket a spaCy span leaves
+    #     open ends the name ("Foundation(CLINTEL"); the chunker reads accented capitals ("Índia", "Última
+    #     Geração"), keeps a name's words in one script ("Запада F-16" -> "Запада", "F-16") and cuts a Bulgarian
+    #     adverb opener ("Същевременно Лавров"); an office keeps its title as its name ("Minister of ...")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -980,10 +1049,12 @@ class RolesStage(Stage):
         if nlp is not None:
             doc = nlp(text[:100000])
             spans = ((_mention_span(e), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
-            return _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None]), f"spacy:{name}", {}
+            found = _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None])
+            adjectives = frozenset(t.text for t in doc if t.tag_ == "JJ")
+            return _repeated_names(text[:100000], found, adjectives=adjectives), f"spacy:{name}", {}
         if article.language == "ru" and (nat := _natasha()) is not None:
             found, normal = nat(text[:100000])
-            return found, "natasha:news-ner", normal
+            return _repeated_names(text[:100000], found, normal), "natasha:news-ner", normal
         if _caseless(text):
             names = (self.model.gazetteer if gazetteer is None else gazetteer).get(article.language or "")
             if names:
