@@ -437,6 +437,11 @@ def test_names_with_accented_capitals_one_script_and_adverb_openers() -> None:
     # neuter adjective's: "Западните Балкани" keeps its adjective opener)
     bg = "Същевременно Лавров каза, че мирът е далеч. Западните Балкани чакат."
     assert found(bg, "bg", frozenset({"същевременно", "западните"})) == ["Лавров", "Западните Балкани"]
+    # A word seen once, at a sentence start, is a name when the training articles' annotators marked it
+    bg = "Зеленски говори дълго. Проучването мълчи."
+    sents = [(0, bg.index(".") + 1), (bg.index("Проучването"), len(bg))]
+    assert capitalised_names(bg, sents, "bg") == []
+    assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg", known=frozenset({"Зеленски", "Русия"}))] == ["Зеленски"]
 
 
 def test_english_names_found_again_and_kept_apart() -> None:

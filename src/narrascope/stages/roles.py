@@ -600,16 +600,17 @@ _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[]))[«“„\"‘]")
 
 
 def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str | None = None,
-                      openers: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
+                      openers: frozenset[str] = frozenset(), known: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
     """Name mentions for languages without a packaged NER model: runs of
     capitalised words, minus the function words a sentence start capitalises
     ("O Banco de Portugal" -> "Banco de Portugal"), minus a sentence's first
     word when the text has it in lower case ("Сега Русия":
     "сега", now, is a word, "Русия" the name), minus single words seen once
-    at a sentence start (any word is capitalised there), and minus a lone
-    word at a sentence start or after an opening quote mark that is one of
-    the language's ``openers`` (words the training articles capitalise only
-    to open a sentence: "Затова", "Portanto")."""
+    at a sentence start (any word is capitalised there) unless ``known``
+    (names the training articles' annotators marked: "Зеленски говори."),
+    and minus a lone word at a sentence start or after an opening quote mark
+    that is one of the language's ``openers`` (words the training articles
+    capitalise only to open a sentence: "Затова", "Portanto")."""
     # A sentence may open with a quote mark: its first word still starts the sentence.
     starts = sentence_starts(text, sentences)
     # A quote inside a sentence opens a sentence of its own: «Porque insistimos na greve»
@@ -632,7 +633,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
                 s, name = _drop_first_word(s, name)
             at_start = opens = False
         first = name.split()[0]
-        if first in _STOP_START or at_start and (first.lower() in lower or len(name.split()) == 1 and text.count(name) < 2):
+        if first in _STOP_START or at_start and (first.lower() in lower or len(name.split()) == 1 and text.count(name) < 2
+                                                 and name not in known):
             continue
         if (language == "bg" and (at_start or s in colons) and " " not in name
                 and _bulgarian_common_noun(text, name, starts | colons)):
@@ -932,7 +934,9 @@ class RolesStage(Stage):
     #     of the organisation after it ("Mattia Menchetti of the Institute ..."); a bracket a spaCy span leaves
     #     open ends the name ("Foundation(CLINTEL"); the chunker reads accented capitals ("Índia", "Última
     #     Geração"), keeps a name's words in one script ("Запада F-16" -> "Запада", "F-16") and cuts a Bulgarian
-    #     adverb opener ("Същевременно Лавров"); an office keeps its title as its name ("Minister of ...")
+    #     adverb opener ("Същевременно Лавров") and keeps a word seen once at a sentence start that the
+    #     annotators marked as a name (the gazetteer: "Зеленски говори."); an office keeps its title as its
+    #     name ("Minister of ...")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1062,7 +1066,8 @@ class RolesStage(Stage):
                         f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles", {})
             return [], "none: no packaged NER model for this language", {}
         words = (self.model.openers if openers is None else openers).get(article.language or "", frozenset())
-        found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words)
+        known = frozenset((self.model.gazetteer if gazetteer is None else gazetteer).get(article.language or "", ()))
+        found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words, known)
         return found, "heuristic: capitalised names", _bulgarian_bare(text, found) if article.language == "bg" else {}
 
     def entity_groups(self, article: Article, gazetteer: dict[str, list[str]] | None = None,
