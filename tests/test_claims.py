@@ -185,6 +185,7 @@ def test_attribution() -> None:
     assert attribute('"Sanctions are devastating the economy," the letter states.') == "the letter"
     assert attribute("According to the ministry, 300 people were evacuated.") == "the ministry"
     assert attribute("Prices rose by 4% in May.") is None
+    assert attribute('"I don\'t think so," Volker pointedly told Newsmax on Wednesday.') == "Volker"
 
 
 def test_checkworthiness_ranks_factual_claims_higher() -> None:

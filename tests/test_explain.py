@@ -123,6 +123,10 @@ def test_a_sentence_of_a_longer_quotation_gets_its_quote_marks() -> None:
     h = ns.analyze_text("Тя говори в Бон.", title='Тунберг поиска "радикален обрат"', stages=[])
     text, _ = extractive(h, [{"start": s.start, "end": s.end, "score": 1} for s in h.sentences], 80)
     assert text == 'Тунберг поиска "радикален обрат". Тя говори в Бон.'
+    # ... a Hindi one a danda
+    h = ns.analyze_text("रूस ने हमला किया। यूक्रेन ने जवाब दिया।", title="युद्ध का अंत", stages=[])
+    text, _ = extractive(h, [{"start": s.start, "end": s.end, "score": 1} for s in h.sentences], 80)
+    assert text.startswith("युद्ध का अंत। रूस ने")
 
 
 def test_a_repeated_sentence_is_used_once() -> None:

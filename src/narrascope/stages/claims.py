@@ -48,8 +48,10 @@ class CheckworthyModel:
 
 _SPEECH = r"(?:said|says|wrote|writes|added|adds|stressed|noted|told|stated|states|argued|warned|claimed|claims|insisted|continued|explained)"
 _QUOTE_AFTER = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+" + _SPEECH + r"\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)(?=[.,;:]|$)")
-_QUOTE_SUBJ = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _SPEECH + r"\b")
-_SUBJ_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’ -]{1,60}?)\s+" + _SPEECH + r"\b")
+# an adverb between the speaker and the verb is no part of the speaker ("Volker pointedly told")
+_ADVERB = r"(?:\w+ly\s+)?"
+_QUOTE_SUBJ = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
+_SUBJ_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,60}?)(?=[.,;:]|$)", re.I)
 
 
@@ -76,7 +78,7 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "1"
+    version = "2"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."

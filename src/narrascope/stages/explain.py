@@ -11,6 +11,7 @@ recorded.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any, Literal
 
@@ -49,6 +50,7 @@ def trim_words(text: str, limit: int) -> str:
 
 
 _STOPS = (".", "!", "?", "…", "।")
+_DEVANAGARI = re.compile("[\u0900-\u097f]")
 _CLOSERS = ('"', "”", "»", "“", "’")
 
 
@@ -60,7 +62,8 @@ def _closed(sentence: str) -> str:
     'обрат в борбата с глобалното затопляне"' (a headline) takes one."""
     if sentence.endswith(_STOPS) or sentence.endswith(_CLOSERS) and sentence.rstrip("".join(_CLOSERS)).endswith(_STOPS):
         return sentence
-    return sentence.rstrip(",;:–— ") + "."
+    # Hindi ends a sentence with a danda
+    return sentence.rstrip(",;:–— ") + ("।" if _DEVANAGARI.search(sentence) else ".")
 
 
 _OPENER_FOR = {"”": "“", "“": "„", "»": "«", '"': '"'}  # the mark a closing quote mark was opened with
@@ -133,7 +136,8 @@ class ExplainStage(Stage):
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
     # 6: a sentence that repeats one already chosen is skipped
-    # 7: a sentence of a longer quotation gets the quote mark it lacks; a headline ending on a quote mark its stop
+    # 7: a sentence of a longer quotation gets the quote mark it lacks; a headline ending on a quote mark its stop;
+    #    a Hindi headline a danda
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."
