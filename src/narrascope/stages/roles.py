@@ -62,12 +62,18 @@ SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
 # and "F-16" (no annotated Bulgarian or Portuguese name mixes them).
 _UPPER = "".join(c for c in map(chr, range(0x530)) if c.isupper())
 _SCRIPT_UPPER = ["".join(c for c in map(chr, range(a, b)) if c.isupper()) for a, b in ((0, 0x370), (0x370, 0x400), (0x400, 0x530))]
-_WORD = rf"[{_UPPER}](?:[\w'’-]|\.(?=\w))*"
 # The lower-case words a name runs across ("Banco de Portugal"); a surname
 # after one does not stand for the whole name (see entity_groups).
 _CONNECTORS = ("of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van")
-_CAP = re.compile("|".join(rf"\b{w}(?:(?:[ \t]+(?:{'|'.join(_CONNECTORS)})){{0,2}}[ \t]+{w})*"
-                           for w in (rf"[{u}](?:[\w'’-]|\.(?=\w))*" for u in _SCRIPT_UPPER)), re.UNICODE)
+
+
+def _name_run(capitals: str) -> str:
+    """Capitalised words of one script, across up to two connectors."""
+    word = rf"[{capitals}](?:[\w'’-]|\.(?=\w))*"
+    return rf"\b{word}(?:(?:[ \t]+(?:{'|'.join(_CONNECTORS)})){{0,2}}[ \t]+{word})*"
+
+
+_CAP = re.compile("|".join(_name_run(u) for u in _SCRIPT_UPPER), re.UNICODE)
 _LOWER = re.compile(r"\w[\w-]*", re.UNICODE)
 # Function words capitalised at a sentence start (English, Portuguese and
 # other Romance/Germanic languages, Bulgarian/Russian): never a name's first word.
