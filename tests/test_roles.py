@@ -563,22 +563,6 @@ def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
         assert d["embedder"] == "multilingual-e5-small-q4" and "note" not in d
 
 
-def test_hindi_gazetteer_leaves_out_common_words_the_annotators_marked_once() -> None:
-    from narrascope.train.roles import Mentions, gazetteer
-
-    # "शुरू" (started) fills fifteen Hindi articles and was marked once: a word, not a name; "रूस" (Russia)
-    # is marked in most articles it is in. In a cased script the gazetteer keeps a rarely framed name.
-    hi = {f"HI/{i}.txt": "रूस ने युद्ध शुरू किया। बातचीत शुरू हुई।" for i in range(15)}
-    en = {f"EN/{i}.txt": "France talks. France waits. Russia attacked." for i in range(15)}
-    docs = {**hi, **en}
-    ments = [(g, t.index("रूस"), "रूस") for g, t in hi.items()][:8] + [("HI/0.txt", hi["HI/0.txt"].index("शुरू"), "शुरू")]
-    ments += [("EN/0.txt", 0, "France")] + [(g, t.index("Russia"), "Russia") for g, t in en.items()]
-    m = Mentions(docs, [g for g, _s, _n in ments], [s for _g, s, _n in ments], [s + len(n) for _g, s, n in ments],
-                 ["Antagonist"] * len(ments), [["Aggressor"]] * len(ments), [g[:2].lower() for g, _s, _n in ments])
-    gz = gazetteer(m)
-    assert gz["hi"] == ["रूस"] and sorted(gz["en"]) == ["France", "Russia"]
-
-
 def test_hindi_without_the_e5_extra_uses_the_pooled_heads(monkeypatch: pytest.MonkeyPatch) -> None:
     stage = every_entity()
     if "hi" not in stage.model.language_embedders:

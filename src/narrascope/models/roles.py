@@ -105,12 +105,9 @@ def openers_of(meta_openers: dict[str, str]) -> dict[str, frozenset[str]]:
     return {lang: frozenset(words.split()) for lang, words in meta_openers.items()}
 
 
-NAME_EDGES = " \t\r\n.,;:!?\"'«»“”‘’()[]-–—"  # stripped from a gazetteer name's ends
-
-
 def gazetteer_names(names: Sequence[str]) -> list[str]:
     """Distinct names (edge punctuation stripped), longest first."""
-    out = {n.strip(NAME_EDGES) for n in names}
+    out = {n.strip(" \t\r\n.,;:!?\"'«»“”‘’()[]-–—") for n in names}
     return sorted((n for n in out if len(n) >= 2), key=lambda n: (-len(n), n))
 
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.roles import FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_roles
-from ..models.roles import (NAME_EDGES, PRIOR_SCALE, blend_proba, entity_features, framed_prior, gazetteer_mentions, gazetteer_names,
-                            mention_features, name_prior, normalise_name, openers_of, own_proba)
+from ..models.roles import (PRIOR_SCALE, blend_proba, entity_features, framed_prior, gazetteer_names, mention_features, name_prior,
+                            normalise_name, openers_of, own_proba)
 from ..text import sentence_starts, split_sentences
 
 FORMAT = "narrascope.roles.v4"  # v4: the framed head (v3: per-language heads)
@@ -111,41 +111,15 @@ def document_folds(m: Mentions, folds: int = 5, seed: int = 0) -> dict[str, int]
     return {g: i % folds for i, g in enumerate(np.random.default_rng(seed).permutation(sorted(m.docs)))}
 
 
-# Where the gazetteer is the entity finder (caseless scripts: Hindi), a word
-# the annotators marked once but that fills many articles is a common word:
-# "शुरू" (started) was an entity of its own, "सेना" (army), "अमेरिकी"
-# (American). Elsewhere the gazetteer only vouches for names NER or the
-# chunker found, and rarely framed names ("Франция", "Europe") stay.
-COMMON_WORD_DOCS = 10
-COMMON_WORD_SHARE = 0.08
-
-
 def gazetteer(m: Mentions, groups: set[str] | None = None) -> dict[str, list[str]]:
     """Per language, the distinct names the annotators marked (see
     ``models.roles.gazetteer_mentions``), in the documents of ``groups`` if
-    given (cross-validation: the other folds'); in a caseless script, minus
-    one-word names found in COMMON_WORD_DOCS documents or more and marked in
-    under COMMON_WORD_SHARE of them."""
-    from ..stages.roles import _caseless
-
+    given (cross-validation: the other folds')."""
     by_lang: dict[str, list[str]] = defaultdict(list)
-    marked: dict[str, set[str]] = defaultdict(set)
     for name, lang, g in zip(m.names, m.lang, m.group):
         if groups is None or g in groups:
             by_lang[lang].append(name)
-            marked[f"{lang}/{name.strip(NAME_EDGES)}"].add(g)
-    out = {}
-    for lang, names in sorted(by_lang.items()):
-        known = gazetteer_names(names)
-        docs = [t for g, t in m.docs.items() if (groups is None or g in groups) and g.split("/")[0].lower() == lang]
-        if docs and _caseless(docs[0]):
-            seen: Counter[str] = Counter()
-            for text in docs:
-                seen.update({text[s:e] for s, e, _l in gazetteer_mentions(text, known)})
-            known = [n for n in known if " " in n or seen[n] < COMMON_WORD_DOCS
-                     or len(marked[f"{lang}/{n}"]) >= COMMON_WORD_SHARE * seen[n]]
-        out[lang] = known
-    return out
+    return {lang: gazetteer_names(names) for lang, names in sorted(by_lang.items())}
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
