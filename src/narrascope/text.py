@@ -60,6 +60,7 @@ _TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
 _TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 LATIN = re.compile("[A-Za-z]")  # a Latin letter (homoglyphs; scripts of a name and its alias)
+DEVANAGARI = re.compile("[\u0900-\u097f]")  # Hindi's script (its spellings of a name; its sentence stop)
 _INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
 # A run of letters with both a Cyrillic and a Latin letter in it.
 _MIXED = re.compile(rf"[^\W\d_]*(?:{_CYRILLIC.pattern}[^\W\d_]*{LATIN.pattern}|{LATIN.pattern}[^\W\d_]*{_CYRILLIC.pattern})[^\W\d_]*")

@@ -11,7 +11,6 @@ recorded.
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from typing import Any, Literal
 
@@ -24,7 +23,7 @@ from ..embed import optional_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
-from ..text import word_key
+from ..text import DEVANAGARI, word_key
 from .base import Stage
 
 MAX_WORDS = 80
@@ -50,7 +49,6 @@ def trim_words(text: str, limit: int) -> str:
 
 
 _STOPS = (".", "!", "?", "…", "।")
-_DEVANAGARI = re.compile("[\u0900-\u097f]")
 _CLOSERS = ('"', "”", "»", "“", "’")
 
 
@@ -63,7 +61,7 @@ def _closed(sentence: str) -> str:
     if sentence.endswith(_STOPS) or sentence.endswith(_CLOSERS) and sentence.rstrip("".join(_CLOSERS)).endswith(_STOPS):
         return sentence
     # Hindi ends a sentence with a danda
-    return sentence.rstrip(",;:–— ") + ("।" if _DEVANAGARI.search(sentence) else ".")
+    return sentence.rstrip(",;:–— ") + ("।" if DEVANAGARI.search(sentence) else ".")
 
 
 _OPENER_FOR = {"”": "“", "“": "„", "»": "«", '"': '"'}  # the mark a closing quote mark was opened with

@@ -43,7 +43,7 @@ from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
 from ..models.roles import Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, normalise_name
-from ..text import LATIN, sentence_starts
+from ..text import DEVANAGARI, LATIN, sentence_starts
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
@@ -60,8 +60,8 @@ SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
 # "Última Geração" are names too (with [A-Z] the chunker never saw them).
 # A name's words share a script: "доставяните от Запада F-16" is "Запада"
 # and "F-16" (no annotated Bulgarian or Portuguese name mixes them).
-_UPPER = "".join(c for c in map(chr, range(0x530)) if c.isupper())
 _SCRIPT_UPPER = ["".join(c for c in map(chr, range(a, b)) if c.isupper()) for a, b in ((0, 0x370), (0x370, 0x400), (0x400, 0x530))]
+_UPPER = "".join(_SCRIPT_UPPER)
 # The lower-case words a name runs across ("Banco de Portugal"); a surname
 # after one does not stand for the whole name (see entity_groups).
 _CONNECTORS = ("of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van")
@@ -379,10 +379,9 @@ def _group_key(name: str) -> str:
     key = _ALIASES.get(key, key)
     # Hindi spells a foreign name's vowels long or short and its nasal as a
     # dot or a half letter ("व्लादिमिर"/"व्लादिमीर", "जेलेंस्की"/"जेलेन्स्की"): one key
-    return _NASAL.sub("ं", key.translate(_VOWELS)) if _DEVANAGARI.search(key) else key
+    return _NASAL.sub("ं", key.translate(_VOWELS)) if DEVANAGARI.search(key) else key
 
 
-_DEVANAGARI = re.compile("[\u0900-\u097f]")
 _VOWELS = str.maketrans({"ी": "ि", "ू": "ु", "ई": "इ", "ऊ": "उ"})
 _NASAL = re.compile("[नमण]्(?=[\u0915-\u0939])")
 
