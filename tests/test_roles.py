@@ -518,6 +518,32 @@ def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:
     sents = [(a + len(bg[a:b]) - len(bg[a:b].lstrip()), b) for a, b in sents]
     found = [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")]
     assert found == ["Съединените щати", "Балканите", "Западът", "Западът", "Въоръжените сили"]
+    # Place names with a lower-case noun after an adjective of any form are whole ("Черно" and "Близкия"
+    # were entities); a plain adjective opening a headline's clause after a colon, or a sentence, before
+    # its lower-case noun is no name; one the text capitalises elsewhere is kept
+    bg = ("Путин пред посланици: Илюзорни сметки за победа. Путин пред посланици: Илюзорни сметки за победа. "
+          "Корабите в Черно море и Близкия изток. Напълно нови кораби. Напълно нови кораби. Доходен бизнес. "
+          "Според Доходен бизнес.")
+    sents = [(m.start(), m.end() + 1) for m in re.finditer(r"[^.]+\.?", bg)]
+    sents = [(a + len(bg[a:b]) - len(bg[a:b].lstrip()), b) for a, b in sents]
+    found = [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")]
+    assert found == ["Путин", "Путин", "Черно море", "Близкия изток", "Доходен", "Доходен"]
+
+
+def test_designations_of_things_are_no_entities() -> None:
+    from narrascope.stages.roles import capitalised_names
+
+    # "доставяните от Запада F-16" made "F-16" (a fighter jet) a Bulgarian test article's top Antagonist;
+    # summits written alike are actors ("Г-7", "COP-26"), and so are longer names with a number
+    bg = ("Западът доставя F-16 и Су-27 на Украйна. Лидерите на Г-7 и COP-26 мълчат. Споразумението Минск-2 е "
+          "мъртво. F-16 лети. Въглеродът CO2 расте.")
+    art = ns.analyze_text(bg, stages=[])
+    assert art.language == "bg"
+    sents = [(x.start, x.end) for x in art.sentences]
+    assert {"F-16", "Су-27", "CO2"} <= {bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")}  # the chunker finds them
+    mentions = {bg[s:e] for s, e, _ in RolesStage().mentions(art)[0]}
+    assert {"Западът", "Украйна", "Г-7", "COP-26", "Минск-2"} <= mentions
+    assert not mentions & {"F-16", "Су-27", "CO2"}
 
 
 def test_roles_without_a_model_language_is_explicit() -> None:
