@@ -528,6 +528,12 @@ def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:
     sents = [(a + len(bg[a:b]) - len(bg[a:b].lstrip()), b) for a, b in sents]
     found = [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")]
     assert found == ["Путин", "Путин", "Черно море", "Близкия изток", "Доходен", "Доходен"]
+    # The capital after a year's "г." (kept in its sentence, as "г. Москва" is) opens a clause; months are no names
+    bg = "Армията беше слаба на 24 февруари 2022 г. След две години тя ще е по-слаба, след като Русия победи."
+    assert [bg[s:e] for s, e, _ in capitalised_names(bg, [(0, len(bg))], "bg")] == ["Русия"]
+    pt = "A greve é a 29 de Novembro, diz a Greve Climática Estudantil. Em Dezembro há a COP em Madrid."
+    found = [pt[s:e] for s, e, _ in capitalised_names(pt, [(0, pt.index(".") + 1), (pt.index("Em"), len(pt))], "pt")]
+    assert found == ["Greve Climática Estudantil", "COP", "Madrid"]
 
 
 def test_designations_of_things_are_no_entities() -> None:

@@ -601,6 +601,12 @@ def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[t
     return sorted(out)
 
 
+_YEAR_ABBREVIATION = re.compile(rf"\d\s?г\.[ \t]+(?=[{_UPPER}])")
+# Months and weekdays, which Portuguese news capitalise ("29 de Novembro"):
+# alone they were entities in 15 training articles.
+_CALENDAR = {"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+             "novembro", "dezembro", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+             "sábado", "domingo"}
 _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[]))[«“„\"‘]")
 
 
@@ -618,6 +624,9 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     capitalise only to open a sentence: "Затова", "Portanto")."""
     # A sentence may open with a quote mark: its first word still starts the sentence.
     starts = sentence_starts(text, sentences)
+    # "… на 24 февруари 2022 г. След две години": the splitter keeps "г." (year, also "г. Москва", city)
+    # as an abbreviation, but the capital after a year's "г." is read like a sentence's first word
+    starts |= {m.end() for m in _YEAR_ABBREVIATION.finditer(text)}
     # A quote inside a sentence opens a sentence of its own: «Porque insistimos na greve»
     quoted = {m.end() for m in _QUOTE_OPEN.finditer(text)}
     # "The Washington Post: Настоящата ситуация": a headline's clause after a colon
@@ -645,7 +654,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
                 and (_bulgarian_common_noun(text, name, starts | colons)
                      or _bulgarian_opening_adjective(text, name, s + len(name), starts | colons))):
             continue
-        if len(name) < 2 or name.isupper() and len(name) > 6:
+        if len(name) < 2 or name.isupper() and len(name) > 6 or name.lower() in _CALENDAR:
             continue
         acronym = _leading_acronym(text, name, lower)
         if acronym:
@@ -975,7 +984,8 @@ class RolesStage(Stage):
     #     name ("Minister of ...")
     # 19: designations of things are no entities ("F-16", "Су-27", "CO2"; not "Г-7", "COP-26"); Bulgarian place
     #     names take their lower-case noun ("Черно море", "Близкия изток"); a plain Bulgarian adjective opening
-    #     sentences or a headline's clause before its noun is no name ("Илюзорни сметки")
+    #     sentences or a headline's clause before its noun is no name ("Илюзорни сметки"); the capital after a
+    #     year's "г." is read as a sentence's first word ("2022 г. След"); months are no names ("Novembro")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
