@@ -299,6 +299,10 @@ def test_russian_names_are_named_in_the_nominative() -> None:
     pytest.importorskip("natasha")
     from narrascope.stages.roles import _natasha
 
+    # A name whose tokens are glued ("Aif.ru": three tokens, one word) keeps natasha's normal form whole
+    text = "Путин выступил на пресс-конференции в Астане 4 июля. Aif.ru приводит его главные заявления."
+    found, normal = _natasha()(text)
+    assert {text[s:e]: normal.get((s, e)) for s, e, t in found if t == "ORG"} == {"Aif.ru": "Aif.ru"}
     text = "Губернатор встретился с Игорем Бабушкиным. Павлу Зарубину и Аллой Пугачевой не ответили."
     found, normal = _natasha()(text)
     names = {text[s:e]: normal.get((s, e)) for s, e, t in found if t == "PER"}

@@ -172,8 +172,12 @@ def _head_nominative(span: Any, text: str = "") -> str:
     words = span.normal.split(" ")
     head = next((i for i, t in enumerate(span.tokens) if t.pos in ("NOUN", "PROPN")), None)
     # The normal form's words match the tokens up to the head only if no
-    # punctuation comes before it (after it, "(СВР)" is one word of two tokens).
-    if head is None or len(words) <= head or any(t.pos == "PUNCT" for t in span.tokens[:head + 1]):
+    # punctuation comes before it (after it, "(СВР)" is one word of two tokens)
+    # and no token up to it is glued to the next ("Aif.ru" is three tokens, one
+    # word: the text after the head made it "Aif.ru.ru").
+    toks = span.tokens
+    if (head is None or len(words) <= head or any(t.pos == "PUNCT" for t in toks[:head + 1])
+            or any(toks[i + 1].start == toks[i].stop for i in range(min(head + 1, len(toks) - 1)))):
         return span.normal
     # A possessive short adjective opening a place name declines with its
     # noun, and natasha leaves it: "Часова Яра" and "Часову Яру" are "Часов
@@ -985,7 +989,8 @@ class RolesStage(Stage):
     # 19: designations of things are no entities ("F-16", "Су-27", "CO2"; not "Г-7", "COP-26"); Bulgarian place
     #     names take their lower-case noun ("Черно море", "Близкия изток"); a plain Bulgarian adjective opening
     #     sentences or a headline's clause before its noun is no name ("Илюзорни сметки"); the capital after a
-    #     year's "г." is read as a sentence's first word ("2022 г. След"); months are no names ("Novembro")
+    #     year's "г." is read as a sentence's first word ("2022 г. След"); months are no names ("Novembro"); a
+    #     Russian name of glued tokens keeps natasha's normal form ("Aif.ru", was "Aif.ru.ru")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
