@@ -102,11 +102,11 @@ def test_trim_and_long_sentence() -> None:
 
 
 def test_sentences_are_closed_with_one_stop() -> None:
-    a = ns.analyze_text("Sanctions should be eased in response to diplomacy;\nTalks must start now\nA question?",
+    a = ns.analyze_text("Sanctions should be eased in response to diplomacy;\nTalks must start now\nWho asks that?",
                         title="T", stages=[])
     ev = [{"start": s.start, "end": s.end, "score": 1} for s in a.sentences[1:]]
     text, _ = extractive(a, ev, 80)
-    assert text == "Sanctions should be eased in response to diplomacy. Talks must start now. A question?"
+    assert text == "Sanctions should be eased in response to diplomacy. Talks must start now. Who asks that?"
 
 
 def test_a_sentence_of_a_longer_quotation_gets_its_quote_marks() -> None:
@@ -138,6 +138,17 @@ def test_a_repeated_sentence_is_used_once() -> None:
     text, spans = extractive(a, ev, 80)
     assert text.count("North Korean troops") == 1 and len(spans) == len(a.sentences) - 1
     assert "Kim Jong Un waits." in text  # a short sentence is not taken for a repeat of a long one
+
+
+def test_one_or_two_words_are_left_out() -> None:
+    # a Russian test article's explanation read "Россия готова к мирным переговорам с Украиной. Украина. Путин …":
+    # a section heading of one word; it stays only when nothing longer is evidence
+    a = ns.analyze_text("Россия готова к мирным переговорам с Украиной.\nУкраина.\nПутин назвал условие для прекращения огня.",
+                        stages=[])
+    ev = [{"start": s.start, "end": s.end, "score": 1} for s in a.sentences]
+    text, spans = extractive(a, ev, 80)
+    assert text == "Россия готова к мирным переговорам с Украиной. Путин назвал условие для прекращения огня." and len(spans) == 2
+    assert extractive(a, ev[1:2], 80)[0] == "Украина."
 
 
 def _openai_reply(content: str) -> bytes:

@@ -104,6 +104,10 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
     chosen: list[dict[str, Any]] = []
     words: list[set[str]] = []
     used = 0
+    # One or two words ("Защо?", a section heading "Украина.") explain nothing
+    # and break the paragraph: left out unless the evidence has nothing longer.
+    if any(len(article.clean_text[ev["start"] : ev["end"]].split()) >= 3 for ev in evidence):
+        evidence = [ev for ev in evidence if len(article.clean_text[ev["start"] : ev["end"]].split()) >= 3]
     for ev in evidence:
         n = len(article.clean_text[ev["start"] : ev["end"]].split())
         if chosen and used + n > max_words:
@@ -129,13 +133,14 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "7"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "8"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
     # 6: a sentence that repeats one already chosen is skipped
     # 7: a sentence of a longer quotation gets the quote mark it lacks; a headline ending on a quote mark its stop;
     #    a Hindi headline a danda
+    # 8: sentences of one or two words are left out when the evidence has longer ones
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."

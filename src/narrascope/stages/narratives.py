@@ -43,7 +43,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "5"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once
+    version = "6"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once; 6: sentences of one or two words ("Why?", a section's "Ukraine.") come after all longer ones
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -228,7 +228,10 @@ class NarrativesStage(Stage):
         col = sc.sentence[:, j]
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for i in np.argsort(-col, kind="stable"):
+        # A sentence of one or two words ("Защо?", a section heading "Украина.") says
+        # too little to show why: it comes after every longer one, whatever its score.
+        order = sorted(np.argsort(-col, kind="stable"), key=lambda i: _short(article, article.sentences[i]))
+        for i in order:
             sp = article.sentences[i]
             # a sentence the article repeats (a title that opens the body again) is one piece of evidence
             key = word_key(article.clean_text[sp.start:sp.end])
@@ -255,6 +258,11 @@ class NarrativesStage(Stage):
             if key in scores[lv].labels:
                 return self.evidence(article, scores[lv], scores[lv].labels.index(key), k)
         return []
+
+
+def _short(article: Article, sp: Any) -> bool:
+    """Whether a sentence has fewer than three words: too short to be evidence of a narrative."""
+    return len(article.clean_text[sp.start:sp.end].split()) < 3
 
 
 class NullNarratives(NarrativesStage):
