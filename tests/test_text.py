@@ -35,6 +35,10 @@ def test_sentences_glued_without_a_space() -> None:
     # ... a quotation may run over several sentences, and an apostrophe is no quote mark
     assert _sents('"We met. We agreed."Kuleba said so.') == ['"We met.', 'We agreed."', "Kuleba said so."]
     assert _sents("'We can't stop.'Then he left.") == ["'We can't stop.'", "Then he left."]
+    # A scraped subheading glued to its paragraph's first word (English openers)
+    assert _sents("‘Embarrassingly’ RicherThe Scandinavian country has profited.") == [
+        "‘Embarrassingly’ Richer", "The Scandinavian country has profited."]
+    assert _sents("Perth Climate ProtestIn late February, they met.") == ["Perth Climate Protest", "In late February, they met."]
 
 
 def test_sentences_glued_look_alikes_are_not_breaks() -> None:
@@ -44,6 +48,7 @@ def test_sentences_glued_look_alikes_are_not_breaks() -> None:
         "Mr.Smith and the U.S.Army went.",  # abbreviations
         "See pic.twitter.com/h2XuTdn79O and https://site.Com/Path now.",  # links
         "वह मास्टर ऑफ साइंस (एम.एससी) है।",  # Hindi letter names: M.Sc
+        "Follow us on LinkedIn for more; the MeWe group and https://zoom.us/x_D1GwiThe Eurocrats.",  # camel case, links
     ):
         assert _sents(text) == [text]
     assert _sents("मंत्री एस. जयशंकर ने कहा।") == ["मंत्री एस. जयशंकर ने कहा।"]

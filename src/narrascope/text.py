@@ -273,7 +273,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             if m.group(1) == "." and _abbreviation(seg, m.start()):
                 continue
             cuts.append((m.end(2), m.end()))
-        cuts += _glued_breaks(seg)
+        cuts += _glued_breaks(seg) + _glued_headings(seg)
         start = 0
         for cut, nxt_start in sorted(cuts):
             _push(spans, seg, ls, start, cut)
@@ -336,6 +336,26 @@ def _glued_breaks(seg: str) -> list[tuple[int, int]]:
         if word.lower() in _TLDS and not seg[nxt.end() : nxt.end() + 1].isalpha():
             continue
         cuts.append((cut, cut))
+    return cuts
+
+
+# A scraped subheading glued to its paragraph: "‘Embarrassingly’ RicherThe
+# Scandinavian country has …", "Perth Climate ProtestIn late February, …".
+# English only, where a sentence's first word is one of a few openers after a
+# lower-case letter; not inside links or camel-case names ("LinkedIn", "MeWe").
+_HEADING_GLUE = re.compile(r"(?<=[a-z])(?=(?:The|This|That|These|Those|In|But|However|According|It|He|She|They|We|On|"
+                           r"At|For|When|While|After|Meanwhile|As) \w)")
+_CAMEL = {"linked", "log", "sign", "check", "plug", "opt", "add"}
+
+
+def _glued_headings(seg: str) -> list[tuple[int, int]]:
+    cuts = []
+    for m in _HEADING_GLUE.finditer(seg):
+        token_start = max(seg.rfind(" ", 0, m.start()), seg.rfind("\t", 0, m.start())) + 1
+        left = seg[token_start:m.start()].lstrip(_OPENERS + "‘’”")
+        if len(left) < 3 or not left.replace("’", "").replace("'", "").replace("-", "").isalpha() or left.lower() in _CAMEL:
+            continue
+        cuts.append((m.start(), m.start()))
     return cuts
 
 

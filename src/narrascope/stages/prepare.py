@@ -73,7 +73,8 @@ class NullLanguage(LanguageStage):
 
 class SegmentStage(Stage):
     name = "segment"
-    version = "2"  # 2: breaks glued without a space ("said.On Friday"); Hindi letter-name initials ("एस.") are no break
+    version = "3"  # 2: breaks glued without a space ("said.On Friday"); Hindi letter-name initials ("एस.") are no break
+    # 3: an English subheading glued to its paragraph's first word is a sentence ("RicherThe Scandinavian")
     kind = "prepare"
     requires = ("clean_text",)
     assigns = ("sentences",)
