@@ -538,6 +538,10 @@ def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:
     pt = "A greve é a 29 de Novembro, diz a Greve Climática Estudantil. Em Dezembro há a COP em Madrid."
     found = [pt[s:e] for s, e, _ in capitalised_names(pt, [(0, pt.index(".") + 1), (pt.index("Em"), len(pt))], "pt")]
     assert found == ["Greve Climática Estudantil", "COP", "Madrid"]
+    # A quotation's first word is no name when the text writes it in lower case ("„Не на войната“"); "Русия" stays
+    bg = "Те викаха „Не на войната“ и „Русия не ни е враг“. Това не е лесно."
+    sents = [(0, bg.index("Това") - 1), (bg.index("Това"), len(bg))]
+    assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")] == ["Русия"]
 
 
 def test_designations_of_things_are_no_entities() -> None:

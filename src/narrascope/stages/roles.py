@@ -644,15 +644,16 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
             continue
         at_start = s in starts
         opens = at_start or s in quoted
-        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or at_start and name.split()[0].lower() in lower
+        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or opens and name.split()[0].lower() in lower
                                          or opens and _opener_before_name(name, openers, language)):
             s, name = _drop_first_word(s, name)
             while len(name.split()) > 1 and name.split()[0] in _CONNECTORS:  # "Além do Brasil" is "Brasil"
                 s, name = _drop_first_word(s, name)
             at_start = opens = False
         first = name.split()[0]
-        if first in _STOP_START or at_start and (first.lower() in lower or len(name.split()) == 1 and text.count(name) < 2
-                                                 and name not in known):
+        # a quotation's first word too ("„Не на войната“", "“Há doenças …”") is no name when the text writes it in lower case
+        if (first in _STOP_START or opens and first.lower() in lower
+                or at_start and len(name.split()) == 1 and text.count(name) < 2 and name not in known):
             continue
         if (language == "bg" and (at_start or s in colons) and " " not in name and name not in known
                 and (_bulgarian_common_noun(text, name, starts | colons)
@@ -990,7 +991,8 @@ class RolesStage(Stage):
     #     names take their lower-case noun ("Черно море", "Близкия изток"); a plain Bulgarian adjective opening
     #     sentences or a headline's clause before its noun is no name ("Илюзорни сметки"); the capital after a
     #     year's "г." is read as a sentence's first word ("2022 г. След"); months are no names ("Novembro"); a
-    #     Russian name of glued tokens keeps natasha's normal form ("Aif.ru", was "Aif.ru.ru")
+    #     Russian name of glued tokens keeps natasha's normal form ("Aif.ru", was "Aif.ru.ru"); a quotation's first
+    #     word the text writes in lower case is no name, as a sentence's ("„Не на войната“")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
