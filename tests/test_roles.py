@@ -480,6 +480,9 @@ def test_english_names_found_again_and_kept_apart() -> None:
     # an entity is named without the article spaCy keeps in its span ("The Hague" is a name's own word)
     assert [_display_name(m) for m in ("the International Energy Agency", "the United States", "The Hague", "the Kremlin’s")] == [
         "International Energy Agency", "United States", "The Hague", "Kremlin"]
+    # ... whichever mention the name comes from: a sentence's capital "The", an uncapitalised "embassy"
+    assert _entity_name([_display_name(m) for m in ("The United States", "the United States")]) == "United States"
+    assert _entity_name([_display_name(m) for m in ("Russian embassy", "the Russian Embassy")]) == "Russian Embassy"
 
 
 def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name() -> None:

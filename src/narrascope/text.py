@@ -349,6 +349,8 @@ _CAMEL = {"linked", "log", "sign", "check", "plug", "opt", "add"}
 
 
 def _glued_headings(seg: str) -> list[tuple[int, int]]:
+    """Breaks between a subheading and the paragraph glued to it (see _HEADING_GLUE):
+    the word before is letters only, three at least, and no camel-case name's head."""
     cuts = []
     for m in _HEADING_GLUE.finditer(seg):
         token_start = max(seg.rfind(" ", 0, m.start()), seg.rfind("\t", 0, m.start())) + 1

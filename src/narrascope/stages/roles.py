@@ -366,7 +366,12 @@ def _entity_name(mentions: list[str]) -> str:
         title = _TITLES.match(m.lower())
         # a title alone stays, and so does an office ("Minister of Infrastructure" is not "of Infrastructure")
         return m[title.end():] if title and title.end() < len(m) and not m[title.end()].islower() else m
-    return max((untitled(m) for m in mentions), key=len)
+    names = [untitled(m) for m in mentions]
+    # a sentence's "The United States" is the body's "the United States", named "United States" (_display_name)
+    names = [n[4:] if n.startswith("The ") and n[4:] in names else n for n in names]
+    # the longest; of two as long, the one with more capitalised words ("Russian Embassy", not "Russian
+    # embassy"), then the first
+    return max(names, key=lambda n: (len(n), sum(w[:1].isupper() for w in n.split())))
 
 
 _NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$")
@@ -730,6 +735,11 @@ _BG_TITLES = {"председател", "заместник-председате
               "командир", "генерал", "посланик", "депутат", "кмет", "канцлер", "секретар", "директор", "шеф"}
 
 
+def _only_at(text: str, word: str, starts: set[int]) -> bool:
+    """Whether every whole-word occurrence of ``word`` is at one of ``starts``."""
+    return all(m.start() in starts for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
+
+
 def _bulgarian_common_noun(text: str, word: str, starts: set[int]) -> bool:
     """Whether a capitalised word that opens a sentence is a common noun or
     a title with its article (see _BG_DEFINITE_NOUN, _BG_TITLES), not an
@@ -737,7 +747,7 @@ def _bulgarian_common_noun(text: str, word: str, starts: set[int]) -> bool:
     bare = re.sub(r"(?:ът|ят)$", "", word.lower())
     if (not _BG_DEFINITE_NOUN.search(word) and bare not in _BG_TITLES) or _BG_DEFINITE_ADJECTIVE.search(word):
         return False
-    return all(m.start() in starts for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
+    return _only_at(text, word, starts)
 
 
 def _bulgarian_opening_adjective(text: str, word: str, end: int, starts: set[int]) -> bool:
@@ -752,7 +762,7 @@ def _bulgarian_opening_adjective(text: str, word: str, end: int, starts: set[int
     m = _NEXT_LOWER.match(text, end)
     if m is None or not m.group(1).islower() or m.group(1) in _BG_FUNCTION_WORDS:
         return False
-    return all(m.start() in starts for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
+    return _only_at(text, word, starts)
 
 
 # A capitalised Bulgarian adjective or ordinal opens a name whose noun is in
