@@ -25,6 +25,7 @@ from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
 from ..text import DEVANAGARI, word_key
 from .base import Stage
+from .narratives import MIN_EVIDENCE_WORDS
 
 MAX_WORDS = 80
 
@@ -104,12 +105,12 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
     chosen: list[dict[str, Any]] = []
     words: list[set[str]] = []
     used = 0
+    sized = [(ev, len(article.clean_text[ev["start"] : ev["end"]].split())) for ev in evidence]
     # One or two words ("Защо?", a section heading "Украина.") explain nothing
     # and break the paragraph: left out unless the evidence has nothing longer.
-    if any(len(article.clean_text[ev["start"] : ev["end"]].split()) >= 3 for ev in evidence):
-        evidence = [ev for ev in evidence if len(article.clean_text[ev["start"] : ev["end"]].split()) >= 3]
-    for ev in evidence:
-        n = len(article.clean_text[ev["start"] : ev["end"]].split())
+    if any(n >= MIN_EVIDENCE_WORDS for _ev, n in sized):
+        sized = [(ev, n) for ev, n in sized if n >= MIN_EVIDENCE_WORDS]
+    for ev, n in sized:
         if chosen and used + n > max_words:
             continue
         own = set(word_key(article.clean_text[ev["start"] : ev["end"]]).split())

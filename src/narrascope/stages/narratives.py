@@ -228,8 +228,7 @@ class NarrativesStage(Stage):
         col = sc.sentence[:, j]
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
-        # A sentence of one or two words ("Защо?", a section heading "Украина.") says
-        # too little to show why: it comes after every longer one, whatever its score.
+        # A sentence too short to show why (MIN_EVIDENCE_WORDS) comes after every longer one, whatever its score.
         order = sorted(np.argsort(-col, kind="stable"), key=lambda i: _short(article, article.sentences[i]))
         for i in order:
             sp = article.sentences[i]
@@ -260,9 +259,13 @@ class NarrativesStage(Stage):
         return []
 
 
+# A sentence of fewer words ("Защо?", a section heading "Украина.") is too short
+# to show why an article carries a narrative (evidence here, explanations in explain).
+MIN_EVIDENCE_WORDS = 3
+
+
 def _short(article: Article, sp: Any) -> bool:
-    """Whether a sentence has fewer than three words: too short to be evidence of a narrative."""
-    return len(article.clean_text[sp.start:sp.end].split()) < 3
+    return len(article.clean_text[sp.start:sp.end].split()) < MIN_EVIDENCE_WORDS
 
 
 class NullNarratives(NarrativesStage):

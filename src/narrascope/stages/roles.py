@@ -643,6 +643,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     quoted = {m.end() for m in _QUOTE_OPEN.finditer(text)}
     # "The Washington Post: Настоящата ситуация": a headline's clause after a colon
     colons = {m.end() for m in _COLON.finditer(text)}
+    clause_starts = starts | colons
     lower = {w for w in _LOWER.findall(text) if w.islower()}
     urls = [(m.start(), m.end()) for m in URL.finditer(text)]  # "%D8%A7" is no name
     out = []
@@ -652,8 +653,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
             continue
         at_start = s in starts
         opens = at_start or s in quoted
-        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or opens and name.split()[0].lower() in lower
-                                         or opens and _opener_before_name(name, openers, language)):
+        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or opens and (
+                name.split()[0].lower() in lower or _opener_before_name(name, openers, language))):
             s, name = _drop_first_word(s, name)
             while len(name.split()) > 1 and name.split()[0] in _CONNECTORS:  # "Além do Brasil" is "Brasil"
                 s, name = _drop_first_word(s, name)
@@ -664,8 +665,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
                 or at_start and len(name.split()) == 1 and text.count(name) < 2 and name not in known):
             continue
         if (language == "bg" and (at_start or s in colons) and " " not in name and name not in known
-                and (_bulgarian_common_noun(text, name, starts | colons)
-                     or _bulgarian_opening_adjective(text, name, s + len(name), starts | colons))):
+                and (_bulgarian_common_noun(text, name, clause_starts)
+                     or _bulgarian_opening_adjective(text, name, s + len(name), clause_starts))):
             continue
         if len(name) < 2 or name.isupper() and len(name) > 6 or name.lower() in _CALENDAR:
             continue
@@ -1136,14 +1137,15 @@ class RolesStage(Stage):
         if article.language == "ru" and (nat := _natasha()) is not None:
             found, normal = nat(text[:100000])
             return _repeated_names(text[:100000], found, normal), "natasha:news-ner", normal
+        gazetteer = self.model.gazetteer if gazetteer is None else gazetteer
         if _caseless(text):
-            names = (self.model.gazetteer if gazetteer is None else gazetteer).get(article.language or "")
+            names = gazetteer.get(article.language or "")
             if names:
                 return (gazetteer_mentions(text, names),
                         f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles", {})
             return [], "none: no packaged NER model for this language", {}
         words = (self.model.openers if openers is None else openers).get(article.language or "", frozenset())
-        known = frozenset((self.model.gazetteer if gazetteer is None else gazetteer).get(article.language or "", ()))
+        known = frozenset(gazetteer.get(article.language or "", ()))
         found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words, known)
         return found, "heuristic: capitalised names", _bulgarian_bare(text, found) if article.language == "bg" else {}
 
