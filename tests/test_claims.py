@@ -186,6 +186,11 @@ def test_attribution() -> None:
     assert attribute("According to the ministry, 300 people were evacuated.") == "the ministry"
     assert attribute("Prices rose by 4% in May.") is None
     assert attribute('"I don\'t think so," Volker pointedly told Newsmax on Wednesday.') == "Volker"
+    assert attribute("Vulin has said that Serbia should abandon its EU membership goal.") == "Vulin"
+    assert attribute("Vulin has often stated that Serbia should turn to Moscow.") == "Vulin"
+    assert attribute("But he added that Russia had propped up minor figures in Crimea.") == "he"
+    assert attribute("WHO said Tuesday that it is working closely with the government.") == "WHO"
+    assert attribute('The Financial Times accused Russia "of industrial-scale farm plunder" and even claimed that it was genocide.') is None
 
 
 def test_checkworthiness_ranks_factual_claims_higher() -> None:
@@ -238,6 +243,28 @@ def test_narrative_level_link(tmp_path: Path, db: Path) -> None:
         d = c.get(r.article_ids[0]).results["claims"].data
     sug = d["counter_narratives"][0]
     assert "narratives" in sug["via"] and sug["narratives"] == [label]
+
+
+def test_show_says_the_checkworthiness_model_reads_english_only() -> None:
+    # the bundled model reads English character n-grams: a Russian article's sentences all score near its prior,
+    # and "0 check-worthy claims" alone would read as "this article states nothing checkable"
+    import io
+
+    from rich.console import Console
+
+    from narrascope.render import render_article
+
+    def shown(text: str, title: str) -> str:
+        a = ns.analyze_text(text, title=title, stages=["claims"])
+        buf = io.StringIO()
+        render_article(Console(file=buf, width=200), a)
+        return buf.getvalue()
+
+    ru = shown("Ранее глава дипломатии ЕС Жозеп Боррель выпустил специальное заявление о визите в Москву. "
+               "Премьер-министр Венгрии заявил, что визит продиктован интересами мира на Украине.", "Орбан в Москве")
+    assert "the check-worthiness model was trained on en only" in ru
+    en = shown("Unemployment fell to 3.5 percent last year, the lowest rate in 50 years. Thank you all so much.", "Jobs")
+    assert "1 check-worthy claim of 1 sentences" in en and "trained on" not in en
 
 
 def test_null_claims() -> None:

@@ -129,6 +129,20 @@ def test_a_sentence_of_a_longer_quotation_gets_its_quote_marks() -> None:
     assert text.startswith("युद्ध का अंत। रूस ने")
 
 
+def test_a_sentence_inside_a_quotation_of_its_paragraph_gets_the_marks_around_it() -> None:
+    # the middle sentence of a quotation has no mark of its own: shown alone, Orbán's words read as the author's
+    a = ns.analyze_text("Орбан сказал: «Меня критикуют, что я являюсь другом Путина. Но я друг венгров, а во-вторых — "
+                        "я друг мира. Это очень важно понимать». Визит в Москву вызвал критику в Брюсселе.\n"
+                        "As the media blame Russia for the mythical ”Putin’s price hike”, there is a crisis.\n"
+                        "A stray “ mark opens nothing here. The next sentence is the author's own words.",
+                        title="T", stages=[])
+    pick = [s for s in a.sentences if a.clean_text[s.start:s.end].startswith(("Но я", "Визит", "As the", "The next"))]
+    text, _ = extractive(a, [{"start": s.start, "end": s.end, "score": 1} for s in pick], 80)
+    assert text == ("«Но я друг венгров, а во-вторых — я друг мира.» Визит в Москву вызвал критику в Брюсселе. "
+                    "As the media blame Russia for the mythical ”Putin’s price hike”, there is a crisis. "
+                    "The next sentence is the author's own words.")
+
+
 def test_a_repeated_sentence_is_used_once() -> None:
     # a title the body repeats, word for word or with a tail: the explanation does not spend its words twice
     title = "North Korean troops are not at the Ukrainian front yet, but Americans are"

@@ -100,6 +100,8 @@ def train_claims_cmd(
     data: Path = typer.Option(Path("../shared/data/claimbuster"), help="Folder with ClaimBuster train.json and clef2020-checkworthiness-task1/."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder (default: the bundled model)."),
     folds: int = typer.Option(5),
+    language: list[str] = typer.Option(["en"], "--language", help="Language(s) of the training sentences, recorded in the "
+                                        "model card: `show` warns on articles in others (ClaimBuster and CLEF 2020: en)."),
 ) -> None:
     """Train the check-worthiness model of the claims stage."""
     from rich.console import Console
@@ -114,7 +116,9 @@ def train_claims_cmd(
         con.print(f"{len(texts)} sentences, {int(y.sum())} check-worthy")
         res = train_checkworthy(texts, y, src, folds=folds, log=lambda m: con.print(m))
         out = output or BUNDLED_CHECKWORTHY
-        save_checkworthy(res, out, {"data": shown(data), "command": f"narrascope train claims --data {shown(data)}", "examples": len(texts)})
+        langs = "".join(f" --language {x}" for x in language) if language != ["en"] else ""
+        save_checkworthy(res, out, {"data": shown(data), "command": f"narrascope train claims --data {shown(data)}{langs}",
+                                    "examples": len(texts), "languages": list(language)})
         con.print(json.dumps(res["cv"], indent=1))
         con.print(f"saved {out}")
 

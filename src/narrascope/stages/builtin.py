@@ -75,7 +75,11 @@ def _render_explain(con: Console, a: Article, d: dict) -> None:  # type: ignore[
 @register_renderer("claims")
 def _render_claims(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
     claims = d.get("claims", [])
-    con.print(f"{len(claims)} check-worthy claims of {d.get('candidates', 0)} sentences" + ("" if d.get("library") else " [dim](no library imported)[/dim]"), highlight=False)
+    head = f"{len(claims)} check-worthy claim{'' if len(claims) == 1 else 's'} of {d.get('candidates', 0)} sentences"
+    if a.language and d.get("model_languages") and a.language not in d["model_languages"]:
+        # the bundled model reads English character n-grams: a Russian article's sentences score near its prior
+        head += f" [yellow](the check-worthiness model was trained on {', '.join(d['model_languages'])} only)[/yellow]"
+    con.print(head + ("" if d.get("library") else " [dim](no library imported)[/dim]"), highlight=False)
     entries = d.get("entries", {})
     for c in claims[:8]:
         who = f" [dim]— {c['speaker']}[/dim]" if c.get("speaker") else ""

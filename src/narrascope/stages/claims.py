@@ -37,6 +37,8 @@ class CheckworthyModel:
         self.b = float(meta["bias"])
         self.threshold = float(meta["threshold"])
         self.card = meta.get("card", {})
+        # ClaimBuster and CLEF 2020 are English: a model trained on them says so (other cards may list more)
+        self.languages: list[str] = list(self.card.get("languages", ["en"]))
 
     def score(self, texts: list[str]) -> np.ndarray:
         out = np.zeros(len(texts), dtype=np.float32)
@@ -48,8 +50,9 @@ class CheckworthyModel:
 
 _SPEECH = r"(?:said|says|wrote|writes|added|adds|stressed|noted|told|stated|states|argued|warned|claimed|claims|insisted|continued|explained)"
 _QUOTE_AFTER = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+" + _SPEECH + r"\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)(?=[.,;:]|$)")
-# an adverb between the speaker and the verb is no part of the speaker ("Volker pointedly told")
-_ADVERB = r"(?:\w+ly\s+)?"
+# an adverb or auxiliary between the speaker and the verb is no part of the speaker ("Volker pointedly
+# told", "Vulin has said", "Vulin has often said")
+_ADVERB = r"(?:(?:has|have|had|also|again|often|once|then|later|previously|reportedly|repeatedly|\w+ly)\s+)*"
 _QUOTE_SUBJ = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _SUBJ_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,60}?)(?=[.,;:]|$)", re.I)
@@ -60,10 +63,26 @@ def attribute(sentence: str) -> str | None:
     for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID):
         m = rx.search(sentence)
         if m:
-            sp = m.group("speaker").strip(" ,")
-            if sp and len(sp.split()) <= 8:
-                return sp
+            words = m.group("speaker").strip(" ,").split()
+            # "But he added", "As Gonzalez argued": the conjunction is no part of the speaker ("As already
+            # noted" has none); nor have '… accused Russia “of plunder” and even claimed that …', "That
+            # said," and "But what values is Biden talking about when he says that?"
+            stripped = False
+            while words and words[0].lower() in _LEADING:
+                words, stripped = words[1:], True
+            if (words and len(words) <= 8 and words[-1].lower() not in _TRAILING
+                    and not (len(words) == 1 and words[0] in _NO_SPEAKER)
+                    and not (stripped and not any(w[:1].isupper() or w.lower() in _PRONOUNS for w in words))
+                    and not any(w in _CLAUSE for w in words)):
+                return " ".join(words)
     return None
+
+
+_LEADING = {"and", "but", "or", "nor", "so", "yet", "even", "also", "then", "as", "although", "though", "while"}
+_TRAILING = {"and", "or", "but", "nor"}
+_NO_SPEAKER = {"That", "that", "This", "this", "which", "who"}
+_PRONOUNS = {"he", "she", "they", "i", "we", "it", "you", "the", "a", "an", "his", "her", "my", "our", "their", "its"}
+_CLAUSE = {"when", "if", "what", "why", "how", "where", "whether"}
 
 
 class ClaimsConfig(StrictModel):
@@ -78,7 +97,9 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "2"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "3"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
+    #    quotation is no speaker ("… and even claimed")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
@@ -142,7 +163,8 @@ class ClaimsStage(Stage):
             if sp:
                 c["speaker"] = sp
             claims.append(c)
-        out: dict[str, Any] = {"claims": claims, "candidates": len(spans), "library": self.matcher is not None}
+        out: dict[str, Any] = {"claims": claims, "candidates": len(spans), "library": self.matcher is not None,
+                               "model_languages": self.model.languages}
         if self.matcher is not None and claims:
             self._match(article, claims, texts, spans, out)
         return out

@@ -66,30 +66,68 @@ def _closed(sentence: str) -> str:
 
 
 _OPENER_FOR = {"”": "“", "“": "„", "»": "«", '"': '"'}  # the mark a closing quote mark was opened with
-_CLOSER_FOR = {"“": "”", "„": "“", "«": "»", '"': '"'}
+_CLOSER_FOR = {"“": "”", "„": "“", "«": "»", '"': '"', "”": "”"}
+_MARKS = "“”„«»\""
 
 
-def _balanced(sentence: str) -> str:
-    """A sentence of a quotation that runs over several sentences, shown
-    without its neighbours, gets the quote mark it lacks: the article's
-    '“If we stopped emitting ... within a few years.' and 'Global warming
-    causes more CO2,” said Edwin Berry' side by side read as one quotation
-    of Berry's (NASA said the first). Only marks are added, never words.
-    A mark opens where a word starts after it (at the start, after a space
-    or bracket) and closes otherwise: Bulgarian closes „…“ with “."""
-    stack: list[str] = []
+def _opens(text: str, i: int) -> bool:
+    """Whether the quote mark at ``text[i]`` opens a quotation: „ and « do;
+    the others where a word starts after them (at the start, after a space
+    or bracket) and close otherwise (Bulgarian closes „…“ with “). ” opens
+    only right before a word: 'the mythical ”Putin’s price hike”' (typed
+    for “) took two marks of its own before."""
+    c = text[i]
+    if c in "„«":
+        return True
+    if c == "»":
+        return False
+    at_word_start = i == 0 or text[i - 1].isspace() or text[i - 1] in "([{—–-"
+    return at_word_start and (c != "”" or i + 1 < len(text) and text[i + 1].isalnum())
+
+
+def _scan(text: str, lo: int, hi: int, stack: list[str]) -> tuple[list[str], list[str], int]:
+    """Quote marks of ``text[lo:hi]`` over the marks open before: the marks
+    still open, the closing marks nothing opened, and the fewest open marks
+    at any point."""
+    fewest = len(stack)
     unopened: list[str] = []
-    for i, c in enumerate(sentence):
-        if c not in "“”„«»\"":
+    for i in range(lo, hi):
+        if text[i] not in _MARKS:
             continue
-        opens = c in "„«" or c != "»" and c != "”" and (i == 0 or sentence[i - 1].isspace() or sentence[i - 1] in "([{—–-")
-        if opens:
-            stack.append(c)
+        if _opens(text, i):
+            stack.append(text[i])
         elif stack:
             stack.pop()
+            fewest = min(fewest, len(stack))
         else:
-            unopened.append(c)
-    return "".join(_OPENER_FOR[c] for c in reversed(unopened)) + sentence + "".join(_CLOSER_FOR[c] for c in reversed(stack))
+            unopened.append(text[i])
+    return stack, unopened, fewest
+
+
+def _open_quotes(text: str, start: int) -> list[str]:
+    """The quotations open where a sentence starts, read from its
+    paragraph's start: the middle sentence of «… другом Путина. Но я друг
+    венгров, а во-вторых — я друг мира. Это очень важно …» is a quotation
+    though it has no mark of its own. Only quotations that close later in
+    the paragraph count: a stray mark does not quote the rest of it."""
+    para = text.rfind("\n", 0, start) + 1
+    end = text.find("\n", start)
+    before, _, _ = _scan(text, para, start, [])
+    _, _, fewest = _scan(text, start, len(text) if end < 0 else end, list(before))
+    return before[fewest:]
+
+
+def _balanced(sentence: str, quoted: list[str] | None = None) -> str:
+    """A sentence of a quotation that runs over several sentences, shown
+    without its neighbours, gets the quote marks it lacks: the article's
+    '“If we stopped emitting ... within a few years.' and 'Global warming
+    causes more CO2,” said Edwin Berry' side by side read as one quotation
+    of Berry's (NASA said the first). ``quoted``: the quotations open where
+    the sentence starts (see _open_quotes). Only marks are added, never words."""
+    context = list(quoted or [])
+    stack, unopened, _ = _scan(sentence, 0, len(sentence), list(context))
+    return ("".join(_OPENER_FOR[c] for c in reversed(unopened)) + "".join(context) + sentence
+            + "".join(_CLOSER_FOR[c] for c in reversed(stack)))
 
 
 def _repeats(a: set[str], b: set[str]) -> bool:
@@ -122,7 +160,8 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
         if used >= max_words:
             break
     chosen.sort(key=lambda e: e["start"])
-    text = " ".join(_closed(_balanced(" ".join(article.clean_text[e["start"] : e["end"]].split()))) for e in chosen)
+    text = " ".join(_closed(_balanced(" ".join(article.clean_text[e["start"] : e["end"]].split()),
+                                      _open_quotes(article.clean_text, e["start"]))) for e in chosen)
     return trim_words(text, max_words), [{"start": e["start"], "end": e["end"]} for e in chosen]
 
 
@@ -134,7 +173,7 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "8"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "9"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
@@ -142,6 +181,7 @@ class ExplainStage(Stage):
     # 7: a sentence of a longer quotation gets the quote mark it lacks; a headline ending on a quote mark its stop;
     #    a Hindi headline a danda
     # 8: sentences of one or two words are left out when the evidence has longer ones
+    # 9: a sentence inside a quotation of its paragraph gets the marks around it; ” before a word opens one
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."
