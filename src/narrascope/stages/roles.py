@@ -352,6 +352,9 @@ def _display_name(mention: str) -> str:
     # spaCy's organisations and places keep their article: "the International Energy Agency" is
     # "International Energy Agency" ("The Hague", capitalised, is a name's own word)
     name = re.sub(r"^the\s+(?=[A-Z])", "", name)
+    # a nickname's quote mark opened before the span ("the ubiquitous ‘Jim’ Dale") is no part of it
+    if "‘" not in name:
+        name = re.sub(r"(?<=\w)’(?=\s)", "", name)
     # nor a symbol a user signs with ("Spinte Orthobro ☦️")
     while name and (unicodedata.category(name[-1]) in _SYMBOLS or name[-1] in "\ufe0e\ufe0f\u200d "):
         name = name[:-1]
@@ -472,7 +475,11 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     # name. (At a sentence start the same test loses names: "Gershkovich"
     # also occurs in a lower-case URL.)
     words = [t for t in ent if not (t.is_punct or t.is_space or t.text in _BULLETS)]
-    if not words:
+    # No capital and no digit is no name: "un" of "have now un-glued them" (an ORG to spaCy); 2 of the 414
+    # annotated English mentions are in lower case ("working class"), neither ever a spaCy entity. A
+    # surname's particles ("von der", then "Leyen") are joined later.
+    if not any(c.isupper() or c.isdigit() for t in words for c in t.text) and not all(
+            re.fullmatch(_PARTICLES, t.text) for t in words):
         return None
     first = words[0]
     if len(words) == 1 and _after_bullet(first) and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
@@ -653,8 +660,10 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
             continue
         at_start = s in starts
         opens = at_start or s in quoted
+        # "Съавторката Валери Масон-Делмот" (the co-author): a Bulgarian common noun opening the sentence
         while len(name.split()) > 1 and (name.split()[0] in _STOP_START or opens and (
-                name.split()[0].lower() in lower or _opener_before_name(name, openers, language))):
+                name.split()[0].lower() in lower or _opener_before_name(name, openers, language))
+                or at_start and language == "bg" and _bulgarian_common_noun(text, name.split()[0], clause_starts)):
             s, name = _drop_first_word(s, name)
             while len(name.split()) > 1 and name.split()[0] in _CONNECTORS:  # "Além do Brasil" is "Brasil"
                 s, name = _drop_first_word(s, name)
@@ -679,10 +688,12 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         end = s + len(name)
         if language == "bg" and (end := _bulgarian_adjective_name(text, name, end)) is None:
             continue
-        # A lone opener is no name; one that took its noun is ("Западните
-        # страни", annotated), and so is a longer name it opens ("Западните
-        # Балкани": the opener is not cut off).
-        if (at_start or s in quoted) and end == s + len(name) and " " not in name and name.lower() in openers:
+        # A lone opener is no name; a plural one that took its noun is
+        # ("Западните страни", annotated; not "Главният проблем", the main
+        # problem), and so is a longer name it opens ("Западните Балкани":
+        # the opener is not cut off).
+        if ((at_start or s in quoted) and " " not in name and name.lower() in openers
+                and (end == s + len(name) or language == "bg" and not _BG_NI.search(name))):
             continue
         out.append((s, end, "NAME"))
     out = _join_initials(text, out)
@@ -770,13 +781,16 @@ def _bulgarian_opening_adjective(text: str, word: str, end: int, starts: set[int
 # lower case: "Европейския съюз", "Съветския съюз", "Руската федерация",
 # "Донецка област", "Трета световна война". Cut at the capitals, the
 # adjective alone ("Европейския", "Трета") was an entity of its own.
-_BG_ADJECTIVE = re.compile(r"(?:ск|шк|цк|ийн|[влнчждртзсм]н)(?:а|и|о|ия|ият|ата|ото|ите)$|..[^\W\d_]{2,}ен$")
+_BG_ADJECTIVE = re.compile(r"(?:ск|шк|цк|жк|ийн|[влнчждртзсм]н)(?:а|и|о|ия|ият|ата|ото|ите)$|..[^\W\d_]{2,}ен$")
 # With the definite article (-ия, -ата …) or as an ordinal, the word is an
 # adjective; bare -ски/-ска/-ско is also a surname ("Зеленски", "Сирски").
 # A plural in -ните is an adjective before its noun ("Съединените щати",
 # "Въоръжените сили", "Западните страни") and a noun alone ("Балканите").
 _BG_NI = re.compile(r"[^\W\d_]{3,}ните$")
-_BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)(?:ия|ият|ата|ото|ите)$|" + _BG_NI.pattern + "|"
+# Adjectives in -н- after a consonant too ("Световната банка", "Върховната рада", "Държавната дума"; nouns
+# have a vowel there: "Страната", "Цената"), and of place names in -ж ("Парижкото споразумение").
+_BG_DEFINITE_ADJECTIVE = re.compile(r"(?:ск|шк|цк|жк)(?:ия|ият|ата|ото|ите)$|[влнчждртзсм]н(?:ия|ият|ата|ото)$|"
+                                    + _BG_NI.pattern + "|"
                                     r"^(?:Първ|Втор|Трет|Четвърт|Пет|Шест|Седм|Осм|Девет|Десет)(?:а|и|о|ата|ият|ия|ото|ите)$")
 _BG_BARE_ADJECTIVE = re.compile(r"(?:ск|шк|цк)[аио]$")
 _BG_FUNCTION_WORDS = {"и", "е", "са", "ще", "не", "да", "че", "се", "си", "го", "му", "ги", "им", "бе", "за", "на", "от",
@@ -787,7 +801,7 @@ _NEXT_LOWER = re.compile(r" ([^\W\d_]+)\b")
 # Place names whose noun Bulgarian writes in lower case after a capitalised
 # adjective of any form: "Близкия изток", "Черно море", "Тихия океан"; cut at
 # the capitals, "Черно" and "Близкия" were entities (10 and 5 training articles).
-_BG_PLACE_NOUN = re.compile(r" (?:изток|море|океан|залив|полуостров|пролив)\b")
+_BG_PLACE_NOUN = re.compile(r" (?:изток|море|океан|залив|полуостров|пролив|прес)\b")  # and "Франс прес" (AFP)
 
 
 def _agrees(adjective: str, noun: str) -> bool:
@@ -959,7 +973,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "19"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "20"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1008,6 +1022,11 @@ class RolesStage(Stage):
     #     Russian name of glued tokens keeps natasha's normal form ("Aif.ru", was "Aif.ru.ru"); a quotation's first
     #     word the text writes in lower case is no name, as a sentence's ("„Не на войната“"); an entity is named
     #     without the article spaCy keeps ("International Energy Agency", not "the International …")
+    # 20: Bulgarian adjectives in -н- and of place names in -ж take their noun ("Световната банка", "Върховната
+    #     рада", "Парижкото споразумение"), "Франс прес" is whole, a singular opener with its noun is no name
+    #     ("Украинският президент"), a common noun opening a sentence before a name is cut off ("Съавторката");
+    #     a spaCy entity with no capital and no digit is no name ("un" of "un-glued", "@dwnews", "the east bank");
+    #     an entity name drops a nickname's quote mark opened before the span ("‘Jim’ Dale")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
