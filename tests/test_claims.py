@@ -190,6 +190,8 @@ def test_attribution() -> None:
     assert attribute("Vulin has often stated that Serbia should turn to Moscow.") == "Vulin"
     assert attribute("But he added that Russia had propped up minor figures in Crimea.") == "he"
     assert attribute("WHO said Tuesday that it is working closely with the government.") == "WHO"
+    assert attribute("The claims were rejected as unsubstantiated.") is None  # "claims", a noun
+    assert attribute("According to her, climate change is the primary cause.") == "her"
     assert attribute('The Financial Times accused Russia "of industrial-scale farm plunder" and even claimed that it was genocide.') is None
 
 

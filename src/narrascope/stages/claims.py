@@ -66,11 +66,11 @@ def attribute(sentence: str) -> str | None:
             words = m.group("speaker").strip(" ,").split()
             # "But he added", "As Gonzalez argued": the conjunction is no part of the speaker ("As already
             # noted" has none); nor have '… accused Russia “of plunder” and even claimed that …', "That
-            # said," and "But what values is Biden talking about when he says that?"
+            # said,", "But what values is Biden talking about when he says that?" and "The claims were …"
             stripped = False
             while words and words[0].lower() in _LEADING:
                 words, stripped = words[1:], True
-            if (words and len(words) <= 8 and words[-1].lower() not in _TRAILING
+            if (words and len(words) <= 8 and (len(words) == 1 or words[-1].lower() not in _TRAILING)
                     and not (len(words) == 1 and words[0] in _NO_SPEAKER)
                     and not (stripped and not any(w[:1].isupper() or w.lower() in _PRONOUNS for w in words))
                     and not any(w in _CLAUSE for w in words)):
@@ -79,8 +79,8 @@ def attribute(sentence: str) -> str | None:
 
 
 _LEADING = {"and", "but", "or", "nor", "so", "yet", "even", "also", "then", "as", "although", "though", "while"}
-_TRAILING = {"and", "or", "but", "nor"}
-_NO_SPEAKER = {"That", "that", "This", "this", "which", "who"}
+_TRAILING = {"and", "or", "but", "nor", "the", "a", "an", "of", "all", "its", "their", "his", "her", "our", "my"}  # "Almost all the claims …"
+_NO_SPEAKER = {"That", "that", "This", "this", "which", "who", "The", "the", "A", "a", "An", "an"}
 _PRONOUNS = {"he", "she", "they", "i", "we", "it", "you", "the", "a", "an", "his", "her", "my", "our", "their", "its"}
 _CLAUSE = {"when", "if", "what", "why", "how", "where", "whether"}
 
