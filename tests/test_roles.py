@@ -484,8 +484,9 @@ def test_english_names_found_again_and_kept_apart() -> None:
     # an office is named with its title: "Minister of Infrastructure", not "of Infrastructure"
     assert _entity_name(["Minister of Infrastructure"]) == "Minister of Infrastructure"
     # an entity is named without the article spaCy keeps in its span ("The Hague" is a name's own word)
-    assert [_display_name(m) for m in ("the International Energy Agency", "the United States", "The Hague", "the Kremlin’s")] == [
-        "International Energy Agency", "United States", "The Hague", "Kremlin"]
+    assert [_display_name(m) for m in ("the International Energy Agency", "the United States", "The Hague", "the Kremlin’s",
+                                       "the 101st Airborne Division")] == [
+        "International Energy Agency", "United States", "The Hague", "Kremlin", "101st Airborne Division"]
     # ... whichever mention the name comes from: a sentence's capital "The", an uncapitalised "embassy"
     assert _entity_name([_display_name(m) for m in ("The United States", "the United States")]) == "United States"
     assert _entity_name([_display_name(m) for m in ("Russian embassy", "the Russian Embassy")]) == "Russian Embassy"

@@ -351,7 +351,7 @@ def _display_name(mention: str) -> str:
     name = re.sub(r"(?<=\w)(?:['’]s|(?<=s)['’])$", "", mention.strip())
     # spaCy's organisations and places keep their article: "the International Energy Agency" is
     # "International Energy Agency" ("The Hague", capitalised, is a name's own word)
-    name = re.sub(r"^the\s+(?=[A-Z])", "", name)
+    name = re.sub(r"^the\s+(?=[A-Z\d])", "", name)  # and "the 101st Airborne Division"
     # a nickname's quote mark opened before the span ("the ubiquitous ‘Jim’ Dale") is no part of it
     if "‘" not in name:
         name = re.sub(r"(?<=\w)’(?=\s)", "", name)
@@ -1026,7 +1026,7 @@ class RolesStage(Stage):
     #     рада", "Парижкото споразумение"), "Франс прес" is whole, a singular opener with its noun is no name
     #     ("Украинският президент"), a common noun opening a sentence before a name is cut off ("Съавторката");
     #     a spaCy entity with no capital and no digit is no name ("un" of "un-glued", "@dwnews", "the east bank");
-    #     an entity name drops a nickname's quote mark opened before the span ("‘Jim’ Dale")
+    #     an entity name drops a nickname's quote mark opened before the span ("‘Jim’ Dale") and "the" before a number
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
