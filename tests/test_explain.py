@@ -134,13 +134,14 @@ def test_a_sentence_inside_a_quotation_of_its_paragraph_gets_the_marks_around_it
     a = ns.analyze_text("Орбан сказал: «Меня критикуют, что я являюсь другом Путина. Но я друг венгров, а во-вторых — "
                         "я друг мира. Это очень важно понимать». Визит в Москву вызвал критику в Брюсселе.\n"
                         "As the media blame Russia for the mythical ”Putin’s price hike”, there is a crisis.\n"
-                        "A stray “ mark opens nothing here. The next sentence is the author's own words.",
+                        "A stray “ mark opens nothing here. The next sentence is the author's own words.\n"
+                        '"Shelling was reported. The mission said so. ""Two shells were fired"", it said."',  # CSV escapes
                         title="T", stages=[])
-    pick = [s for s in a.sentences if a.clean_text[s.start:s.end].startswith(("Но я", "Визит", "As the", "The next"))]
+    pick = [s for s in a.sentences if a.clean_text[s.start:s.end].startswith(("Но я", "Визит", "As the", "The next", "The mission"))]
     text, _ = extractive(a, [{"start": s.start, "end": s.end, "score": 1} for s in pick], 80)
     assert text == ("«Но я друг венгров, а во-вторых — я друг мира.» Визит в Москву вызвал критику в Брюсселе. "
                     "As the media blame Russia for the mythical ”Putin’s price hike”, there is a crisis. "
-                    "The next sentence is the author's own words.")
+                    "The next sentence is the author's own words. The mission said so.")
 
 
 def test_a_repeated_sentence_is_used_once() -> None:

@@ -112,8 +112,13 @@ def _open_quotes(text: str, start: int) -> list[str]:
     the paragraph count: a stray mark does not quote the rest of it."""
     para = text.rfind("\n", 0, start) + 1
     end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    if '""' in text[para:end]:
+        # a paragraph exported through CSV ('"ВСУ вновь обстреляли … ""Зафиксирован …"", - говорится …'):
+        # its marks are escapes, not quotations
+        return []
     before, _, _ = _scan(text, para, start, [])
-    _, _, fewest = _scan(text, start, len(text) if end < 0 else end, list(before))
+    _, _, fewest = _scan(text, start, end, list(before))
     return before[fewest:]
 
 
