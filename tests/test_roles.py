@@ -276,6 +276,8 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     un, vdl = doc.char_span(18, 20, label="ORG"), doc.char_span(doc.text.index("von"), doc.text.index(" Leyen"), label="PERSON")
     assert un is not None and un.text == "un" and _mention_span(un) is None
     assert vdl is not None and _mention_span(vdl) == (doc.text.index("von"), doc.text.index(" Leyen"))
+    comma = doc.char_span(doc.text.index(","), doc.text.index(",") + 1, label="ORG")  # punctuation alone: no words
+    assert comma is not None and _mention_span(comma) is None
     # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
     hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
                          "Hunter said nothing.", stages=[])

@@ -478,7 +478,7 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     # No capital and no digit is no name: "un" of "have now un-glued them" (an ORG to spaCy); 2 of the 414
     # annotated English mentions are in lower case ("working class"), neither ever a spaCy entity. A
     # surname's particles ("von der", then "Leyen") are joined later.
-    if not any(c.isupper() or c.isdigit() for t in words for c in t.text) and not all(
+    if not words or not any(c.isupper() or c.isdigit() for t in words for c in t.text) and not all(
             re.fullmatch(_PARTICLES, t.text) for t in words):
         return None
     first = words[0]
