@@ -129,7 +129,7 @@ def _balanced(sentence: str, quoted: list[str] | None = None) -> str:
     causes more CO2,” said Edwin Berry' side by side read as one quotation
     of Berry's (NASA said the first). ``quoted``: the quotations open where
     the sentence starts (see _open_quotes). Only marks are added, never words."""
-    context = list(quoted or [])
+    context = quoted or []
     stack, unopened, _ = _scan(sentence, 0, len(sentence), list(context))
     return ("".join(_OPENER_FOR[c] for c in reversed(unopened)) + "".join(context) + sentence
             + "".join(_CLOSER_FOR[c] for c in reversed(stack)))

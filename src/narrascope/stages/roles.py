@@ -798,10 +798,11 @@ _BG_FUNCTION_WORDS = {"и", "е", "са", "ще", "не", "да", "че", "се"
                       "в", "с", "у", "до", "без", "под", "над", "срещу", "около", "заради", "върху", "а",
                       "вече", "също", "дори", "само", "още", "обаче", "който", "която", "което", "които"}
 _NEXT_LOWER = re.compile(r" ([^\W\d_]+)\b")
-# Place names whose noun Bulgarian writes in lower case after a capitalised
-# adjective of any form: "Близкия изток", "Черно море", "Тихия океан"; cut at
-# the capitals, "Черно" and "Близкия" were entities (10 and 5 training articles).
-_BG_PLACE_NOUN = re.compile(r" (?:изток|море|океан|залив|полуостров|пролив|прес)\b")  # and "Франс прес" (AFP)
+# Names whose noun Bulgarian writes in lower case after a capitalised word of
+# any form: places ("Близкия изток", "Черно море", "Тихия океан"; cut at the
+# capitals, "Черно" and "Близкия" were entities in 10 and 5 training
+# articles) and news agencies ("Франс прес", AFP).
+_BG_NAME_NOUN = re.compile(r" (?:изток|море|океан|залив|полуостров|пролив|прес)\b")
 
 
 def _agrees(adjective: str, noun: str) -> bool:
@@ -838,7 +839,7 @@ def _bulgarian_adjective_name(text: str, name: str, end: int) -> int | None:
     adjective only if the article never uses it without a lower-case word
     after it (a surname: "Зеленски, …", "Зеленски заяви")."""
     last = name.split()[-1]
-    if " " not in name and (m := _BG_PLACE_NOUN.match(text, end)):  # "Близкия изток", "Черно море"
+    if " " not in name and (m := _BG_NAME_NOUN.match(text, end)):  # "Близкия изток", "Черно море", "Франс прес"
         return m.end()
     if not _BG_DEFINITE_ADJECTIVE.search(last):
         if " " in name or not _BG_BARE_ADJECTIVE.search(last):
