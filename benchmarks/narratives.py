@@ -13,7 +13,8 @@ full training procedure runs on the training part only (its own inner
 cross-validation tunes thresholds, calibration and language shifts) and the
 held-out part is predicted exactly as `narrascope` predicts. Baselines:
   other-only     every document "Other"
-  similarity     label-description similarity (the no-training-data mode),
+  similarity     label-description cosines, Platt-calibrated (the no-training-data mode before
+                 session 35, which adds a gate and a matcher: benchmarks/zero_shot.py),
                  its calibration and thresholds fitted on the outer-train part
 
     python benchmarks/narratives.py [--folds 5] [--seed 1234] [--speed-docs 100]

@@ -173,6 +173,88 @@ def test_custom_taxonomy_without_training_data(tmp_path: Path) -> None:
     assert "does not cover language 'hi'" in st.predict(h)["warning"]
 
 
+def test_similarity_mode_gate(tmp_path: Path) -> None:
+    """Without training data, a gate says whether the article is about the
+    taxonomy's domain at all, and labels are given it (their confidence is
+    the product); an open gate keeps the likeliest narrative."""
+    from narrascope.models.similarity import SimilarityModel
+
+    tax = tmp_path / "elx.yaml"
+    tax.write_text(ELX, encoding="utf-8")
+    st = NarrativesStage(NarrativesConfig(taxonomies=[str(tax)]))
+    fraud = st.predict(ns.analyze_text("Officials forged thousands of mail-in ballots, the campaign said. The count was rigged from the "
+                                       "start, and postal votes were fake.", title="Fraud alleged in county vote", stages=[]))
+    cake = st.predict(ns.analyze_text("The recipe needs two eggs, flour and a pinch of salt. Bake for twenty minutes.", title="Pancakes", stages=[]))
+    for d in (fraud, cake):
+        assert d["gate_threshold"] == pytest.approx(st.scorer.gate_threshold)
+    assert fraud["narrative_probability"] >= fraud["gate_threshold"] > cake["narrative_probability"]
+    assert cake["narratives"][0] == {"label": OTHER, "confidence": round(1 - cake["narrative_probability"], 4), "evidence": []}
+    # the label's confidence: P(about elections) x P(this label | about elections)
+    sc = st.label_scores(ns.analyze_text("Officials forged thousands of mail-in ballots, the campaign said. The count was rigged from the "
+                                         "start, and postal votes were fake.", title="Fraud alleged in county vote", stages=[]))
+    j = sc["coarse"].labels.index("ELX: Fraud claims")
+    assert fraud["narratives"][0]["confidence"] >= round(float(sc["coarse"].prob[j]) * fraud["narrative_probability"], 4) - 1e-4
+    # gate_threshold 0 opens the gate for any article: it then carries its likeliest narrative
+    open_gate = NarrativesStage(NarrativesConfig(taxonomies=[str(tax)], gate_threshold=0.0))
+    d = open_gate.predict(ns.analyze_text("Foreign hackers broke into the election servers, officials said.", title="Hacked", stages=[]))
+    assert d["narratives"][0]["label"] == "ELX: Foreign meddling"
+    # Two taxonomies: each one's labels are scaled by its gate over the best one's, so the article's domain leads.
+    both = NarrativesStage(NarrativesConfig(mode="similarity", taxonomies=["URW", "CC"]))
+    sc = both.scorer
+    emb = sc.embedder.encode(["Climate activists say fossil fuel companies must pay for the floods and heatwaves.",
+                              "Scientists warn that global warming will make droughts worse."])
+    prob, gate = sc.probabilities(emb)
+    assert list(gate) == sorted(gate)  # URW, then CC: the climate domain's gate is the higher
+    alone, _ = SimilarityModel([sc.taxonomies[0]], params=sc.model).probabilities(emb)
+    urw = sc.blocks["coarse"][0]
+    assert np.allclose(prob["coarse"][urw], alone["coarse"] * gate[0] / gate[1], atol=1e-6)
+    assert both.predict(ns.analyze_text(" ".join(["Climate activists say fossil fuel companies must pay for the floods.",
+                                                  "Scientists warn that global warming will make droughts worse."]),
+                                        title="Climate", stages=[]))["narratives"][0]["label"].startswith(("CC: ", OTHER))
+
+
+def _subtask2_folder(root: Path, n: int) -> Path:
+    """The first ``n`` English SemEval-2025 training articles with their subtask-2 labels."""
+    src = need(SEMEVAL / "train" / "EN")
+    lines = (src / "subtask-2-annotations.txt").read_text(encoding="utf-8").splitlines()[:n]
+    (root / "EN" / "raw-documents").mkdir(parents=True)
+    for line in lines:
+        shutil.copy(src / "raw-documents" / line.split("\t")[0], root / "EN" / "raw-documents")
+    (root / "EN" / "subtask-2-annotations.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def test_similarity_mode_fitted_on_one_taxonomy_reads_another(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+    """`narrascope train similarity` fits the gate and matcher on articles
+    labelled with URW only; their features never name a label, so they read
+    a taxonomy they never saw."""
+    pytest.importorskip("sklearn")
+    from narrascope.models.similarity import FEATURES, GATE_FEATURES, PARENT_FEATURES, SimilarityModel, load_params
+
+    root = _subtask2_folder(tmp_path / "train", 40)
+    out = tmp_path / "sim"
+    r = runner.invoke(app, ["train", "similarity", "--semeval", str(root), "--taxonomy", "URW", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    params = load_params(out)
+    card = params["card"]
+    assert card["taxonomies"] == ["URW"] and card["articles"] == 40 and card["command"].startswith("narrascope train similarity --semeval ")
+    assert 0 < card["domain_pairs"] < 40  # the first 40 articles mix URW with CC and Other ones
+    assert len(params["gate"]["coef"]) == len(GATE_FEATURES)
+    assert len(params["coarse"]["coef"]) == len(FEATURES) and len(params["fine"]["coef"]) == len(FEATURES) + len(PARENT_FEATURES)
+    assert all(0 < params[k]["threshold"] < 1 for k in ("gate", "coarse", "fine"))
+    tax = tmp_path / "elx.yaml"
+    tax.write_text(ELX, encoding="utf-8")
+    sm = SimilarityModel([load_taxonomy_file(tax)], params=params)
+    fraud = sm.score("", ["Officials forged thousands of mail-in ballots, the campaign said.", "The count was rigged from the start."])
+    meddle = sm.score("", ["Foreign hackers broke into the election servers, officials said.", "A foreign agency ran fake accounts."])
+    cake = sm.score("", ["The recipe needs two eggs, flour and a pinch of salt.", "Bake for twenty minutes."])
+    assert fraud["coarse"].labels[int(np.argmax(fraud["coarse"].prob))] == "ELX: Fraud claims"
+    assert meddle["coarse"].labels[int(np.argmax(meddle["coarse"].prob))] == "ELX: Foreign meddling"
+    assert min(fraud["gate"].prob[0], meddle["gate"].prob[0]) > cake["gate"].prob[0]
+    bad = runner.invoke(app, ["train", "similarity", "--semeval", str(tmp_path / "nowhere"), "-o", str(out)])
+    assert bad.exit_code != 0 and "NS" in bad.output
+
+
 def test_novelty_threshold_from_the_training_articles() -> None:
     E = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0]])
     nov = Novelty.from_training(E)

@@ -322,3 +322,49 @@ def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval202
         con.print(f"saved {out}")
 
     guarded(run)
+
+
+@train_app.command("similarity")
+def train_similarity_cmd(
+    semeval: Path = typer.Option(Path("../shared/data/semeval2025-task10/train"), help="SemEval-2025 Task 10 train folder."),
+    taxonomy: list[str] = typer.Option(["URW", "CC"], help="Taxonomy ids or YAML files the articles were labelled with."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder (default: the bundled one)."),
+    folds: int = typer.Option(5, help="Cross-validation folds for the label thresholds."),
+    seed: int = typer.Option(0),
+) -> None:
+    """Fit the similarity mode (taxonomies without training data): its gate and label matcher, on labelled articles."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from .cli import guarded
+    from .embed import get_embedder
+    from .progress import progress
+    from .taxonomy import load_taxonomy
+    from .train.data import semeval_docs
+    from .train.similarity import train_similarity
+
+    con = Console(stderr=True)
+
+    def run() -> None:
+        from .models.similarity import BUNDLED
+
+        taxes = [load_taxonomy(t) for t in taxonomy]
+        docs = semeval_docs(semeval_language_folders(semeval))
+        emb = get_embedder("use")
+        E = []
+        with progress("embedding", total=len(docs)) as bar:
+            for d in docs:
+                E.append(emb.encode(d.sentences[:300] or [d.text[:2000]]))
+                bar.advance()
+        params = train_similarity(docs, taxes, E, folds=folds, seed=seed, log=lambda m: con.print(m, highlight=False))
+        params["card"].update({"trained": date.today().isoformat(), "data": shown(semeval),
+                               "command": f"narrascope train similarity --semeval {shown(semeval)}" + "".join(f" --taxonomy {t}" for t in taxonomy)
+                               + (f" --folds {folds}" if folds != 5 else "") + (f" --seed {seed}" if seed else ""),
+                               "benchmark": "benchmarks/zero_shot.py (fitted on one taxonomy, scored on the other)"})
+        out = output or BUNDLED
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "model.json").write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
+        con.print(f"saved {out}")
+
+    guarded(run)

@@ -43,7 +43,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "6"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once; 6: sentences of one or two words ("Why?", a section's "Ukraine.") come after all longer ones
+    version = "7"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once; 6: sentences of one or two words ("Why?", a section's "Ukraine.") come after all longer ones; 7: the similarity mode (no training data) has a gate and a label matcher (models.similarity)
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -104,9 +104,13 @@ class NarrativesStage(Stage):
     def gate(self, scores: dict[str, LabelScores], language: str | None) -> tuple[float, float] | None:
         """(probability of any narrative, threshold) when the model has a gate."""
         sc = self.scorer
-        if GATE not in scores or not isinstance(sc, NarrativeModel):
+        if GATE not in scores:
             return None
-        th = self.cfg.gate_threshold if self.cfg.gate_threshold is not None else sc.gate_threshold_for(language)
+        if self.cfg.gate_threshold is not None:
+            th: float | None = self.cfg.gate_threshold
+        else:
+            # similarity mode: is the article about a taxonomy's domain at all
+            th = sc.gate_threshold_for(language) if isinstance(sc, NarrativeModel) else sc.gate_threshold
         return float(scores[GATE].prob[0]), float(th or 0.0) + self.cfg.threshold_shift
 
     def novelty(self, scores: dict[str, LabelScores]) -> tuple[float, float] | None:
