@@ -253,6 +253,9 @@ def test_similarity_mode_fitted_on_one_taxonomy_reads_another(tmp_path: Path, ru
     assert min(fraud["gate"].prob[0], meddle["gate"].prob[0]) > cake["gate"].prob[0]
     bad = runner.invoke(app, ["train", "similarity", "--semeval", str(tmp_path / "nowhere"), "-o", str(out)])
     assert bad.exit_code != 0 and "NS" in bad.output
+    # articles of no domain of the taxonomy (ELX names none of theirs): nothing to learn, a coded error naming it
+    r = runner.invoke(app, ["train", "similarity", "--semeval", str(root), "--taxonomy", str(tax), "-o", str(tmp_path / "none")])
+    assert r.exit_code != 0 and "carry the taxonomies' labels" in " ".join(r.output.split()) and not (tmp_path / "none").exists()
 
 
 def test_novelty_threshold_from_the_training_articles() -> None:

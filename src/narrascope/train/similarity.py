@@ -86,7 +86,8 @@ def train_similarity(docs: Sequence[LabelledDoc], taxonomies: Sequence[Taxonomy]
     if on.sum() < 2 or on.all():
         from ..errors import Code, NarrascopeError
 
-        raise NarrascopeError(Code.BAD_OPTION, "the similarity mode needs articles of the taxonomies' domains and others",
+        raise NarrascopeError(Code.BAD_OPTION, "the similarity mode learns from articles that carry the taxonomies' labels and "
+                              "articles that carry none of a taxonomy's: give both (at least two of the first)",
                               input=", ".join(t.id for t in taxonomies))
 
     def targets(k: int, lv: str) -> np.ndarray:
