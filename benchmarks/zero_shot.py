@@ -17,13 +17,19 @@ coarse and fine, per language; on all articles and on the domain's own.
                  similarity mode before session 35), fitted on the training taxonomy
   similarity     the shipped similarity mode (gate + matcher), fitted on the training taxonomy
 
-    python benchmarks/zero_shot.py [--seed 1234]
+    python benchmarks/zero_shot.py [--seed 1234] [--embedder use|e5]
+
+``--embedder e5`` reads articles and descriptions with multilingual-e5
+(``narrascope[e5]``) instead of USE; results in ``zero_shot_e5.json``.
+``NARRASCOPE_CACHE=DIR`` keeps the sentence embeddings between runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 from _common import DATA, need_data, write_result
@@ -75,23 +81,39 @@ def raw_cosines(sm_tr: SimilarityModel, sm_te: SimilarityModel, E: list, G_tr: l
     return decided(sm_te, [prob(sm_te.raw(E[i])) for i in te], th)
 
 
+def embeddings(docs: list, name: str) -> list[np.ndarray]:  # type: ignore[type-arg]
+    """Each article's sentence embeddings (its first 300 sentences, as
+    `narrascope train similarity` reads them)."""
+    from narrascope.embed import get_embedder
+
+    cache = Path(os.environ["NARRASCOPE_CACHE"]) / f"zero_shot_{name}.npz" if os.environ.get("NARRASCOPE_CACHE") else None
+    if cache is not None and cache.exists():
+        z = np.load(cache)
+        if len(z.files) == len(docs):
+            return [z[str(i)] for i in range(len(docs))]
+    emb = get_embedder(name)
+    out = [emb.encode(d.sentences[:300] or [d.text[:2000]]) for d in docs]
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, **{str(i): x for i, x in enumerate(out)})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--embedder", default="use", choices=["use", "e5"])
     args = ap.parse_args()
     t0 = time.time()
     root = need_data(DATA / "semeval2025-task10" / "train")
     docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
-    print(f"{len(docs)} documents; embedding sentences (USE)...", flush=True)
-    from narrascope.embed import get_embedder
-
-    emb = get_embedder("use")
-    E = [emb.encode(d.sentences[:300] or [d.text[:2000]]) for d in docs]
+    print(f"{len(docs)} documents; embedding sentences ({args.embedder})...", flush=True)
+    E = embeddings(docs, args.embedder)
     print(f"embedded ({time.time() - t0:.0f}s)", flush=True)
     half = np.random.default_rng(args.seed).permutation(len(docs)) % 2
     results: dict = {}  # type: ignore[type-arg]
     for train_id, test_id in (("URW", "CC"), ("CC", "URW")):
-        sm_tr, sm_te = SimilarityModel([bundled(train_id)]), SimilarityModel([bundled(test_id)])
+        sm_tr, sm_te = (SimilarityModel([bundled(t)], embedder_name=args.embedder) for t in (train_id, test_id))
         G_tr = [gold_in(d, train_id) for d in docs]
         G_te = [gold_in(d, test_id) for d in docs]
         preds: dict[str, list] = {"raw_cosines": [None] * len(docs), "similarity": [None] * len(docs)}  # type: ignore[type-arg]
@@ -99,9 +121,9 @@ def main() -> None:
             tr, te = np.where(half != h)[0], np.where(half == h)[0]
             for i, p in zip(te, raw_cosines(sm_tr, sm_te, E, G_tr, tr, te)):
                 preds["raw_cosines"][i] = p
-            params = train_similarity([docs[i] for i in tr], [bundled(train_id)], [E[i] for i in tr], seed=args.seed,
-                                      log=lambda m: print("  " + m, flush=True))
-            sm = SimilarityModel([bundled(test_id)], params=params)
+            params = train_similarity([docs[i] for i in tr], [bundled(train_id)], [E[i] for i in tr], embedder=args.embedder,
+                                      seed=args.seed, log=lambda m: print("  " + m, flush=True))
+            sm = SimilarityModel([bundled(test_id)], embedder_name=args.embedder, params=params)
             for i in te:
                 sc = sm.score(docs[i].text, docs[i].sentences[:300], E[i])
                 preds["similarity"][i] = decode(sm.labels, {lv: sc[lv].prob for lv in LEVELS}, sm.thresholds(),
@@ -119,7 +141,8 @@ def main() -> None:
                 dom = f"{x['domain_f1_coarse']:.3f} / {x['domain_f1_fine']:.3f}" if x["n_domain"] else "      -      "
                 cells.append(f"{k:>11s} {x['f1_coarse']:.3f} / {x['f1_fine']:.3f} | {dom} {x['domain_called_other'] or 0:.2f} {x['off_domain_called_other'] or 0:.2f}")
             print(f"{lang:4s} {res['similarity'][lang]['n']:3d} ({res['similarity'][lang]['n_domain']:3d})  " + "  ".join(cells))
-    write_result("zero_shot", {"seed": args.seed, "documents": len(docs), "embedder": "use", "results": results,
+    write_result("zero_shot" if args.embedder == "use" else f"zero_shot_{args.embedder}",
+                 {"seed": args.seed, "documents": len(docs), "embedder": args.embedder, "results": results,
                                "seconds": round(time.time() - t0)})
 
 

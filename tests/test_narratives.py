@@ -251,6 +251,11 @@ def test_similarity_mode_fitted_on_one_taxonomy_reads_another(tmp_path: Path, ru
     assert fraud["coarse"].labels[int(np.argmax(fraud["coarse"].prob))] == "ELX: Fraud claims"
     assert meddle["coarse"].labels[int(np.argmax(meddle["coarse"].prob))] == "ELX: Foreign meddling"
     assert min(fraud["gate"].prob[0], meddle["gate"].prob[0]) > cake["gate"].prob[0]
+    # the gate also reads how much closer the article is to the taxonomy than to background topics of no narrative
+    emb = sm.embedder.encode(["The recipe needs two eggs, flour and a pinch of salt.", "Bake for twenty minutes."])
+    _, G = sm.features(emb)
+    cake_top3 = float(np.sort(emb @ sm.background.T, axis=0)[-2:].mean(axis=0).max())
+    assert G.shape == (1, 6) and G[0, 3] == pytest.approx(G[0, 0] - cake_top3, abs=1e-5) and G[0, 3] < 0
     bad = runner.invoke(app, ["train", "similarity", "--semeval", str(tmp_path / "nowhere"), "-o", str(out)])
     assert bad.exit_code != 0 and "NS" in bad.output
     # articles of no domain of the taxonomy (ELX names none of theirs): nothing to learn, a coded error naming it
