@@ -10,6 +10,8 @@ similarity` does) and score the other, on the other half of the articles
 held-out taxonomy an article of the other domain, or an Other one, carries
 no label: gold "Other" (a user's corpus mixes topics). Official F1-samples,
 coarse and fine, per language; on all articles and on the domain's own.
+Then docs/s and peak memory of the narratives stage in that mode (CC's
+descriptions as a user's taxonomy) on 2 cores.
 
   other-only     every article "Other"
   raw cosines    the best three sentences' mean cosine to a label's
@@ -17,7 +19,7 @@ coarse and fine, per language; on all articles and on the domain's own.
                  similarity mode before session 35), fitted on the training taxonomy
   similarity     the shipped similarity mode (gate + matcher), fitted on the training taxonomy
 
-    python benchmarks/zero_shot.py [--seed 1234] [--embedder use|e5]
+    python benchmarks/zero_shot.py [--seed 1234] [--embedder use|e5] [--speed-docs 100] [--speed-only]
 
 ``--embedder e5`` reads articles and descriptions with multilingual-e5
 (``narrascope[e5]``) instead of USE; results in ``zero_shot_e5.json``.
@@ -28,11 +30,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _common import DATA, need_data, write_result
+from _common import DATA, PEAK_MB, need_data, update_result, write_result
 
 from narrascope.eval.semeval import doc_f1
 from narrascope.models.narrative import GATE, LEVELS, decode, sigmoid
@@ -81,6 +85,32 @@ def raw_cosines(sm_tr: SimilarityModel, sm_te: SimilarityModel, E: list, G_tr: l
     return decided(sm_te, [prob(sm_te.raw(E[i])) for i in te], th)
 
 
+SPEED = PEAK_MB + """
+import sys, time, glob
+import narrascope as ns
+from narrascope.stages.narratives import NarrativesConfig, NarrativesStage
+files = sorted(glob.glob(sys.argv[1]))[: int(sys.argv[2])]
+arts = list(ns.read(files))
+st = NarrativesStage(NarrativesConfig(mode="similarity", taxonomies=["CC"]))
+st.predict(arts[0])  # load the embedder, embed the descriptions
+t = time.perf_counter()
+for a in arts:
+    st.predict(a)
+dt = time.perf_counter() - t
+print(len(arts) / dt, peak_mb())
+"""
+
+
+def measure_speed(n_docs: int) -> dict[str, float]:
+    """docs/s and peak memory of the narratives stage in the similarity mode
+    (CC's descriptions, as a user's taxonomy) on the task's English test documents."""
+    glob = str(DATA / "semeval2025-task10" / "unlabeled-test-inputs" / "EN" / "subtask-2-documents" / "*.txt")
+    out = subprocess.run([sys.executable, "-c", SPEED, glob, str(n_docs)], capture_output=True, text=True, check=True)
+    docs_s, peak = (float(x) for x in out.stdout.split())
+    print(f"narratives stage, similarity mode: {docs_s:.1f} docs/s on EN test documents, peak RSS {peak:.0f} MB (2 cores)")
+    return {"docs": n_docs, "docs_per_s": round(docs_s, 2), "peak_rss_mb": round(peak)}
+
+
 def embeddings(docs: list, name: str) -> list[np.ndarray]:  # type: ignore[type-arg]
     """Each article's sentence embeddings (its first 300 sentences, as
     `narrascope train similarity` reads them)."""
@@ -103,7 +133,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--embedder", default="use", choices=["use", "e5"])
+    ap.add_argument("--speed-docs", type=int, default=100, help="0: no speed measure.")
+    ap.add_argument("--speed-only", action="store_true", help="Re-measure speed and memory, keep the last scores.")
     args = ap.parse_args()
+    if args.speed_only:
+        update_result("zero_shot", "speed", measure_speed(args.speed_docs))
+        return
     t0 = time.time()
     root = need_data(DATA / "semeval2025-task10" / "train")
     docs = semeval_docs(sorted(p for p in root.iterdir() if p.is_dir()))
@@ -141,8 +176,9 @@ def main() -> None:
                 dom = f"{x['domain_f1_coarse']:.3f} / {x['domain_f1_fine']:.3f}" if x["n_domain"] else "      -      "
                 cells.append(f"{k:>11s} {x['f1_coarse']:.3f} / {x['f1_fine']:.3f} | {dom} {x['domain_called_other'] or 0:.2f} {x['off_domain_called_other'] or 0:.2f}")
             print(f"{lang:4s} {res['similarity'][lang]['n']:3d} ({res['similarity'][lang]['n_domain']:3d})  " + "  ".join(cells))
+    speed = measure_speed(args.speed_docs) if args.speed_docs and args.embedder == "use" else None
     write_result("zero_shot" if args.embedder == "use" else f"zero_shot_{args.embedder}",
-                 {"seed": args.seed, "documents": len(docs), "embedder": args.embedder, "results": results,
+                 {"seed": args.seed, "documents": len(docs), "embedder": args.embedder, "results": results, "speed": speed,
                                "seconds": round(time.time() - t0)})
 
 
