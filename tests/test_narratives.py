@@ -198,6 +198,14 @@ def test_similarity_mode_gate(tmp_path: Path) -> None:
     open_gate = NarrativesStage(NarrativesConfig(taxonomies=[str(tax)], gate_threshold=0.0))
     d = open_gate.predict(ns.analyze_text("Foreign hackers broke into the election servers, officials said.", title="Hacked", stages=[]))
     assert d["narratives"][0]["label"] == "ELX: Foreign meddling"
+    # A taxonomy of one narrative: an article of its domain carries it, so its confidence is the gate's.
+    one = tmp_path / "one.yaml"
+    one.write_text("id: ONE\nname: One\nnarratives:\n  - name: Vaccines are dangerous\n"
+                   "    description: Vaccines cause serious harm and their side effects are hidden.\n", encoding="utf-8")
+    d = NarrativesStage(NarrativesConfig(taxonomies=[str(one)])).predict(ns.analyze_text(
+        "The vaccine caused severe side effects in thousands of children, and officials hid the data.", title="Vaccine harm", stages=[]))
+    assert d["narratives"][0]["label"] == "ONE: Vaccines are dangerous"
+    assert d["narratives"][0]["confidence"] == pytest.approx(d["narrative_probability"], abs=1e-4)
     # Two taxonomies: each one's labels are scaled by its gate over the best one's, so the article's domain leads.
     both = NarrativesStage(NarrativesConfig(mode="similarity", taxonomies=["URW", "CC"]))
     sc = both.scorer

@@ -220,13 +220,18 @@ class SimilarityModel:
                       ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """P(label | the article is about some taxonomy's domain) per level,
         and P(about the domain) per taxonomy. With one taxonomy the labels'
-        are the matcher's, P(label | its domain); with several, each
+        are the matcher's, P(label | its domain) (a taxonomy of a single
+        narrative: 1, the gate decides); with several, each
         taxonomy's are scaled by its gate over the best one, so the labels of
         the article's likelier domain lead."""
         F, G = self.features(sent_emb, raw)
         m = self.model
         prob = {lv: _logistic(m[lv], F[lv]) for lv in LEVELS}
         gate = _logistic(m["gate"], G)
+        for cols in self.blocks["coarse"]:
+            if len(cols) == 1:
+                # an article of the domain carries one of its narratives: of the only one, surely
+                prob["coarse"][cols] = 1.0
         if len(gate) > 1 and gate.max() > 0:
             for lv in LEVELS:
                 for b, cols in enumerate(self.blocks[lv]):
