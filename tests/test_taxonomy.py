@@ -83,7 +83,11 @@ def test_bundled_taxonomies_match_the_official_label_lists() -> None:
 
 def test_taxonomy_cli(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ok = runner.invoke(app, ["taxonomy", "validate", str(_write(tmp_path, GOOD))])
-    assert ok.exit_code == 0 and "1 narratives, 2 subnarratives" in ok.output
+    assert ok.exit_code == 0 and "1 narratives, 2 subnarratives" in ok.output and "note:" not in ok.output
+    # a label with neither description nor examples is valid, but the similarity mode has only its name: a note says so
+    bare = runner.invoke(app, ["taxonomy", "validate", str(_write(tmp_path, GOOD.replace(
+        "    description: Voting machines are said to change votes.\n", "")))])
+    assert bare.exit_code == 0 and "1 label(s) have neither a description nor examples (Fraud claims: Machines flip votes)" in " ".join(bare.output.split())
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD.replace("parent: Fraud claims", "parent: Nope"))
     r = runner.invoke(app, ["taxonomy", "validate", str(bad)])

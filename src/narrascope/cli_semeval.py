@@ -65,6 +65,13 @@ def taxonomy_validate(path: Path = typer.Argument(..., help="Taxonomy YAML file.
         tax = load_taxonomy_file(path)
         out.print(f"ok: {tax.id} ({tax.name}): {len(tax.narratives)} narratives, "
                   f"{sum(len(n.subnarratives) for n in tax.narratives)} subnarratives", highlight=False)
+        # Without training data the similarity mode reads a label's description and examples; a bare name is little to go on.
+        bare = [n.name for n in tax.narratives if not n.description and not n.examples]
+        bare += [f"{n.name}: {x.name}" for n in tax.narratives for x in n.subnarratives if not x.description and not x.examples]
+        if bare:
+            out.print(f"note: {len(bare)} label(s) have neither a description nor examples ({', '.join(bare[:5])}"
+                      f"{', ...' if len(bare) > 5 else ''}): without training data narrascope matches articles against the "
+                      "descriptions and examples, so give each a sentence or two", highlight=False)
 
     guarded(run)
 
