@@ -193,9 +193,9 @@ class SimilarityModel:
         for lv in LEVELS:
             cos = self.centroids[lv] @ doc
             for b, cols in enumerate(self.blocks[lv]):
-                top3, S, c = raw[lv][0][cols], raw[lv][1][:, cols], cos[cols]
                 if not cols:
                     continue
+                top3, S, c = raw[lv][0][cols], raw[lv][1][:, cols], cos[cols]
                 top1 = S.max(axis=0) if n else np.zeros(len(cols))
                 wins = np.bincount(S.argmax(axis=1), minlength=len(cols)) / n if n else np.zeros(len(cols))
                 rank = np.argsort(np.argsort(-top3, kind="stable"), kind="stable")
