@@ -39,7 +39,7 @@ import numpy as np
 from _common import DATA, PEAK_MB, need_data, update_result, write_result
 
 from narrascope.eval.semeval import doc_f1
-from narrascope.models.narrative import GATE, LEVELS, decode, sigmoid
+from narrascope.models.narrative import LEVELS, decode, sigmoid
 from narrascope.models.similarity import SimilarityModel
 from narrascope.taxonomy import OTHER, bundled
 from narrascope.train.data import semeval_docs
@@ -160,9 +160,7 @@ def main() -> None:
                                       seed=args.seed, log=lambda m: print("  " + m, flush=True))
             sm = SimilarityModel([bundled(test_id)], embedder_name=args.embedder, params=params)
             for i in te:
-                sc = sm.score(docs[i].text, docs[i].sentences[:300], E[i])
-                preds["similarity"][i] = decode(sm.labels, {lv: sc[lv].prob for lv in LEVELS}, sm.thresholds(),
-                                                gate=(float(sc[GATE].prob[0]), sm.gate_threshold))
+                preds["similarity"][i] = sm.predict_labels(E[i])
             print(f"fitted on {train_id}, scored {test_id}, half {h} ({time.time() - t0:.0f}s)", flush=True)
         res = {"other_only": report(docs, G_te, [([OTHER], [OTHER])] * len(docs))}
         res.update({k: report(docs, G_te, v) for k, v in preds.items()})

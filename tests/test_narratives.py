@@ -250,6 +250,7 @@ def test_similarity_mode_fitted_on_one_taxonomy_reads_another(tmp_path: Path, ru
     assert len(params["gate"]["coef"]) == len(GATE_FEATURES)
     assert len(params["coarse"]["coef"]) == len(FEATURES) and len(params["fine"]["coef"]) == len(FEATURES) + len(PARENT_FEATURES)
     assert all(0 < params[k]["threshold"] < 1 for k in ("gate", "coarse", "fine"))
+    assert "held_out_taxonomy" not in card  # one taxonomy: none to hold out
     tax = tmp_path / "elx.yaml"
     tax.write_text(ELX, encoding="utf-8")
     sm = SimilarityModel([load_taxonomy_file(tax)], params=params)
@@ -264,6 +265,16 @@ def test_similarity_mode_fitted_on_one_taxonomy_reads_another(tmp_path: Path, ru
     _, G = sm.features(emb)
     cake_top3 = float(np.sort(emb @ sm.background.T, axis=0)[-2:].mean(axis=0).max())
     assert G.shape == (1, 6) and G[0, 3] == pytest.approx(G[0, 0] - cake_top3, abs=1e-5) and G[0, 3] < 0
+    # two taxonomies: the card also records each one held out, the mode fitted on the other
+    both = tmp_path / "both"
+    r = runner.invoke(app, ["train", "similarity", "--semeval", str(root), "-o", str(both)])
+    assert r.exit_code == 0, r.output
+    held = load_params(both)["card"]["held_out_taxonomy"]
+    assert set(held) == {"URW", "CC"} and held["CC"]["fitted_on"] == ["URW"]
+    scored = [v for v in held.values() if "skipped" not in v]
+    assert scored and all(0 <= v[k] <= 1 for v in scored for k in ("domain_f1_coarse", "domain_f1_fine", "all_f1_fine"))
+    # a half of 40 articles may hold too few of one taxonomy to fit on: that one is skipped, saying why, and training goes on
+    assert all("carry the taxonomies' labels" in v["skipped"] for v in held.values() if "skipped" in v)
     bad = runner.invoke(app, ["train", "similarity", "--semeval", str(tmp_path / "nowhere"), "-o", str(out)])
     assert bad.exit_code != 0 and "NS" in bad.output
     # articles of no domain of the taxonomy (ELX names none of theirs): nothing to learn, a coded error naming it

@@ -342,7 +342,7 @@ def train_similarity_cmd(
     from .progress import progress
     from .taxonomy import load_taxonomy
     from .train.data import semeval_docs
-    from .train.similarity import train_similarity
+    from .train.similarity import held_out_scores, train_similarity
 
     con = Console(stderr=True)
 
@@ -358,6 +358,10 @@ def train_similarity_cmd(
                 E.append(emb.encode(d.sentences[:300] or [d.text[:2000]]))
                 bar.advance()
         params = train_similarity(docs, taxes, E, folds=folds, seed=seed, log=lambda m: con.print(m, highlight=False))
+        if len(taxes) > 1:
+            # the honest score of a mode meant for taxonomies nobody trained on: each taxonomy held out in turn
+            params["card"]["held_out_taxonomy"] = held_out_scores(docs, taxes, E, seed=seed)
+            con.print(json.dumps(params["card"]["held_out_taxonomy"], indent=1))
         params["card"].update({"trained": date.today().isoformat(), "data": shown(semeval),
                                "command": f"narrascope train similarity --semeval {shown(semeval)}" + "".join(f" --taxonomy {t}" for t in taxonomy)
                                + (f" --folds {folds}" if folds != 5 else "") + (f" --seed {seed}" if seed else ""),

@@ -250,6 +250,14 @@ class SimilarityModel:
                                 np.zeros((len(sent_emb), 1), np.float32))
         return out
 
+    def predict_labels(self, sent_emb: np.ndarray) -> tuple[list[str], list[str]]:
+        """(narratives, subnarratives) as the stage decides them by default
+        (the gate, then the labels' thresholds) for an article's sentence embeddings."""
+        from .narrative import decode
+
+        sc = self.score("", [], sent_emb)
+        return decode(self.labels, {lv: sc[lv].prob for lv in LEVELS}, self.thresholds(), gate=(float(sc[GATE].prob[0]), self.gate_threshold))
+
     @property
     def gate_threshold(self) -> float:
         return float(self.model["gate"]["threshold"])
