@@ -31,6 +31,33 @@ def peak_mb():
 """
 
 
+NARRATIVES_SPEED = PEAK_MB + """
+import json, sys, time, glob
+import narrascope as ns
+from narrascope.stages.narratives import NarrativesConfig, NarrativesStage
+files = sorted(glob.glob(sys.argv[1]))[: int(sys.argv[2])]
+arts = list(ns.read(files))
+st = NarrativesStage(NarrativesConfig(**json.loads(sys.argv[3])))
+st.predict(arts[0])  # load the model and embedder (and embed the descriptions)
+t = time.perf_counter()
+for a in arts:
+    st.predict(a)
+dt = time.perf_counter() - t
+print(len(arts) / dt, peak_mb())
+"""
+
+
+def narratives_speed(files_glob: str, n_docs: int, config: dict[str, Any] | None = None) -> tuple[float, float]:
+    """docs/s and peak MB of the narratives stage (settings ``config``) on
+    the first ``n_docs`` files, in a fresh process."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", NARRATIVES_SPEED, files_glob, str(n_docs), json.dumps(config or {})],
+                         capture_output=True, text=True, check=True)
+    docs_s, peak = (float(x) for x in out.stdout.split())
+    return docs_s, peak
+
+
 def outer_folds(n: int, folds: int, seed: int) -> list[tuple[Any, Any]]:
     """(train, test) document indices of the outer split of the narrative
     benchmarks: benchmarks/explain.py explains each document with a model

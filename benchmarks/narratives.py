@@ -27,12 +27,10 @@ one split to another, which a change must beat.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import time
 
 import numpy as np
-from _common import DATA, PEAK_MB, need_data, outer_folds, update_result, write_result
+from _common import DATA, narratives_speed, need_data, outer_folds, update_result, write_result
 
 from narrascope.eval.semeval import doc_f1, f1_samples, official_classes
 from narrascope.models.narrative import LEVELS, decode, sigmoid
@@ -81,30 +79,13 @@ def report(docs: list, preds: list, cc: list[str], cf: list[str], w: np.ndarray)
     return out
 
 
-SPEED = PEAK_MB + """
-import sys, time, glob
-import narrascope as ns
-from narrascope.stages.narratives import NarrativesStage
-files = sorted(glob.glob(sys.argv[1]))[: int(sys.argv[2])]
-arts = list(ns.read(files))
-st = NarrativesStage()
-st.predict(arts[0])  # load the model and embedder
-t = time.perf_counter()
-for a in arts:
-    st.predict(a)
-dt = time.perf_counter() - t
-print(len(arts) / dt, peak_mb())
-"""
-
-
 def measure_speed(n_docs: int) -> dict[str, float]:
     """docs/s and peak memory of the stage on the task's English test
     documents, and on the Hindi ones (read by e5 too, a language view)."""
     out: dict[str, float] = {"docs": n_docs}
     for lang, key in (("EN", ""), ("HI", "hi_")):
         glob = str(DATA / "semeval2025-task10" / "unlabeled-test-inputs" / lang / "subtask-2-documents" / "*.txt")
-        speed = subprocess.run([sys.executable, "-c", SPEED, glob, str(n_docs)], capture_output=True, text=True, check=True)
-        docs_s, peak = (float(x) for x in speed.stdout.split())
+        docs_s, peak = narratives_speed(glob, n_docs)
         print(f"narratives stage: {docs_s:.1f} docs/s on {lang} test documents, peak RSS {peak:.0f} MB (2 cores)")
         out.update({f"{key}docs_per_s": round(docs_s, 2), f"{key}peak_rss_mb": round(peak)})
     return out

@@ -30,13 +30,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _common import DATA, PEAK_MB, need_data, update_result, write_result
+from _common import DATA, narratives_speed, need_data, update_result, write_result
 
 from narrascope.eval.semeval import doc_f1
 from narrascope.models.narrative import LEVELS, decode, sigmoid
@@ -85,28 +83,11 @@ def raw_cosines(sm_tr: SimilarityModel, sm_te: SimilarityModel, E: list, G_tr: l
     return decided(sm_te, [prob(sm_te.raw(E[i])) for i in te], th)
 
 
-SPEED = PEAK_MB + """
-import sys, time, glob
-import narrascope as ns
-from narrascope.stages.narratives import NarrativesConfig, NarrativesStage
-files = sorted(glob.glob(sys.argv[1]))[: int(sys.argv[2])]
-arts = list(ns.read(files))
-st = NarrativesStage(NarrativesConfig(mode="similarity", taxonomies=["CC"]))
-st.predict(arts[0])  # load the embedder, embed the descriptions
-t = time.perf_counter()
-for a in arts:
-    st.predict(a)
-dt = time.perf_counter() - t
-print(len(arts) / dt, peak_mb())
-"""
-
-
 def measure_speed(n_docs: int) -> dict[str, float]:
     """docs/s and peak memory of the narratives stage in the similarity mode
     (CC's descriptions, as a user's taxonomy) on the task's English test documents."""
     glob = str(DATA / "semeval2025-task10" / "unlabeled-test-inputs" / "EN" / "subtask-2-documents" / "*.txt")
-    out = subprocess.run([sys.executable, "-c", SPEED, glob, str(n_docs)], capture_output=True, text=True, check=True)
-    docs_s, peak = (float(x) for x in out.stdout.split())
+    docs_s, peak = narratives_speed(glob, n_docs, {"mode": "similarity", "taxonomies": ["CC"]})
     print(f"narratives stage, similarity mode: {docs_s:.1f} docs/s on EN test documents, peak RSS {peak:.0f} MB (2 cores)")
     return {"docs": n_docs, "docs_per_s": round(docs_s, 2), "peak_rss_mb": round(peak)}
 
