@@ -42,7 +42,7 @@ from narrascope.models.similarity import SimilarityModel
 from narrascope.taxonomy import OTHER, bundled
 from narrascope.train.data import semeval_docs
 from narrascope.train.narratives import fit_platt
-from narrascope.train.similarity import GRID, gold_in, train_similarity
+from narrascope.train.similarity import GRID, article_embeddings, gold_in, train_similarity
 
 LANGS = ["en", "bg", "hi", "pt", "ru"]
 
@@ -93,17 +93,14 @@ def measure_speed(n_docs: int) -> dict[str, float]:
 
 
 def embeddings(docs: list, name: str) -> list[np.ndarray]:  # type: ignore[type-arg]
-    """Each article's sentence embeddings (its first 300 sentences, as
-    `narrascope train similarity` reads them)."""
-    from narrascope.embed import get_embedder
-
+    """Each article's sentence embeddings, as `narrascope train similarity`
+    reads them (``NARRASCOPE_CACHE``: kept between runs)."""
     cache = Path(os.environ["NARRASCOPE_CACHE"]) / f"zero_shot_{name}.npz" if os.environ.get("NARRASCOPE_CACHE") else None
     if cache is not None and cache.exists():
         z = np.load(cache)
         if len(z.files) == len(docs):
             return [z[str(i)] for i in range(len(docs))]
-    emb = get_embedder(name)
-    out = [emb.encode(d.sentences[:300] or [d.text[:2000]]) for d in docs]
+    out = article_embeddings(docs, name)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, **{str(i): x for i, x in enumerate(out)})

@@ -338,11 +338,10 @@ def train_similarity_cmd(
     from rich.console import Console
 
     from .cli import guarded
-    from .embed import get_embedder
     from .progress import progress
     from .taxonomy import load_taxonomy
     from .train.data import semeval_docs
-    from .train.similarity import held_out_scores, train_similarity
+    from .train.similarity import article_embeddings, held_out_scores, train_similarity
 
     con = Console(stderr=True)
 
@@ -351,12 +350,8 @@ def train_similarity_cmd(
 
         taxes = [load_taxonomy(t) for t in taxonomy]
         docs = semeval_docs(semeval_language_folders(semeval))
-        emb = get_embedder("use")
-        E = []
         with progress("embedding", total=len(docs)) as bar:
-            for d in docs:
-                E.append(emb.encode(d.sentences[:300] or [d.text[:2000]]))
-                bar.advance()
+            E = article_embeddings(docs, advance=bar.advance)
         params = train_similarity(docs, taxes, E, folds=folds, seed=seed, log=lambda m: con.print(m, highlight=False))
         if len(taxes) > 1:
             # the honest score of a mode meant for taxonomies nobody trained on: each taxonomy held out in turn

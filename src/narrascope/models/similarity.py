@@ -38,7 +38,7 @@ import numpy as np
 
 from ..embed import Embedder, get_embedder
 from ..taxonomy import Taxonomy
-from .narrative import GATE, LEVELS, LabelScores
+from .narrative import GATE, LEVELS, LabelScores, sigmoid
 
 TOP_K = 3
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "models" / "similarity"
@@ -76,8 +76,7 @@ BACKGROUND = [
 
 
 def _logistic(params: dict[str, Any], X: np.ndarray) -> np.ndarray:
-    z = ((X - np.asarray(params["mean"])) / np.asarray(params["scale"])) @ np.asarray(params["coef"]) + float(params["intercept"])
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return sigmoid(((X - np.asarray(params["mean"])) / np.asarray(params["scale"])) @ np.asarray(params["coef"]) + float(params["intercept"]))
 
 
 def load_params(folder: str | Path = BUNDLED) -> dict[str, Any]:
@@ -187,7 +186,6 @@ class SimilarityModel:
         n = len(sent_emb)
         doc = sent_emb.mean(axis=0) if n else np.zeros(self.protos.shape[1], np.float32)
         doc = doc / max(float(np.linalg.norm(doc)), 1e-9)
-        sims = sent_emb @ self.protos.T if n else np.zeros((0, len(self._texts)), np.float32)
         out = {lv: np.zeros((len(self.labels[lv]), len(FEATURES)), np.float32) for lv in LEVELS}
         gate = np.zeros((len(self.taxonomies), 3), np.float32)
         for lv in LEVELS:
@@ -199,8 +197,7 @@ class SimilarityModel:
                 top1 = S.max(axis=0) if n else np.zeros(len(cols))
                 wins = np.bincount(S.argmax(axis=1), minlength=len(cols)) / n if n else np.zeros(len(cols))
                 rank = np.argsort(np.argsort(-top3, kind="stable"), kind="stable")
-                own = sorted({r for j in cols for r in self._owners[lv][j]})
-                best_sentence = float(sims[:, own].max()) if n else 0.0
+                best_sentence = float(S.max()) if n else 0.0  # S already holds each sentence's best prototype per label
                 out[lv][cols] = np.stack([top1, top3, top3 - top3.mean(), (top3 - top3.mean()) / (top3.std() + 1e-6), top3 - top3.max(), wins,
                                           c, c - c.mean(), 1.0 / (1.0 + rank), np.full(len(cols), top3.max()),
                                           np.full(len(cols), best_sentence)], axis=1)

@@ -35,6 +35,21 @@ def gold_in(doc: LabelledDoc, tax_id: str) -> tuple[list[str], list[str]]:
     return (c, f) if c else ([OTHER], [OTHER])
 
 
+def article_embeddings(docs: Sequence[LabelledDoc], embedder: str = "use",
+                       advance: Callable[[], None] | None = None) -> list[np.ndarray]:
+    """Each article's sentence embeddings, as the mode is fitted on them
+    (the first 300 sentences; the text's start when it has none)."""
+    from ..embed import get_embedder
+
+    emb = get_embedder(embedder)
+    out = []
+    for d in docs:
+        out.append(emb.encode(d.sentences[:300] or [d.text[:2000]]))
+        if advance is not None:
+            advance()
+    return out
+
+
 def _fit_logistic(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     try:
         from sklearn.linear_model import LogisticRegression
