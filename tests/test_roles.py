@@ -201,6 +201,21 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     # ... and the words after a first word that spaCy stops at ("Veterans" for "Veterans for Peace").
     v = ns.analyze_text("Letter\n\nThe coalition, which includes Veterans for Peace, wrote to the president.", stages=[])
     assert "Veterans for Peace" in {v.clean_text[s:e] for s, e, _ in RolesStage().mentions(v)[0]}
+    # A common word capitalised in mid-sentence opens the organisation spaCy stops after it ("Stop Oil"), and
+    # the whole name found once replaces the short one where a sentence opens with it; not a verb of a
+    # quoted headline, nor a word of a title-case line.
+    j = ns.analyze_text("Protest\n\nMembers of the group Just Stop Oil threw soup at a painting on Monday. "
+                        "\"Just Stop Oil protesters will return,\" she said. His column asked “Did Russia Destroy The "
+                        "Nova Kakhovka Dam?” on Friday.\n\nBiden Slams Greenpeace Over Protest", stages=[])
+    groups = {k: [j.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(j)[0]}
+    assert groups["just stop oil"] == ["Just Stop Oil", "Just Stop Oil"] and "stop oil" not in groups
+    assert not any(k.startswith("destroy") or k.startswith("slams") for k in groups)
+    # An organisation named without its "International" or legal tail is the one named with it
+    a = ns.analyze_text("Arrests\n\nOn Monday, Amnesty International criticised the arrests. Amnesty said the police went too far. "
+                        "Fighters of the Wagner Group moved north, and Wagner denied it.", stages=[])
+    groups = {k: len(ms) for k, ms in RolesStage().entity_groups(a)[0]}
+    assert groups.get("amnesty international") == 2 and "amnesty" not in groups
+    assert groups.get("wagner group") == 2 and "wagner" not in groups
 
     # Adjectives may come between a nationality and its group ("Russian armed forces"), but an adjective
     # without a group noun ("Russian natural gas") joins nothing.

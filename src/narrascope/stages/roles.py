@@ -377,6 +377,9 @@ def _entity_name(mentions: list[str]) -> str:
     return max(names, key=lambda n: (len(n), sum(w[:1].isupper() for w in n.split())))
 
 
+# Words that end an organisation's full name and that it is often named without
+_ORG_TAILS = {"international", "group", "inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "company", "ltd", "ltd.",
+              "limited", "plc", "llc", "ag", "gmbh", "sa", "s.a.", "holdings"}
 _NAME_SUFFIX = re.compile(r",?\s+(jr|sr|ii|iii|iv)\.?$")
 # NER labels of places (spaCy's and natasha's)
 _PLACES = {"GPE", "LOC"}
@@ -456,8 +459,9 @@ _DEVANAGARI_INITIALS = {
 _SPACED_DASH = re.compile(r"[ \t][–—-][ \t]+")
 
 
-def _mention_span(ent: Any) -> tuple[int, int] | None:
-    """The mention of a spaCy entity, or None when it is no actor.
+def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
+    """The mention of a spaCy entity, or None when it is no actor (``text``:
+    the doc's text, which spaCy joins anew on every ``doc.text``).
 
     A nationality adjective ("Russian", "European") takes the noun it
     qualifies when that noun is a group that can act ("Russian troops",
@@ -475,6 +479,7 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
     # name. (At a sentence start the same test loses names: "Gershkovich"
     # also occurs in a lower-case URL.)
     words = [t for t in ent if not (t.is_punct or t.is_space or t.text in _BULLETS)]
+    text = ent.doc.text if text is None else text
     # No capital and no digit is no name: "un" of "have now un-glued them" (an ORG to spaCy); 2 of the 414
     # annotated English mentions are in lower case ("working class"), neither ever a spaCy entity. A
     # surname's particles ("von der", then "Leyen") are joined later.
@@ -482,14 +487,14 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
             re.fullmatch(_PARTICLES, t.text) for t in words):
         return None
     first = words[0]
-    if len(words) == 1 and _after_bullet(first) and re.search(rf"\b{re.escape(first.lower_)}\b", first.doc.text):
+    if len(words) == 1 and _after_bullet(first) and re.search(rf"\b{re.escape(first.lower_)}\b", text):
         return None
     # Not across a line break: a title's last words and the body's first are
     # two places. The last line that has words is kept ("General Claims
     # \n\n NATO Troops" is "NATO Troops"; "... Through Abortion\n\n" keeps
     # its title words), without the space around it.
     start, end = int(first.idx), int(ent.end_char)
-    piece = ent.doc.text[start:end]
+    piece = text[start:end]
     if "\n" in piece:
         line = next(m for m in reversed(list(re.finditer(r"[^\n]+", piece))) if any(c.isalnum() for c in m.group()))
         start, end = start + line.start() + len(line.group()) - len(line.group().lstrip()), start + line.start() + len(line.group().rstrip())
@@ -497,12 +502,12 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
         end = start + len(piece.rstrip())
     # A bracket the span opens but does not close ("the Climate Intelligence
     # Foundation(CLINTEL", glued) ends the name before it
-    bracket = ent.doc.text.find("(", start, end)
-    if bracket > start and ")" not in ent.doc.text[bracket:end]:
-        end = start + len(ent.doc.text[start:bracket].rstrip())
+    bracket = text.find("(", start, end)
+    if bracket > start and ")" not in text[bracket:end]:
+        end = start + len(text[start:bracket].rstrip())
     # A dateline's place and the name after its dash are two ("Kharkiv – Amnesty"): the name after the last dash
-    dash = list(_SPACED_DASH.finditer(ent.doc.text, start, end))
-    if dash and any(c.isalnum() for c in ent.doc.text[dash[-1].end():end]):
+    dash = list(_SPACED_DASH.finditer(text, start, end))
+    if dash and any(c.isalnum() for c in text[dash[-1].end():end]):
         start = dash[-1].end()
     if ent.label_ == "PERSON":
         # "Hunter Biden’s Burisma" (spaCy's person) is Hunter Biden: a person ends before a possessive inside
@@ -533,6 +538,8 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
             i -= 2
             while i >= 1 and doc[i - 1].tag_ in {"NNP", "NNPS"} and not doc[i - 1].is_sent_end and doc[i - 1].ent_type_ != "PERSON":
                 i -= 1
+        if i == ent.start and _name_word_before(doc, i):
+            i -= 1  # spaCy drops a common word a name opens with: "Stop Oil" of "Just Stop Oil"
         return (int(doc[i].idx) if i < ent.start else start), end
     if ent.label_ not in {"NORP", "GPE"} or ent.label_ == "NORP" and ent.text.endswith("s"):
         return start, end
@@ -553,6 +560,36 @@ def _mention_span(ent: Any) -> tuple[int, int] | None:
             return start, int(nxt.idx + len(nxt.text))
     # spaCy tags some names NORP ("Klitschko"): only an adjective is dropped.
     return None if ent[-1].tag_ == "JJ" else (start, end)
+
+
+def _name_word_before(doc: Any, i: int) -> bool:
+    """Whether the word before token ``i`` (an organisation's first) is one
+    of its words that spaCy left out: capitalised in mid-sentence yet no
+    proper noun ("Just" of "Just Stop Oil" is an adverb to spaCy), in a
+    sentence that is not title case (a headline capitalises every word:
+    "Biden Slams Greenpeace")."""
+    if i == 0:
+        return False
+    w = doc[i - 1]
+    # nor a verb: "Did Russia Destroy The Nova Kakhovka Dam?" quotes a headline
+    if not (w.is_alpha and w.text[:1].isupper() and w.ent_iob_ == "O" and w.tag_ not in {"NNP", "NNPS"}) or w.tag_.startswith("VB"):
+        return False
+    # the sentence around it (the English pipeline has no parser to say):
+    # up to a full stop or a line break
+    def edge(k: int) -> bool:
+        return doc[k].text in {".", "!", "?"} or "\n" in doc[k].text or "\n" in doc[k].whitespace_
+    a = i - 2
+    while a >= 0 and not edge(a) and (doc[a].is_punct or doc[a].is_space):
+        a -= 1  # an opening quote or bracket before the word
+    if a < 0 or edge(a):
+        return False  # the sentence's first word: capitalised anyway
+    while a > 0 and not edge(a - 1):
+        a -= 1
+    b = i
+    while b < len(doc) - 1 and not edge(b):
+        b += 1
+    words = [t for t in doc[a:b + 1] if t.is_alpha]
+    return sum(t.text[:1].isupper() for t in words) <= len(words) / 2
 
 
 # A surname's particles: spaCy's small English model stops at them ("Ursula
@@ -582,8 +619,9 @@ def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[t
     """NER finds a name in one sentence and misses it in the next ("Kurt
     Volker, the former ambassador" was no entity where the headline's
     "Kurt Volker" was): every other whole-word occurrence of a name found
-    joins, with its most frequent label (and normal form). Not inside a URL
-    or another mention, not where a capitalised word touches it (a longer
+    joins, with its most frequent label (and normal form), and replaces the
+    shorter mentions inside it. Not inside a URL or across another
+    mention, not where a capitalised word touches it (a longer
     name NER missed: "West" is no mention inside "West Virginia"); and no
     one word that the text also writes in lower case ("The", "Critics": NER
     took a sentence's first word) or that is a nationality or an adjective
@@ -606,13 +644,19 @@ def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[t
         s, e = m.span()
         if (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-’'")) or (e < len(text) and (text[e].isalnum() or text[e] in "-")):
             continue
-        if any(a < e and s < b for a, b in taken):
+        overlap = [(a, b) for a, b in taken if a < e and s < b]
+        # a shorter mention inside this occurrence gives way: spaCy's "Stop
+        # Oil" where the text says "Just Stop Oil", found whole elsewhere
+        if any(a < s or b > e or (a, b) == (s, e) for a, b in overlap):
             continue
         before = text[max(0, s - 40):s]
         after = _CAPITAL_NEIGHBOUR.match(text, e + 1) if text[e:e + 1] in (" ", "\t") else None
         prev = re.search(r"(\w[\w'’-]*)[ \t]$", before)
         if after is not None or (prev is not None and prev.group(1)[:1].isupper()):
             continue
+        if overlap:
+            out = [x for x in out if (x[0], x[1]) not in overlap]
+            taken = [x for x in taken if x not in overlap]
         out.append((s, e, labels[m.group()].most_common(1)[0][0]))
         taken.append((s, e))
         if normal is not None and m.group() in norm:
@@ -974,7 +1018,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "20"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "21"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1028,6 +1072,9 @@ class RolesStage(Stage):
     #     ("Украинският президент"), a common noun opening a sentence before a name is cut off ("Съавторката");
     #     a spaCy entity with no capital and no digit is no name ("un" of "un-glued", "@dwnews", "the east bank");
     #     an entity name drops a nickname's quote mark opened before the span ("‘Jim’ Dale") and "the" before a number
+    # 21: a common word capitalised in mid-sentence opens the organisation spaCy starts after it ("Just Stop Oil");
+    #     a name found again replaces the shorter mentions inside it; an organisation without its legal or
+    #     "International" tail joins the one named with it ("Amnesty" -> "Amnesty International")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1150,7 +1197,7 @@ class RolesStage(Stage):
         nlp = _spacy(name) if name else None
         if nlp is not None:
             doc = nlp(text[:100000])
-            spans = ((_mention_span(e), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
+            spans = ((_mention_span(e, text[:100000]), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
             found = _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None])
             adjectives = frozenset(t.text for t in doc if t.tag_ == "JJ")
             return _repeated_names(text[:100000], found, adjectives=adjectives), f"spacy:{name}", {}
@@ -1216,6 +1263,15 @@ class RolesStage(Stage):
             longer = [k for k in groups if k != short and bare[k].startswith(short + " ")
                       and any(lab in _PERSONS for _s, _e, lab in groups[k])]
             if len(longer) == 1 and any(s >= end for s, _e, _l in groups[longer[0]]):
+                groups[longer[0]] += groups.pop(short)
+        # An organisation named without its legal or "International" tail
+        # ("Amnesty", "Wagner", "Exxon") is the one organisation named with
+        # it ("Amnesty International", "Wagner Group", "Exxon Corp.").
+        for short in [k for k in groups if " " not in k]:
+            if not any(lab == "ORG" for _s, _e, lab in groups[short]) or any(lab in _PERSONS | _PLACES for _s, _e, lab in groups[short]):
+                continue
+            longer = [k for k in groups if k.startswith(short + " ") and set(k.split()[1:]) <= _ORG_TAILS]
+            if len(longer) == 1:
                 groups[longer[0]] += groups.pop(short)
         # A name's acronym or transliteration in brackets right after it is
         # the same entity: "Amnesty International (AI)", "नाटो (NATO)"; not
