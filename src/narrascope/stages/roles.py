@@ -154,9 +154,112 @@ def _natasha() -> Any:
             if s.normal and "\n" not in s.normal:
                 normal[(s.start, s.stop)] = _surnames_nominative(s, attested) if s.type == "PER" else _head_nominative(s, text)
         _coordinated_names(doc.spans, text, vocab, normal)
-        return [(s.start, s.stop, s.type) for s in doc.spans], normal
+        found = [(s.start, s.stop, s.type) for s in doc.spans]
+        case = {t.start: (t.feats or {}).get("Case") for t in doc.tokens}
+        return _russian_groups(text, _russian_org_places(text, _bracket_aliases(text, found, normal), normal, case),
+                               normal, vocab), normal
 
     return run
+
+
+def _bracket_aliases(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str]
+                     ) -> list[tuple[int, int, str]]:
+    """natasha takes an acronym in brackets into the name before it
+    ("Украины (ВСУ)", "России (СКР)"): the name ends before the bracket, and
+    the acronym is a mention of its own, which joins the name it follows
+    (see RolesStage.entity_groups)."""
+    out = []
+    for s, e, lab in found:
+        m = _TRAILING_ALIAS.search(text, s, e)
+        if m is None or m.end() != e or m.start() == s:
+            out.append((s, e, lab))
+            continue
+        form = normal.pop((s, e), None)
+        out.append((s, m.start(), lab))
+        if form and " (" in form:
+            normal[(s, m.start())] = form[: form.index(" (")]
+        out.append((m.start() + 2, e - 1, "ORG"))
+    return out
+
+
+_TRAILING_ALIAS = re.compile(r" \(([A-ZА-ЯЁ][A-ZА-ЯЁa-zа-яё]{1,9})\)")
+# Genitive places and countries that name whose organisation it is: "ФСБ России", "ВС РФ"
+_RU_OWNER_ABBREVIATIONS = {"РФ", "США", "ЕС", "КНР", "КНДР", "ДНР", "ЛНР", "ФРГ", "ВСУ", "НАТО", "ООН"}
+
+
+def _russian_org_places(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str],
+                        case: dict[int, str | None]) -> list[tuple[int, int, str]]:
+    """An organisation followed by the place it belongs to, in the genitive,
+    is one name, as the annotators mark it ("ФСБ России", "Министерство
+    обороны РФ", "Вооруженных сил Украины"); natasha finds two. The place
+    keeps its case in the name ("Вооруженные силы Украины")."""
+    out: list[tuple[int, int, str]] = []
+    for s, e, lab in sorted(found):
+        if out and out[-1][2] == "ORG" and lab == "LOC" and text[out[-1][1]:s] == " " and text[out[-1][1] - 1].isalnum() and " " not in text[s:e] and (
+                case.get(s) == "Gen" or text[s:e] in _RU_OWNER_ABBREVIATIONS):
+            s0, e0, _l = out.pop()
+            normal[(s0, e)] = f"{normal.pop((s0, e0), text[s0:e0])} {text[s:e]}"
+            normal.pop((s, e), None)
+            out.append((s0, e, "ORG"))
+            continue
+        out.append((s, e, lab))
+    return out
+
+
+# Russian groups named by a nationality or a capital and a noun for people
+# who act ("российские военные", "киевский режим", "украинские спецслужбы"):
+# annotated mentions natasha does not tag, as English "Russian troops".
+_RU_GROUP = re.compile(
+    r"(?<![^\W\d_])((?:[Рр]оссийск|[Уу]краинск|[Аа]мериканск|[Кк]иевск|[Бб]ританск|[Фф]ранцузск|[Нн]емецк|[Пп]ольск|[Зз]ападн"
+    r"|[Ее]вропейск|[Нн]атовск|[Бб]елорусск|[Гг]рузинск|[Ээ]стонск|[Лл]атвийск|[Лл]итовск|[Кк]итайск|[Ии]зраильск)"
+    r"(?:ий|ая|ое|ие|ого|ой|ому|ым|ом|ую|их|им|ими|ых|ыми|ые))\s+"
+    r"((?:военн|военнослужащ|войск|власт|режим|спецслужб|разведк|арми|солдат|боевик|наемник|наёмник|силовик|чиновник|политик"
+    r"|дипломат|командовани|правительств|руководств|медик|офицер|генерал|элит|пропагандист|националист|неонацист|стран"
+    r"|журналист|депутат|лидер|союзник|партнер|партнёр)[^\W\d_]*)(?![^\W\d_])")
+
+
+def _russian_groups(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str], vocab: Any
+                    ) -> list[tuple[int, int, str]]:
+    """``found`` and the Russian group phrases (_RU_GROUP) no mention
+    overlaps, named in the nominative ("киевских властей" -> "киевские
+    власти"); a phrase whose words do not agree in number and case is none."""
+    out = list(found)
+    for m in _RU_GROUP.finditer(text):
+        s, e = m.span()
+        if any(a < e and s < b for a, b, _l in found):
+            continue
+        # "российского военного ведомства": "военного" qualifies the noun after it
+        after = _NEXT_WORD.match(text, e)
+        if after is not None and after.group(1).islower() and len(after.group(1)) > 3:
+            as_adjective = {p.feats.get("Case") for p in vocab.parse(m.group(2)) if p.pos == "ADJ"}
+            if any(p.pos == "NOUN" and p.feats.get("Case") in as_adjective for p in vocab.parse(after.group(1))):
+                continue
+        form = _agreeing_nominative(vocab, m.group(1).lower(), m.group(2))
+        if form is not None:
+            out.append((s, e, "NORP"))
+            normal[(s, e)] = form
+    return sorted(out)
+
+
+_NEXT_WORD = re.compile(r" ([^\W\d_]+)")
+
+
+def _agreeing_nominative(vocab: Any, adjective: str, noun: str) -> str | None:
+    """An adjective and its noun in the nominative, by the first readings of
+    the two that agree in number and case (pymorphy2, under natasha)."""
+    nouns = [p for p in vocab.parse(noun) if p.pos in ("NOUN", "ADJ")]
+    for a in (p for p in vocab.parse(adjective) if p.pos == "ADJ"):
+        for n in nouns:
+            number, grammatical_case = n.feats.get("Number"), n.feats.get("Case")
+            if not number or a.feats.get("Number") != number or a.feats.get("Case") != grammatical_case:
+                continue
+            gender = {n.feats["Gender"]} if number == "Sing" and n.feats.get("Gender") else set()
+            if number == "Sing" and a.feats.get("Gender") and n.feats.get("Gender") and a.feats["Gender"] != n.feats["Gender"]:
+                continue
+            na, nn = a.inflect({"Nom", number} | gender), n.inflect({"Nom", number})
+            if na is not None and nn is not None:
+                return f"{na.word} {nn.word}"
+    return None
 
 
 _POSSESSIVE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))([ау])")
@@ -395,11 +498,14 @@ def _group_key(name: str) -> str:
     key = normalise_name(name)
     key = _TITLES.sub("", key) or key
     key = _ALIASES.get(key, key)
+    # whose organisation, said two ways: "МИД РФ" is "МИД России" (_russian_org_places)
+    key = _RU_OWNER.sub(" россии", key)
     # Hindi spells a foreign name's vowels long or short and its nasal as a
     # dot or a half letter ("व्लादिमिर"/"व्लादिमीर", "जेलेंस्की"/"जेलेन्स्की"): one key
     return _NASAL.sub("ं", key.translate(_VOWELS)) if DEVANAGARI.search(key) else key
 
 
+_RU_OWNER = re.compile(r"(?<=[а-яё]) (?:рф|российской федерации)$")
 _VOWELS = str.maketrans({"ी": "ि", "ू": "ु", "ई": "इ", "ऊ": "उ"})
 _NASAL = re.compile("[नमण]्(?=[\u0915-\u0939])")
 
@@ -1074,7 +1180,10 @@ class RolesStage(Stage):
     #     an entity name drops a nickname's quote mark opened before the span ("‘Jim’ Dale") and "the" before a number
     # 21: a common word capitalised in mid-sentence opens the organisation spaCy starts after it ("Just Stop Oil");
     #     a name found again replaces the shorter mentions inside it; an organisation without its legal or
-    #     "International" tail joins the one named with it ("Amnesty" -> "Amnesty International")
+    #     "International" tail joins the one named with it ("Amnesty" -> "Amnesty International"); Russian: an
+    #     organisation takes the place it belongs to ("ФСБ России", "МИД РФ" = "МИД России"), an acronym in
+    #     brackets after a name is a mention of its own ("Украины (ВСУ)"), and a nationality or capital with a
+    #     noun for people who act is a group ("российские военные", "киевский режим")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
