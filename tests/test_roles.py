@@ -216,6 +216,14 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     groups = {k: len(ms) for k, ms in RolesStage().entity_groups(a)[0]}
     assert groups.get("amnesty international") == 2 and "amnesty" not in groups
     assert groups.get("wagner group") == 2 and "wagner" not in groups
+    # A leader's or a country's administration is an actor apart from the leader, as annotated; "Western" and
+    # its plural is a group
+    b = ns.analyze_text("Sanctions\n\nOn Monday the Biden administration and Western allies met in Brussels. Biden said "
+                        "so, while the Kyiv regime and Joe Biden’s administration disagreed.", stages=[])
+    groups = {k: [b.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(b)[0]}
+    assert groups["biden administration"] == ["Biden administration"] and groups["kyiv regime"] == ["Kyiv regime"]
+    assert groups["western allies"] == ["Western allies"]
+    assert not any("’s administration" in k for k in groups)
 
     # Adjectives may come between a nationality and its group ("Russian armed forces"), but an adjective
     # without a group noun ("Russian natural gas") joins nothing.
@@ -554,6 +562,22 @@ def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name(
     t = "Краят. Пейтриът. Белият дом. Белия дом. Европа."
     spans = [(m.start(), m.end(), "NAME") for m in re.finditer(r"Краят|Пейтриът|Белият дом|Белия дом|Европа", t)]
     assert {t[s:e]: v for (s, e), v in _bulgarian_bare(t, spans).items()} == {"Краят": "Край", "Белият дом": "Белия дом"}
+
+
+def test_bulgarian_groups_and_portuguese_surname_particles() -> None:
+    # Lower-case groups of a nationality or capital and a noun for people or states who act are mentions
+    # (annotated so); an adjective before another noun ("руската военна помощ") is none
+    bg = ns.analyze_text("Войната\n\nКиевския режим и украинските въоръжени сили отстъпват, казват западните медии. "
+                         "Западни държави мълчат, а руската военна помощ расте.", stages=[])
+    assert bg.language == "bg"
+    mentions = {bg.clean_text[s:e] for s, e, _ in RolesStage().mentions(bg)[0]}
+    assert {"Киевския режим", "украинските въоръжени сили", "западните медии", "Западни държави"} <= mentions
+    assert not any(m.startswith("руската военна") for m in mentions)
+    # A surname's particles join a name in the chunker too, and the surname alone joins it
+    pt = ns.analyze_text("Bruxelas\n\nA presidente da Comissão Europeia, Ursula von der Leyen, falou ontem em Bruxelas "
+                         "sobre a guerra. Mais tarde, Von der Leyen repetiu que Leyen não cede.", stages=[])
+    groups = {k: [pt.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(pt)[0]}
+    assert groups["ursula von der leyen"][:2] == ["Ursula von der Leyen", "Von der Leyen"] and "leyen" not in groups
 
 
 def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:

@@ -64,7 +64,7 @@ _SCRIPT_UPPER = ["".join(c for c in map(chr, range(a, b)) if c.isupper()) for a,
 _UPPER = "".join(_SCRIPT_UPPER)
 # The lower-case words a name runs across ("Banco de Portugal"); a surname
 # after one does not stand for the whole name (see entity_groups).
-_CONNECTORS = ("of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van")
+_CONNECTORS = ("of", "the", "for", "de", "da", "do", "dos", "das", "del", "des", "du", "von", "van", "der", "den")
 
 
 def _name_run(capitals: str) -> str:
@@ -698,6 +698,28 @@ def _name_word_before(doc: Any, i: int) -> bool:
     return sum(t.text[:1].isupper() for t in words) <= len(words) / 2
 
 
+# A leader's or a country's administration acts as one ("the Biden
+# administration", "the Kyiv regime"): annotated so, apart from the leader.
+_RULED_BY = re.compile(r"[ \t](?:administration|admin|regime|government|junta)\b")
+# "Western" and a plural for states or people who act, which spaCy does not tag
+_WESTERN = re.compile(r"(?<![\w-])Western (?:allies|powers|countries|nations|governments|leaders|elites|media|sponsors|"
+                      r"partners|states|politicians|officials|capitals|democracies)\b")
+
+
+def _english_groups(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A person's or a place's mention takes the administration or regime
+    it names ("Biden administration", "Kyiv regime"), and "Western" with
+    its plural ("Western allies") is a group no mention overlaps."""
+    out = []
+    for s, e, lab in found:
+        m = _RULED_BY.match(text, e)
+        # an organisation: not the person a first name alone joins ("Biden" stays Joe Biden)
+        ruled = m and lab in _PERSONS | _PLACES and not re.search(r"['’]s?$", text[s:e])  # not "Joe Biden’s administration"
+        out.append((s, m.end(), "ORG") if ruled else (s, e, lab))
+    out += [(m.start(), m.end(), "NORP") for m in _WESTERN.finditer(text) if not any(a < m.end() and m.start() < b for a, b, _l in out)]
+    return sorted(out)
+
+
 # A surname's particles: spaCy's small English model stops at them ("Ursula
 # von" + "Leyen" as a place, "Ms von der" + "Leyen").
 _PARTICLES = "von|van|der|den|de|da|di|du|del|della|la|le|bin|ibn|al|ten|ter"
@@ -1068,6 +1090,26 @@ def _leading_acronym(text: str, name: str, lower: set[str]) -> str | None:
 _BG_VOWELS = set("аъоуеиюя")
 
 
+# Bulgarian groups named by a nationality or a capital and a noun for people
+# or states who act ("украинските власти", "киевския режим", "западни
+# държави", "украинските въоръжени сили"): annotated, and written in lower
+# case, so the name chunker never sees them.
+_BG_GROUP = re.compile(
+    r"(?<![^\W\d_])(?:[Уу]краинск|[Рр]уск|[Аа]мериканск|[Кк]иевск|[Бб]ританск|[Фф]ренск|[Гг]ерманск|[Пп]олск|[Зз]ападн"
+    r"|[Ее]вропейск|[Нн]атовск|[Бб]еларуск|[Кк]итайск)(?:и|ия|ият|ата|ото|ите|а|о)"
+    r"(?: въоръжен(?:и|ите))? (?:власт(?:и|та|ите)?|режим(?:а|ът)?|войници(?:те)?|войски(?:те)?|армия(?:та)?|сили(?:те)?"
+    r"|народ(?:а|ът)?|население(?:то)?|държав(?:а|ата|и|ите)|елит(?:и|ите|а|ът)?|политици(?:те)?|военни(?:те)?"
+    r"|военнослужещ(?:и|ите)?|служби(?:те)?|правителств(?:о|ото|а)|ръководств(?:о|ото)|лидер(?:и|ите|а|ът)?"
+    r"|съюзници(?:те)?|партньори(?:те)?|медии(?:те)?|пропагандисти(?:те)?|националисти(?:те)?)(?![^\W\d_])")
+
+
+def _bulgarian_groups(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``found`` and the Bulgarian group phrases (_BG_GROUP) no mention overlaps."""
+    extra = [(m.start(), m.end(), "NORP") for m in _BG_GROUP.finditer(text)
+             if not any(a < m.end() and m.start() < b for a, b, _l in found)]
+    return sorted(found + extra) if extra else found
+
+
 def _bulgarian_bare(text: str, found: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
     """Bulgarian names without the definite article, so that "Западът",
     "Запада" and "Запад" (the West) are one entity, and "Белият дом" and
@@ -1183,7 +1225,10 @@ class RolesStage(Stage):
     #     "International" tail joins the one named with it ("Amnesty" -> "Amnesty International"); Russian: an
     #     organisation takes the place it belongs to ("ФСБ России", "МИД РФ" = "МИД России"), an acronym in
     #     brackets after a name is a mention of its own ("Украины (ВСУ)"), and a nationality or capital with a
-    #     noun for people who act is a group ("российские военные", "киевский режим")
+    #     noun for people who act is a group ("российские военные", "киевский режим"); Bulgarian lower-case groups
+    #     ("украинските власти", "западни държави"); English: a leader's or country's administration or regime
+    #     ("Biden administration", "Kyiv regime") and "Western" with its plural ("Western allies"); surname
+    #     particles join names in the chunker ("Ursula von der Leyen")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1309,7 +1354,8 @@ class RolesStage(Stage):
             spans = ((_mention_span(e, text[:100000]), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
             found = _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None])
             adjectives = frozenset(t.text for t in doc if t.tag_ == "JJ")
-            return _repeated_names(text[:100000], found, adjectives=adjectives), f"spacy:{name}", {}
+            found = _english_groups(text[:100000], _repeated_names(text[:100000], found, adjectives=adjectives))
+            return found, f"spacy:{name}", {}
         if article.language == "ru" and (nat := _natasha()) is not None:
             found, normal = nat(text[:100000])
             return _repeated_names(text[:100000], found, normal), "natasha:news-ner", normal
@@ -1323,6 +1369,8 @@ class RolesStage(Stage):
         words = (self.model.openers if openers is None else openers).get(article.language or "", frozenset())
         known = frozenset(gazetteer.get(article.language or "", ()))
         found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words, known)
+        if article.language == "bg":
+            found = _bulgarian_groups(text, found)
         return found, "heuristic: capitalised names", _bulgarian_bare(text, found) if article.language == "bg" else {}
 
     def entity_groups(self, article: Article, gazetteer: dict[str, list[str]] | None = None,
@@ -1358,7 +1406,9 @@ class RolesStage(Stage):
             # a place does not join an organisation ("Norway" is not "Statistics Norway"); spaCy calls
             # surnames places at times, so it still joins a person ("Pielke" -> "Roger Pielke Jr.")
             place = all(lab in _PLACES for _s, _e, lab in groups[short])
-            if (_REGION.match(k) or before in _CONNECTORS or all(lab in _PLACES for _s, _e, lab in groups[k])
+            # ("von der Leyen" keeps its surname: a surname's particles are no "of")
+            of = before in _CONNECTORS and before not in ("von", "van", "der", "den")
+            if (_REGION.match(k) or of or all(lab in _PLACES for _s, _e, lab in groups[k])
                     or place and not any(lab in _PLACES | _PERSONS for _s, _e, lab in groups[k])
                     or not any(s >= end for s, _e, _l in groups[k])):
                 continue
