@@ -679,6 +679,10 @@ def test_hindi_articles_get_entities_from_the_gazetteer() -> None:
     putin = [e for e in d["entities"] if "पुतिन" in e["entity"]]
     assert len(putin) == 1 and putin[0]["mentions"] == 2
     assert putin[0]["entity"] == "पुतिन"  # named without the title ("राष्ट्रपति", president)
+    # ... and its mentions are the name alone where the gazetteer has it without the title, as annotated
+    found, _ner = RolesStage().mentions(a)
+    assert "राष्ट्रपति पुतिन" not in {a.clean_text[s:e] for s, e, _ in found}
+    assert {"पुतिन", "मोदी"} <= {a.clean_text[s:e] for s, e, _ in found}
     assert all(e["main_role"] in MAIN_ROLES and e["evidence"] for e in d["entities"])
     # a foreign name spelt with long or short vowels, or with the nasal as a dot or a half letter, is one entity
     b = ns.analyze_text("रूस के राष्ट्रपति व्लादिमिर पुतिन ने सम्मेलन किया। राष्ट्रपति व्लादिमीर पुतिन ने जेलेंस्की को सलाह दी। "

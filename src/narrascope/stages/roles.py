@@ -444,6 +444,20 @@ _TITLES = re.compile(r"^(?:(?:president|prime minister|pm|chancellor|minister|mr
                      r"президент|премиер|министр|presidente|primeiro-ministro|ministro|премиерът|президентът)\.?\s+)+")
 
 
+def _untitled(text: str, found: list[tuple[int, int, str]], names: frozenset[str]) -> list[tuple[int, int, str]]:
+    """Gazetteer mentions without a title the gazetteer also has the name
+    without: "राष्ट्रपति व्लादिमीर पुतिन" (President Vladimir Putin) is the
+    mention "व्लादिमीर पुतिन", as the annotators mark it mostly (the
+    gazetteer holds both, and its longest name matched first)."""
+    out = []
+    for s, e, lab in found:
+        m = _TITLES.match(text[s:e].lower())
+        if m and 0 < m.end() < e - s and text[s + m.end():e] in names:
+            s += m.end()
+        out.append((s, e, lab))
+    return out
+
+
 _SYMBOLS = {"So", "Sk", "Sm"}  # emoji and other symbols (their variation selectors and joiners apart)
 
 
@@ -1228,7 +1242,8 @@ class RolesStage(Stage):
     #     noun for people who act is a group ("российские военные", "киевский режим"); Bulgarian lower-case groups
     #     ("украинските власти", "западни държави"); English: a leader's or country's administration or regime
     #     ("Biden administration", "Kyiv regime") and "Western" with its plural ("Western allies"); surname
-    #     particles join names in the chunker ("Ursula von der Leyen")
+    #     particles join names in the chunker ("Ursula von der Leyen"); a Hindi gazetteer mention drops a title
+    #     the gazetteer also has the name without ("राष्ट्रपति पुतिन" -> "पुतिन")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1363,7 +1378,7 @@ class RolesStage(Stage):
         if _caseless(text):
             names = gazetteer.get(article.language or "")
             if names:
-                return (gazetteer_mentions(text, names),
+                return (_untitled(text, gazetteer_mentions(text, names), frozenset(names)),
                         f"gazetteer: the {len(names)} names annotated in the '{article.language}' training articles", {})
             return [], "none: no packaged NER model for this language", {}
         words = (self.model.openers if openers is None else openers).get(article.language or "", frozenset())
