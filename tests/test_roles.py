@@ -578,6 +578,11 @@ def test_bulgarian_groups_and_portuguese_surname_particles() -> None:
                          "sobre a guerra. Mais tarde, Von der Leyen repetiu que Leyen não cede.", stages=[])
     groups = {k: [pt.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(pt)[0]}
     assert groups["ursula von der leyen"][:2] == ["Ursula von der Leyen", "Von der Leyen"] and "leyen" not in groups
+    # A title before a name the gazetteer knows without it is no part of the mention
+    lula = ns.analyze_text("Brasília\n\nO Presidente Lula falou ontem em Brasília sobre a guerra na Ucrânia. Depois, "
+                           "Lula repetiu a proposta de paz.", stages=[])
+    mentions = [lula.clean_text[s:e] for s, e, _ in RolesStage().mentions(lula, {"pt": ["Lula"]})[0]]
+    assert "Presidente Lula" not in mentions and mentions.count("Lula") == 2
 
 
 def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:

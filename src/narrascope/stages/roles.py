@@ -445,10 +445,11 @@ _TITLES = re.compile(r"^(?:(?:president|prime minister|pm|chancellor|minister|mr
 
 
 def _untitled(text: str, found: list[tuple[int, int, str]], names: frozenset[str]) -> list[tuple[int, int, str]]:
-    """Gazetteer mentions without a title the gazetteer also has the name
-    without: "राष्ट्रपति व्लादिमीर पुतिन" (President Vladimir Putin) is the
-    mention "व्लादिमीर पुतिन", as the annotators mark it mostly (the
-    gazetteer holds both, and its longest name matched first)."""
+    """Mentions without a title where the gazetteer (``names``) has the
+    name without it: "राष्ट्रपति व्लादिमीर पुतिन" (President Vladimir Putin)
+    is the mention "व्लादिमीर पुतिन", as the annotators mark it mostly (the
+    gazetteer holds both, and its longest name matched first), "Presidente
+    Lula" is "Lula"."""
     out = []
     for s, e, lab in found:
         m = _TITLES.match(text[s:e].lower())
@@ -1243,7 +1244,7 @@ class RolesStage(Stage):
     #     ("украинските власти", "западни държави"); English: a leader's or country's administration or regime
     #     ("Biden administration", "Kyiv regime") and "Western" with its plural ("Western allies"); surname
     #     particles join names in the chunker ("Ursula von der Leyen"); a Hindi gazetteer mention drops a title
-    #     the gazetteer also has the name without ("राष्ट्रपति पुतिन" -> "पुतिन")
+    #     the gazetteer also has the name without ("राष्ट्रपति पुतिन" -> "पुतिन"), as does a chunker mention ("Presidente Lula")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1383,7 +1384,8 @@ class RolesStage(Stage):
             return [], "none: no packaged NER model for this language", {}
         words = (self.model.openers if openers is None else openers).get(article.language or "", frozenset())
         known = frozenset(gazetteer.get(article.language or "", ()))
-        found = capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words, known)
+        found = _untitled(text, capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words,
+                                                  known), known)
         if article.language == "bg":
             found = _bulgarian_groups(text, found)
         return found, "heuristic: capitalised names", _bulgarian_bare(text, found) if article.language == "bg" else {}
