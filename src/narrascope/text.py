@@ -240,8 +240,10 @@ _ABBREV = {
     "ए", "बी", "सी", "डी", "ई", "एफ", "जी", "एच", "आई", "जे", "के", "एल", "एम", "एन", "ओ", "पी",
     "क्यू", "आर", "एस", "टी", "यू", "वी", "डब्ल्यू", "एक्स", "वाई", "जेड", "डॉ",
 }
+# Marks that end a sentence (Hindi's danda and double danda too)
+SENTENCE_STOPS = ".!?…।॥"
 # End of sentence: terminal punctuation, optional closing quotes/brackets, space.
-_END = re.compile(r"([.!?…।॥]+)([\"'”’»)\]]*)(\s+)")
+_END = re.compile(rf"([{SENTENCE_STOPS}]+)([\"'”’»)\]]*)(\s+)")
 _OPENERS = "\"'“‘«(["
 
 

@@ -23,7 +23,7 @@ from ..embed import optional_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
-from ..text import DEVANAGARI, word_key
+from ..text import DEVANAGARI, SENTENCE_STOPS, word_key
 from .base import Stage
 from .narratives import MIN_EVIDENCE_WORDS
 
@@ -49,7 +49,7 @@ def trim_words(text: str, limit: int) -> str:
     return text if len(words) <= limit else " ".join(words[:limit]).rstrip(",;:") + "…"
 
 
-_STOPS = (".", "!", "?", "…", "।")
+_STOPS = tuple(SENTENCE_STOPS)  # the sentence splitter's
 _CLOSERS = ('"', "”", "»", "“", "’")
 
 
@@ -178,7 +178,7 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "9"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "10"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
@@ -187,6 +187,7 @@ class ExplainStage(Stage):
     #    a Hindi headline a danda
     # 8: sentences of one or two words are left out when the evidence has longer ones
     # 9: a sentence inside a quotation of its paragraph gets the marks around it; ” before a word opens one
+    # 10: a sentence ending on Hindi's double danda (॥) takes no full stop after it (the splitter's stops)
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."
