@@ -107,6 +107,10 @@ def test_sentences_are_closed_with_one_stop() -> None:
     ev = [{"start": s.start, "end": s.end, "score": 1} for s in a.sentences[1:]]
     text, _ = extractive(a, ev, 80)
     assert text == "Sanctions should be eased in response to diplomacy. Talks must start now. Who asks that?"
+    # a Hindi sentence ending on a double danda is closed already (it took a danda after it)
+    from narrascope.stages.explain import _closed
+
+    assert _closed("युद्ध समाप्त हो॥") == "युद्ध समाप्त हो॥" and _closed("युद्ध समाप्त हो") == "युद्ध समाप्त हो।"
 
 
 def test_a_sentence_of_a_longer_quotation_gets_its_quote_marks() -> None:
