@@ -184,7 +184,7 @@ def _bracket_aliases(text: str, found: list[tuple[int, int, str]], normal: dict[
 
 _TRAILING_ALIAS = re.compile(r" \(([A-ZА-ЯЁ][A-ZА-ЯЁa-zа-яё]{1,9})\)")
 # Genitive places and countries that name whose organisation it is: "ФСБ России", "ВС РФ"
-_RU_OWNER_ABBREVIATIONS = {"РФ", "США", "ЕС", "КНР", "КНДР", "ДНР", "ЛНР", "ФРГ", "ВСУ", "НАТО", "ООН"}
+_RU_OWNER_ABBREVIATIONS = {"РФ", "США", "ЕС", "КНР", "КНДР", "ДНР", "ЛНР", "ФРГ"}
 
 
 def _russian_org_places(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str],
@@ -659,7 +659,7 @@ def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
             i -= 2
             while i >= 1 and doc[i - 1].tag_ in {"NNP", "NNPS"} and not doc[i - 1].is_sent_end and doc[i - 1].ent_type_ != "PERSON":
                 i -= 1
-        if i == ent.start and _name_word_before(doc, i):
+        if i == ent.start and doc.lang_ == "en" and _name_word_before(doc, i):
             i -= 1  # spaCy drops a common word a name opens with: "Stop Oil" of "Just Stop Oil"
         return (int(doc[i].idx) if i < ent.start else start), end
     if ent.label_ not in {"NORP", "GPE"} or ent.label_ == "NORP" and ent.text.endswith("s"):
@@ -1370,7 +1370,9 @@ class RolesStage(Stage):
             spans = ((_mention_span(e, text[:100000]), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
             found = _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None])
             adjectives = frozenset(t.text for t in doc if t.tag_ == "JJ")
-            found = _english_groups(text[:100000], _repeated_names(text[:100000], found, adjectives=adjectives))
+            found = _repeated_names(text[:100000], found, adjectives=adjectives)
+            if (article.language or "en") == "en":  # English words and tags
+                found = _english_groups(text[:100000], found)
             return found, f"spacy:{name}", {}
         if article.language == "ru" and (nat := _natasha()) is not None:
             found, normal = nat(text[:100000])
