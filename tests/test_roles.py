@@ -348,6 +348,13 @@ def test_russian_organisations_with_their_owner_groups_and_bracketed_acronyms() 
     assert names["российские военные"] == "российские военные" and names["киевский режим"] == "киевский режим"
     assert groups["украинские власти"] == ["Украинские власти"]
     assert not any(k.startswith("российск") and k != "российские военные" for k in groups)
+    # only an acronym in capitals is split off: "(Артемовск)" after "Бахмута" is the town's other name
+    from narrascope.stages.roles import _bracket_aliases
+
+    t = "Бои у Бахмута (Артемовск) и у Службы внешней разведки (СВР)."
+    a1, a2 = (t.index("Бахмута"), t.index(" и у")), (t.index("Службы"), t.index("."))
+    assert [t[s:e] for s, e, _ in _bracket_aliases(t, [(*a1, "LOC"), (*a2, "ORG")], {})] == [
+        "Бахмута (Артемовск)", "Службы внешней разведки", "СВР"]
 
 
 def test_russian_names_are_named_in_the_nominative() -> None:

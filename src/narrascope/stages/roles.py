@@ -182,7 +182,8 @@ def _bracket_aliases(text: str, found: list[tuple[int, int, str]], normal: dict[
     return out
 
 
-_TRAILING_ALIAS = re.compile(r" \(([A-ZА-ЯЁ][A-ZА-ЯЁa-zа-яё]{1,9})\)")
+# an acronym, in capitals: "(Артемовск)" after "Бахмут" is another name, which natasha's span keeps
+_TRAILING_ALIAS = re.compile(r" \(([A-ZА-ЯЁ][A-ZА-ЯЁ\d]{1,9})\)")
 # Genitive places and countries that name whose organisation it is: "ФСБ России", "ВС РФ"
 _RU_OWNER_ABBREVIATIONS = {"РФ", "США", "ЕС", "КНР", "КНДР", "ДНР", "ЛНР", "ФРГ"}
 
