@@ -218,6 +218,10 @@ def main() -> None:
         print(f"  {lang:4s} {r['framed']:4d} of {r['candidates']:5d}  AUC {r['auc']:.3f}  "
               f"{ours['precision']:.3f} / {ours['recall']:.3f} / {ours['f1']:.3f}   "
               f"({every['precision']:.3f} / 1 / {every['f1']:.3f}; {top['precision']:.3f} / {top['recall']:.3f} / {top['f1']:.3f})")
+    print("framed entities end to end: precision / annotated mentions a kept entity covers / F1 (compares entity finders)")
+    for lang in ["all", "en", "bg", "hi", "pt", "ru"]:
+        e2e = fr[lang]["end_to_end"]
+        print(f"  {lang:4s} {e2e['precision']:.3f} / {e2e['annotated_mentions_covered']:.3f} / {e2e['f1']:.3f}")
     res["entity_finding"] = mention_finding(root)
     res["seconds"] = round(time.time() - t0)
     write_result("roles", res)  # the scores are kept if the speed run is stopped

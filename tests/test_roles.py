@@ -830,6 +830,17 @@ def test_train_roles_on_a_small_set_reproduces_a_loadable_model(tmp_path: Path, 
     assert set(cand.group) <= set(res["mentions"].docs)
     rep = cv["framed"]
     assert rep["all"]["candidates"] == len(cand.group) and rep["all"]["every_candidate"]["recall"] == 1.0
+    # ... and end to end, over every annotated mention: keeping every candidate covers all the found ones
+    e2e = rep["all"]["end_to_end"]
+    assert 0 < e2e["precision"] <= 1 and 0 < e2e["annotated_mentions_covered"] <= 1
+    from narrascope.train.roles import framed_report
+
+    every = framed_report(cand, np.ones(len(cand.group), np.float32), 0.5, res["mentions"])["all"]["end_to_end"]
+    m = res["mentions"]
+    found = np.mean([any(a < e and s < b for i, g in enumerate(cand.group) if g == m.group[k] for a, b in cand.spans[i])
+                     for k, (s, e) in enumerate(zip(m.start, m.end))])
+    assert every["annotated_mentions_covered"] == round(float(found), 4) >= e2e["annotated_mentions_covered"]
+    assert every["precision"] == round(float(cand.framed.mean()), 4)
     assert 0 <= rep["en"]["auc"] <= 1 and 0 < model.framed_threshold < 1
     assert any(v[0] > 0 for v in model.framed_meta["prior"]["en"].values())
     from narrascope.stages.roles import RolesStage

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -225,6 +225,7 @@ class Candidates:
     rank: list[int]  # 0: the article's most mentioned candidate
     X: np.ndarray  # entity_features, without the prior
     framed: np.ndarray
+    spans: list[list[tuple[int, int]]] = field(default_factory=list)  # each candidate's mentions
 
 
 def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int], folds: int,
@@ -266,6 +267,7 @@ def entity_candidates(m: Mentions, languages: list[str], fold_of: dict[str, int]
                 c.group.append(g)
                 c.lang.append(lang)
                 c.key.append(key)
+                c.spans.append([(a, b) for a, b, _l in ms])
                 ys.append(any(a < ge and gs < b for a, b, _l in ms for gs, ge in gold[g]))
         log(f"candidate entities: fold {f + 1}/{folds} ({time.time() - t0:.0f}s)")
     if not blocks:
@@ -409,7 +411,7 @@ def roles_cv_report(res: dict[str, Any], folds: int = 5) -> dict[str, Any]:
         out[lang] = {"n": len(idx), "narrascope": {k: round(v, 4) for k, v in ours.items() if k != "mentions"},
                      "majority": {k: round(v, 4) for k, v in base.items() if k != "mentions"}}
     if "oof_framed" in res:
-        out["framed"] = framed_report(res["candidates"], res["oof_framed"], res["meta"]["framed"]["threshold"])
+        out["framed"] = framed_report(res["candidates"], res["oof_framed"], res["meta"]["framed"]["threshold"], m)
     return out
 
 
@@ -423,11 +425,15 @@ def auc(p: np.ndarray, y: np.ndarray) -> float:
     return float((rankdata(p)[y].sum() - pos * (pos + 1) / 2) / (pos * (len(y) - pos)))
 
 
-def framed_report(c: Candidates, oof: np.ndarray, threshold: float) -> dict[str, Any]:
+def framed_report(c: Candidates, oof: np.ndarray, threshold: float, m: Mentions | None = None) -> dict[str, Any]:
     """Per language, how well the out-of-fold framed probabilities pick the
     candidate entities the annotators gave a role: AUC and precision / recall
     / F1 at the threshold, next to keeping every candidate (what the stage
-    did before) and the three most mentioned ones."""
+    did before) and the three most mentioned ones. Recall there is among
+    the candidates found, which another entity finder changes; with the
+    gold mentions ``m``, "end_to_end" also counts every annotated mention,
+    covered when a kept entity has a mention overlapping it: the figure
+    that compares two finders."""
     y, lang, top3 = c.framed, np.array(c.lang), np.array(c.rank) < 3
 
     def prf(keep: np.ndarray, rows: np.ndarray) -> dict[str, float]:
@@ -442,4 +448,18 @@ def framed_report(c: Candidates, oof: np.ndarray, threshold: float) -> dict[str,
         out[code] = {"candidates": int(rows.sum()), "framed": int(y[rows].sum()), "auc": round(auc(oof[rows], y[rows]), 4),
                      "narrascope": prf(oof >= threshold, rows), "every_candidate": prf(np.ones(len(y), bool), rows),
                      "three_most_mentioned": prf(top3, rows)}
+        if m is not None and len(c.spans) == len(y):
+            out[code]["end_to_end"] = _end_to_end(c, oof >= threshold, rows, m, code)
     return out
+
+
+def _end_to_end(c: Candidates, keep: np.ndarray, rows: np.ndarray, m: Mentions, code: str) -> dict[str, float]:
+    """Precision of the kept candidates, and the share of all annotated
+    mentions (of language ``code``, or all) that a kept candidate overlaps."""
+    covered: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for i in np.where(keep & rows)[0]:
+        covered[c.group[i]].extend(c.spans[i])
+    gold = [(g, s, e) for g, s, e, lang in zip(m.group, m.start, m.end, m.lang) if code == "all" or lang == code]
+    p = float(c.framed[keep & rows].mean()) if (keep & rows).any() else 0.0
+    r = float(np.mean([any(a < e and s < b for a, b in covered.get(g, ())) for g, s, e in gold])) if gold else 0.0
+    return {"precision": round(p, 4), "annotated_mentions_covered": round(r, 4), "f1": round(2 * p * r / max(p + r, 1e-9), 4)}
