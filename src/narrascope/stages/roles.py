@@ -207,6 +207,12 @@ def _russian_org_places(text: str, found: list[tuple[int, int, str]], normal: di
     return out
 
 
+def _unclaimed(pattern: re.Pattern[str], text: str, found: list[tuple[int, int, str]]) -> list[re.Match[str]]:
+    """The matches of a group phrase (_RU_GROUP, _BG_GROUP, _WESTERN) that
+    no mention in ``found`` overlaps: NER's and the chunker's names win."""
+    return [m for m in pattern.finditer(text) if not any(a < m.end() and m.start() < b for a, b, _l in found)]
+
+
 # Russian groups named by a nationality or a capital and a noun for people
 # who act ("российские военные", "киевский режим", "украинские спецслужбы"):
 # annotated mentions natasha does not tag, as English "Russian troops".
@@ -225,10 +231,8 @@ def _russian_groups(text: str, found: list[tuple[int, int, str]], normal: dict[t
     overlaps, named in the nominative ("киевских властей" -> "киевские
     власти"); a phrase whose words do not agree in number and case is none."""
     out = list(found)
-    for m in _RU_GROUP.finditer(text):
+    for m in _unclaimed(_RU_GROUP, text, found):
         s, e = m.span()
-        if any(a < e and s < b for a, b, _l in found):
-            continue
         # "российского военного ведомства": "военного" qualifies the noun after it
         after = _NEXT_WORD.match(text, e)
         if after is not None and after.group(1).islower() and len(after.group(1)) > 3:
@@ -732,7 +736,7 @@ def _english_groups(text: str, found: list[tuple[int, int, str]]) -> list[tuple[
         # an organisation: not the person a first name alone joins ("Biden" stays Joe Biden)
         ruled = m and lab in _PERSONS | _PLACES and not re.search(r"['’]s?$", text[s:e])  # not "Joe Biden’s administration"
         out.append((s, m.end(), "ORG") if ruled else (s, e, lab))
-    out += [(m.start(), m.end(), "NORP") for m in _WESTERN.finditer(text) if not any(a < m.end() and m.start() < b for a, b, _l in out)]
+    out += [(m.start(), m.end(), "NORP") for m in _unclaimed(_WESTERN, text, out)]
     return sorted(out)
 
 
@@ -1121,8 +1125,7 @@ _BG_GROUP = re.compile(
 
 def _bulgarian_groups(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """``found`` and the Bulgarian group phrases (_BG_GROUP) no mention overlaps."""
-    extra = [(m.start(), m.end(), "NORP") for m in _BG_GROUP.finditer(text)
-             if not any(a < m.end() and m.start() < b for a, b, _l in found)]
+    extra = [(m.start(), m.end(), "NORP") for m in _unclaimed(_BG_GROUP, text, found)]
     return sorted(found + extra) if extra else found
 
 
