@@ -127,6 +127,7 @@ class SimilarityModel:
         self._texts, self._owners = texts, owners
         self._protos: np.ndarray | None = None
         self._background: np.ndarray | None = None
+        self._background_unit: np.ndarray | None = None
         self._centroids: dict[str, np.ndarray] | None = None
         self._embedder: Embedder | None = None
         self._parents = [self.labels["coarse"].index(f.rsplit(": ", 1)[0]) for f in self.labels["fine"]]
@@ -154,6 +155,14 @@ class SimilarityModel:
         if self._background is None:
             self._background = self.embedder.encode(BACKGROUND)
         return self._background
+
+    @property
+    def background_unit(self) -> np.ndarray:
+        """The background topics at unit length, for the whole article's cosine (once, not per article)."""
+        if self._background_unit is None:
+            b = self.background
+            self._background_unit = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-9)
+        return self._background_unit
 
     @property
     def centroids(self) -> dict[str, np.ndarray]:
@@ -208,7 +217,7 @@ class SimilarityModel:
         k = min(TOP_K, n)
         b_top3 = float(np.sort(bs, axis=0)[-k:].mean(axis=0).max()) if k else 0.0
         b_sent = float(bs.max()) if n else 0.0
-        b_doc = float((self.background / np.maximum(np.linalg.norm(self.background, axis=1, keepdims=True), 1e-9) @ doc).max())
+        b_doc = float((self.background_unit @ doc).max())
         gate = np.hstack([gate, gate - np.array([b_top3, b_sent, b_doc], np.float32)])
         fine = np.hstack([out["fine"], out["coarse"][self._parents][:, PARENT_FEATURES]])
         return {"coarse": out["coarse"], "fine": fine}, gate
