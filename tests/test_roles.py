@@ -590,6 +590,14 @@ def test_bulgarian_groups_and_portuguese_surname_particles() -> None:
                            "Lula repetiu a proposta de paz.", stages=[])
     mentions = [lula.clean_text[s:e] for s, e, _ in RolesStage().mentions(lula, {"pt": ["Lula"]})[0]]
     assert "Presidente Lula" not in mentions and mentions.count("Lula") == 2
+    # A sentence's first word the text also writes in lower case is cut, but where the whole name is found
+    # elsewhere the sentence's mention is the whole name; a one-word sentence opener is not spread ("Enquanto")
+    fa = ns.analyze_text("Ataque\n\nForças Armadas da Ucrânia atacaram Belgorod. O porta-voz das Forças Armadas da "
+                         "Ucrânia negou. As forças russas responderam. Enquanto isso, a cidade ardia: “Enquanto o "
+                         "governo fala, morremos”.", stages=[])
+    groups = {k: [fa.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(fa)[0]}
+    assert groups["forças armadas da ucrânia"] == ["Forças Armadas da Ucrânia"] * 2 and "armadas da ucrânia" not in groups
+    assert len(groups.get("enquanto", [])) <= 1
 
 
 def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:

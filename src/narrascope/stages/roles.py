@@ -763,7 +763,7 @@ _CAPITAL_NEIGHBOUR = re.compile(rf"[{_UPPER}][\w'’-]*")
 
 
 def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str] | None = None,
-                    adjectives: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
+                    adjectives: frozenset[str] = frozenset(), several_words: bool = False) -> list[tuple[int, int, str]]:
     """NER finds a name in one sentence and misses it in the next ("Kurt
     Volker, the former ambassador" was no entity where the headline's
     "Kurt Volker" was): every other whole-word occurrence of a name found
@@ -773,7 +773,11 @@ def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[t
     name NER missed: "West" is no mention inside "West Virginia"); and no
     one word that the text also writes in lower case ("The", "Critics": NER
     took a sentence's first word) or that is a nationality or an adjective
-    (``adjectives``: "Russian" is a mention only with its noun)."""
+    (``adjectives``: "Russian" is a mention only with its noun).
+    ``several_words``: names of two words or more only (the name chunker
+    finds every capitalised word itself; what it leaves out is a
+    sentence's first word, which one-word names would bring back: "Няма"
+    opening a quote after a title's colon)."""
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     norm: dict[str, str] = {}
     for s, e, lab in found:
@@ -781,7 +785,7 @@ def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[t
         if normal and (s, e) in normal:
             norm.setdefault(text[s:e], normal[(s, e)])
     lower = {w for w in _LOWER.findall(text) if w.islower()}
-    names = [n for n, c in labels.items() if len(n) >= 2 and n[:1].isupper()
+    names = [n for n, c in labels.items() if len(n) >= 2 and n[:1].isupper() and not (several_words and " " not in n)
              and not (" " not in n and (c.most_common(1)[0][0] == "NORP" or n.lower() in lower or n in adjectives))]
     if not names:
         return found
@@ -1185,7 +1189,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "21"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "22"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1249,6 +1253,8 @@ class RolesStage(Stage):
     #     ("Biden administration", "Kyiv regime") and "Western" with its plural ("Western allies"); surname
     #     particles join names in the chunker ("Ursula von der Leyen"); a Hindi gazetteer mention drops a title
     #     the gazetteer also has the name without ("राष्ट्रपति पुतिन" -> "पुतिन"), as does a chunker mention ("Presidente Lula")
+    # 22: the chunker finds a name of several words wherever the text repeats it, so a sentence's cut first word
+    #     comes back ("Forças Armadas da Ucrânia", was "Armadas da Ucrânia" opening a sentence)
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1392,6 +1398,10 @@ class RolesStage(Stage):
         known = frozenset(gazetteer.get(article.language or "", ()))
         found = _untitled(text, capitalised_names(text, [(x.start, x.end) for x in article.sentences], article.language, words,
                                                   known), known)
+        # a sentence's first word the text also writes in lower case is cut
+        # ("Forças Armadas da Ucrânia" opening a sentence was "Armadas da
+        # Ucrânia"): where the whole name is found elsewhere it comes back
+        found = _repeated_names(text, found, several_words=True)
         if article.language == "bg":
             found = _bulgarian_groups(text, found)
         return found, "heuristic: capitalised names", _bulgarian_bare(text, found) if article.language == "bg" else {}

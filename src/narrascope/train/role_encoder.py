@@ -149,9 +149,13 @@ def build_encoder(torch: Any, e5: Any, first: int, outputs: int = len(MAIN_ROLES
 
 def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3, lr: float = 1e-4, side: int = 60,
                        seed: int = 0, cv: bool = True, pool: str = "mention",
-                       log: Callable[[str], None] = print, work: Path | None = None) -> dict[str, Any]:
+                       log: Callable[[str], None] = print, work: Path | None = None, init: int = 0) -> dict[str, Any]:
     """Grouped out-of-fold probabilities (of each fold's model as the artifact
     keeps it) and the encoder fitted on every mention.
+
+    ``seed`` draws the folds (those of ``train_roles``); ``init`` the head's
+    initialisation, dropout and batch order, so encoders of the same pool
+    but another ``init`` err apart on the same folds.
 
     ``work``: a folder for the cached frozen states and finished folds, so a
     killed run resumes at the next fold."""
@@ -178,7 +182,7 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     y = np.array([MAIN_ROLES.index(r) for r in m.main])
     Yf = np.array([[r in f for r in FINE_ROLES] for f in m.fine], np.float32)
     settings = {"top_layers": top, "epochs": epochs, "lr": lr, "head_lr": HEAD_LR, "side": side, "seed": seed,
-                "batch": 16, "scale": SCALE, "pool": pool}
+                "batch": 16, "scale": SCALE, "pool": pool, **({"init": init} if init else {})}
     key = f"side{side}-first{first}-{base_digest(e5.path)}-{hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:8]}"
     # finished folds are reused only by a run with the same settings and mentions
     fold_key = hashlib.sha256(json.dumps([settings, folds, texts, m.main, m.fine]).encode()).hexdigest()[:12]
@@ -219,10 +223,10 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
                 sched.step()
 
     def fit(tr: list[int]) -> Any:
-        torch.manual_seed(seed)
+        torch.manual_seed(seed + init)
         model = build_encoder(torch, e5, first, pool=pool)
         epochs_of(model, tr, [(list(model.p.values()), lr), (list(model.head.parameters()), HEAD_LR)], epochs,
-                  random.Random(seed))
+                  random.Random(seed + init))
         model.load_trained(model.trained())
         model.eval()
         return model
