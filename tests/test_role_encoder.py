@@ -187,6 +187,12 @@ def test_train_role_encoder_small_set_numpy_runs_the_trained_model(tmp_path: Pat
     assert seeded["meta"]["settings"]["init"] == 1 and "init" not in res["meta"]["settings"]
     assert not np.allclose(seeded["oof_main"], res["oof_main"]) and not np.array_equal(seeded["weights"]["head/w"], w["head/w"])
     assert "init seed 1" in ensemble_encoder([res, seeded])["meta"]["kind"]
+    # one fold alone, no encoder on every mention (experiments scoring a member fold by fold): the finished fold is reused
+    one = train_role_encoder(root, folds=2, top=1, epochs=2, lr=1e-3, log=logs.append, work=tmp_path / "work", init=1,
+                             only_folds=[1], fit_all=False)
+    scored = ~np.isnan(one["oof_main"][:, 0])
+    assert 0 < scored.sum() < n and np.array_equal(one["oof_main"][scored], seeded["oof_main"][scored])
+    assert one["weights"] == {} and one["model"] is None
 
 
 def test_role_encoder_refuses_another_e5_file(tmp_path: Path) -> None:

