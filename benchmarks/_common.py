@@ -103,3 +103,24 @@ def update_result(name: str, key: str, value: Any) -> Path:
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"updated {key} in {out}")
     return out
+
+
+def roles_out_of_fold(root: Path) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """What the roles experiments blend: the SemEval-2025 subtask-1 mentions,
+    the linear heads' out-of-fold main- and fine-role probabilities
+    (``train_roles``), the shipped role encoder's (its ``oof.npz``, same
+    folds), and each mention's fold."""
+    import numpy as np
+
+    from narrascope.models.role_encoder import ENCODER_MODEL
+    from narrascope.train.role_encoder import load_encoder_oof
+    from narrascope.train.roles import document_folds, train_roles
+
+    heads = train_roles(root, log=lambda m: None)
+    m = heads["mentions"]
+    enc = load_encoder_oof(ENCODER_MODEL, m)
+    if enc is None:
+        sys.exit("the role encoder has no out-of-fold probabilities of these mentions")
+    folds = document_folds(m)
+    return (m, heads["oof_main"].astype(np.float64), heads["oof_fine"].astype(np.float64),
+            enc[0].astype(np.float64), enc[1].astype(np.float64), np.array([folds[g] for g in m.group]))

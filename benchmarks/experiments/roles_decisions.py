@@ -28,29 +28,18 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import DATA, need_data, write_result  # noqa: E402
+from _common import DATA, need_data, roles_out_of_fold, write_result  # noqa: E402
 
 from narrascope.eval.roles import FINE_BY_MAIN, FINE_ROLES, MAIN_ROLES  # noqa: E402
-from narrascope.models.role_encoder import ENCODER_MODEL  # noqa: E402
 from narrascope.models.roles import blend_encoder, decide, encoder_rows, normalise_name  # noqa: E402
-from narrascope.train.role_encoder import load_encoder_oof  # noqa: E402
-from narrascope.train.roles import document_folds, train_roles  # noqa: E402
 
 
 def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     root = need_data(DATA / "semeval2025-task10" / "train")
-    heads = train_roles(root, log=lambda m: None)
-    m = heads["mentions"]
-    enc = load_encoder_oof(ENCODER_MODEL, m)
-    if enc is None:
-        sys.exit("the role encoder has no out-of-fold probabilities of these mentions")
-    hm, hf = heads["oof_main"].astype(np.float64), heads["oof_fine"].astype(np.float64)
-    em, ef = enc[0].astype(np.float64), enc[1].astype(np.float64)
+    m, hm, hf, em, ef, fold = roles_out_of_fold(root)
     lang = np.array(m.lang)
-    folds = document_folds(m)
-    fold = np.array([folds[g] for g in m.group])
     y = np.array([MAIN_ROLES.index(r) for r in m.main])
     gold = [set(f) for f in m.fine]
 

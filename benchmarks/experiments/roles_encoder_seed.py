@@ -25,13 +25,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import DATA, need_data, write_result  # noqa: E402
+from _common import DATA, need_data, roles_out_of_fold, write_result  # noqa: E402
 
 from narrascope.eval.roles import MAIN_ROLES  # noqa: E402
-from narrascope.models.role_encoder import ENCODER_MODEL  # noqa: E402
 from narrascope.models.roles import blend_encoder, decide, encoder_rows  # noqa: E402
-from narrascope.train.role_encoder import load_encoder_oof, train_role_encoder  # noqa: E402
-from narrascope.train.roles import document_folds, train_roles  # noqa: E402
+from narrascope.train.role_encoder import train_role_encoder  # noqa: E402
 
 
 def main() -> None:
@@ -42,15 +40,7 @@ def main() -> None:
     a = ap.parse_args()
     root = need_data(DATA / "semeval2025-task10" / "train")
     wanted = [int(x) for x in a.folds.split(",")]
-    heads = train_roles(root, log=lambda m: None)
-    m = heads["mentions"]
-    enc = load_encoder_oof(ENCODER_MODEL, m)
-    if enc is None:
-        sys.exit("the role encoder has no out-of-fold probabilities of these mentions")
-    hm, hf = heads["oof_main"].astype(np.float64), heads["oof_fine"].astype(np.float64)
-    em, ef = enc[0].astype(np.float64), enc[1].astype(np.float64)
-    fold_of = document_folds(m)
-    fold = np.array([fold_of[g] for g in m.group])
+    m, hm, hf, em, ef, fold = roles_out_of_fold(root)
     # the new member's folds, one at a time (a fold file in --work is a finished fold)
     nm, nf = em.copy(), ef.copy()
     for f in wanted:

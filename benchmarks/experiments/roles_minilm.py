@@ -17,29 +17,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATA, need_data, write_result  # noqa: E402
+from _common import DATA, need_data, roles_out_of_fold, write_result  # noqa: E402
 from _minilm import register  # noqa: E402
 
 from narrascope.eval.roles import FINE_ROLES, MAIN_ROLES  # noqa: E402
-from narrascope.models.role_encoder import ENCODER_MODEL  # noqa: E402
 from narrascope.models.roles import blend_encoder, decide, encoder_rows, own_proba  # noqa: E402
-from narrascope.train.role_encoder import load_encoder_oof  # noqa: E402
-from narrascope.train.roles import document_folds, features, fit_heads, prior_features, train_roles  # noqa: E402
+from narrascope.train.roles import features, fit_heads, prior_features  # noqa: E402
 
 
 def main() -> None:
     register()
     root = need_data(DATA / "semeval2025-task10" / "train")
-    heads = train_roles(root, log=lambda m: None)
-    m = heads["mentions"]
+    m, hm, hf, em, ef, fold = roles_out_of_fold(root)
     lang = np.array(m.lang)
-    enc = load_encoder_oof(ENCODER_MODEL, m)
-    if enc is None:
-        sys.exit("the role encoder has no out-of-fold probabilities of these mentions")
-    hm, hf = heads["oof_main"].astype(np.float64), heads["oof_fine"].astype(np.float64)
-    em, ef = enc[0].astype(np.float64), enc[1].astype(np.float64)
-    folds = document_folds(m)
-    fold = np.array([folds[g] for g in m.group])
     y = np.array([MAIN_ROLES.index(r) for r in m.main])
     Yf = np.array([[r in f for r in FINE_ROLES] for f in m.fine], np.float32)
     gold = [set(f) for f in m.fine]

@@ -154,13 +154,13 @@ def train_role_encoder(root: Path, folds: int = 5, top: int = 4, epochs: int = 3
     """Grouped out-of-fold probabilities (of each fold's model as the artifact
     keeps it) and the encoder fitted on every mention.
 
-    ``only_folds``: cross-validate these folds only (the others' rows stay
-    NaN); ``fit_all = False``: no encoder on every mention (no "weights"),
-    for experiments that score a member fold by fold.
-
     ``seed`` draws the folds (those of ``train_roles``); ``init`` the head's
     initialisation, dropout and batch order, so encoders of the same pool
     but another ``init`` err apart on the same folds.
+
+    ``only_folds``: cross-validate these folds only (the others' rows stay
+    NaN); ``fit_all = False``: no encoder on every mention (no "weights"),
+    for experiments that score a member fold by fold.
 
     ``work``: a folder for the cached frozen states and finished folds, so a
     killed run resumes at the next fold."""
