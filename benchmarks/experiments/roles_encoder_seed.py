@@ -41,14 +41,12 @@ def main() -> None:
     root = need_data(DATA / "semeval2025-task10" / "train")
     wanted = [int(x) for x in a.folds.split(",")]
     m, hm, hf, em, ef, fold = roles_out_of_fold(root)
-    # the new member's folds, one at a time (a fold file in --work is a finished fold)
-    nm, nf = em.copy(), ef.copy()
-    for f in wanted:
-        res = train_role_encoder(root, 5, pool="mention", init=a.init, work=a.work, only_folds=[f], fit_all=False,
-                                 log=lambda s: print(s, flush=True))
-        te = fold == f
-        nm[te], nf[te] = res["oof_main"][te], res["oof_fine"][te]
+    # the new member's folds (a fold file in --work is a finished fold), no fit on every mention
+    res = train_role_encoder(root, 5, pool="mention", init=a.init, work=a.work, only_folds=wanted, fit_all=False,
+                             log=lambda s: print(s, flush=True))
     rows = np.isin(fold, wanted)
+    nm, nf = em.copy(), ef.copy()
+    nm[rows], nf[rows] = res["oof_main"][rows], res["oof_fine"][rows]
     y = np.array([MAIN_ROLES.index(r) for r in m.main])
     gold = [set(f) for f in m.fine]
     lang = np.array(m.lang)
