@@ -186,6 +186,8 @@ def test_attribution() -> None:
     assert attribute("According to the ministry, 300 people were evacuated.") == "the ministry"
     assert attribute("Prices rose by 4% in May.") is None
     assert attribute('"I don\'t think so," Volker pointedly told Newsmax on Wednesday.') == "Volker"
+    assert attribute("Putin has now boldly stated coronavirus was developed in Ukraine") == "Putin"
+    assert attribute("The minister has already said that prices will fall.") == "The minister"
     assert attribute("Vulin has said that Serbia should abandon its EU membership goal.") == "Vulin"
     assert attribute("Vulin has often stated that Serbia should turn to Moscow.") == "Vulin"
     assert attribute("But he added that Russia had propped up minor figures in Crimea.") == "he"

@@ -51,8 +51,9 @@ class CheckworthyModel:
 _SPEECH = r"(?:said|says|wrote|writes|added|adds|stressed|noted|told|stated|states|argued|warned|claimed|claims|insisted|continued|explained)"
 _QUOTE_AFTER = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+" + _SPEECH + r"\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)(?=[.,;:]|$)")
 # an adverb or auxiliary between the speaker and the verb is no part of the speaker ("Volker pointedly
-# told", "Vulin has said", "Vulin has often said")
-_ADVERB = r"(?:(?:has|have|had|also|again|often|once|then|later|previously|reportedly|repeatedly|\w+ly)\s+)*"
+# told", "Vulin has said", "Vulin has often said", "Putin has now boldly stated")
+_ADVERB = (r"(?:(?:has|have|had|also|again|often|once|then|now|just|already|still|since|finally|later|previously|"
+           r"reportedly|repeatedly|\w+ly)\s+)*")
 _QUOTE_SUBJ = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _SUBJ_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,60}?)(?=[.,;:]|$)", re.I)
@@ -97,9 +98,10 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "3"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "4"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
     #    quotation is no speaker ("… and even claimed")
+    # 4: nor "now", "just", "already" ... before it ("Putin has now boldly stated")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
