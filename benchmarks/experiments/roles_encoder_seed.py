@@ -13,7 +13,12 @@ main role is below 0.7), with the shipped two members and with the three
 averaged, on the folds the new member has finished (``--folds 0,1``: a fold
 is about 11 minutes on 2 idle cores; ``--work``: finished folds are reused).
 
+``--side N``: the member reads N context tokens each side of the mention
+(and N of the title) instead of the shipped members' 60: a wider context at
+about twice the tokens (``results/roles_encoder_side120.json``).
+
     python benchmarks/experiments/roles_encoder_seed.py --folds 0,1 --work /tmp/renc3
+    python benchmarks/experiments/roles_encoder_seed.py --folds 0 --init 0 --side 120 --work /tmp/renc-side
 """
 
 from __future__ import annotations
@@ -36,13 +41,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--folds", default="0,1,2,3,4", help="folds of the new member to score")
     ap.add_argument("--init", type=int, default=1)
+    ap.add_argument("--side", type=int, default=60, help="context tokens each side of the mention (the shipped members: 60)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/narrascope-encoder-seed"))
     a = ap.parse_args()
     root = need_data(DATA / "semeval2025-task10" / "train")
     wanted = [int(x) for x in a.folds.split(",")]
     m, hm, hf, em, ef, fold = roles_out_of_fold(root)
     # the new member's folds (a fold file in --work is a finished fold), no fit on every mention
-    res = train_role_encoder(root, 5, pool="mention", init=a.init, work=a.work, only_folds=wanted, fit_all=False,
+    res = train_role_encoder(root, 5, pool="mention", init=a.init, side=a.side, work=a.work, only_folds=wanted, fit_all=False,
                              log=lambda s: print(s, flush=True))
     rows = np.isin(fold, wanted)
     nm, nf = em.copy(), ef.copy()
@@ -73,8 +79,9 @@ def main() -> None:
     for name, r in res.items():
         print(f"  {name:36s} {r['main_role_accuracy']:.4f} / {r['exact_match_ratio']:.4f}"
               f"   ({r['en_main_role_accuracy']:.3f}, {r['hi_main_role_accuracy']:.3f})")
-    write_result("roles_encoder_seed", {"note": (__doc__ or "").split("\n\n")[0], "folds": wanted,
-                                        "mentions": int(rows.sum()), "init": a.init, "scores": res})
+    write_result("roles_encoder_seed" if a.side == 60 else f"roles_encoder_side{a.side}",
+                 {"note": (__doc__ or "").split("\n\n")[0], "folds": wanted, "mentions": int(rows.sum()), "init": a.init,
+                  "side": a.side, "scores": res})
 
 
 if __name__ == "__main__":
