@@ -598,6 +598,14 @@ def test_bulgarian_groups_and_portuguese_surname_particles() -> None:
     groups = {k: [fa.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(fa)[0]}
     assert groups["forças armadas da ucrânia"] == ["Forças Armadas da Ucrânia"] * 2 and "armadas da ucrânia" not in groups
     assert len(groups.get("enquanto", [])) <= 1
+    # A title alone in apposition is a mention of the person named after it, each its own; a title alone
+    # without a name after it stays apart
+    ap = ns.analyze_text("Guerra\n\nO Presidente russo, Vladimir Putin, falou ontem. O ex-Presidente ucraniano, Petro "
+                         "Poroshenko, respondeu. Tanto o Presidente como o Governo calaram.", stages=[])
+    groups = {k: [ap.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(ap)[0]}
+    assert groups["vladimir putin"] == ["Presidente", "Vladimir Putin"]
+    assert groups["petro poroshenko"] == ["Presidente", "Petro Poroshenko"]
+    assert groups["presidente"] == ["Presidente"]
 
 
 def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:

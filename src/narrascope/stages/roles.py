@@ -449,6 +449,25 @@ _TITLES = re.compile(r"^(?:(?:president|prime minister|pm|chancellor|minister|mr
                      r"президент|премиер|министр|presidente|primeiro-ministro|ministro|премиерът|президентът)\.?\s+)+")
 
 
+def _lone_title(mention: str) -> bool:
+    """Whether a mention is a title and nothing else ("Presidente")."""
+    m = _TITLES.match(mention.lower() + " ")
+    return m is not None and m.end() == len(mention) + 1
+
+
+# after a lone title: up to two lower-case words ("russo", "norte-americano"), a comma, the name
+_APPOSED = re.compile(r"((?:[ \t]+[^\W\d_][\w-]*){0,2}),[ \t]+")
+
+
+def _apposed(text: str, end: int, starts: dict[int, str]) -> int | None:
+    """Where the name in apposition after a lone title ending at ``end``
+    starts, when a mention (``starts``) starts there."""
+    m = _APPOSED.match(text, end)
+    if m is None or not all(w.islower() for w in m.group(1).split()) or m.end() not in starts:
+        return None
+    return m.end()
+
+
 def _untitled(text: str, found: list[tuple[int, int, str]], names: frozenset[str]) -> list[tuple[int, int, str]]:
     """Mentions without a title where the gazetteer (``names``) has the
     name without it: "राष्ट्रपति व्लादिमीर पुतिन" (President Vladimir Putin)
@@ -1189,7 +1208,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "22"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "23"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1255,6 +1274,7 @@ class RolesStage(Stage):
     #     the gazetteer also has the name without ("राष्ट्रपति पुतिन" -> "पुतिन"), as does a chunker mention ("Presidente Lula")
     # 22: the chunker finds a name of several words wherever the text repeats it, so a sentence's cut first word
     #     comes back ("Forças Armadas da Ucrânia", was "Armadas da Ucrânia" opening a sentence)
+    # 23: a title alone in apposition joins the person named after it ("o Presidente russo, Vladimir Putin")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1477,6 +1497,19 @@ class RolesStage(Stage):
             if alias is not None and alias != where[(s, e)] and _alias(text[s:e], text[e + 2 : text.index(")", e)]):
                 groups[where[(s, e)]] += groups.pop(alias)
                 where = {(s2, e2): k for k, v in groups.items() for s2, e2, _l in v}
+        # A title alone in apposition ("o Presidente russo, Vladimir Putin", "o
+        # Presidente ucraniano, Volodymyr Zelensky") is a mention of the person
+        # named after it: the annotators mark the name, never the lone title
+        # (52 lone "Presidente" mentions in the Portuguese training articles).
+        heads = {s: k for k, v in groups.items() for s, _e, _l in v}
+        for k in list(groups):
+            for s, e, lab in list(groups[k]):
+                named = _apposed(text, e, heads) if _lone_title(text[s:e]) else None
+                if named is not None and heads[named] != k and heads[named] in groups:
+                    groups[k].remove((s, e, lab))
+                    groups[heads[named]].append((s, e, lab))
+            if not groups[k]:
+                del groups[k]
         # Headlines are title case and fool NER: keep entities the body mentions too.
         kept = [(k, sorted(v)) for k, v in groups.items() if any(s >= end for s, _e, _l in v)]
         names = {k: _entity_name([_display_name(normal.get((s, e)) or article.clean_text[s:e]) for s, e, _l in v]) for k, v in kept}
