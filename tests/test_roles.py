@@ -606,6 +606,12 @@ def test_bulgarian_groups_and_portuguese_surname_particles() -> None:
     assert groups["vladimir putin"] == ["Presidente", "Vladimir Putin"]
     assert groups["petro poroshenko"] == ["Presidente", "Petro Poroshenko"]
     assert groups["presidente"] == ["Presidente"]
+    # and a longer title alone does not name the person it joins
+    mac = ns.analyze_text("Paris\n\nO Presidente francês, Macron, falou ontem sobre a guerra. Macron repetiu a proposta.",
+                          stages=[])
+    ranked, _ner, names = RolesStage().entity_groups(mac)
+    assert [mac.clean_text[s:e] for s, e, _ in dict(ranked)["macron"]] == ["Presidente", "Macron", "Macron"]
+    assert names["macron"] == "Macron"
 
 
 def test_bulgarian_adjective_names_take_their_lower_case_noun() -> None:

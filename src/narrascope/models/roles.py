@@ -32,6 +32,19 @@ PRIOR_SCALE = 3.0
 
 Decision = tuple[str, float, list[tuple[str, float]]]
 
+# Titles before a name ("President Putin", "प्रधानमंत्री मोदी" = Prime
+# Minister Modi). Most NER models leave them out; the Hindi gazetteer keeps them.
+TITLES = re.compile(r"^(?:(?:president|prime minister|pm|chancellor|minister|mr|mrs|ms|dr|"
+                    r"राष्ट्रपति|प्रधानमंत्री|प्रधान मंत्री|पीएम|विदेश मंत्री|रक्षा मंत्री|"
+                    r"президент|премиер|министр|presidente|primeiro-ministro|ministro|премиерът|президентът)\.?\s+)+")
+
+
+def lone_title(mention: str) -> bool:
+    """Whether a mention is a title and nothing else ("Presidente")."""
+    m = TITLES.match(mention.lower() + " ")
+    return m is not None and m.end() == len(mention) + 1
+
+
 
 def mention_context(text: str, start: int, end: int, window: int = 1, spans: Sequence[tuple[int, int]] | None = None) -> str:
     """The mention, then its sentence (and ``window`` sentences around) with
@@ -325,7 +338,9 @@ def entity_features(embed: Any, text: str, entities: Sequence[Entity], language:
         rows.append([np.log1p(len(ms)), 1.0 / (1 + rank), body[0] / max(len(text), 1),
                      float(any(s < title_end for s, _e, _l in ms)), len(ms) / max(total, 1), np.log1p(len(entities))]
                     + [float(kind == t) for t in _TYPE_ORDER] + lang)
-        names.append(max((text[s:e] for s, e, _l in ms), key=len))
+        # the entity's longest mention, a title alone only if nothing else names it ("o Presidente russo, Putin")
+        said = [text[s:e] for s, e, _l in ms]
+        names.append(max([x for x in said if not lone_title(x)] or said, key=len))
         first = next(((a, b) for a, b in sentences if a <= body[0] < b), (max(0, body[0] - 200), body[0] + 200))
         firsts.append(text[first[0]:first[1]])
     return np.hstack([np.asarray(rows, np.float32), embed.encode(names), embed.encode(firsts)]).astype(np.float32)

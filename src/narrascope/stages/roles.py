@@ -42,7 +42,8 @@ from ..eval.roles import FINE_BY_MAIN, MAIN_ROLES
 from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
-from ..models.roles import Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, normalise_name
+from ..models.roles import (TITLES, Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, lone_title,
+                            normalise_name)
 from ..text import DEVANAGARI, LATIN, sentence_starts
 from .base import Stage
 
@@ -441,19 +442,6 @@ _ALIASES = {
     "eua": "estados unidos", "ue": "união europeia", "сащ": "съединените щати",
     "यूएस": "अमेरिका", "अमरीका": "अमेरिका", "नरेन्द्र मोदी": "नरेंद्र मोदी",
 }
-# Titles before a name do not make another entity ("President Putin",
-# "प्रधानमंत्री मोदी" = Prime Minister Modi): grouped without them. Most NER
-# models leave titles out; the Hindi gazetteer keeps them.
-_TITLES = re.compile(r"^(?:(?:president|prime minister|pm|chancellor|minister|mr|mrs|ms|dr|"
-                     r"राष्ट्रपति|प्रधानमंत्री|प्रधान मंत्री|पीएम|विदेश मंत्री|रक्षा मंत्री|"
-                     r"президент|премиер|министр|presidente|primeiro-ministro|ministro|премиерът|президентът)\.?\s+)+")
-
-
-def _lone_title(mention: str) -> bool:
-    """Whether a mention is a title and nothing else ("Presidente")."""
-    m = _TITLES.match(mention.lower() + " ")
-    return m is not None and m.end() == len(mention) + 1
-
 
 # after a lone title: up to two lower-case words ("russo", "norte-americano"), a comma, the name
 _APPOSED = re.compile(r"((?:[ \t]+[^\W\d_][\w-]*){0,2}),[ \t]+")
@@ -476,7 +464,7 @@ def _untitled(text: str, found: list[tuple[int, int, str]], names: frozenset[str
     Lula" is "Lula"."""
     out = []
     for s, e, lab in found:
-        m = _TITLES.match(text[s:e].lower())
+        m = TITLES.match(text[s:e].lower())
         if m and 0 < m.end() < e - s and text[s + m.end():e] in names:
             s += m.end()
         out.append((s, e, lab))
@@ -506,12 +494,15 @@ def _display_name(mention: str) -> str:
 def _entity_name(mentions: list[str]) -> str:
     """An entity's name: its longest mention once a title is cut off ("Dr
     Adrian Spence" is "Adrian Spence", "राष्ट्रपति व्लादिमीर पुतिन", president
-    ..., is "व्लादिमीर पुतिन"); a title alone stays."""
+    ..., is "व्लादिमीर पुतिन"); a title alone stays, when no other mention
+    names the entity."""
     def untitled(m: str) -> str:
-        title = _TITLES.match(m.lower())
+        title = TITLES.match(m.lower())
         # a title alone stays, and so does an office ("Minister of Infrastructure" is not "of Infrastructure")
         return m[title.end():] if title and title.end() < len(m) and not m[title.end()].islower() else m
     names = [untitled(m) for m in mentions]
+    # a title alone names its entity only when nothing else does ("o Presidente francês, Macron" is Macron)
+    names = [n for n in names if not lone_title(n)] or names
     # a sentence's "The United States" is the body's "the United States", named "United States" (_display_name)
     names = [n[4:] if n.startswith("The ") and n[4:] in names else n for n in names]
     # the longest; of two as long, the one with more capitalised words ("Russian Embassy", not "Russian
@@ -535,7 +526,7 @@ _REGION = re.compile(r"(?:north|south|east|west)(?:ern)?(?:-?(?:east|west)(?:ern
 
 def _group_key(name: str) -> str:
     key = normalise_name(name)
-    key = _TITLES.sub("", key) or key
+    key = TITLES.sub("", key) or key
     key = _ALIASES.get(key, key)
     # whose organisation, said two ways: "МИД РФ" is "МИД России" (_russian_org_places)
     key = _RU_OWNER.sub(" россии", key)
@@ -1274,7 +1265,8 @@ class RolesStage(Stage):
     #     the gazetteer also has the name without ("राष्ट्रपति पुतिन" -> "पुतिन"), as does a chunker mention ("Presidente Lula")
     # 22: the chunker finds a name of several words wherever the text repeats it, so a sentence's cut first word
     #     comes back ("Forças Armadas da Ucrânia", was "Armadas da Ucrânia" opening a sentence)
-    # 23: a title alone in apposition joins the person named after it ("o Presidente russo, Vladimir Putin")
+    # 23: a title alone in apposition joins the person named after it ("o Presidente russo, Vladimir Putin"),
+    #     and names it (display, framed head) only when nothing else does
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1504,7 +1496,7 @@ class RolesStage(Stage):
         heads = {s: k for k, v in groups.items() for s, _e, _l in v}
         for k in list(groups):
             for s, e, lab in list(groups[k]):
-                named = _apposed(text, e, heads) if _lone_title(text[s:e]) else None
+                named = _apposed(text, e, heads) if lone_title(text[s:e]) else None
                 if named is not None and heads[named] != k and heads[named] in groups:
                     groups[k].remove((s, e, lab))
                     groups[heads[named]].append((s, e, lab))
