@@ -45,6 +45,11 @@ def lone_title(mention: str) -> bool:
     return m is not None and m.end() == len(mention) + 1
 
 
+def naming(mentions: list[str]) -> list[str]:
+    """The mentions that may name an entity: a title alone only when nothing
+    else names it ("o Presidente francês, Macron" is Macron)."""
+    return [m for m in mentions if not lone_title(m)] or mentions
+
 
 def mention_context(text: str, start: int, end: int, window: int = 1, spans: Sequence[tuple[int, int]] | None = None) -> str:
     """The mention, then its sentence (and ``window`` sentences around) with
@@ -338,9 +343,7 @@ def entity_features(embed: Any, text: str, entities: Sequence[Entity], language:
         rows.append([np.log1p(len(ms)), 1.0 / (1 + rank), body[0] / max(len(text), 1),
                      float(any(s < title_end for s, _e, _l in ms)), len(ms) / max(total, 1), np.log1p(len(entities))]
                     + [float(kind == t) for t in _TYPE_ORDER] + lang)
-        # the entity's longest mention, a title alone only if nothing else names it ("o Presidente russo, Putin")
-        said = [text[s:e] for s, e, _l in ms]
-        names.append(max([x for x in said if not lone_title(x)] or said, key=len))
+        names.append(max(naming([text[s:e] for s, e, _l in ms]), key=len))
         first = next(((a, b) for a, b in sentences if a <= body[0] < b), (max(0, body[0] - 200), body[0] + 200))
         firsts.append(text[first[0]:first[1]])
     return np.hstack([np.asarray(rows, np.float32), embed.encode(names), embed.encode(firsts)]).astype(np.float32)

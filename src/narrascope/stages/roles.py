@@ -43,7 +43,7 @@ from ..ingest.clean import URL
 from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
 from ..models.roles import (TITLES, Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, lone_title,
-                            normalise_name)
+                            naming, normalise_name)
 from ..text import DEVANAGARI, LATIN, sentence_starts
 from .base import Stage
 
@@ -501,8 +501,7 @@ def _entity_name(mentions: list[str]) -> str:
         # a title alone stays, and so does an office ("Minister of Infrastructure" is not "of Infrastructure")
         return m[title.end():] if title and title.end() < len(m) and not m[title.end()].islower() else m
     names = [untitled(m) for m in mentions]
-    # a title alone names its entity only when nothing else does ("o Presidente francês, Macron" is Macron)
-    names = [n for n in names if not lone_title(n)] or names
+    names = naming(names)
     # a sentence's "The United States" is the body's "the United States", named "United States" (_display_name)
     names = [n[4:] if n.startswith("The ") and n[4:] in names else n for n in names]
     # the longest; of two as long, the one with more capitalised words ("Russian Embassy", not "Russian
