@@ -410,7 +410,7 @@ def label_probabilities(labels: dict[str, list[str]], raw: dict[str, np.ndarray]
     subnarrative can score high under a narrative its own head finds
     unlikely; the product keeps both. Nested CV, F1-samples fine with the
     expected-F1 decision, all languages: 0.411 -> 0.421 averaged over three
-    outer splits, higher in each (README, Experiments)."""
+    outer splits, higher in each (docs/benchmarks.md, Experiments)."""
     out = {lv: sigmoid(platt[lv][0] * raw[lv] + platt[lv][1]) for lv in LEVELS}
     if parent_platt is not None:
         out["fine"] = sigmoid(parent_platt[0] * parent_scores(labels, out) + parent_platt[1])
@@ -545,7 +545,7 @@ def decode_expected_f1(labels: dict[str, list[str]], prob: dict[str, np.ndarray]
 
     Nested CV (benchmarks/experiments/narratives_decisions.py, three outer
     splits), against thresholds tuned per label and per language: see
-    README, Experiments."""
+    docs/benchmarks.md, Experiments."""
     forced = forced or {}
     pc, pf = prob["coarse"], prob["fine"]
     real = [j for j, l in enumerate(labels["coarse"]) if l != OTHER]

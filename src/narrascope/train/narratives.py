@@ -60,7 +60,7 @@ class TrainSettings:
     # one-sentence training row for the label heads (not the gate). On the
     # SemEval data this is neutral to slightly positive (nested CV, three
     # outer splits, fine F1 all languages +0.006 / +0.008 / -0.003, English at
-    # the pooled Other share +0.002 / +0.016 / +0.003; README, Experiments);
+    # the pooled Other share +0.002 / +0.016 / +0.003; docs/benchmarks.md, Experiments);
     # it lets a label that no labelled document carries be predicted from
     # its examples.
     label_examples: bool = True
@@ -70,20 +70,20 @@ class TrainSettings:
     # average precision on Hindi 0.318 -> 0.344 / 0.349 / 0.351 / 0.350 at
     # weight 1 / 1.5 / 2 / 3 (the other languages within 0.001); nested CV,
     # three outer splits, Hindi fine F1 +0.025 / +0.046 / +0.040, all
-    # languages -0.004 / -0.009 / +0.016 (README, Experiments).
+    # languages -0.004 / -0.009 / +0.016 (docs/benchmarks.md, Experiments).
     language_views: dict[str, str] = field(default_factory=lambda: {"hi": "e5"})
     view_weight: float = 2.0
     # How the model decides labels (NarrativeModel.decision): "expected_f1"
     # needs calibration only; the thresholds are tuned either way, so a user
     # can switch (stages.narratives.decision = "thresholds"). Nested CV,
     # three outer splits, fine F1 all languages 0.392 / 0.370 / 0.393 with
-    # thresholds -> 0.408 / 0.403 / 0.420 (README, Experiments).
+    # thresholds -> 0.408 / 0.403 / 0.420 (docs/benchmarks.md, Experiments).
     decision: str = "expected_f1"
     # A subnarrative's probability also reads its narrative's
     # (models.narrative.label_probabilities): one more Platt pair, fitted
     # out of fold. Nested CV with the expected-F1 decision, fine F1 all
     # languages 0.408 / 0.403 / 0.420 -> 0.423 / 0.418 / 0.423 on three
-    # outer splits (README, Experiments).
+    # outer splits (docs/benchmarks.md, Experiments).
     fine_reads_narrative: bool = True
 
 
