@@ -163,3 +163,34 @@ def test_bylines_and_captions_with_a_read_more_link_are_cut() -> None:
     assert "Authored" not in r.text and "Helmer" not in r.text and "Read More" not in r.text
     # sentences that open with "By" are no bylines
     assert "By Monday the talks had failed." in r.text and "By 2030, Europe will be warmer" in r.text
+
+
+def test_author_bios_are_cut_where_outlets_put_them_and_sources_are_kept() -> None:
+    raw = ("Understanding Ukrainian Nazism\n\n"
+           "Lucas Leiroz, researcher in Social Sciences at the Rural Federal University of Rio de Janeiro; geopolitical consultant.\n\n"
+           "In Moscow, an analyst doubts the claim.\n\n"
+           "Jack Hubbard, executive director for the Center for the Environment and Welfare, was among the critics.\n\n"
+           "Brad Templeton, a Forbes contributor.\n\n"
+           "The talks failed on Monday.\n\n"
+           "Smith is a professor at Harvard.\n\n"
+           "Aila Slisco is a Newsweek night reporter based in New York. Her focus is on reporting national politics, "
+           "where she ... Read more")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["author_bio", "author_bio"]
+    assert "Leiroz" not in r.text and "Slisco" not in r.text
+    # a sentence's opening words are no name; a source who did something is no bio; nor is a bio mid-article,
+    # nor a tail sentence about someone who is not a journalist
+    for kept in ("In Moscow, an analyst doubts the claim.", "Jack Hubbard, executive director", "Brad Templeton, a Forbes contributor.",
+                 "Smith is a professor at Harvard."):
+        assert kept in r.text
+    # a journalist "based in" a city is still a bio
+    r = clean("Title\n\nJane Roe, a journalist based in Kyiv.\n\nThe talks failed.", title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["author_bio"]
+
+
+def test_a_series_teaser_closing_the_article_is_cut_and_a_colon_sentence_is_kept() -> None:
+    raw = ("Grids without storage\n\nTomorrow: the minister will speak, officials said.\n\n"
+           "Renewable grids can be run reliably, Lovins says.\n\nTomorrow: How to run a renewable grid with little or no storage.")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["teaser"]
+    assert "How to run" not in r.text and "Tomorrow: the minister will speak" in r.text  # only at the end

@@ -83,6 +83,33 @@ DATELINE = re.compile(
 BYLINE = re.compile(r"^(?:(?:authored|written|posted|reported|compiled|submitted)\s+by|By)\s+(?P<who>.+?)[\s,.;:]*$", re.I)
 BYLINE_WORDS = {"of", "and", "the", "for", "at", "in", "de", "von", "van", "&"}
 BYLINE_NOTE = re.compile(r"\((?:emphasis|translation|translated)[^)]{0,40}\)", re.I)
+# An author's bio: "Lucas Leiroz, researcher in Social Sciences at the Rural
+# Federal University of Rio de Janeiro; geopolitical consultant." under the
+# headline, "Aila Slisco is a Newsweek night reporter based in New York. …
+# Read more" at the end. Who wrote it is not what it says: left in, it was
+# narrative evidence. English only; a bio is only looked for where outlets
+# put one (the first paragraphs, the last ones), and a source introduced
+# mid-sentence ("Jack Hubbard, executive director of CEW, said …") is none.
+_BIO_ROLE = (r"(?:researcher|journalist|analyst|professor|editor|writer|author|correspondent|consultant|columnist|"
+             r"contributor|expert|fellow|director|reporter|commentator|economist|historian|scientist|lecturer|"
+             r"blogger|founder|producer|strategist|lawyer|attorney|activist|veteran|diplomat|specialist|scholar)")
+# a name, not a sentence's opening words ("In Moscow, an analyst …")
+_BIO_NAME = (r"(?!(?:In|At|On|For|But|And|As|After|Before|When|While|Since|According|The|This|That|Meanwhile|Last|"
+             r"Earlier|Then|Now|Today|Yesterday|Also|Still|Even|So|Yet|If|Under|Over|With|Without|From|By|To|Of)\b)"
+             r"(?:(?:Dr|Prof|Professor|Mr|Ms|Mrs)\.?\s+)?[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|dos|van|von|der|bin|al-)){1,3}")
+BIO_APPOSED = re.compile(rf"^(?:[Aa]bout the author:?\s*)?{_BIO_NAME},\s+(?:(?:a|an|the)\s+)?(?:[\w'’-]+\s+){{0,3}}?{_BIO_ROLE}\b")
+# at the end, a journalist described in the third person
+BIO_IS = re.compile(rf"^{_BIO_NAME}\s+is\s+(?:a|an|the)\s+(?:[\w'’-]+\s+){{0,4}}?"
+                    r"(?:reporter|correspondent|columnist|contributor|editor|writer|journalist|author|blogger)\b")
+# what a bio does not do: tell what its person said or did
+BIO_VERB = re.compile(
+    r"\b(?:said|says|told|tells|warned|warns|added|adds|noted|notes|argued|argues|wrote|stated|claimed|claims|"
+    r"believes|believed|is|was|were|are|has|had|have|will|would|can|could|also)\b"
+    r"|\b(?!(?:based|retired|renowned|distinguished|acclaimed)\b)[a-z]+ed\b|\b[a-z]+ly\b")
+# A series teaser closing the article ("Tomorrow: How to run a renewable grid
+# with little or no storage.") announces another article; it is no sentence
+# of this one (it became narrative evidence).
+TEASER = re.compile(r"^(?:tomorrow|next week|next time|coming up|up next|coming soon|in part \w+|next in this series)\s*:", re.I)
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
 
@@ -153,6 +180,10 @@ def classify(paras: list[Para]) -> None:
             p.kind = "licence"
         elif nw <= 15 and _byline(text):
             p.kind = "byline"
+        elif nw <= 60 and _author_bio(text, i, n):
+            p.kind = "author_bio"
+        elif nw <= 25 and i >= n - 2 and TEASER.match(text):
+            p.kind = "teaser"
         elif nw <= 15 and RELATED.search(text) and not text.endswith((".", "?", "!")):
             p.kind = "related"
         elif URL.search(text) and len(words(URL.sub(" ", text))) <= LINK_LABEL_WORDS:
@@ -206,6 +237,23 @@ def _byline(text: str) -> bool:
     who = re.split(r"\s+via\s+", BYLINE_NOTE.sub(" ", m.group("who")), maxsplit=1)[0]
     ws = re.findall(r"[^\s,]+", who)
     return bool(ws) and ws[0][:1].isupper() and all(w[:1].isupper() or w.lower() in BYLINE_WORDS for w in ws)
+
+
+def _author_bio(text: str, i: int, n: int) -> bool:
+    """Whether paragraph ``i`` of ``n`` is its author's bio: a name and what
+    the person does, with nothing the person said or did, among the first
+    four paragraphs (the headline is one) or the last three."""
+    if any(c in text for c in QUOTE_CHARS):
+        return False
+    if i <= 3 or i >= n - 3:
+        m = BIO_APPOSED.match(text)
+        if m and len(words(text)) <= 40 and not BIO_VERB.search(text[m.end():]):
+            return True
+    if i >= n - 3:
+        # "… based in New York. Her focus is on …" may go on: the third
+        # person and a journalist's job are enough at the end
+        return BIO_IS.match(text) is not None
+    return False
 
 
 def _next_kind(paras: list[Para], i: int) -> str | None:
