@@ -193,6 +193,10 @@ def test_attribution() -> None:
     assert attribute("But he added that Russia had propped up minor figures in Crimea.") == "he"
     assert attribute("WHO said Tuesday that it is working closely with the government.") == "WHO"
     assert attribute("The claims were rejected as unsubstantiated.") is None  # "claims", a noun
+    # a phrase opening with a preposition is no speaker, nor is a quantifier before "claims" a subject
+    assert attribute("From making several claims about nuclear weapons, to calling Putin an Emperor, he is often used.") is None
+    assert attribute("Russia made several claims about the dam.") is None
+    assert attribute("In a speech in Moscow the minister said the West lied.") is None
     assert attribute("According to her, climate change is the primary cause.") == "her"
     assert attribute('The Financial Times accused Russia "of industrial-scale farm plunder" and even claimed that it was genocide.') is None
 

@@ -71,6 +71,8 @@ def attribute(sentence: str) -> str | None:
             stripped = False
             while words and words[0].lower() in _LEADING:
                 words, stripped = words[1:], True
+            if words and words[0].lower() in _PREPOSITIONS:
+                continue  # "From making several claims about nuclear weapons, …": a phrase, no speaker
             if (words and len(words) <= 8 and (len(words) == 1 or words[-1].lower() not in _TRAILING)
                     and not (len(words) == 1 and words[0] in _NO_SPEAKER)
                     and not (stripped and not any(w[:1].isupper() or w.lower() in _PRONOUNS for w in words))
@@ -80,7 +82,10 @@ def attribute(sentence: str) -> str | None:
 
 
 _LEADING = {"and", "but", "or", "nor", "so", "yet", "even", "also", "then", "as", "although", "though", "while"}
-_TRAILING = {"and", "or", "but", "nor", "the", "a", "an", "of", "all", "its", "their", "his", "her", "our", "my"}  # "Almost all the claims …"
+_TRAILING = {"and", "or", "but", "nor", "the", "a", "an", "of", "all", "its", "their", "his", "her", "our", "my",  # "Almost all the claims …"
+             "several", "many", "some", "these", "those", "such", "numerous", "multiple", "other", "few", "most", "both"}
+_PREPOSITIONS = {"from", "in", "after", "with", "for", "by", "on", "at", "despite", "before", "during", "without", "about",
+                 "over", "under", "to", "of", "into", "through", "against", "among", "between", "beyond", "like", "unlike"}
 _NO_SPEAKER = {"That", "that", "This", "this", "which", "who", "The", "the", "A", "a", "An", "an"}
 _PRONOUNS = {"he", "she", "they", "i", "we", "it", "you", "the", "a", "an", "his", "her", "my", "our", "their", "its"}
 _CLAUSE = {"when", "if", "what", "why", "how", "where", "whether"}
@@ -98,10 +103,11 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "4"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "5"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
     #    quotation is no speaker ("… and even claimed")
     # 4: nor "now", "just", "already" ... before it ("Putin has now boldly stated")
+    # 5: a phrase opening with a preposition is no speaker ("From making several claims …"), nor "several" before "claims"
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
