@@ -194,3 +194,36 @@ def test_a_series_teaser_closing_the_article_is_cut_and_a_colon_sentence_is_kept
     r = clean(raw, title_in_text=True)
     assert [x["kind"] for x in r.removed] == ["teaser"]
     assert "How to run" not in r.text and "Tomorrow: the minister will speak" in r.text  # only at the end
+
+
+def test_the_headline_repeated_as_the_first_paragraph_is_cut_once() -> None:
+    raw = "Understanding Ukrainian Nazism \n\nUnderstanding Ukrainian Nazism\n\nIn the West, media outlets claim otherwise."
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["repeated"]
+    assert r.text.count("Understanding Ukrainian Nazism") == 1 and r.text.startswith("Understanding Ukrainian Nazism")
+    # a title given apart from a text that opens with it
+    r = clean("Understanding Ukrainian Nazism\n\nIn the West, media outlets claim otherwise.", title="Understanding Ukrainian Nazism")
+    assert r.text.count("Understanding Ukrainian Nazism") == 1 and r.removed[0]["kind"] == "repeated"
+    # a headline-only text keeps its line
+    r = clean("Understanding Ukrainian Nazism", title="Understanding Ukrainian Nazism")
+    assert "Understanding Ukrainian Nazism" in r.text
+
+
+def test_a_read_more_link_inside_a_paragraph_is_cut_and_the_text_around_it_kept() -> None:
+    raw = ("Putin's crony warns\n\n"
+           "He is often used by Kremlin-backed television as the arbiter of big claims. READ MORE: UFO whistleblower's four "
+           "biggest bombshells as US Air Force vet speaks out on aliens And his latest one should send shivers down spines.\n\n"
+           "Read More: “Entirely Fictional, Shameless”: Top Mosquito Expert Blasts Dame Jenny Harries’s Claim That Climate "
+           "Change Will Make Dengue Fever Common in U.K. Within 20 Years\n\n"
+           "The talks failed.")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["related", "related"]
+    assert "arbiter of big claims." in r.text and "And his latest one should send shivers down spines." in r.text
+    assert "bombshells" not in r.text and "Mosquito" not in r.text and "Claim That" not in r.text  # a title-case headline whole
+    cut = r.removed[0]
+    assert raw[cut["start"]:cut["end"]] == "READ MORE: UFO whistleblower's four biggest bombshells as US Air Force vet speaks out on aliens"
+    # two links in one paragraph
+    r = clean("T\n\nIt began. READ MORE: Putin's cronies say the war is going well for them And then it stopped. "
+              "READ MORE: The dam was blown up by somebody on the night But nobody saw it.", title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["related", "related"] and "READ MORE" not in r.text
+    assert "It began." in r.text and "And then it stopped." in r.text and "But nobody saw it." in r.text

@@ -54,6 +54,18 @@ RELATED = re.compile(
     r"^(?:read more|related|see also|advertisement|click here|watch|listen|more from|recommended|you may also like)\b",
     re.I,
 )
+# A link to another article inside the text: "READ MORE: UFO whistleblower's
+# four biggest bombshells as US Air Force vet speaks out on aliens And his
+# latest one should …" (the link's headline glued to the next sentence, in
+# the middle of a paragraph), or a whole "Read more: <headline>" paragraph
+# too long for RELATED's 15 words.
+READ_MORE = re.compile(r"(?:^|(?<=[.!?…\"”’]\s))(?:read more|also read|read also|see also)\s*:\s*", re.I)
+# where a sentence-case headline ends and the article goes on: a lower-case
+# word, then a capitalised sentence opener
+GLUED_OPENER = re.compile(
+    r"(?<=[a-z0-9’'”\"])\s+(?=(?:And|But|The|He|She|It|They|This|These|That|In|On|At|As|However|Meanwhile|Yet|So|We|I|"
+    r"His|Her|Their|Its|Now|Earlier|Last|According)\b)")
+READ_MORE_WORDS = 40
 FIRST_PLURAL = re.compile(r"\b(?:we|we're|we’re|we've|we’ve|our|us)\b", re.I)
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you’re)\b", re.I)
 # A paragraph that is a link plus a short label ("Source: https://…",
@@ -313,6 +325,47 @@ def _split_dateline(paras: list[Para], title: Para | None) -> list[Para]:
     return paras[: body[0]] + [Para(p.start, cut, p.text[: lead + n], kind="dateline"), Para(cut, p.end, p.text[lead + n:])] + paras[body[0] + 1:]
 
 
+def _split_read_more(paras: list[Para]) -> list[Para]:
+    """Cut "READ MORE: <headline>" out of the paragraph it sits in (kind
+    "related"); the text before and after it stay, as paragraphs of their own."""
+    out: list[Para] = []
+    for p in paras:
+        m = READ_MORE.search(p.text) if not p.kind else None
+        if m is None:
+            out.append(p)
+            continue
+        rest = p.text[m.end():]
+        head = words(rest)[:8]
+        title_case = sum(w[:1].isupper() for w in head) > 0.6 * len(head)
+        g = None if title_case else GLUED_OPENER.search(rest)
+        if g is not None and len(words(rest[:g.start()])) >= 3:
+            end = m.end() + g.start()
+        elif len(words(rest)) <= READ_MORE_WORDS:
+            end = len(p.text.rstrip())
+        else:
+            out.append(p)  # where the headline ends is not clear: keep it all
+            continue
+        before, after = p.text[:m.start()], p.text[end:]
+        if before.strip():
+            out.append(Para(p.start, p.start + len(before.rstrip()), before.rstrip()))
+        out.append(Para(p.start + m.start(), p.start + end, p.text[m.start():end], kind="related"))
+        if after.strip():  # which may hold another link
+            lead = len(after) - len(after.lstrip())
+            out.extend(_split_read_more([Para(p.start + end + lead, p.end, after.lstrip())]))
+    return out
+
+
+def _repeated_title(paras: list[Para], title_para: Para | None, title: str | None) -> None:
+    """The headline again as the first body paragraph (a scrape that kept the
+    page title and the article's own heading, or a title field whose text
+    opens with it) is cut as "repeated", however short: ``classify`` cuts
+    repeats of five words or more only, and "Understanding Ukrainian Nazism"
+    read twice was two sentences of technique evidence."""
+    body = [p for p in paras if not p.kind and p is not title_para]
+    if title and len(body) > 1 and word_key(body[0].text) == word_key(title):
+        body[0].kind = "repeated"
+
+
 def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip: bool = True, fold: bool = True) -> CleanResult:
     """Clean raw text into (title, clean text with offset map, removed parts).
 
@@ -321,6 +374,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
     """
     paras = paragraphs(raw)
     if strip:
+        paras = _split_read_more(paras)
         classify(paras)
         if all(p.kind for p in paras):  # never return an empty article
             for p in paras:
@@ -336,6 +390,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         title_para = first
         title = " ".join(first.text.split())
     if strip:
+        _repeated_title(paras, title_para, title)
         paras = _split_dateline(paras, title_para)
     b = TextBuilder()
     if title_para is not None:

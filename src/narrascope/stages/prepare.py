@@ -11,13 +11,15 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "7"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    version = "8"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
     # 4: words mixing Latin and Cyrillic look-alikes are written in one script (meta["homoglyphs"])
     # 5: ... in the script all their letters have a form in ("Kyлeбa" -> "Кулеба"); an opening 3 is З where the
     #    article spells the word so elsewhere ("3еленски")
     # 6: bylines ("Authored by ... via ...", "By John Helmer, Moscow"); a caption with "Read More" glued after its credit
     # 7: English author bios under the headline or at the end ("Lucas Leiroz, researcher in …; geopolitical consultant."),
     #    a series teaser closing the article ("Tomorrow: How to run …")
+    # 8: a short headline repeated as the first paragraph; "READ MORE: <headline>" inside a paragraph or longer
+    #    than 15 words
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
