@@ -247,6 +247,7 @@ def test_similarity_mode_fitted_on_one_taxonomy_reads_another(tmp_path: Path, ru
     card = params["card"]
     assert card["taxonomies"] == ["URW"] and card["articles"] == 40 and card["command"].startswith("narrascope train similarity --semeval ")
     assert 0 < card["domain_pairs"] < 40  # the first 40 articles mix URW with CC and Other ones
+    assert "numpy" in card["packages"]
     assert len(params["gate"]["coef"]) == len(GATE_FEATURES)
     assert len(params["coarse"]["coef"]) == len(FEATURES) and len(params["fine"]["coef"]) == len(FEATURES) + len(PARENT_FEATURES)
     assert all(0 < params[k]["threshold"] < 1 for k in ("gate", "coarse", "fine"))
@@ -316,6 +317,8 @@ def test_training_on_a_tiny_labelled_set_replaces_similarity(tmp_path: Path, run
     assert r.exit_code == 0, r.output
     card = json.loads((out / "model.json").read_text())["card"]
     assert card["documents"] == 12 and card["taxonomies"] == ["ELX"] and "labelled.jsonl" in card["data"]
+    # what the weights depend on besides data and settings: the versions the model was trained under
+    assert card["packages"]["numpy"] == np.__version__ and card["python"].count(".") == 2
     # No document is labelled 'Postal votes are fake', but the taxonomy describes it with a
     # description and an example sentence: they are training rows of the label heads (as are those of
     # 'Foreign meddling', a narrative without subnarratives: 2 + 2 rows).

@@ -217,6 +217,8 @@ def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds:
                  stack: Optional[dict] = None) -> None:  # type: ignore[type-arg]
     from datetime import date
 
+    from .train import environment  # versions in the model card
+
     from rich.console import Console
 
     from .cli import guarded
@@ -228,7 +230,7 @@ def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds:
         res = trained or train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
         cv = spans_cv_report(res) if folds > 1 else {}
         cmd = f"narrascope train techniques --part {'all' if stack else 'spans'} --data {shown(data)}" + (f" --ptc {shown(ptc)}" if ptc else "")
-        card = {"trained": date.today().isoformat(), "command": cmd, "articles": len(res["articles"]),
+        card = {"trained": date.today().isoformat(), **environment(), "command": cmd, "articles": len(res["articles"]),
                 "languages": sorted({a.lang for a in res["articles"]}), "cross_validation": cv}
         out = output or MODELS_DIR / "technique-spans"
         save_span_model(out, res, card, stack)
@@ -262,6 +264,8 @@ def train_role_encoder_cmd(
     """Fine-tune e5's top layers for entity roles, one encoder per --pool, averaged (needs `pip install 'narrascope\\[finetune]'`, torch; ~11 min per fold and pool on 2 cores)."""
     from datetime import date
 
+    from .train import environment  # versions in the model card
+
     from rich.console import Console
 
     from .cli import guarded
@@ -282,7 +286,7 @@ def train_role_encoder_cmd(
         meta = res["meta"]
         command = (f"narrascope train roles-encoder --semeval {shown(semeval)} --folds {folds} --top {top} --epochs {epochs} --lr {lr:g}"
                    + "".join(f" --pool {p}" for p in pool) + ("" if cv else " --no-cv"))
-        meta["card"] = {"trained": date.today().isoformat(), "command": command, "data": shown(semeval),
+        meta["card"] = {"trained": date.today().isoformat(), **environment(), "command": command, "data": shown(semeval),
                         "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs)}
         if cv:
             meta["card"]["cross_validation"] = roles_cv_report(res, folds)
@@ -302,6 +306,8 @@ def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval202
     """Train the entity-framing role model (main role + 22 fine roles)."""
     from datetime import date
 
+    from .train import environment  # versions in the model card
+
     from rich.console import Console
 
     from .cli import guarded
@@ -313,7 +319,7 @@ def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval202
         res = train_roles(semeval, folds, log=lambda m: con.print(m))
         cv = roles_cv_report(res)
         meta = res["meta"]
-        meta["card"] = {"trained": date.today().isoformat(), "command": f"narrascope train roles --semeval {shown(semeval)}",
+        meta["card"] = {"trained": date.today().isoformat(), **environment(), "command": f"narrascope train roles --semeval {shown(semeval)}",
                         "data": shown(semeval), "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs),
                         "cross_validation": cv}
         out = output or MODELS_DIR / "roles"
@@ -334,6 +340,8 @@ def train_similarity_cmd(
 ) -> None:
     """Fit the similarity mode (taxonomies without training data): its gate and label matcher, on labelled articles."""
     from datetime import date
+
+    from .train import environment  # versions in the model card
 
     from rich.console import Console
 
@@ -357,7 +365,7 @@ def train_similarity_cmd(
             # the honest score of a mode meant for taxonomies nobody trained on: each taxonomy held out in turn
             params["card"]["held_out_taxonomy"] = held_out_scores(docs, taxes, E, seed=seed)
             con.print(json.dumps(params["card"]["held_out_taxonomy"], indent=1))
-        params["card"].update({"trained": date.today().isoformat(), "data": shown(semeval),
+        params["card"].update({"trained": date.today().isoformat(), **environment(), "data": shown(semeval),
                                "command": f"narrascope train similarity --semeval {shown(semeval)}" + "".join(f" --taxonomy {t}" for t in taxonomy)
                                + (f" --folds {folds}" if folds != 5 else "") + (f" --seed {seed}" if seed else ""),
                                "benchmark": "benchmarks/zero_shot.py (fitted on one taxonomy, scored on the other)"})

@@ -18,7 +18,6 @@ share the training release happens to have.
 
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -32,6 +31,7 @@ from ..models.charngram import CharNgramTfidf
 from ..models.narrative import (DECISIONS, GATE, LEVELS, MIN_THRESHOLD, NOVELTY_EMBEDDERS, Head, NarrativeModel, Novelty, View, decode,
                                 label_probabilities, mean_vector, parent_scores, shifted, sigmoid)
 from ..taxonomy import OTHER, Taxonomy, is_other_sub
+from . import environment
 from .data import LabelledDoc
 
 
@@ -506,7 +506,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     gw = share_weights(docs, share) if gated else None
     card: dict[str, Any] = {
         "trained": time.strftime("%Y-%m-%d"),
-        "python": platform.python_version(),
+        **environment(),
         "settings": {k_: (list(v) if isinstance(v, tuple) else v) for k_, v in s.__dict__.items()},
         "taxonomies": [t.id for t in taxonomies],
         "documents": n,
