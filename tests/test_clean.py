@@ -222,6 +222,12 @@ def test_a_read_more_link_inside_a_paragraph_is_cut_and_the_text_around_it_kept(
     assert "bombshells" not in r.text and "Mosquito" not in r.text and "Claim That" not in r.text  # a title-case headline whole
     cut = r.removed[0]
     assert raw[cut["start"]:cut["end"]] == "READ MORE: UFO whistleblower's four biggest bombshells as US Air Force vet speaks out on aliens"
+    # in brackets: after a paragraph's last sentence, or alone
+    r = clean("T\n\nBoth Lead Stories and USA Today debunked the claim. (RELATED: Did Greta Thunberg Say We Must Switch "
+              "To ‘Sustainable Tanks And Weaponry’?)\n\n(Related: Remember when Germany banned Europeans from entering "
+              "the country?)\n\nThe talks failed.", title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["related", "related"] and "elated" not in r.text
+    assert "Both Lead Stories and USA Today debunked the claim.\n\nThe talks failed." in r.text
     # two links in one paragraph
     r = clean("T\n\nIt began. READ MORE: Putin's cronies say the war is going well for them And then it stopped. "
               "READ MORE: The dam was blown up by somebody on the night But nobody saw it.", title_in_text=True)

@@ -66,6 +66,10 @@ GLUED_OPENER = re.compile(
     r"(?<=[a-z0-9’'”\"])\s+(?=(?:And|But|The|He|She|It|They|This|These|That|In|On|At|As|However|Meanwhile|Yet|So|We|I|"
     r"His|Her|Their|Its|Now|Earlier|Last|According)\b)")
 READ_MORE_WORDS = 40
+# the same in brackets, which say where it ends: "(RELATED: Did Greta Thunberg
+# Say We Must Switch To ‘Sustainable Tanks And Weaponry’?)" after a
+# paragraph's last sentence, "(Related: Remember when Germany banned …)" alone
+RELATED_BRACKETS = re.compile(r"\((?:related|read more|also read|read also|see also)\s*:[^()]{3,400}\)", re.I)
 FIRST_PLURAL = re.compile(r"\b(?:we|we're|we’re|we've|we’ve|our|us)\b", re.I)
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you’re)\b", re.I)
 # A paragraph that is a link plus a short label ("Source: https://…",
@@ -330,6 +334,10 @@ def _split_read_more(paras: list[Para]) -> list[Para]:
     "related"); the text before and after it stay, as paragraphs of their own."""
     out: list[Para] = []
     for p in paras:
+        b = RELATED_BRACKETS.search(p.text) if not p.kind else None
+        if b is not None:
+            out.extend(_cut(p, b.start(), b.end()))
+            continue
         m = READ_MORE.search(p.text) if not p.kind else None
         if m is None:
             out.append(p)
@@ -345,13 +353,21 @@ def _split_read_more(paras: list[Para]) -> list[Para]:
         else:
             out.append(p)  # where the headline ends is not clear: keep it all
             continue
-        before, after = p.text[:m.start()], p.text[end:]
-        if before.strip():
-            out.append(Para(p.start, p.start + len(before.rstrip()), before.rstrip()))
-        out.append(Para(p.start + m.start(), p.start + end, p.text[m.start():end], kind="related"))
-        if after.strip():  # which may hold another link
-            lead = len(after) - len(after.lstrip())
-            out.extend(_split_read_more([Para(p.start + end + lead, p.end, after.lstrip())]))
+        out.extend(_cut(p, m.start(), end))
+    return out
+
+
+def _cut(p: Para, start: int, end: int) -> list[Para]:
+    """``p`` as the text before ``start``, the link (kind "related") and the
+    text after ``end``, which may hold another link."""
+    before, after = p.text[:start], p.text[end:]
+    out: list[Para] = []
+    if before.strip():
+        out.append(Para(p.start, p.start + len(before.rstrip()), before.rstrip()))
+    out.append(Para(p.start + start, p.start + end, p.text[start:end], kind="related"))
+    if after.strip():
+        lead = len(after) - len(after.lstrip())
+        out.extend(_split_read_more([Para(p.start + end + lead, p.end, after.lstrip())]))
     return out
 
 

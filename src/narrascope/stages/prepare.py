@@ -19,7 +19,7 @@ class CleanStage(Stage):
     # 7: English author bios under the headline or at the end ("Lucas Leiroz, researcher in …; geopolitical consultant."),
     #    a series teaser closing the article ("Tomorrow: How to run …")
     # 8: a short headline repeated as the first paragraph; "READ MORE: <headline>" inside a paragraph or longer
-    #    than 15 words
+    #    than 15 words; "(RELATED: <headline>)" in brackets
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
