@@ -217,11 +217,10 @@ def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds:
                  stack: Optional[dict] = None) -> None:  # type: ignore[type-arg]
     from datetime import date
 
-    from .train import environment  # versions in the model card
-
     from rich.console import Console
 
     from .cli import guarded
+    from .train import environment  # versions in the model card
     from .train.spans import save_span_model, spans_cv_report, train_spans
 
     con = Console(stderr=True)
@@ -264,12 +263,11 @@ def train_role_encoder_cmd(
     """Fine-tune e5's top layers for entity roles, one encoder per --pool, averaged (needs `pip install 'narrascope\\[finetune]'`, torch; ~11 min per fold and pool on 2 cores)."""
     from datetime import date
 
-    from .train import environment  # versions in the model card
-
     from rich.console import Console
 
     from .cli import guarded
     from .models.role_encoder import pool_member
+    from .train import environment  # versions in the model card
     from .train.role_encoder import ensemble_encoder, save_encoder_oof, train_role_encoder
     from .train.roles import roles_cv_report, save_roles
 
@@ -306,11 +304,10 @@ def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval202
     """Train the entity-framing role model (main role + 22 fine roles)."""
     from datetime import date
 
-    from .train import environment  # versions in the model card
-
     from rich.console import Console
 
     from .cli import guarded
+    from .train import environment  # versions in the model card
     from .train.roles import roles_cv_report, save_roles, train_roles
 
     con = Console(stderr=True)
@@ -341,13 +338,12 @@ def train_similarity_cmd(
     """Fit the similarity mode (taxonomies without training data): its gate and label matcher, on labelled articles."""
     from datetime import date
 
-    from .train import environment  # versions in the model card
-
     from rich.console import Console
 
     from .cli import guarded
     from .progress import progress
     from .taxonomy import load_taxonomy
+    from .train import environment  # versions in the model card
     from .train.data import semeval_docs
     from .train.similarity import article_embeddings, held_out_scores, train_similarity
 
