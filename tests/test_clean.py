@@ -173,6 +173,7 @@ def test_author_bios_are_cut_where_outlets_put_them_and_sources_are_kept() -> No
            "Brad Templeton, a Forbes contributor.\n\n"
            "The talks failed on Monday.\n\n"
            "Smith is a professor at Harvard.\n\n"
+           "Vladimir Putin is the author of a 2021 essay on the historical unity of Russians and Ukrainians.\n\n"
            "Aila Slisco is a Newsweek night reporter based in New York. Her focus is on reporting national politics, "
            "where she ... Read more")
     r = clean(raw, title_in_text=True)
@@ -181,7 +182,7 @@ def test_author_bios_are_cut_where_outlets_put_them_and_sources_are_kept() -> No
     # a sentence's opening words are no name; a source who did something is no bio; nor is a bio mid-article,
     # nor a tail sentence about someone who is not a journalist
     for kept in ("In Moscow, an analyst doubts the claim.", "Jack Hubbard, executive director", "Brad Templeton, a Forbes contributor.",
-                 "Smith is a professor at Harvard."):
+                 "Smith is a professor at Harvard.", "Vladimir Putin is the author of a 2021 essay"):
         assert kept in r.text
     # a journalist "based in" a city is still a bio
     r = clean("Title\n\nJane Roe, a journalist based in Kyiv.\n\nThe talks failed.", title_in_text=True)

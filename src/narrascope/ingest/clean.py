@@ -114,9 +114,10 @@ _BIO_NAME = (r"(?!(?:In|At|On|For|But|And|As|After|Before|When|While|Since|Accor
              r"Earlier|Then|Now|Today|Yesterday|Also|Still|Even|So|Yet|If|Under|Over|With|Without|From|By|To|Of)\b)"
              r"(?:(?:Dr|Prof|Professor|Mr|Ms|Mrs)\.?\s+)?[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|dos|van|von|der|bin|al-)){1,3}")
 BIO_APPOSED = re.compile(rf"^(?:[Aa]bout the author:?\s*)?{_BIO_NAME},\s+(?:(?:a|an|the)\s+)?(?:[\w'’-]+\s+){{0,3}}?{_BIO_ROLE}\b")
-# at the end, a journalist described in the third person
+# at the end, a journalist described in the third person ("the author of"
+# would take "Vladimir Putin is the author of a 2021 essay …")
 BIO_IS = re.compile(rf"^{_BIO_NAME}\s+is\s+(?:a|an|the)\s+(?:[\w'’-]+\s+){{0,4}}?"
-                    r"(?:reporter|correspondent|columnist|contributor|editor|writer|journalist|author|blogger)\b")
+                    r"(?:reporter|correspondent|columnist|contributor|editor|writer|journalist|blogger)\b")
 # what a bio does not do: tell what its person said or did
 BIO_VERB = re.compile(
     r"\b(?:said|says|told|tells|warned|warns|added|adds|noted|notes|argued|argues|wrote|stated|claimed|claims|"
