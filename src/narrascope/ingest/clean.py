@@ -59,7 +59,8 @@ RELATED = re.compile(
 # latest one should …" (the link's headline glued to the next sentence, in
 # the middle of a paragraph), or a whole "Read more: <headline>" paragraph
 # too long for RELATED's 15 words.
-READ_MORE = re.compile(r"(?:^|(?<=[.!?…\"”’]\s))(?:read more|also read|read also|see also)\s*:\s*", re.I)
+_LINK_WORDS = "read more|also read|read also|see also"
+READ_MORE = re.compile(rf"(?:^|(?<=[.!?…\"”’]\s))(?:{_LINK_WORDS})\s*:\s*", re.I)
 # where a sentence-case headline ends and the article goes on: a lower-case
 # word, then a capitalised sentence opener
 GLUED_OPENER = re.compile(
@@ -69,7 +70,7 @@ READ_MORE_WORDS = 40
 # the same in brackets, which say where it ends: "(RELATED: Did Greta Thunberg
 # Say We Must Switch To ‘Sustainable Tanks And Weaponry’?)" after a
 # paragraph's last sentence, "(Related: Remember when Germany banned …)" alone
-RELATED_BRACKETS = re.compile(r"\((?:related|read more|also read|read also|see also)\s*:[^()]{3,400}\)", re.I)
+RELATED_BRACKETS = re.compile(rf"\((?:related|{_LINK_WORDS})\s*:[^()]{{3,400}}\)", re.I)
 FIRST_PLURAL = re.compile(r"\b(?:we|we're|we’re|we've|we’ve|our|us)\b", re.I)
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you’re)\b", re.I)
 # A paragraph that is a link plus a short label ("Source: https://…",
@@ -197,7 +198,7 @@ def classify(paras: list[Para]) -> None:
             p.kind = "licence"
         elif nw <= 15 and _byline(text):
             p.kind = "byline"
-        elif nw <= 60 and _author_bio(text, i, n):
+        elif nw <= 60 and _author_bio(text, nw, i, n):
             p.kind = "author_bio"
         elif nw <= 25 and i >= n - 2 and TEASER.match(text):
             p.kind = "teaser"
@@ -256,15 +257,15 @@ def _byline(text: str) -> bool:
     return bool(ws) and ws[0][:1].isupper() and all(w[:1].isupper() or w.lower() in BYLINE_WORDS for w in ws)
 
 
-def _author_bio(text: str, i: int, n: int) -> bool:
-    """Whether paragraph ``i`` of ``n`` is its author's bio: a name and what
+def _author_bio(text: str, nw: int, i: int, n: int) -> bool:
+    """Whether paragraph ``i`` of ``n`` (``nw`` words) is its author's bio: a name and what
     the person does, with nothing the person said or did, among the first
     four paragraphs (the headline is one) or the last three."""
     if any(c in text for c in QUOTE_CHARS):
         return False
     if i <= 3 or i >= n - 3:
         m = BIO_APPOSED.match(text)
-        if m and len(words(text)) <= 40 and not BIO_VERB.search(text[m.end():]):
+        if m and nw <= 40 and not BIO_VERB.search(text[m.end():]):
             return True
     if i >= n - 3:
         # "… based in New York. Her focus is on …" may go on: the third
@@ -335,11 +336,14 @@ def _split_read_more(paras: list[Para]) -> list[Para]:
     "related"); the text before and after it stay, as paragraphs of their own."""
     out: list[Para] = []
     for p in paras:
-        b = RELATED_BRACKETS.search(p.text) if not p.kind else None
+        if p.kind:
+            out.append(p)
+            continue
+        b = RELATED_BRACKETS.search(p.text)
         if b is not None:
             out.extend(_cut(p, b.start(), b.end()))
             continue
-        m = READ_MORE.search(p.text) if not p.kind else None
+        m = READ_MORE.search(p.text)
         if m is None:
             out.append(p)
             continue
