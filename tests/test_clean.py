@@ -234,3 +234,25 @@ def test_a_read_more_link_inside_a_paragraph_is_cut_and_the_text_around_it_kept(
               "READ MORE: The dam was blown up by somebody on the night But nobody saw it.", title_in_text=True)
     assert [x["kind"] for x in r.removed] == ["related", "related"] and "READ MORE" not in r.text
     assert "It began." in r.text and "And then it stopped." in r.text and "But nobody saw it." in r.text
+
+
+def test_video_pointers_source_labels_and_a_long_shop_appeal_are_cut() -> None:
+    raw = ("Lab-grown meat for soldiers\n\n"
+           "Critics argue that using U.S. troops to test lab-grown meat is inappropriate.\n\n"
+           "Human knowledge is under attack! Governments and powerful corporations are using censorship to wipe out "
+           "humanity's knowledge base about nutrition, herbs, self-reliance, natural immunity, food production, "
+           "preparedness and much more. We are preserving human knowledge using AI technology while building the "
+           "infrastructure of human freedom. Speak freely without censorship at the new decentralized, blockchain-power "
+           "Brighteon.io. Explore our free, downloadable generative AI tools at Brighteon.AI. Support our efforts to "
+           "build the infrastructure of human freedom by shopping at HealthRangerStore.com, featuring lab-tested, "
+           "certified organic, non-GMO foods and nutritional solutions.\n\n"
+           "Viewers who watch this video will not be convinced, the minister said.\n\n"
+           "Watch this video about BioMADE's lab-grown meat for U.S. soldiers.\n\n"
+           "This video is from the Daily Videos channel on Brighteon.com.\n\n"
+           "Sources include:")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["appeal", "video", "video", "link"]
+    assert "Critics argue" in r.text and "Viewers who watch this video" in r.text
+    # a "Sources:" line that prose follows is a heading of the article, kept
+    r = clean("Title\n\nSources:\n\nOfficials said the talks failed.", title_in_text=True)
+    assert r.removed == [] and "Sources:" in r.text

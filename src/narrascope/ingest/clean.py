@@ -35,7 +35,8 @@ APPEAL = [
     for p in (
         r"\bdonat(?:e|ion|ions|ing)\b",
         r"\bcontribution\b",
-        r"\bsupporters?\b|\bsupport (?:us|our work|independent)\b|\byour support\b",
+        r"\bsupporters?\b|\bsupport (?:us|our work|our efforts|our mission|independent)\b|\byour support\b",
+        r"\bby shopping at [\w.-]+\.(?:com|org|net)\b",
         r"\bsubscri(?:be|ption|bers?)\b",
         r"\bnewsletter\b",
         r"\bsign up\b",
@@ -127,6 +128,16 @@ BIO_VERB = re.compile(
 # A series teaser closing the article ("Tomorrow: How to run a renewable grid
 # with little or no storage.") announces another article; it is no sentence
 # of this one (it became narrative evidence).
+# An embedded video's pointer and credit ("Watch this video about BioMADE's
+# lab-grown meat for U.S. soldiers.", "This video is from the Daily Videos
+# channel on Brighteon.com."): the video is not in the text, and what they
+# say of it became narrative evidence.
+VIDEO = re.compile(r"^(?:(?:watch|listen to)\s+(?:this|the|the following|our)\s+(?:full\s+|short\s+)?"
+                   r"(?:video|clip|interview|podcast|episode|documentary)\b"
+                   r"|this (?:video|clip|podcast|episode) (?:is|was|comes) from\b)", re.I)
+# The label of a source list ("Sources include:") whose links the scrape
+# dropped, or that only links follow.
+SOURCES = re.compile(r"^(?:sources?(?:\s+include)?|references|links|further reading)\s*:?$", re.I)
 TEASER = re.compile(r"^(?:tomorrow|next week|next time|coming up|up next|coming soon|in part \w+|next in this series)\s*:", re.I)
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
@@ -202,6 +213,10 @@ def classify(paras: list[Para]) -> None:
             p.kind = "author_bio"
         elif nw <= 25 and i >= n - 2 and TEASER.match(text):
             p.kind = "teaser"
+        elif nw <= 40 and VIDEO.match(text):
+            p.kind = "video"
+        elif nw <= 3 and SOURCES.match(text) and all(URL.search(q.text) for q in paras[i + 1:]):
+            p.kind = "link"
         elif nw <= 15 and RELATED.search(text) and not text.endswith((".", "?", "!")):
             p.kind = "related"
         elif URL.search(text) and len(words(URL.sub(" ", text))) <= LINK_LABEL_WORDS:
@@ -213,7 +228,10 @@ def classify(paras: list[Para]) -> None:
             # One keyword is not enough on its own ("supporters of the bill"):
             # appeals also address the reader or speak as the outlet.
             addresses = bool(FIRST_PLURAL.search(text) or SECOND_PERSON.search(text) or APPEAL_HEAD.search(text))
-            if nw <= 80 and not quoted and (hits >= 2 or (hits >= 1 and in_tail and addresses) or (in_tail and nw <= 15 and APPEAL_HEAD.search(text))):
+            # two cues carry a longer promotion ("Human knowledge is under
+            # attack! … Support our efforts … by shopping at …com", 87 words)
+            if not quoted and ((hits >= 2 and nw <= 120) or (hits >= 1 and nw <= 80 and in_tail and addresses)
+                               or (in_tail and nw <= 15 and APPEAL_HEAD.search(text))):
                 p.kind = "appeal"
     # Pull quotes: a short paragraph repeated inside a longer one (or an
     # exact repeat of an earlier one) is a display copy; the body keeps it.

@@ -11,7 +11,7 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "8"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    version = "9"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
     # 4: words mixing Latin and Cyrillic look-alikes are written in one script (meta["homoglyphs"])
     # 5: ... in the script all their letters have a form in ("Kyлeбa" -> "Кулеба"); an opening 3 is З where the
     #    article spells the word so elsewhere ("3еленски")
@@ -20,11 +20,13 @@ class CleanStage(Stage):
     #    a series teaser closing the article ("Tomorrow: How to run …")
     # 8: a short headline repeated as the first paragraph; "READ MORE: <headline>" inside a paragraph or longer
     #    than 15 words; "(RELATED: <headline>)" in brackets
+    # 9: an embedded video's pointer and credit ("Watch this video …", "This video is from the … channel on …"), a
+    #    source-list label that only links follow ("Sources include:"), appeals of two cues up to 120 words
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
     description = ("Remove captions, pull quotes, appeals, licence footers, share bars, links, datelines, bylines, "
-                   "author bios, series teasers; normalise "
+                   "author bios, series teasers, video pointers; normalise "
                    "(whitespace, words mixing Latin and Cyrillic look-alikes).")
 
     def __init__(self, strip_boilerplate: bool = True) -> None:

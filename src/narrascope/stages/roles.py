@@ -594,6 +594,30 @@ _DEVANAGARI_INITIALS = {
 _SPACED_DASH = re.compile(r"[ \t][–—-][ \t]+")
 
 
+# A word in capitals for emphasis ("Wind farms are KILLING eagles", "IRONIC?
+# Tesla is building …") is no name, though spaCy takes it for one: read in
+# lower case in its line, the tagger calls it a verb, a modal, an adverb or
+# an adjective with an adjective's ending. Acronyms stay (lower-cased,
+# "asean" and "usaid" are tagged adjectives too: hence the endings), and so
+# do nouns ("SILVER": a noun in capitals cannot be told from an acronym).
+_SHOUT_ADJECTIVE = ("IC", "IBLE", "ABLE", "OUS", "IVE", "FUL", "LESS", "ENT", "ANT", "ARY")
+
+
+def _shouted(nlp: Any, ent: Any, text: str) -> bool:
+    words = [t for t in ent if not (t.is_punct or t.is_space)]
+    if len(words) != 1 or ent.label_ in {"GPE", "NORP", "LOC"}:
+        return False
+    w = words[0]
+    if len(w.text) < 5 or not w.text.isalpha() or not w.text.isupper():
+        return False
+    start = max(text.rfind("\n", 0, w.idx) + 1, w.idx - 200)
+    end = text.find("\n", w.idx)
+    end = min(len(text) if end < 0 else end, w.idx + 200)
+    line = text[start:w.idx] + w.text.lower() + text[w.idx + len(w.text):end]
+    tag = next((t.tag_ for t in nlp(line) if t.idx == w.idx - start), "")
+    return tag.startswith(("VB", "MD", "RB")) or tag == "JJ" and w.text.endswith(_SHOUT_ADJECTIVE)
+
+
 def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
     """The mention of a spaCy entity, or None when it is no actor (``text``:
     the doc's text, which spaCy joins anew on every ``doc.text``).
@@ -1198,7 +1222,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "23"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "24"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1266,6 +1290,7 @@ class RolesStage(Stage):
     #     comes back ("Forças Armadas da Ucrânia", was "Armadas da Ucrânia" opening a sentence)
     # 23: a title alone in apposition joins the person named after it ("o Presidente russo, Vladimir Putin"),
     #     and names it (display, framed head) only when nothing else does
+    # 24: an English word in capitals for emphasis ("Wind farms are KILLING eagles", "IRONIC?") is no name
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1388,7 +1413,8 @@ class RolesStage(Stage):
         nlp = _spacy(name) if name else None
         if nlp is not None:
             doc = nlp(text[:100000])
-            spans = ((_mention_span(e, text[:100000]), e.label_) for e in doc.ents if e.label_ in SPACY_LABELS)
+            spans = ((_mention_span(e, text[:100000]), e.label_) for e in doc.ents
+                     if e.label_ in SPACY_LABELS and not _shouted(nlp, e, text))
             found = _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None])
             adjectives = frozenset(t.text for t in doc if t.tag_ == "JJ")
             found = _repeated_names(text[:100000], found, adjectives=adjectives)
