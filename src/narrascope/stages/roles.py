@@ -687,6 +687,10 @@ def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
                 end = int(doc[k - 1].idx + len(doc[k - 1].text))
                 if ent.label_ == "NORP":
                     return start, end
+    if ent.label_ == "ORG" and len(ent) > 2 and ent[1].lower_ == "for" and _surname(ent[0]):
+        # "wrote Ring for American Greatness": a person the article names
+        # ("Edward Ring") writing for an outlet, not one organisation
+        return start, int(ent[0].idx + len(ent[0].text))
     if ent.label_ == "ORG":
         # spaCy leaves the head of "Physicians for Social Responsibility" or
         # "Union of Concerned Scientists" out: proper nouns before "for"/"of"
@@ -719,6 +723,11 @@ def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
             return start, int(nxt.idx + len(nxt.text))
     # spaCy tags some names NORP ("Klitschko"): only an adjective is dropped.
     return None if ent[-1].tag_ == "JJ" else (start, end)
+
+
+def _surname(tok: Any) -> bool:
+    """Whether ``tok`` ends a person spaCy finds elsewhere in its doc."""
+    return any(e.label_ == "PERSON" and len(e) > 1 and e[-1].text == tok.text for e in tok.doc.ents)
 
 
 def _name_word_before(doc: Any, i: int) -> bool:
@@ -1290,7 +1299,8 @@ class RolesStage(Stage):
     #     comes back ("Forças Armadas da Ucrânia", was "Armadas da Ucrânia" opening a sentence)
     # 23: a title alone in apposition joins the person named after it ("o Presidente russo, Vladimir Putin"),
     #     and names it (display, framed head) only when nothing else does
-    # 24: an English word in capitals for emphasis ("Wind farms are KILLING eagles", "IRONIC?") is no name
+    # 24: an English word in capitals for emphasis ("Wind farms are KILLING eagles", "IRONIC?") is no name; a
+    #     person writing for an outlet ("wrote Ring for American Greatness") is the person
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
