@@ -198,6 +198,9 @@ def test_attribution() -> None:
     assert attribute("Russia made several claims about the dam.") is None
     assert attribute("In a speech in Moscow the minister said the West lied.") is None
     assert attribute("According to her, climate change is the primary cause.") == "her"
+    # a participle ends the speaker
+    assert attribute('Illegal aliens are now "climate migrants," according to globalists pushing population replacement scheme') == "globalists"
+    assert attribute("The jet was downed, according to a weapons tracking account on Twitter.") == "a weapons tracking account on Twitter"
     assert attribute('The Financial Times accused Russia "of industrial-scale farm plunder" and even claimed that it was genocide.') is None
 
 

@@ -73,6 +73,12 @@ def attribute(sentence: str) -> str | None:
                 words, stripped = words[1:], True
             if words and words[0].lower() in _PREPOSITIONS:
                 continue  # "From making several claims about nuclear weapons, …": a phrase, no speaker
+            if rx is _ACCORDING and words and words[0].lower() not in {"a", "an"}:
+                # a participle after the source starts what it does ("according to globalists pushing
+                # population replacement scheme" is "globalists"; after "a" it is a compound's: "a weapons
+                # tracking account")
+                ing = next((k for k, w in enumerate(words) if k > 0 and w.islower() and len(w) > 5 and w.endswith("ing")), None)
+                words = words if ing is None else words[:ing]
             if (words and len(words) <= 8 and (len(words) == 1 or words[-1].lower() not in _TRAILING)
                     and not (len(words) == 1 and words[0] in _NO_SPEAKER)
                     and not (stripped and not any(w[:1].isupper() or w.lower() in _PRONOUNS for w in words))
@@ -103,11 +109,13 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "5"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "6"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
     #    quotation is no speaker ("… and even claimed")
     # 4: nor "now", "just", "already" ... before it ("Putin has now boldly stated")
     # 5: a phrase opening with a preposition is no speaker ("From making several claims …"), nor "several" before "claims"
+    # 6: the source after "according to" ends before a participle ("according to globalists pushing population
+    #    replacement scheme")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
