@@ -88,7 +88,8 @@ def test_source_and_read_more_links_removed_prose_with_links_kept() -> None:
         "The audit is expected to finish before the end of the year.",
     ])
     r = clean(raw, title_in_text=True)
-    links = [x["text"] for x in r.removed if x["kind"] == "link"]
+    # "Подробнее …" (read more) is a related-article link, as "Read more: https://…" is
+    links = [x["text"] for x in r.removed if x["kind"] in ("link", "related")]
     assert links == ["Source: https://example.org/story/123",
                      "Подробнее в ПГ: https://www.pnp.ru/politics/x.html",
                      "https://t.me/channel/4567"]
@@ -256,3 +257,21 @@ def test_video_pointers_source_labels_and_a_long_shop_appeal_are_cut() -> None:
     # a "Sources:" line that prose follows is a heading of the article, kept
     r = clean("Title\n\nSources:\n\nOfficials said the talks failed.", title_in_text=True)
     assert r.removed == [] and "Sources:" in r.text
+
+
+def test_russian_bulgarian_and_portuguese_appeals_links_and_credits_are_cut() -> None:
+    raw = ("Заголовок\n\nВучич заявил, что переговоры продолжатся.\n\nЧитайте также:\n\n"
+           "Министр подписал соглашение в Белграде.\n\nПодписывайтесь на наш телеграм-канал!\n\n"
+           "Источник: Telegram-канал \"ИноТВ\"")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["related", "appeal", "link"]
+    assert "Министр подписал" in r.text and "Вучич заявил" in r.text
+    r = clean("Заглавие\n\nОще по темата\n\nУчените очакват затопляне.\n\nПревод и редакция: Епицентър.БГ\n\nК.К",
+              title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["related", "byline", "byline"] and "Учените очакват" in r.text
+    r = clean("Título\n\nO ministro falou em Lisboa.\n\nSiga-nos no Telegram e subscreva a nossa newsletter", title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["appeal"]
+    # a source named in a sentence, or a postscript in lower case, is the article's
+    r = clean("Título\n\nO ministro falou.\n\nFonte: o ministério confirmou ontem que a reunião terá lugar na sexta-feira em Lisboa.\n\np.s.",
+              title_in_text=True)
+    assert r.removed == []

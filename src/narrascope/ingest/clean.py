@@ -46,13 +46,18 @@ APPEAL = [
         r"\bindependent (?:journalism|media|news)\b",
         r"\bchip in\b|\bpatreon\b|\bpaypal\b|\bpaywall\b",
         r"\bfree, independent\b|\bcorporate media\b",
+        # Russian, Bulgarian, Portuguese: subscribe, follow us, support us, donate
+        r"\bподпи(?:сывайтесь|шитесь)\b|\bабонирайте се\b|\bпоследвайте ни\b|\bsubscreva\b|\binscreva-se\b|\bsiga-nos\b",
+        r"\bподдержите (?:нас|проект|редакцию)\b|\bподкрепете ни\b|\bapoie-nos\b|\bпожертвовани|\bдарени[ея]\b|\bdonativo",
     )
 ]
 APPEAL_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in APPEAL), re.I)  # cheap pre-screen
 CAPTION_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in CAPTION), re.I)
-APPEAL_HEAD = re.compile(r"^(?:join|support|donate|subscribe|sign up|become|help us|give)\b", re.I)
+APPEAL_HEAD = re.compile(r"^(?:join|support|donate|subscribe|sign up|become|help us|give|подписывайтесь|подпишитесь|"
+                         r"абонирайте|последвайте|subscreva|inscreva-se|siga-nos)\b", re.I)
 RELATED = re.compile(
-    r"^(?:read more|related|see also|advertisement|click here|watch|listen|more from|recommended|you may also like)\b",
+    r"^(?:read more|related|see also|advertisement|click here|watch|listen|more from|recommended|you may also like|"
+    r"подробнее|читайте также|прочетете още|още по темата|leia (?:mais|também)|saiba mais|veja também)\b",
     re.I,
 )
 # A link to another article inside the text: "READ MORE: UFO whistleblower's
@@ -138,6 +143,12 @@ VIDEO = re.compile(r"^(?:(?:watch|listen to)\s+(?:this|the|the following|our)\s+
 # The label of a source list ("Sources include:") whose links the scrape
 # dropped, or that only links follow.
 SOURCES = re.compile(r"^(?:sources?(?:\s+include)?|references|links|further reading)\s*:?$", re.I)
+# Who wrote, translated or sourced it, on a line of its own at the end: the
+# author's initials ("К.К"), "Превод и редакция: Епицентър.БГ", "Источник:
+# Telegram-канал "ИноТВ"" (the source named, no link).
+INITIALS = re.compile(r"^(?:[^\W\d_]\.\s?){1,2}[^\W\d_]\.?$")
+CREDIT = re.compile(r"^(?:превод|перевод|tradução|translation|translated by)(?:\s+(?:и|e|and)\s+\w+)?\s*:", re.I)
+SOURCE_CREDIT = re.compile(r"^(?:источник|източник|fonte|source)\s*:", re.I)
 TEASER = re.compile(r"^(?:tomorrow|next week|next time|coming up|up next|coming soon|in part \w+|next in this series)\s*:", re.I)
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
@@ -216,6 +227,10 @@ def classify(paras: list[Para]) -> None:
         elif nw <= 40 and VIDEO.match(text):
             p.kind = "video"
         elif nw <= 3 and SOURCES.match(text) and all(URL.search(q.text) for q in paras[i + 1:]):
+            p.kind = "link"
+        elif i >= n - 3 and nw <= 8 and ((INITIALS.match(text) and text.isupper()) or CREDIT.match(text)):
+            p.kind = "byline"
+        elif i >= n - 3 and nw <= 8 and SOURCE_CREDIT.match(text):
             p.kind = "link"
         elif nw <= 15 and RELATED.search(text) and not text.endswith((".", "?", "!")):
             p.kind = "related"

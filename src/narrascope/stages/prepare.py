@@ -11,7 +11,7 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "9"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    version = "10"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
     # 4: words mixing Latin and Cyrillic look-alikes are written in one script (meta["homoglyphs"])
     # 5: ... in the script all their letters have a form in ("Kyлeбa" -> "Кулеба"); an opening 3 is З where the
     #    article spells the word so elsewhere ("3еленски")
@@ -22,6 +22,9 @@ class CleanStage(Stage):
     #    than 15 words; "(RELATED: <headline>)" in brackets
     # 9: an embedded video's pointer and credit ("Watch this video …", "This video is from the … channel on …"), a
     #    source-list label that only links follow ("Sources include:"), appeals of two cues up to 120 words
+    # 10: Russian, Bulgarian and Portuguese subscription appeals and read-more labels ("Подписывайтесь на наш
+    #     телеграм-канал!", "Читайте также:", "Още по темата"); at the end, initials, a translation credit or a
+    #     source named without a link ("К.К", "Превод и редакция: …", "Источник: Telegram-канал …")
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
