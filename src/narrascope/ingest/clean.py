@@ -130,9 +130,6 @@ BIO_VERB = re.compile(
     r"\b(?:said|says|told|tells|warned|warns|added|adds|noted|notes|argued|argues|wrote|stated|claimed|claims|"
     r"believes|believed|is|was|were|are|has|had|have|will|would|can|could|also)\b"
     r"|\b(?!(?:based|retired|renowned|distinguished|acclaimed)\b)[a-z]+ed\b|\b[a-z]+ly\b")
-# A series teaser closing the article ("Tomorrow: How to run a renewable grid
-# with little or no storage.") announces another article; it is no sentence
-# of this one (it became narrative evidence).
 # An embedded video's pointer and credit ("Watch this video about BioMADE's
 # lab-grown meat for U.S. soldiers.", "This video is from the Daily Videos
 # channel on Brighteon.com."): the video is not in the text, and what they
@@ -144,11 +141,14 @@ VIDEO = re.compile(r"^(?:(?:watch|listen to)\s+(?:this|the|the following|our)\s+
 # dropped, or that only links follow.
 SOURCES = re.compile(r"^(?:sources?(?:\s+include)?|references|links|further reading)\s*:?$", re.I)
 # Who wrote, translated or sourced it, on a line of its own at the end: the
-# author's initials ("К.К"), "Превод и редакция: Епицентър.БГ", "Источник:
+# author's initials, in capitals ("К.К"; "p.s." is none), "Превод и редакция: Епицентър.БГ", "Источник:
 # Telegram-канал "ИноТВ"" (the source named, no link).
 INITIALS = re.compile(r"^(?:[^\W\d_]\.\s?){1,2}[^\W\d_]\.?$")
 CREDIT = re.compile(r"^(?:превод|перевод|tradução|translation|translated by)(?:\s+(?:и|e|and)\s+\w+)?\s*:", re.I)
 SOURCE_CREDIT = re.compile(r"^(?:источник|източник|fonte|source)\s*:", re.I)
+# A series teaser closing the article ("Tomorrow: How to run a renewable grid
+# with little or no storage.") announces another article; it is no sentence
+# of this one (it became narrative evidence).
 TEASER = re.compile(r"^(?:tomorrow|next week|next time|coming up|up next|coming soon|in part \w+|next in this series)\s*:", re.I)
 QUOTE_CHARS = "\"“”«»„"
 TERMINAL = tuple(".!?…।\"'”’»)")
