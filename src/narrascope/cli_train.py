@@ -215,12 +215,10 @@ def _train_techniques_all(data: Path, ptc: Optional[Path], output: Optional[Path
 
 def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds: int, trained: Optional[dict] = None,  # type: ignore[type-arg]
                  stack: Optional[dict] = None) -> None:  # type: ignore[type-arg]
-    from datetime import date
-
     from rich.console import Console
 
     from .cli import guarded
-    from .train import environment  # versions in the model card
+    from .train import provenance  # date and versions in the model card
     from .train.spans import save_span_model, spans_cv_report, train_spans
 
     con = Console(stderr=True)
@@ -229,7 +227,7 @@ def _train_spans(data: Path, ptc: Optional[Path], output: Optional[Path], folds:
         res = trained or train_spans(data, ptc, folds=folds, log=lambda m: con.print(m))
         cv = spans_cv_report(res) if folds > 1 else {}
         cmd = f"narrascope train techniques --part {'all' if stack else 'spans'} --data {shown(data)}" + (f" --ptc {shown(ptc)}" if ptc else "")
-        card = {"trained": date.today().isoformat(), **environment(), "command": cmd, "articles": len(res["articles"]),
+        card = {**provenance(), "command": cmd, "articles": len(res["articles"]),
                 "languages": sorted({a.lang for a in res["articles"]}), "cross_validation": cv}
         out = output or MODELS_DIR / "technique-spans"
         save_span_model(out, res, card, stack)
@@ -261,13 +259,11 @@ def train_role_encoder_cmd(
     work: Optional[Path] = typer.Option(None, help="Folder for cached frozen states and finished folds: a killed run resumes there."),
 ) -> None:
     """Fine-tune e5's top layers for entity roles, one encoder per --pool, averaged (needs `pip install 'narrascope\\[finetune]'`, torch; ~11 min per fold and pool on 2 cores)."""
-    from datetime import date
-
     from rich.console import Console
 
     from .cli import guarded
     from .models.role_encoder import pool_member
-    from .train import environment  # versions in the model card
+    from .train import provenance  # date and versions in the model card
     from .train.role_encoder import ensemble_encoder, save_encoder_oof, train_role_encoder
     from .train.roles import roles_cv_report, save_roles
 
@@ -284,7 +280,7 @@ def train_role_encoder_cmd(
         meta = res["meta"]
         command = (f"narrascope train roles-encoder --semeval {shown(semeval)} --folds {folds} --top {top} --epochs {epochs} --lr {lr:g}"
                    + "".join(f" --pool {p}" for p in pool) + ("" if cv else " --no-cv"))
-        meta["card"] = {"trained": date.today().isoformat(), **environment(), "command": command, "data": shown(semeval),
+        meta["card"] = {**provenance(), "command": command, "data": shown(semeval),
                         "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs)}
         if cv:
             meta["card"]["cross_validation"] = roles_cv_report(res, folds)
@@ -302,12 +298,10 @@ def train_role_encoder_cmd(
 def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval2025-task10/train"), help="SemEval-2025 Task 10 train folder."),
                     output: Optional[Path] = typer.Option(None, "--output", "-o"), folds: int = typer.Option(5)) -> None:
     """Train the entity-framing role model (main role + 22 fine roles)."""
-    from datetime import date
-
     from rich.console import Console
 
     from .cli import guarded
-    from .train import environment  # versions in the model card
+    from .train import provenance  # date and versions in the model card
     from .train.roles import roles_cv_report, save_roles, train_roles
 
     con = Console(stderr=True)
@@ -316,7 +310,7 @@ def train_roles_cmd(semeval: Path = typer.Option(Path("../shared/data/semeval202
         res = train_roles(semeval, folds, log=lambda m: con.print(m))
         cv = roles_cv_report(res)
         meta = res["meta"]
-        meta["card"] = {"trained": date.today().isoformat(), **environment(), "command": f"narrascope train roles --semeval {shown(semeval)}",
+        meta["card"] = {**provenance(), "command": f"narrascope train roles --semeval {shown(semeval)}",
                         "data": shown(semeval), "mentions": len(res["mentions"].group), "documents": len(res["mentions"].docs),
                         "cross_validation": cv}
         out = output or MODELS_DIR / "roles"
@@ -336,14 +330,12 @@ def train_similarity_cmd(
     seed: int = typer.Option(0),
 ) -> None:
     """Fit the similarity mode (taxonomies without training data): its gate and label matcher, on labelled articles."""
-    from datetime import date
-
     from rich.console import Console
 
     from .cli import guarded
     from .progress import progress
     from .taxonomy import load_taxonomy
-    from .train import environment  # versions in the model card
+    from .train import provenance  # date and versions in the model card
     from .train.data import semeval_docs
     from .train.similarity import article_embeddings, held_out_scores, train_similarity
 
@@ -361,7 +353,7 @@ def train_similarity_cmd(
             # the honest score of a mode meant for taxonomies nobody trained on: each taxonomy held out in turn
             params["card"]["held_out_taxonomy"] = held_out_scores(docs, taxes, E, seed=seed)
             con.print(json.dumps(params["card"]["held_out_taxonomy"], indent=1))
-        params["card"].update({"trained": date.today().isoformat(), **environment(), "data": shown(semeval),
+        params["card"].update({**provenance(), "data": shown(semeval),
                                "command": f"narrascope train similarity --semeval {shown(semeval)}" + "".join(f" --taxonomy {t}" for t in taxonomy)
                                + (f" --folds {folds}" if folds != 5 else "") + (f" --seed {seed}" if seed else ""),
                                "benchmark": "benchmarks/zero_shot.py (fitted on one taxonomy, scored on the other)"})

