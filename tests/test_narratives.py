@@ -90,11 +90,12 @@ def test_a_repeated_sentence_is_evidence_once(stage: NarrativesStage) -> None:
 
 def test_one_or_two_words_are_evidence_last(stage: NarrativesStage) -> None:
     # "Защо?" (why?) was shown as a test article's evidence of "Ukraine is a puppet of the West"
-    a = ns.analyze_text("Why? Ukraine. Kyiv obeys Washington in everything it does. The talks failed.", stages=[])
-    assert [len(a.clean_text[s.start:s.end].split()) for s in a.sentences] == [1, 1, 7, 3]
-    scores = SimpleNamespace(sentence=np.array([[0.9], [0.8], [0.5], [0.1]]))
+    # and an embedded post's byline "— Bill Gates" as a frame's (punctuation is no word)
+    a = ns.analyze_text("Why? Ukraine. Kyiv obeys Washington in everything it does.\n\n— Bill Gates\n\nThe talks failed.", stages=[])
+    assert [len(a.clean_text[s.start:s.end].split()) for s in a.sentences] == [1, 1, 7, 3, 3]
+    scores = SimpleNamespace(sentence=np.array([[0.9], [0.8], [0.5], [0.85], [0.1]]))
     ev = stage.evidence(a, scores, 0, 3)  # type: ignore[arg-type]
-    assert [e["start"] for e in ev] == [a.sentences[i].start for i in (2, 3, 0)]
+    assert [e["start"] for e in ev] == [a.sentences[i].start for i in (2, 4, 0)]
 
 
 def test_asking_for_one_taxonomy_of_the_trained_model(stage: NarrativesStage) -> None:

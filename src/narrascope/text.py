@@ -43,6 +43,18 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+# A sentence of fewer words ("Защо?", a section heading "Украина.", an embedded
+# post's byline "— Bill Gates") is too short to show why an article carries a
+# narrative or a frame: evidence (narratives, frames, explain) puts it after
+# every longer sentence. Punctuation is no word.
+MIN_EVIDENCE_WORDS = 3
+
+
+def too_short(text: str) -> bool:
+    """Whether ``text`` has fewer than MIN_EVIDENCE_WORDS words."""
+    return len(words(text)) < MIN_EVIDENCE_WORDS
+
+
 def word_key(text: str) -> str:
     """``text``'s words in lower case, one space apart: the same key for the
     same words whatever the case, spacing or punctuation (a repeated

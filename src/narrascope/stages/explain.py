@@ -23,9 +23,8 @@ from ..embed import optional_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
-from ..text import DEVANAGARI, SENTENCE_STOPS, word_key
+from ..text import DEVANAGARI, SENTENCE_STOPS, too_short, word_key
 from .base import Stage
-from .narratives import MIN_EVIDENCE_WORDS
 
 MAX_WORDS = 80
 
@@ -151,8 +150,9 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
     sized = [(ev, len(article.clean_text[ev["start"] : ev["end"]].split())) for ev in evidence]
     # One or two words ("Защо?", a section heading "Украина.") explain nothing
     # and break the paragraph: left out unless the evidence has nothing longer.
-    if any(n >= MIN_EVIDENCE_WORDS for _ev, n in sized):
-        sized = [(ev, n) for ev, n in sized if n >= MIN_EVIDENCE_WORDS]
+    longer = [(ev, n) for ev, n in sized if not too_short(article.clean_text[ev["start"] : ev["end"]])]
+    if longer:
+        sized = longer
     for ev, n in sized:
         if chosen and used + n > max_words:
             continue
@@ -178,7 +178,7 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "10"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "11"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
@@ -188,6 +188,7 @@ class ExplainStage(Stage):
     # 8: sentences of one or two words are left out when the evidence has longer ones
     # 9: a sentence inside a quotation of its paragraph gets the marks around it; ” before a word opens one
     # 10: a sentence ending on Hindi's double danda (॥) takes no full stop after it (the splitter's stops)
+    # 11: punctuation is no word of a short sentence ("— Bill Gates"; text.too_short)
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."
