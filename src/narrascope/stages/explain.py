@@ -134,18 +134,25 @@ def _balanced(sentence: str, quoted: list[str] | None = None) -> str:
             + "".join(_CLOSER_FOR[c] for c in reversed(stack)))
 
 
-def _repeats(a: set[str], b: set[str]) -> bool:
-    """Whether two sentences say the same: 80% of the shorter's words (five
-    at least) are in the other (a title the body repeats, with or without a
-    tail), so the explanation does not spend its words twice."""
-    return min(len(a), len(b)) >= 5 and len(a & b) >= 0.8 * min(len(a), len(b))
+def _repeats(a: str, b: str) -> bool:
+    """Whether two sentences (their word_key) say the same, so the
+    explanation does not spend its words twice: 80% of the shorter's
+    distinct words (five at least) are in the other (a title the body
+    repeats, with or without a tail), or the shorter's words, three at least,
+    are all of a run of the other's ("Faltam soldados, faltam armas, faltam
+    soluções." and the same "… para o lado ucraniano.": four distinct words)."""
+    wa, wb = set(a.split()), set(b.split())
+    if min(len(wa), len(wb)) >= 5 and len(wa & wb) >= 0.8 * min(len(wa), len(wb)):
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short.split()) >= 3 and f" {short} " in f" {long} "
 
 
 def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int) -> tuple[str, list[dict[str, int]]]:
     """Best evidence first until the word budget is spent, then shown in
     article order so the explanation reads like the article."""
     chosen: list[dict[str, Any]] = []
-    words: list[set[str]] = []
+    keys: list[str] = []
     used = 0
     sized = [(ev, len(article.clean_text[ev["start"] : ev["end"]].split())) for ev in evidence]
     # One or two words ("Защо?", a section heading "Украина.") explain nothing
@@ -156,10 +163,10 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
     for ev, n in sized:
         if chosen and used + n > max_words:
             continue
-        own = set(word_key(article.clean_text[ev["start"] : ev["end"]]).split())
-        if any(_repeats(own, other) for other in words):
+        own = word_key(article.clean_text[ev["start"] : ev["end"]])
+        if any(_repeats(own, other) for other in keys):
             continue
-        words.append(own)
+        keys.append(own)
         chosen.append(ev)
         used += n
         if used >= max_words:
@@ -188,7 +195,8 @@ class ExplainStage(Stage):
     # 8: sentences of one or two words are left out when the evidence has longer ones
     # 9: a sentence inside a quotation of its paragraph gets the marks around it; ” before a word opens one
     # 10: a sentence ending on Hindi's double danda (॥) takes no full stop after it (the splitter's stops)
-    # 11: punctuation is no word of a short sentence ("— Bill Gates"; text.too_short)
+    # 11: punctuation is no word of a short sentence ("— Bill Gates"; text.too_short); a sentence whose words
+    #     run inside another's is a repeat of it (three words at least)
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."

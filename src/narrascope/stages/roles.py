@@ -768,6 +768,26 @@ _WESTERN = re.compile(r"(?<![\w-])Western (?:allies|powers|countries|nations|gov
                       r"partners|states|politicians|officials|capitals|democracies)\b")
 
 
+def _opening_words(text: str, found: list[tuple[int, int, str]], starts: set[int], body: int) -> list[tuple[int, int, str]]:
+    """No one-word mention that opens a sentence or a quotation ("WEF’s
+    video continues, “Laundry also puts detergents …”": spaCy took the quote's
+    first word for an organisation) where the text writes the word in lower
+    case too and capitalises it nowhere else after the headline (``body``:
+    where it ends; a headline capitalises every word). "Rice said" stays
+    where the article names "Condoleezza Rice"."""
+    lower = {w for w in _LOWER.findall(text) if w.islower()}
+    opens = starts | {m.end() for m in _QUOTE_OPEN.finditer(text)}
+    out = []
+    for s, e, lab in found:
+        word = text[s:e]
+        if (s in opens and " " not in word and word.lower() in lower and word[:1].isupper() and not word.isupper()
+                and all(m.start() in opens or m.start() < body
+                        for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))):
+            continue
+        out.append((s, e, lab))
+    return out
+
+
 def _english_groups(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A person's or a place's mention takes the administration or regime
     it names ("Biden administration", "Kyiv regime"), and "Western" with
@@ -935,6 +955,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
             continue
         out.append((s, end, "NAME"))
     out = _join_initials(text, out)
+    if language == "pt":
+        out = _join_portuguese_institutions(text, out)
     return _split_leading_names(text, out) if language == "bg" else out
 
 
@@ -960,6 +982,35 @@ def _opener_before_name(name: str, openers: frozenset[str], language: str | None
 
 _COLON = re.compile(r":[ \t]+(?=\w)")
 _INITIAL_END = re.compile(rf"\s[{_UPPER}]$")
+
+
+# Portuguese institutions name their purpose after "para"/"sobre", which the
+# chunker's connectors do not cross: "Instituto para o Estudo da Guerra" (ISW)
+# was two entities, "Instituto" and "Estudo da Guerra". Joined when the name
+# opens with an institution's head noun and either is that noun alone
+# ("Alternativa para a Alemanha", "Fórum para a Democracia") or the purpose
+# has two words or more ("Painel Intergovernamental para as Alterações
+# Climáticas"): "Organização do Tratado do Atlântico Norte para o Leste"
+# (NATO's expansion to the East) stays apart.
+_PT_INSTITUTION_HEADS = {"Instituto", "Painel", "Programa", "Comissão", "Organização", "Fundo", "Agência", "Conselho",
+                         "Ministério", "Alternativa", "Fórum", "Centro", "Fundação", "Serviço", "Alto", "Comité", "Gabinete",
+                         "Observatório", "Associação", "Aliança", "Coligação", "Plataforma", "Secretaria", "Frente"}
+_PT_PURPOSE = re.compile(r" (?:para|sobre)(?: (?:o|a|os|as))? ")
+_PT_PURPOSE_WORDS = {"para", "sobre", "o", "a", "os", "as"}
+
+
+def _join_portuguese_institutions(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for s, e, lab in found:
+        if out:
+            ps, pe, plab = out[-1]
+            head = text[ps:pe].split()
+            if (head[0] in _PT_INSTITUTION_HEADS and _PT_PURPOSE.fullmatch(text[pe:s])
+                    and (len(head) == 1 or len(text[s:e].split()) > 1)):
+                out[-1] = (ps, e, plab)
+                continue
+        out.append((s, e, lab))
+    return out
 
 
 def _join_initials(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -1231,7 +1282,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "24"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "25"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1301,6 +1352,9 @@ class RolesStage(Stage):
     #     and names it (display, framed head) only when nothing else does
     # 24: an English word in capitals for emphasis ("Wind farms are KILLING eagles", "IRONIC?") is no name; a
     #     person writing for an outlet ("wrote Ring for American Greatness") is the person
+    # 25: a Portuguese institution takes its purpose ("Instituto para o Estudo da Guerra"), whose place is no
+    #     surname of it ("Alemanha" is not "Alternativa para a Alemanha"); an English common noun opening a
+    #     sentence or quotation ("“Laundry also puts …") is no name where the text writes it in lower case
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1429,7 +1483,8 @@ class RolesStage(Stage):
             adjectives = frozenset(t.text for t in doc if t.tag_ == "JJ")
             found = _repeated_names(text[:100000], found, adjectives=adjectives)
             if (article.language or "en") == "en":  # English words and tags
-                found = _english_groups(text[:100000], found)
+                starts = sentence_starts(text, [(x.start, x.end) for x in article.sentences])
+                found = _english_groups(text[:100000], _opening_words(text[:100000], found, starts, title_end(article)))
             return found, f"spacy:{name}", {}
         if article.language == "ru" and (nat := _natasha()) is not None:
             found, normal = nat(text[:100000])
@@ -1469,7 +1524,7 @@ class RolesStage(Stage):
         # ("Eastern Ukraine", "Източна Украйна", "North Korea"), a place the
         # NER labels ("Israel" is not "West Israel") or a name that has it
         # after "of", "da" ("Conselho de Segurança da Rússia", "Bank of
-        # England"); and not into a name only the headline has ("Abortion"
+        # England") or "para a" ("Alternativa para a Alemanha"); and not into a name only the headline has ("Abortion"
         # would bring back the title-case "Worldwide Depopulation Through
         # Abortion", which NER mistook for a name).
         end = title_end(article)
@@ -1486,8 +1541,9 @@ class RolesStage(Stage):
             # a place does not join an organisation ("Norway" is not "Statistics Norway"); spaCy calls
             # surnames places at times, so it still joins a person ("Pielke" -> "Roger Pielke Jr.")
             place = all(lab in _PLACES for _s, _e, lab in groups[short])
-            # ("von der Leyen" keeps its surname: a surname's particles are no "of")
-            of = before in _CONNECTORS and before not in ("von", "van", "der", "den")
+            # ("von der Leyen" keeps its surname: a surname's particles are no "of"); nor a purpose ("Alemanha"
+            # is not "Alternativa para a Alemanha", see _PT_PURPOSE)
+            of = before in _CONNECTORS and before not in ("von", "van", "der", "den") or before in _PT_PURPOSE_WORDS
             if (_REGION.match(k) or of or all(lab in _PLACES for _s, _e, lab in groups[k])
                     or place and not any(lab in _PLACES | _PERSONS for _s, _e, lab in groups[k])
                     or not any(s >= end for s, _e, _l in groups[k])):
