@@ -584,6 +584,11 @@ def test_portuguese_institutions_name_their_purpose() -> None:
     assert groups["alemanha"] == ["Alemanha"] and groups["alternativa para a alemanha"] == ["Alternativa para a Alemanha"]
     # NATO's expansion to the East: a purpose of one word joins only an institution's head noun alone
     assert "organização do tratado do atlântico norte" in groups and "instituto" not in groups
+    # a courtesy title before its full stop is no name of its own ("Mme" was an entity of a test article)
+    pt = ns.analyze_text("Clima\n\nAs teses de Mme. Dixson-Declève são velhas. Mme. Dixson-Declève falou pelo Clube de "
+                         "Roma.", stages=[])
+    groups = {k: [pt.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(pt)[0]}
+    assert "mme" not in groups and len(groups["dixson-declève"]) == 2
 
 
 def test_bulgarian_groups_and_portuguese_surname_particles() -> None:

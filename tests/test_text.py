@@ -11,6 +11,9 @@ def _sents(text: str) -> list[str]:
 def test_sentences_respect_abbreviations_and_quotes() -> None:
     text = 'The U.S. and the E.U. met. Mr. Smith said "we agree." Then they left! Really?'
     assert _sents(text) == ["The U.S. and the E.U. met.", 'Mr. Smith said "we agree."', "Then they left!", "Really?"]
+    # French courtesy titles, in a Portuguese test article too: "… as teses catastrofistas de Mme." was a sentence
+    assert _sents("As teses de Mme. Dixson-Declève e da Mlle. Roux. A Srta. Costa concorda.") == [
+        "As teses de Mme. Dixson-Declève e da Mlle. Roux.", "A Srta. Costa concorda."]
 
 
 def test_sentences_lowercase_continuation_and_newlines() -> None:

@@ -249,7 +249,8 @@ _ABBREV = {
     "gov", "sen", "rep", "pres", "rev", "hon", "inc", "ltd", "co", "corp", "jan", "feb", "mar",
     "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "vol", "fig", "vs",
     "etc", "approx", "est", "dept", "univ", "u.s", "u.k", "u.n", "e.u", "e.g", "i.e", "a.m",
-    "p.m", "d.c", "ул", "г", "т.е", "т.к", "им", "др", "т.н", "проф", "акад", "sr", "sra", "dra",
+    "p.m", "d.c", "ул", "г", "т.е", "т.к", "им", "др", "т.н", "проф", "акад", "sr", "sra", "dra", "srta",
+    "mme", "mmes", "mlle", "mlles",  # French courtesy titles, in other languages' text too ("de Mme. Dixson-Declève")
     # Hindi writes Latin initials as letter names ("एस. जयशंकर", S. Jaishankar;
     # "एम.एससी", M.Sc) and Dr as "डॉ."
     "ए", "बी", "सी", "डी", "ई", "एफ", "जी", "एच", "आई", "जे", "के", "एल", "एम", "एन", "ओ", "पी",

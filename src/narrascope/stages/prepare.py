@@ -83,8 +83,9 @@ class NullLanguage(LanguageStage):
 
 class SegmentStage(Stage):
     name = "segment"
-    version = "3"  # 2: breaks glued without a space ("said.On Friday"); Hindi letter-name initials ("एस.") are no break
+    version = "4"  # 2: breaks glued without a space ("said.On Friday"); Hindi letter-name initials ("एस.") are no break
     # 3: an English subheading glued to its paragraph's first word is a sentence ("RicherThe Scandinavian")
+    # 4: French courtesy titles are abbreviations ("de Mme. Dixson-Declève")
     kind = "prepare"
     requires = ("clean_text",)
     assigns = ("sentences",)

@@ -884,6 +884,9 @@ _YEAR_ABBREVIATION = re.compile(rf"\d\s?г\.[ \t]+(?=[{_UPPER}])")
 _CALENDAR = {"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
              "novembro", "dezembro", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
              "sábado", "domingo"}
+# A courtesy title before its name's full stop ("Mme. Dixson-Declève") ends the
+# chunker's run: alone, it is no name.
+_COURTESY = {"Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Sra", "Srta", "Dra", "Mme", "Mmes", "Mlle", "Mlles"}
 _QUOTE_OPEN = re.compile(r"(?:^|(?<=[\s(\[]))[«“„\"‘]")
 
 
@@ -935,7 +938,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
                 and (_bulgarian_common_noun(text, name, clause_starts)
                      or _bulgarian_opening_adjective(text, name, s + len(name), clause_starts))):
             continue
-        if len(name) < 2 or name.isupper() and len(name) > 6 or name.lower() in _CALENDAR:
+        if len(name) < 2 or name.isupper() and len(name) > 6 or name.lower() in _CALENDAR or name in _COURTESY:
             continue
         acronym = _leading_acronym(text, name, lower)
         if acronym:
@@ -1354,7 +1357,8 @@ class RolesStage(Stage):
     #     person writing for an outlet ("wrote Ring for American Greatness") is the person
     # 25: a Portuguese institution takes its purpose ("Instituto para o Estudo da Guerra"), whose place is no
     #     surname of it ("Alemanha" is not "Alternativa para a Alemanha"); an English common noun opening a
-    #     sentence or quotation ("“Laundry also puts …") is no name where the text writes it in lower case
+    #     sentence or quotation ("“Laundry also puts …") is no name where the text writes it in lower case; a
+    #     courtesy title before its full stop is none ("Mme. Dixson-Declève")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
