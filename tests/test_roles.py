@@ -503,6 +503,9 @@ def test_names_with_accented_capitals_one_script_and_adverb_openers() -> None:
     # neuter adjective's: "Западните Балкани" keeps its adjective opener)
     bg = "Същевременно Лавров каза, че мирът е далеч. Западните Балкани чакат."
     assert found(bg, "bg", frozenset({"същевременно", "западните"})) == ["Лавров", "Западните Балкани"]
+    # and so is an adverb in -но too rare for the learnt openers (a test article's "Неслучайно Китай"); "Бруно" stays
+    bg = "Неслучайно Китай мълчи. Неслучайно Китай купува петрол. Бруно Латур говори."
+    assert found(bg, "bg") == ["Китай", "Китай", "Бруно Латур"]
     # A word seen once, at a sentence start, is a name when the training articles' annotators marked it
     bg = "Зеленски говори дълго. Проучването мълчи."
     sents = [(0, bg.index(".") + 1), (bg.index("Проучването"), len(bg))]

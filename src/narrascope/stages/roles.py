@@ -968,6 +968,9 @@ def _drop_first_word(start: int, name: str) -> tuple[int, str]:
     return start + len(name) - len(rest), rest
 
 
+_BG_ADVERB = re.compile(r"[^\W\d_]{5,}но")
+
+
 def _opener_before_name(name: str, openers: frozenset[str], language: str | None) -> bool:
     """Whether a name opens with one of the language's sentence openers
     that is no part of it: "Agora Clarkson", "Сега ЕС", "Затова Киев",
@@ -976,7 +979,13 @@ def _opener_before_name(name: str, openers: frozenset[str], language: str | None
     which has the neuter adjective's bare -о: "Същевременно Лавров"."""
     first, *rest = name.split()
     rest = [w for w in rest if w not in _CONNECTORS]  # "Além do Brasil"
-    if first.lower() not in openers or not rest or not rest[0][:1].isupper():
+    if not rest or not rest[0][:1].isupper():
+        return False
+    # a Bulgarian adverb in -но too rare to be learnt ("Неслучайно Китай", not by chance China; no name of the
+    # training articles opens with such a word)
+    if language == "bg" and _BG_ADVERB.fullmatch(first):
+        return True
+    if first.lower() not in openers:
         return False
     low = first.lower()
     adverb = low.endswith("о") and not low.endswith("ото")
@@ -1358,7 +1367,8 @@ class RolesStage(Stage):
     # 25: a Portuguese institution takes its purpose ("Instituto para o Estudo da Guerra"), whose place is no
     #     surname of it ("Alemanha" is not "Alternativa para a Alemanha"); an English common noun opening a
     #     sentence or quotation ("“Laundry also puts …") is no name where the text writes it in lower case; a
-    #     courtesy title before its full stop is none ("Mme. Dixson-Declève")
+    #     courtesy title before its full stop is none ("Mme. Dixson-Declève"); a Bulgarian adverb in -но opening a
+    #     sentence is no part of the name after it ("Неслучайно Китай")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
