@@ -275,3 +275,15 @@ def test_russian_bulgarian_and_portuguese_appeals_links_and_credits_are_cut() ->
     r = clean("Título\n\nO ministro falou.\n\nFonte: o ministério confirmou ontem que a reunião terá lugar na sexta-feira em Lisboa.\n\np.s.",
               title_in_text=True)
     assert r.removed == []
+
+
+def test_a_time_of_publication_before_the_headline_is_cut() -> None:
+    # a Russian test article's title, and with it its explanation, opened "17:45 В освобожденной Авдеевке …"
+    raw = "17:45 В освобожденной Авдеевке обнаружена химлаборатория\n\nМобильная группа нашла испаритель."
+    r = clean(raw, title_in_text=True)
+    assert r.title == "В освобожденной Авдеевке обнаружена химлаборатория" and r.text.startswith(r.title + "\n\n")
+    assert [(x["kind"], x["text"]) for x in r.removed] == [("timestamp", "17:45")]
+    assert raw[r.offset_map[0][1]:].startswith("В освобожденной")  # offsets still point into the raw text
+    # a time that is the headline's subject stays
+    for title in ("02:30 am is no time to call", "10:00 GMT: markets open", "12:45 at the station"):
+        assert clean(title + "\n\nText.", title_in_text=True).title == title

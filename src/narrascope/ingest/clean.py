@@ -364,6 +364,23 @@ def _split_dateline(paras: list[Para], title: Para | None) -> list[Para]:
     return paras[: body[0]] + [Para(p.start, cut, p.text[: lead + n], kind="dateline"), Para(cut, p.end, p.text[lead + n:])] + paras[body[0] + 1:]
 
 
+# A news site's time of publication before the headline ("17:45 В освобожденной
+# Авдеевке …", 6 Russian training articles): no part of the title, which
+# explanations quote.
+TITLE_TIME = re.compile(r"\s*(?:[01]\d|2[0-3]):[0-5]\d\s+(?=[«\"„“]|(?!(?:AM|PM|GMT|UTC|CET|MSK)\b)[^\W\d_a-zа-яё])")
+
+
+def _split_title_time(paras: list[Para], title: Para) -> tuple[list[Para], Para]:
+    """The title paragraph without the time before it (kind "timestamp")."""
+    m = TITLE_TIME.match(title.text)
+    if m is None:
+        return paras, title
+    cut = title.start + m.end()
+    i = paras.index(title)
+    rest = Para(cut, title.end, title.text[m.end():])
+    return paras[:i] + [Para(title.start, cut, title.text[:m.end()], kind="timestamp"), rest] + paras[i + 1:], rest
+
+
 def _split_read_more(paras: list[Para]) -> list[Para]:
     """Cut "READ MORE: <headline>" out of the paragraph it sits in (kind
     "related"); the text before and after it stay, as paragraphs of their own."""
@@ -442,7 +459,9 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         first = paras[idx]
         first.kind = None
         title_para = first
-        title = " ".join(first.text.split())
+        if strip:
+            paras, title_para = _split_title_time(paras, first)
+        title = " ".join(title_para.text.split())
     if strip:
         _repeated_title(paras, title_para, title)
         paras = _split_dateline(paras, title_para)
