@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import narrascope as ns
@@ -256,26 +257,78 @@ def test_narrative_level_link(tmp_path: Path, db: Path) -> None:
     assert "narratives" in sug["via"] and sug["narratives"] == [label]
 
 
-def test_show_says_the_checkworthiness_model_reads_english_only() -> None:
-    # the bundled model reads English character n-grams: a Russian article's sentences all score near its prior,
-    # and "0 check-worthy claims" alone would read as "this article states nothing checkable"
+def _shown(text: str, title: str) -> str:
     import io
 
     from rich.console import Console
 
     from narrascope.render import render_article
 
-    def shown(text: str, title: str) -> str:
-        a = ns.analyze_text(text, title=title, stages=["claims"])
-        buf = io.StringIO()
-        render_article(Console(file=buf, width=200), a)
-        return buf.getvalue()
+    a = ns.analyze_text(text, title=title, stages=["claims"])
+    buf = io.StringIO()
+    render_article(Console(file=buf, width=200), a)
+    return buf.getvalue()
 
-    ru = shown("Ранее глава дипломатии ЕС Жозеп Боррель выпустил специальное заявление о визите в Москву. "
-               "Премьер-министр Венгрии заявил, что визит продиктован интересами мира на Украине.", "Орбан в Москве")
-    assert "the check-worthiness model was trained on en only" in ru
-    en = shown("Unemployment fell to 3.5 percent last year, the lowest rate in 50 years. Thank you all so much.", "Jobs")
-    assert "1 check-worthy claim of 1 sentences" in en and "trained on" not in en
+
+def test_checkworthiness_beyond_english() -> None:
+    # the n-gram head reads English only (a Russian article's sentences all scored near its prior): heads over
+    # multilingual sentence vectors read the other languages
+    m = ClaimsStage().model
+    assert m.route("en") == ("ngram+use", True) and m.route(None) == ("ngram+use", True)
+    assert m.route("ru") == ("use", True) and m.route("pt") == ("use", True)
+    assert m.route("hi") == ("e5", True) and m.route("bg") == ("e5", True)  # USE was not trained on either
+    pairs = {
+        "ru": ("Безработица в прошлом году снизилась до 3,5 процента, самого низкого уровня за 50 лет.",
+               "Большое спасибо всем, что пришли сегодня вечером."),
+        "bg": ("Безработицата миналата година е спаднала до 3,5 процента, най-ниското ниво от 50 години.",
+               "Благодаря ви много, че дойдохте тази вечер."),
+        "hi": ("पिछले साल बेरोजगारी घटकर 3.5 प्रतिशत रह गई, जो 50 वर्षों में सबसे कम दर है।",
+               "आज रात यहां आने के लिए आप सभी का बहुत-बहुत धन्यवाद।"),
+    }
+    for lang, (claim, thanks) in pairs.items():
+        route, _ = m.route(lang)
+        s = m.score([claim, thanks], route)
+        assert s[0] > m.thresholds[route] > s[1], (lang, s)
+    ru = _shown("Это очень интересный вопрос, и я рад, что вы его задали. "
+                "Премьер-министр Венгрии заявил, что в 2023 году товарооборот с Россией вырос на 12 процентов.", "Орбан в Москве")
+    assert "1 check-worthy claim of 2 sentences" in ru and "вырос на 12 процентов" in ru and "does not read" not in ru
+
+
+def test_show_says_when_the_checkworthiness_model_cannot_read_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without narrascope[e5] nothing reads Hindi: "0 check-worthy claims" alone would read as "this article states
+    # nothing checkable"
+    from narrascope import embed
+
+    real = embed.optional_embedder
+    monkeypatch.setattr(embed, "optional_embedder", lambda name: None if name == "e5" else real(name))
+    hi = _shown("पिछले साल बेरोजगारी घटकर 3.5 प्रतिशत रह गई, जो 50 वर्षों में सबसे कम दर है। "
+                "सरकार ने कहा कि अगले साल 20 लाख नई नौकरियां पैदा होंगी।", "बेरोजगारी")
+    assert "pip install 'narrascope[e5]'" in hi
+    en = _shown("Unemployment fell to 3.5 percent last year, the lowest rate in 50 years. Thank you all so much.", "Jobs")
+    assert "1 check-worthy claim of 1 sentences" in en and "install" not in en
+
+
+def test_train_checkworthiness_on_a_tiny_set(tmp_path: Path) -> None:
+    from narrascope.stages.claims import CheckworthyModel
+    from narrascope.train.checkworthy import save_checkworthy, train_checkworthy
+
+    claims = [f"In {2000 + i} the government spent {i + 3} billion dollars on {w}, up {i + 2} percent."
+              for i, w in enumerate(["schools", "roads", "defence", "health", "pensions", "farms", "police", "ports",
+                                     "rail", "energy", "water", "housing", "courts", "prisons", "science"])]
+    chatter = [f"{g}, it is so good to see all of you here {t}." for g in ("Thank you", "Hello", "Good evening")
+               for t in ("tonight", "today", "again", "at last", "with us")]
+    texts = claims + chatter
+    y = np.array([1] * len(claims) + [0] * len(chatter))
+    res = train_checkworthy(texts, y, ["toy"] * len(texts), folds=3, heads=("use",), log=lambda m: None)
+    assert set(res["cv"]["routes"]) == {"ngram", "use", "ngram+use"} and res["cv"]["english_route"] == "ngram+use"
+    assert res["cv"]["all"]["f1"] > res["cv"]["all"]["baseline_all_positive_f1"]
+    save_checkworthy(res, tmp_path / "cw", {"languages": ["en"]})
+    m = CheckworthyModel(tmp_path / "cw")
+    assert m.route("en") == ("ngram+use", True) and m.route("ru") == ("use", True)
+    assert m.route("hi") == ("ngram+use", False)  # trained without an e5 head: nothing reads Hindi
+    assert "trained on en only" in m.missing("hi")
+    s = m.score(["In 2019 the state spent 7 billion dollars on bridges, up 4 percent.", "Hello, so good to see you tonight."], "ngram+use")
+    assert s[0] > m.thresholds["ngram+use"] > s[1]
 
 
 def test_null_claims() -> None:

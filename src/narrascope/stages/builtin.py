@@ -26,6 +26,7 @@ register(StageSpec("explain", "analysis", ExplainStage.from_settings, lambda s: 
 # -- terminal rendering of the results ------------------------------------------------
 
 from rich.console import Console  # noqa: E402
+from rich.markup import escape  # noqa: E402
 
 from ..article import Article  # noqa: E402
 from ..taxonomy import OTHER, is_other_sub  # noqa: E402
@@ -76,8 +77,11 @@ def _render_explain(con: Console, a: Article, d: dict) -> None:  # type: ignore[
 def _render_claims(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
     claims = d.get("claims", [])
     head = f"{len(claims)} check-worthy claim{'' if len(claims) == 1 else 's'} of {d.get('candidates', 0)} sentences"
-    if a.language and d.get("model_languages") and a.language not in d["model_languages"]:
-        # the bundled model reads English character n-grams: a Russian article's sentences score near its prior
+    if d.get("language_note"):
+        # a model that does not read the article's language scores its sentences near its prior: "0 check-worthy
+        # claims" alone would read as "this article states nothing checkable"
+        head += f" [yellow]({escape(d['language_note'])})[/yellow]"  # "narrascope[e5]" is no markup
+    elif a.language and d.get("model_languages") and a.language not in d["model_languages"]:  # stored by claims v6 and before
         head += f" [yellow](the check-worthiness model was trained on {', '.join(d['model_languages'])} only)[/yellow]"
     con.print(head + ("" if d.get("library") else " [dim](no library imported)[/dim]"), highlight=False)
     entries = d.get("entries", {})

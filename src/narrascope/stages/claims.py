@@ -1,8 +1,11 @@
 """The `claims` stage: check-worthy claims with offsets, attributed quotes,
 and their matches in the fact-check / counter-narrative library.
 
-Candidates are the article's sentences; a character n-gram model trained on
-ClaimBuster and CLEF 2020 scores check-worthiness. When the corpus has a
+Candidates are the article's sentences; heads trained on ClaimBuster and
+CLEF 2020 (English) score check-worthiness: character n-grams averaged with a
+head over multilingual USE vectors for English, the USE head alone for the
+other languages USE reads, a head over multilingual-e5 vectors for the rest
+(``CheckworthyModel.route``). When the corpus has a
 library, each check-worthy claim gets its best entries (hybrid BM25 + dense
 retrieval, with the matched passage), and counter-narrative entries are
 suggested when the article's claims match them or when the article's
@@ -30,22 +33,63 @@ BUNDLED = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthy
 
 
 class CheckworthyModel:
+    """Check-worthiness heads (``train.checkworthy``): character n-grams for
+    the language the model was trained on (English), logistic heads over
+    multilingual sentence vectors (USE, e5) for the others. A v1 model (one
+    n-gram head) still loads."""
+
     def __init__(self, folder: Path) -> None:
         meta, a = read_artifact(folder, "check-worthiness")
         self.tfidf = CharNgramTfidf.from_arrays(a)
         self.W = a["W"].astype(np.float32)[None, :]
         self.b = float(meta["bias"])
-        self.threshold = float(meta["threshold"])
+        self.threshold = float(meta["threshold"])  # the training language's route
+        self.heads = {name: (a[f"W_{name}"].astype(np.float32), float(h["bias"]))
+                      for name, h in meta.get("heads", {}).items() if f"W_{name}" in a}
+        self.thresholds: dict[str, float] = {"ngram": self.threshold, **meta.get("thresholds", {})}
         self.card = meta.get("card", {})
-        # ClaimBuster and CLEF 2020 are English: a model trained on them says so (other cards may list more)
+        # ClaimBuster and CLEF 2020 are English: the n-gram head reads the card's languages
         self.languages: list[str] = list(self.card.get("languages", ["en"]))
 
-    def score(self, texts: list[str]) -> np.ndarray:
+    def _embedder(self, name: str) -> Any:
+        from ..embed import optional_embedder
+
+        return optional_embedder(name) if name in self.heads else None
+
+    def route(self, language: str | None) -> tuple[str, bool]:
+        """(the heads that score an article in ``language``, joined by "+";
+        whether they read that language). The training language: n-grams and
+        USE averaged; a language USE reads: USE; any other: e5 (which reads
+        some hundred languages) where ``narrascope[e5]`` is installed, else
+        the training language's route, which does not read it."""
+        own = "ngram+use" if "ngram+use" in self.thresholds and self._embedder("use") is not None else "ngram"
+        if not language or language == "und" or language in self.languages:
+            return own, True
+        use = self._embedder("use")
+        if use is not None and use.languages is not None and language in use.languages:
+            return "use", True
+        if self._embedder("e5") is not None:
+            return "e5", True
+        return own, False
+
+    def score(self, texts: list[str], route: str = "ngram") -> np.ndarray:
+        """Probabilities of the route's heads, averaged."""
+        parts = route.split("+")
         out = np.zeros(len(texts), dtype=np.float32)
-        for i, t in enumerate(texts):
-            ind, val = self.tfidf.transform_one(t)
-            out[i] = float(sparse_dot(self.W, ind, val)[0]) + self.b
-        return sigmoid(out)
+        for head in parts:
+            if head == "ngram":
+                logits = np.array([float(sparse_dot(self.W, *self.tfidf.transform_one(t))[0]) for t in texts], np.float32) + self.b
+            else:
+                W, b = self.heads[head]
+                logits = self._embedder(head).encode(texts) @ W + b
+            out += sigmoid(logits)
+        return out / len(parts)
+
+    def missing(self, language: str | None) -> str:
+        """What to install so that an unread ``language`` is read."""
+        if "e5" in self.heads:
+            return f"the check-worthiness model reads {language or 'this language'} with multilingual-e5: pip install 'narrascope[e5]'"
+        return f"the check-worthiness model was trained on {', '.join(self.languages)} only"
 
 
 _SPEECH = r"(?:said|says|wrote|writes|added|adds|stressed|noted|told|stated|states|argued|warned|claimed|claims|insisted|continued|explained)"
@@ -99,7 +143,7 @@ _CLAUSE = {"when", "if", "what", "why", "how", "where", "whether"}
 
 class ClaimsConfig(StrictModel):
     model: str | None = Field(None, description="Check-worthiness model folder [default: bundled].")
-    threshold: float | None = Field(None, ge=0, le=1, description="Check-worthiness threshold [default: the model's, tuned by CV].")
+    threshold: float | None = Field(None, ge=0, le=1, description="Check-worthiness threshold for every language [default: the model's, tuned by CV for each route].")
     max_claims: int = Field(30, ge=1)
     min_words: int = Field(6, ge=1)
     k: int = Field(3, ge=1, le=50, description="Library matches per claim.")
@@ -109,13 +153,15 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "6"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "7"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
     #    quotation is no speaker ("… and even claimed")
     # 4: nor "now", "just", "already" ... before it ("Putin has now boldly stated")
     # 5: a phrase opening with a preposition is no speaker ("From making several claims …"), nor "several" before "claims"
     # 6: the source after "according to" ends before a participle ("according to globalists pushing population
     #    replacement scheme")
+    # 7: check-worthiness beyond English: heads over multilingual sentence vectors (USE, e5) score the languages
+    #    the n-gram head cannot read; the route (heads) used is stored
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
@@ -168,8 +214,9 @@ class ClaimsStage(Stage):
     def predict(self, article: Article) -> dict[str, Any]:
         spans = [s for s in article.sentences if len(article.clean_text[s.start:s.end].split()) >= self.cfg.min_words]
         texts = [" ".join(article.clean_text[s.start:s.end].split()) for s in spans]
-        scores = self.model.score(texts) if texts else np.zeros(0)
-        thr = self.cfg.threshold if self.cfg.threshold is not None else self.model.threshold
+        route, reads = self.model.route(article.language)
+        scores = self.model.score(texts, route) if texts else np.zeros(0)
+        thr = self.cfg.threshold if self.cfg.threshold is not None else self.model.thresholds.get(route, self.model.threshold)
         order = [i for i in np.argsort(-scores) if scores[i] >= thr][: self.cfg.max_claims]
         order.sort(key=lambda i: spans[i].start)
         claims = []
@@ -180,7 +227,9 @@ class ClaimsStage(Stage):
                 c["speaker"] = sp
             claims.append(c)
         out: dict[str, Any] = {"claims": claims, "candidates": len(spans), "library": self.matcher is not None,
-                               "model_languages": self.model.languages}
+                               "route": route, "reads_language": reads}
+        if not reads:
+            out["language_note"] = self.model.missing(article.language)
         if self.matcher is not None and claims:
             self._match(article, claims, texts, spans, out)
         return out
