@@ -175,6 +175,11 @@ def test_one_or_two_words_are_left_out() -> None:
     text, spans = extractive(a, ev, 80)
     assert text == "Россия готова к мирным переговорам с Украиной. Путин назвал условие для прекращения огня." and len(spans) == 2
     assert extractive(a, ev[1:2], 80)[0] == "Украина."
+    # nor does a lead-in without what it leads to (a frame's evidence read "… he responded:")
+    a = ns.analyze_text("When asked about it earlier this year, he responded:\nThe sanctions have failed.\n"
+                        "Kyiv obeys Washington.", stages=[])
+    ev = [{"start": s.start, "end": s.end, "score": 1} for s in a.sentences]
+    assert extractive(a, ev, 80)[0] == "The sanctions have failed. Kyiv obeys Washington."
 
 
 def _openai_reply(content: str) -> bytes:

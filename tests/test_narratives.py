@@ -96,6 +96,10 @@ def test_one_or_two_words_are_evidence_last(stage: NarrativesStage) -> None:
     scores = SimpleNamespace(sentence=np.array([[0.9], [0.8], [0.5], [0.85], [0.1]]))
     ev = stage.evidence(a, scores, 0, 3)  # type: ignore[arg-type]
     assert [e["start"] for e in ev] == [a.sentences[i].start for i in (2, 4, 0)]
+    # nor a lead-in ending in a colon, whose point is the sentence after it
+    a = ns.analyze_text("When asked about it, he responded:\nKyiv obeys Washington in everything.\nThe talks failed.", stages=[])
+    scores = SimpleNamespace(sentence=np.array([[0.9], [0.5], [0.1]]))
+    assert [e["start"] for e in stage.evidence(a, scores, 0, 2)] == [a.sentences[i].start for i in (1, 2)]  # type: ignore[arg-type]
 
 
 def test_asking_for_one_taxonomy_of_the_trained_model(stage: NarrativesStage) -> None:

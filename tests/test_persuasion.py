@@ -18,7 +18,7 @@ from narrascope.eval.semeval2023 import (
     score_paragraphs, split_2020_labels, write_paragraph_labels,
 )
 from narrascope.stages.persuasion import FramesConfig, FramesStage, NullFrames, NullTechniques, TechniquesStage
-from narrascope.text import too_short
+from narrascope.text import weak_evidence
 
 from .conftest import COALITION, DATA, need
 
@@ -118,10 +118,10 @@ def test_techniques_and_frames_stages_on_example() -> None:
     assert f["frames"] and all(1 <= len(fr["evidence"]) <= 2 for fr in f["frames"])
     model = FramesStage().model
     alone = model.predict_proba([a.clean_text[s:e] for s, e in sents])
-    short = [too_short(a.clean_text[s:e]) for s, e in sents]
+    weak = [weak_evidence(a.clean_text[s:e]) for s, e in sents]
     for fr in f["frames"]:
         j = model.labels.index(fr["frame"])
-        best = sorted(np.argsort(-alone[:, j], kind="stable"), key=short.__getitem__)[:2]
+        best = sorted(np.argsort(-alone[:, j], kind="stable"), key=weak.__getitem__)[:2]
         assert [(ev["start"], ev["end"]) for ev in fr["evidence"]] == [sents[i] for i in best]
     assert all(not fr["evidence"] for fr in FramesStage(FramesConfig(evidence=0)).predict(a)["frames"])
     assert set(NullTechniques().predict(a)) == set(t) and set(NullFrames().predict(a)) == set(f)
@@ -130,13 +130,14 @@ def test_techniques_and_frames_stages_on_example() -> None:
 def test_frame_evidence_is_no_subheading_or_byline() -> None:
     # a test article's "— Bill Gates" (an embedded post's byline) and its subheading "The accusations",
     # read alone by the frame model, were shown as evidence of the Economic and Morality frames
+    # and a lead-in ending in a colon ("When asked about it earlier this year, he responded:")
     a = ns.analyze_text("Gates is accused of buying farmland.\n\nThe accusations\n\nFarmers lost their land to "
-                        "investors last year.\n\n— Bill Gates\n\nPrices of fertiliser rose.", stages=[])
+                        "investors last year.\n\n— Bill Gates\n\nAsked about prices, the minister answered:", stages=[])
     assert len(a.sentences) == 5
     stage = FramesStage(FramesConfig(evidence=2))
     labels = stage.model.labels
     # the frame model as the test article saw it: the article Economic, the two short sentences its best
-    alone = np.array([[0.3], [0.9], [0.5], [0.95], [0.2]]) * (np.arange(len(labels)) == 0)
+    alone = np.array([[0.3], [0.9], [0.5], [0.95], [0.99]]) * (np.arange(len(labels)) == 0)
     stage.__dict__["model"] = SimpleNamespace(labels=labels, decide=lambda p, shift: [[labels[0]]],
                                               predict_proba=lambda texts: np.ones((1, len(labels))) if len(texts) == 1 else alone)
     [fr] = stage.predict(a)["frames"]

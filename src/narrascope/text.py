@@ -55,6 +55,14 @@ def too_short(text: str) -> bool:
     return len(words(text)) < MIN_EVIDENCE_WORDS
 
 
+def weak_evidence(text: str) -> bool:
+    """Whether a sentence cannot show why alone: too short (see too_short),
+    or a lead-in that ends in a colon ("When asked about it earlier this year,
+    he responded:"), whose point is what follows it. Evidence puts such
+    sentences after every other."""
+    return too_short(text) or text.rstrip().endswith(":")
+
+
 def word_key(text: str) -> str:
     """``text``'s words in lower case, one space apart: the same key for the
     same words whatever the case, spacing or punctuation (a repeated

@@ -23,7 +23,7 @@ from ..embed import optional_embedder
 from ..errors import NarrascopeError
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER
-from ..text import DEVANAGARI, SENTENCE_STOPS, too_short, word_key
+from ..text import DEVANAGARI, SENTENCE_STOPS, weak_evidence, word_key
 from .base import Stage
 
 MAX_WORDS = 80
@@ -156,8 +156,10 @@ def extractive(article: Article, evidence: list[dict[str, Any]], max_words: int)
     used = 0
     sized = [(ev, len(article.clean_text[ev["start"] : ev["end"]].split())) for ev in evidence]
     # One or two words ("Защо?", a section heading "Украина.") explain nothing
-    # and break the paragraph: left out unless the evidence has nothing longer.
-    longer = [(ev, n) for ev, n in sized if not too_short(article.clean_text[ev["start"] : ev["end"]])]
+    # and break the paragraph, nor does a lead-in without what it leads to
+    # ("When asked about it, he responded:"): left out unless the evidence
+    # has nothing else.
+    longer = [(ev, n) for ev, n in sized if not weak_evidence(article.clean_text[ev["start"] : ev["end"]])]
     if longer:
         sized = longer
     for ev, n in sized:
@@ -185,7 +187,7 @@ PROMPT = (
 
 class ExplainStage(Stage):
     name = "explain"
-    version = "11"  # 2: sentences chosen by model score blended with label-description similarity
+    version = "12"  # 2: sentences chosen by model score blended with label-description similarity
     # 3: model scores alone for languages the embedder does not cover (Hindi, Bulgarian); "selection" reported
     # 4: there, the blend reads multilingual-e5 when installed; "similarity_embedder" reported
     # 5: a sentence's place in the article counts too (position_weight 1)
@@ -197,6 +199,7 @@ class ExplainStage(Stage):
     # 10: a sentence ending on Hindi's double danda (॥) takes no full stop after it (the splitter's stops)
     # 11: punctuation is no word of a short sentence ("— Bill Gates"; text.too_short); a sentence whose words
     #     run inside another's is a repeat of it (three words at least)
+    # 12: nor is a lead-in ending in a colon ("When asked about it, he responded:"; text.weak_evidence)
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."

@@ -16,7 +16,7 @@ from ..models import artifact_digest
 from ..models.narrative import GATE, LEVELS, NEAREST, LabelScores, NarrativeModel, decode, decode_expected_f1
 from ..models.similarity import SimilarityModel
 from ..taxonomy import OTHER, is_other_sub, load_taxonomy, parent_of
-from ..text import too_short, word_key
+from ..text import weak_evidence, word_key
 from .base import Stage
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "narratives"
@@ -43,7 +43,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "8"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once; 6: sentences of one or two words ("Why?", a section's "Ukraine.") come after all longer ones; 7: the similarity mode (no training data) has a gate and a label matcher (models.similarity); 8: punctuation is no word of a short sentence ("— Bill Gates")
+    version = "9"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once; 6: sentences of one or two words ("Why?", a section's "Ukraine.") come after all longer ones; 7: the similarity mode (no training data) has a gate and a label matcher (models.similarity); 8: punctuation is no word of a short sentence ("— Bill Gates"); 9: nor is a lead-in ending in a colon evidence before other sentences ("he responded:")
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
@@ -232,8 +232,9 @@ class NarrativesStage(Stage):
         col = sc.sentence[:, j]
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
-        # A sentence too short to show why (text.too_short) comes after every longer one, whatever its score.
-        order = sorted(np.argsort(-col, kind="stable"), key=lambda i: _short(article, article.sentences[i]))
+        # A sentence that cannot show why alone (too short, a lead-in ending in a colon: text.weak_evidence)
+        # comes after every other, whatever its score.
+        order = sorted(np.argsort(-col, kind="stable"), key=lambda i: _weak(article, article.sentences[i]))
         for i in order:
             sp = article.sentences[i]
             # a sentence the article repeats (a title that opens the body again) is one piece of evidence
@@ -263,8 +264,8 @@ class NarrativesStage(Stage):
         return []
 
 
-def _short(article: Article, sp: Any) -> bool:
-    return too_short(article.clean_text[sp.start:sp.end])
+def _weak(article: Article, sp: Any) -> bool:
+    return weak_evidence(article.clean_text[sp.start:sp.end])
 
 
 class NullNarratives(NarrativesStage):

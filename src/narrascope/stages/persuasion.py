@@ -28,7 +28,7 @@ from ..config import Settings, StrictModel, stage_config
 from ..models import artifact_digest
 from ..models.multilabel import MultiLabelModel
 from ..models.spans import SpanModel, stacked_proba
-from ..text import too_short
+from ..text import weak_evidence
 from .base import Stage
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
@@ -152,7 +152,7 @@ class NullTechniques(TechniquesStage):
 
 class FramesStage(Stage):
     name = "frames"
-    version = "3"  # 2: evidence sentences per frame; 3: a sentence of one or two words ("The accusations") comes after longer ones
+    version = "4"  # 2: evidence sentences per frame; 3: a sentence of one or two words ("The accusations") comes after longer ones; 4: and a lead-in ending in a colon ("he responded:")
     requires = ("clean_text", "sentences")
     assigns = ("results.frames",)
     description = "Framing dimensions of the article (14 SemEval-2023 frames) with confidence and evidence sentences."
@@ -181,13 +181,14 @@ class FramesStage(Stage):
         # same model, reading each sentence alone, finds most of that frame in.
         sents = article.sentences[: self.cfg.max_sentences] if picked and self.cfg.evidence else []
         sp = self.model.predict_proba([article.clean_text[x.start:x.end] for x in sents]) if sents else None
-        short = [too_short(article.clean_text[x.start:x.end]) for x in sents]
+        weak = [weak_evidence(article.clean_text[x.start:x.end]) for x in sents]
 
         def evidence(j: int) -> list[dict[str, Any]]:
             if sp is None:
                 return []
-            # a subheading or a post's byline ("— Bill Gates") read alone scores anything: longer sentences first
-            best = sorted(np.argsort(-sp[:, j], kind="stable"), key=short.__getitem__)[: self.cfg.evidence]
+            # a subheading, a post's byline ("— Bill Gates") or a lead-in ("he responded:") read alone scores
+            # anything: the other sentences first
+            best = sorted(np.argsort(-sp[:, j], kind="stable"), key=weak.__getitem__)[: self.cfg.evidence]
             return [{"start": sents[i].start, "end": sents[i].end, "score": round(float(sp[i, j]), 4)} for i in best]
 
         return {"frames": [{"frame": self.model.labels[j], "confidence": round(float(prob[j]), 4), "evidence": evidence(j)} for j in picked],
