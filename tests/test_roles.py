@@ -407,6 +407,20 @@ def test_russian_names_are_named_in_the_nominative() -> None:
         found, normal = _natasha()(text)
         s0, e0, _t = found[0]
         assert normal[(s0, e0)] == name
+    # A village natasha's tagger takes for masculine keeps its case in natasha's normal form: pymorphy2's
+    # analyses name it; an acronym stays
+    text = "ВСУ отступили из Елизаветовки. Бои у Красногоровки продолжаются, сообщили в США."
+    found, normal = _natasha()(text)
+    names = {text[s:e]: normal.get((s, e)) for s, e, t in found}
+    assert names["Елизаветовки"] == "Елизаветовка" and names["Красногоровки"] == "Красногоровка" and names.get("США") == "США"
+    # ... not a plural-only word it guesses ("Липцах" is no "Липец"), a surname's reading or a variant spelling;
+    # in the text's spelling ("Кишинева" is "Кишинев", pymorphy2 writes "кишинёв")
+    from natasha import MorphVocab
+
+    from narrascope.stages.roles import _place_nominative
+    vocab = MorphVocab()
+    assert [_place_nominative(w, vocab) for w in ("Липцах", "Борщевой", "Прикарпатья", "Кишинева", "Нидерландах")] == [
+        "Липцах", "Борщевой", "Прикарпатья", "Кишинев", "Нидерланды"]
     # Names that share one noun each get it, singular and nominative
     text = ("Губернатор Запорожской и Херсонской областей выступил. Жители Луганской и Донецкой народных республик "
             "голосовали. Удары по Киевской, Житомирской и Одесской областям. Херсонская область ждёт.")
@@ -549,6 +563,9 @@ def test_english_names_found_again_and_kept_apart() -> None:
     # ... whichever mention the name comes from: a sentence's capital "The", an uncapitalised "embassy"
     assert _entity_name([_display_name(m) for m in ("The United States", "the United States")]) == "United States"
     assert _entity_name([_display_name(m) for m in ("Russian embassy", "the Russian Embassy")]) == "Russian Embassy"
+    # ... and where only a sentence names it, with its capital "The" ("The Hague", "The Guardian" keep theirs)
+    assert [_entity_name([m]) for m in ("The World Economic Forum", "The Hague", "The Guardian")] == [
+        "World Economic Forum", "The Hague", "The Guardian"]
     # a nickname's quote mark opened before spaCy's span ("the ubiquitous ‘Jim’ Dale"); an apostrophe stays
     assert [_display_name(m) for m in ("Jim’ Dale", "Sinéad O’Connor", "‘Jim’ Dale")] == ["Jim Dale", "Sinéad O’Connor", "‘Jim’ Dale"]
 

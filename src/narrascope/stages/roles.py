@@ -162,6 +162,8 @@ def _natasha() -> Any:
             s.normalize(vocab)
             if s.normal and "\n" not in s.normal:
                 normal[(s.start, s.stop)] = _surnames_nominative(s, attested) if s.type == "PER" else _head_nominative(s, text)
+                if s.type == "LOC" and len(s.tokens) == 1 and normal[(s.start, s.stop)] == s.text:
+                    normal[(s.start, s.stop)] = _place_nominative(s.text, vocab)
         _coordinated_names(doc.spans, text, vocab, normal)
         found = [(s.start, s.stop, s.type) for s in doc.spans]
         case = {t.start: (t.feats or {}).get("Case") for t in doc.tokens}
@@ -277,6 +279,31 @@ def _agreeing_nominative(vocab: Any, adjective: str, noun: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))([ау])")
+def _place_nominative(word: str, vocab: Any) -> str:
+    """A one-word place name natasha left in its case: its morphology tagger
+    misreads the gender of a village it does not know ("Елизаветовки" as
+    masculine), so its normal form is the text. pymorphy2's analyses (natasha's
+    morphology dictionary, which guesses unknown words by their ending) give
+    the nominative, "Елизаветовка", where they all are nouns with one normal
+    form; a capitalised word only, not an acronym ("США"). Not where an
+    analysis reads a person's name ("Борщевой" is no "Борщёв"), nor where
+    the word is plural only (a guessed "Липцах" is "Липцы", not "Липец"; a
+    known plural place is, "Нидерландах": "Нидерланды"); an unknown word's
+    variant spelling ("Прикарпатья": "прикарпатие") is not trusted either."""
+    forms = vocab.parse(word)
+    tags = [f.tag for f in forms]
+    if (not forms or any(t.POS != "NOUN" or {"Surn", "Name", "Patr", "V-be"} & t.grammemes for t in tags)
+            or len({f.normal for f in forms}) != 1
+            or not any(t.number == "sing" or "Pltm" in t.grammemes for t in tags)):
+        return word
+    form = forms[0].normal
+    if "ё" not in word.lower():
+        form = form.replace("ё", "е")  # the text's spelling: "Кишинева" groups with "Кишинев"
+    if not (word[:1].isupper() and word[1:].islower()) or form == word.lower():
+        return word
+    return word[0] + form[1:]
+
+
 _POSSESSIVE_OBLIQUE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))(?:ом|ым)")
 
 
@@ -512,6 +539,10 @@ def _entity_name(mentions: list[str]) -> str:
     names = naming(names)
     # a sentence's "The United States" is the body's "the United States", named "United States" (_display_name)
     names = [n[4:] if n.startswith("The ") and n[4:] in names else n for n in names]
+    # and where the body never names it without "The", a sentence's "The World Economic Forum" is
+    # "World Economic Forum" too: the body's "the" is no part of its names either; one word after it
+    # stays, where "The" is the name's own ("The Hague", "The Guardian")
+    names = [n[4:] if n.startswith("The ") and len(n.split()) > 2 and n[4:5].isupper() else n for n in names]
     # the longest; of two as long, the one with more capitalised words ("Russian Embassy", not "Russian
     # embassy"), then the first
     return max(names, key=lambda n: (len(n), sum(w[:1].isupper() for w in n.split())))
@@ -1303,7 +1334,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "25"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "26"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1378,6 +1409,8 @@ class RolesStage(Stage):
     #     sentence or quotation ("“Laundry also puts …") is no name where the text writes it in lower case; a
     #     courtesy title before its full stop is none ("Mme. Dixson-Declève"); a Bulgarian adverb in -но opening a
     #     sentence is no part of the name after it ("Неслучайно Китай")
+    # 26: an entity only a sentence names with its capital "The" is named without it ("World Economic Forum");
+    #     a Russian place natasha leaves in its case is named in the nominative ("Елизаветовки": "Елизаветовка")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
