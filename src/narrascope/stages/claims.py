@@ -103,8 +103,11 @@ _SUBJ_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + 
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,60}?)(?=[.,;:]|$)", re.I)
 
 
-def attribute(sentence: str) -> str | None:
-    """The speaker a sentence attributes a quote or claim to, if stated."""
+def attribute(sentence: str, language: str | None = None) -> str | None:
+    """The speaker a sentence attributes a quote or claim to, if stated
+    (English; Russian, Bulgarian and Portuguese in :func:`_attribute_other`)."""
+    if language in _OTHER_SPEECH:
+        return _attribute_other(sentence, language)
     for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID):
         m = rx.search(sentence)
         if m:
@@ -141,6 +144,70 @@ _PRONOUNS = {"he", "she", "they", "i", "we", "it", "you", "the", "a", "an", "his
 _CLAUSE = {"when", "if", "what", "why", "how", "where", "whether"}
 
 
+# Speech verbs (past tense, both genders and numbers) and "according to" of
+# the other SemEval-2025 languages but Hindi.
+_OTHER_SPEECH = {
+    "ru": r"(?:заявил|сказал|сообщил|отметил|подчеркнул|добавил|написал|пояснил|рассказал|признал|заметил|уточнил)(?:а|о|и)?",
+    "bg": r"(?:заяви|каза|посочи|подчерта|добави|написа|обясни|отбеляза|обяви|съобщи)(?:ха|л|ла|ли)?",
+    "pt": (r"(?:disse|afirmou|declarou|acrescentou|sublinhou|referiu|escreveu|defendeu|garantiu|explicou|alertou|"
+           r"avisou|salientou|frisou|adiantou)|(?:disseram|afirmaram|declararam|acrescentaram|sublinharam|garantiram)"),
+}
+_OTHER_ACCORDING = {"ru": r"(?:[Пп]о (?:словам|мнению|данным))", "bg": r"(?:[Сс]поред|[Пп]о думите на)",
+                    "pt": r"(?:[Ss]egundo|[Dd]e acordo com)"}
+# A capitalised word that opens a sentence and is no part of the speaker after
+# it ("Ранее Стубб сказал"), or no speaker at all ("Как уточнили в министерстве",
+# "Това заяви …": "this was said by").
+_OTHER_OPENERS = {"ранее", "однако", "также", "затем", "так", "тогда", "позже", "вчера", "сегодня", "как", "это", "этот",
+                  "още", "също", "по-рано", "днес", "след", "това", "този", "тя", "já", "ontem", "hoje", "entretanto",
+                  "depois", "mas", "isto", "isso", "assim"}
+# The word before a place or thing that the verb follows ("в Украине заявили": "in Ukraine they said").
+_PREPOSITION = {"в", "во", "на", "из", "от", "у", "к", "с", "по", "за", "о", "об", "при", "пред", "до", "em", "no", "na",
+                "nos", "nas", "de", "do", "da", "dos", "das", "para", "com", "por", "pelo", "pela"}
+# A phrase after the verb that is no speaker: what was said ("afirmou que …", "заявил, что …") or when.
+_NOT_SPEAKER_START = re.compile(r"(?:что|о|об|в|на|ранее|также|ещё|еще|че|за|още|също|que|ainda|também|já|hoje|ontem|"
+                                r"ao|à|aos|em|no|na|para)\b", re.I)
+# Where and when it was said, after the speaker's name ("Ральф Сирен в интервью Yle", "Lula em entrevista à
+# rádio", "Кобахидзе на пресконференция"): a preposition after a capitalised word ("министърът на
+# отбраната" is the speaker's office)
+_SAID_WHERE = {"в", "во", "на", "после", "перед", "пред", "em", "durante", "numa", "num", "à", "ao", "às", "aos"}
+_SPEAKER_TEXT = r"[^.,;:!?«»\"“”()\[\]]{2,70}?"
+_NAME_WORD = r"[A-ZА-ЯЁ][\w’'.-]*"
+_NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
+
+
+def _attribute_other(sentence: str, language: str) -> str | None:
+    """A speaker in Russian, Bulgarian or Portuguese: after a quotation and
+    its speech verb ("«…», — заявил Песков", '"…", disse Patrushev'), after
+    "this was said by" ("Об этом сообщил …", "Това заяви …"), before the verb
+    ("Лавров заявил", "Orban afirmou que"), named right after it ("ранее
+    заявили Румыния и Нидерланды"), or after "according to" ("по словам
+    Пескова", "според Зеленски", "segundo o Governo turco")."""
+    verb = f"(?:{_OTHER_SPEECH[language]})"
+    end = r"(?=\s*[.,;:!?(]|\s*$)"
+    patterns = [
+        re.compile(rf"^\W*(?:[Оо]б этом|Това)\b.*?\b{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),  # "изданию Украина.ру"
+        re.compile(rf"(?:[»\"”]\s*,?\s*[—–-]*|,\s*[—–-]*)\s*{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),
+        re.compile(rf"(?P<speaker>{_NAMES})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
+        re.compile(rf"\b{verb}\s+(?P<speaker>{_NAMES})"),
+        re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_SPEAKER_TEXT})(?=\s*[,;:(])"),
+        re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_NAMES})"),
+    ]
+    for k, rx in enumerate(patterns):
+        for m in rx.finditer(sentence):
+            words = m.group("speaker").strip(" —–-").split()
+            if k == 2:
+                before = sentence[: m.start("speaker")].split()
+                if before and before[-1].lower().strip("«\"“„(") in _PREPOSITION:
+                    continue  # "в Украине заявили": a place, not who said it
+                while len(words) > 1 and words[0].lower() in _OTHER_OPENERS | {"o", "a", "os", "as"}:
+                    words = words[1:]  # "Ранее Стубб сказал", "O Kremlin disse"
+            if not words or len(words) > 8 or words[0].lower() in _OTHER_OPENERS or _NOT_SPEAKER_START.match(words[0]):
+                continue
+            cut = next((i for i in range(1, len(words)) if words[i] in _SAID_WHERE and words[i - 1][:1].isupper()), len(words))
+            return " ".join(words[:cut])
+    return None
+
+
 class ClaimsConfig(StrictModel):
     model: str | None = Field(None, description="Check-worthiness model folder [default: bundled].")
     threshold: float | None = Field(None, ge=0, le=1, description="Check-worthiness threshold for every language [default: the model's, tuned by CV for each route].")
@@ -153,7 +220,7 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "7"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "8"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
     #    quotation is no speaker ("… and even claimed")
     # 4: nor "now", "just", "already" ... before it ("Putin has now boldly stated")
@@ -162,6 +229,7 @@ class ClaimsStage(Stage):
     #    replacement scheme")
     # 7: check-worthiness beyond English: heads over multilingual sentence vectors (USE, e5) score the languages
     #    the n-gram head cannot read; the route (heads) used is stored
+    # 8: speakers in Russian, Bulgarian and Portuguese ("«…», — заявил Песков", "според Зеленски", "disse Lula")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
@@ -222,7 +290,7 @@ class ClaimsStage(Stage):
         claims = []
         for i in order:
             c: dict[str, Any] = {"start": spans[i].start, "end": spans[i].end, "checkworthiness": round(float(scores[i]), 4)}
-            sp = attribute(texts[i])
+            sp = attribute(texts[i], article.language)
             if sp:
                 c["speaker"] = sp
             claims.append(c)
