@@ -12,6 +12,8 @@
    next to majority and always-positive baselines, for each route (the heads a
    language is scored with; how they read other languages:
    `benchmarks/experiments/checkworthy_languages.py`).
+5. The claims stage without a library: docs/s and peak memory on 40
+   SemEval-2025 training articles per language (`--speed-only`: this alone).
 
     python benchmarks/claims.py [--synthetic 1000000]
 """
@@ -25,7 +27,7 @@ import json
 import time
 
 import numpy as np
-from _common import DATA, need_data, write_result
+from _common import DATA, PEAK_MB, need_data, write_result
 
 from narrascope.claims.bm25 import BM25
 from narrascope.claims.matcher import ALPHA, Matcher
@@ -176,10 +178,48 @@ def checkworthy() -> dict:  # type: ignore[type-arg]
     return res["cv"]
 
 
+CLAIMS_SPEED = PEAK_MB + """
+import sys, time, glob
+import narrascope as ns
+from narrascope.stages.claims import ClaimsStage
+files = sorted(glob.glob(sys.argv[1]))[: int(sys.argv[2])]
+arts = list(ns.read(files))
+st = ClaimsStage()
+st.predict(arts[0])  # load the model and the route's encoder
+t = time.perf_counter()
+n = sum(len(st.predict(a)["claims"]) for a in arts)
+dt = time.perf_counter() - t
+print(len(arts) / dt, peak_mb(), n / len(arts), st.model.route(arts[0].language)[0])
+"""
+
+
+def stage_speed(n_docs: int = 40) -> dict:  # type: ignore[type-arg]
+    """docs/s and peak MB of the claims stage without a library, on the first
+    ``n_docs`` SemEval-2025 training articles of each language (fresh process
+    each: the route's encoder loads once, outside the timing)."""
+    import subprocess
+    import sys
+
+    root = need_data(DATA / "semeval2025-task10" / "train")
+    out = {}
+    for lang in ("EN", "RU", "PT", "BG", "HI"):
+        r = subprocess.run([sys.executable, "-c", CLAIMS_SPEED, str(root / lang / "raw-documents" / "*.txt"), str(n_docs)],
+                           capture_output=True, text=True, check=True)
+        docs_s, peak, claims, route = r.stdout.split()
+        out[lang.lower()] = {"docs_per_s": round(float(docs_s), 2), "peak_mb": round(float(peak)), "claims_per_doc": round(float(claims), 1),
+                             "route": route, "docs": n_docs}
+        print(f"  claims stage, {lang}: {float(docs_s):.1f} docs/s, {float(peak):.0f} MB peak, {float(claims):.1f} claims an article (route {route})")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--synthetic", type=int, default=1_000_000)
+    ap.add_argument("--speed-only", action="store_true", help="Only the claims stage's speed (written to claims_speed.json).")
     args = ap.parse_args()
+    if args.speed_only:
+        write_result("claims_speed", {"stage": stage_speed()})
+        return
     res: dict = {}  # type: ignore[type-arg]
     res["checkthat2022"] = ct = checkthat()
     print(f"CheckThat! 2022 2A EN ({ct['queries']} train+dev queries, {ct['library']} verified claims)")
@@ -198,6 +238,8 @@ def main() -> None:
     print(f"check-worthiness 5-fold CV F1 {cw['all']['f1']:.4f}, route {cw['english_route']} (majority "
           f"{cw['all']['baseline_majority_f1']}, all-positive {cw['all']['baseline_all_positive_f1']}); each route: "
           + ", ".join(f"{k} {r['all']['f1']:.4f}" for k, r in cw["routes"].items()))
+    print("claims stage (no library):")
+    res["stage"] = stage_speed()
     write_result("claims", res)
 
 

@@ -15,7 +15,7 @@ narratives are the ones they answer, with the connecting sentences.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -175,24 +175,35 @@ _NAME_WORD = r"[A-ZА-ЯЁ][\w’'.-]*"
 _NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
 
 
+@lru_cache(maxsize=None)
+def _other_patterns(language: str) -> list[re.Pattern[str]]:
+    verb = f"(?:{_OTHER_SPEECH[language]})"
+    end = r"(?=\s*[.,;:!?(]|\s*$)"
+    return [
+        # 0 "Об этом (в интервью изданию Украина.ру) сообщил X", "Това каза X": "this was said by X"
+        re.compile(rf"^\W*(?:[Оо]б этом|Това)\b.*?\b{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),
+        # 1 "«…», — заявил X.", '"…", disse X', "…, заяви X"
+        re.compile(rf"(?:[»\"”]\s*,?\s*[—–-]*|,\s*[—–-]*)\s*{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),
+        # 2 "Лавров (также) заявил": capitalised words before the verb, unless a name follows it (inversion: 3)
+        re.compile(rf"(?P<speaker>{_NAMES})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
+        # 3 "… ранее заявили Румыния и Нидерланды"
+        re.compile(rf"\b{verb}\s+(?P<speaker>{_NAMES})"),
+        # 4 "По словам главы региона, …", "Segundo o Governo turco, …": up to the comma
+        re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_SPEAKER_TEXT})(?=\s*[,;:(])"),
+        # 5 "Според Зеленски войната …": no comma, a name
+        re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_NAMES})"),
+    ]
+
+
 def _attribute_other(sentence: str, language: str) -> str | None:
     """A speaker in Russian, Bulgarian or Portuguese: after a quotation and
     its speech verb ("«…», — заявил Песков", '"…", disse Patrushev'), after
     "this was said by" ("Об этом сообщил …", "Това заяви …"), before the verb
     ("Лавров заявил", "Orban afirmou que"), named right after it ("ранее
     заявили Румыния и Нидерланды"), or after "according to" ("по словам
-    Пескова", "според Зеленски", "segundo o Governo turco")."""
-    verb = f"(?:{_OTHER_SPEECH[language]})"
-    end = r"(?=\s*[.,;:!?(]|\s*$)"
-    patterns = [
-        re.compile(rf"^\W*(?:[Оо]б этом|Това)\b.*?\b{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),  # "изданию Украина.ру"
-        re.compile(rf"(?:[»\"”]\s*,?\s*[—–-]*|,\s*[—–-]*)\s*{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),
-        re.compile(rf"(?P<speaker>{_NAMES})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
-        re.compile(rf"\b{verb}\s+(?P<speaker>{_NAMES})"),
-        re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_SPEAKER_TEXT})(?=\s*[,;:(])"),
-        re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_NAMES})"),
-    ]
-    for k, rx in enumerate(patterns):
+    Пескова", "според Зеленски", "segundo o Governo turco"): the patterns
+    in that order."""
+    for k, rx in enumerate(_other_patterns(language)):
         for m in rx.finditer(sentence):
             words = m.group("speaker").strip(" —–-").split()
             if k == 2:
