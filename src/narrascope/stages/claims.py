@@ -105,9 +105,12 @@ _ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,60}?)(?=[.,;:
 
 def attribute(sentence: str, language: str | None = None) -> str | None:
     """The speaker a sentence attributes a quote or claim to, if stated
-    (English; Russian, Bulgarian and Portuguese in :func:`_attribute_other`)."""
+    (English; Russian, Bulgarian and Portuguese in :func:`_attribute_other`;
+    Hindi in :func:`_attribute_hindi`)."""
     if language in _OTHER_SPEECH:
         return _attribute_other(sentence, language)
+    if language == "hi":
+        return _attribute_hindi(sentence)
     for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID):
         m = rx.search(sentence)
         if m:
@@ -144,13 +147,15 @@ _PRONOUNS = {"he", "she", "they", "i", "we", "it", "you", "the", "a", "an", "his
 _CLAUSE = {"when", "if", "what", "why", "how", "where", "whether"}
 
 
-# Speech verbs (past tense, both genders and numbers) and "according to" of
-# the other SemEval-2025 languages but Hindi.
+# Speech verbs (past tense, both genders and numbers; a news agency's present,
+# "пишет ТАСС") and "according to" of the other SemEval-2025 languages but Hindi.
 _OTHER_SPEECH = {
-    "ru": r"(?:заявил|сказал|сообщил|отметил|подчеркнул|добавил|написал|пояснил|рассказал|признал|заметил|уточнил)(?:а|о|и)?",
-    "bg": r"(?:заяви|каза|посочи|подчерта|добави|написа|обясни|отбеляза|обяви|съобщи)(?:ха|л|ла|ли)?",
+    "ru": (r"(?:заявил|сказал|сообщил|отметил|подчеркнул|добавил|написал|пояснил|рассказал|признал|заметил|уточнил)(?:а|о|и)?"
+           r"|(?:сообщает|пишет|передает|передаёт|отмечает|заявляет|говорит|считает)"),  # ", пишет ТАСС"
+    "bg": r"(?:заяви|каза|посочи|подчерта|добави|написа|обясни|отбеляза|обяви|съобщи)(?:ха|л|ла|ли)?|(?:пише|казва|твърди|съобщава)",
     "pt": (r"(?:disse|afirmou|declarou|acrescentou|sublinhou|referiu|escreveu|defendeu|garantiu|explicou|alertou|"
-           r"avisou|salientou|frisou|adiantou)|(?:disseram|afirmaram|declararam|acrescentaram|sublinharam|garantiram)"),
+           r"avisou|salientou|frisou|adiantou)|(?:disseram|afirmaram|declararam|acrescentaram|sublinharam|garantiram)"
+           r"|(?:diz|afirma|escreve|refere)"),
 }
 _OTHER_ACCORDING = {"ru": r"(?:[Пп]о (?:словам|мнению|данным))", "bg": r"(?:[Сс]поред|[Пп]о думите на)",
                     "pt": r"(?:[Ss]egundo|[Dd]e acordo com)"}
@@ -164,13 +169,16 @@ _OTHER_OPENERS = {"ранее", "однако", "также", "затем", "т�
 _PREPOSITION = {"в", "во", "на", "из", "от", "у", "к", "с", "по", "за", "о", "об", "при", "пред", "до", "em", "no", "na",
                 "nos", "nas", "de", "do", "da", "dos", "das", "para", "com", "por", "pelo", "pela"}
 # A phrase after the verb that is no speaker: what was said ("afirmou que …", "заявил, что …") or when.
+# A relative pronoun is none either: "според които …", "по мнению которых", "segundo os quais" (according to whom).
 _NOT_SPEAKER_START = re.compile(r"(?:что|о|об|в|на|ранее|также|ещё|еще|че|за|още|също|que|ainda|também|já|hoje|ontem|"
-                                r"ao|à|aos|em|no|na|para)\b", re.I)
+                                r"ao|à|aos|em|no|na|para|котор\w*|които|който|която|което|quem|qual|quais|os quais|as quais)\b", re.I)
 # Where and when it was said, after the speaker's name ("Ральф Сирен в интервью Yle", "Lula em entrevista à
 # rádio", "Кобахидзе на пресконференция"): a preposition after a capitalised word ("министърът на
 # отбраната" is the speaker's office)
 _SAID_WHERE = {"в", "во", "на", "после", "перед", "пред", "em", "durante", "numa", "num", "à", "ao", "às", "aos"}
 _SPEAKER_TEXT = r"[^.,;:!?«»\"“”()\[\]]{2,70}?"
+# An outlet named in quote marks ("съобщи „Гардиън“", "сообщает «Коммерсант»")
+_OPEN, _CLOSE = r"[„«\"“]?", r"[“»\"”]?"
 _NAME_WORD = r"[A-ZА-ЯЁ][\w’'.-]*"
 _NAMES = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
 
@@ -181,9 +189,9 @@ def _other_patterns(language: str) -> list[re.Pattern[str]]:
     end = r"(?=\s*[.,;:!?(]|\s*$)"
     return [
         # 0 "Об этом (в интервью изданию Украина.ру) сообщил X", "Това каза X": "this was said by X"
-        re.compile(rf"^\W*(?:[Оо]б этом|Това)\b.*?\b{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),
+        re.compile(rf"^\W*(?:[Оо]б этом|Това)\b.*?\b{verb}\s+{_OPEN}(?P<speaker>{_SPEAKER_TEXT}){_CLOSE}{end}"),
         # 1 "«…», — заявил X.", '"…", disse X', "…, заяви X"
-        re.compile(rf"(?:[»\"”]\s*,?\s*[—–-]*|,\s*[—–-]*)\s*{verb}\s+(?P<speaker>{_SPEAKER_TEXT}){end}"),
+        re.compile(rf"(?:[»\"”]\s*,?\s*[—–-]*|,\s*[—–-]*)\s*{verb}\s+{_OPEN}(?P<speaker>{_SPEAKER_TEXT}){_CLOSE}{end}"),
         # 2 "Лавров (также) заявил": capitalised words before the verb, unless a name follows it (inversion: 3)
         re.compile(rf"(?P<speaker>{_NAMES})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
         # 3 "… ранее заявили Румыния и Нидерланды"
@@ -216,6 +224,26 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                 continue
             cut = next((i for i in range(1, len(words)) if words[i] in _SAID_WHERE and words[i - 1][:1].isupper()), len(words))
             return " ".join(words[:cut])
+    return None
+
+
+# Hindi marks the speaker with "ने" before the verb ("एसबीयू के एक अधिकारी ने कहा कि …", "जेलेंस्की ने हमले
+# को अमानवीय भी बताया") and the source with "के अनुसार" after it (according to).
+_HI_SAID = re.compile(r"\sने\s+(?:[^\s,।]+\s+){0,6}?(?:कहा|बताया|लिखा|दावा)")
+_HI_ACCORDING = re.compile(r"\sके\s+(?:अनुसार|मुताबिक)")
+# Words the speaker starts after: a postposition ("मई में अमेरिकी विदेश विभाग ने": in May, …), a conjunction or
+# particle ("लेकिन सुश्री झापरोवा ने": but …; "भले ही मोदी ने": even if …), "कि" (that) and a participle ("… करते हुए")
+_HI_BOUNDARY = {"में", "पर", "को", "से", "बाद", "तक", "कि", "हुए", "लेकिन", "और", "ही", "जबकि", "क्योंकि", "तो", "भी", "मगर"}
+
+
+def _attribute_hindi(sentence: str) -> str | None:
+    for rx in (_HI_SAID, _HI_ACCORDING):
+        m = rx.search(sentence)
+        if m:
+            words = re.split(r"[,।:;\"'‘’“”()–—-]", sentence[: m.start()])[-1].split()[-6:]
+            cut = max((i + 1 for i, w in enumerate(words[:-1]) if w in _HI_BOUNDARY), default=0)
+            if words[cut:]:
+                return " ".join(words[cut:])
     return None
 
 
