@@ -227,6 +227,9 @@ def test_attribution() -> None:
     ("pt", '"Temos de enviar um sinal", disse Borrell aos jornalistas em Bruxelas.', "Borrell"),
     # before the verb, and a sentence's opener or article apart
     ("ru", "Ранее 3 июля Стубб сказал, что конфликт на Украине можно завершить.", "Стубб"),
+    ("ru", "По итогам переговоров с Путиным и Владимиром Зеленским Орбан также заявил, что будет хуже.", "Орбан"),
+    ("ru", "Так, премьер-министр Великобритании Риши Сунак заявил, что это их дело.", "Риши Сунак"),
+    ("ru", "Лев Толстой сказал, что война ужасна.", "Лев Толстой"),
     ("bg", "Путин заяви, че Русия е готова за преговори.", "Путин"),
     ("pt", 'Na Hungria, Orban afirmou que o espetáculo mostrou o "vazio" ocidental.', "Orban"),
     ("pt", "O Kremlin disse ainda que chamou a atenção para as palavras de Macron.", "Kremlin"),

@@ -165,6 +165,7 @@ _OTHER_ACCORDING = {"ru": r"(?:[Пп]о (?:словам|мнению|данны�
 _OTHER_OPENERS = {"ранее", "однако", "также", "затем", "так", "тогда", "позже", "вчера", "сегодня", "как", "это", "этот",
                   "още", "също", "по-рано", "днес", "след", "това", "този", "тя", "já", "ontem", "hoje", "entretanto",
                   "depois", "mas", "isto", "isso", "assim"}
+_RU_OBLIQUE = re.compile(r"(?:ом|ым|им|ой|ому|ему|ого|его|ии)$")
 # The word before a place or thing that the verb follows ("в Украине заявили": "in Ukraine they said").
 _PREPOSITION = {"в", "во", "на", "из", "от", "у", "к", "с", "по", "за", "о", "об", "при", "пред", "до", "em", "no", "na",
                 "nos", "nas", "de", "do", "da", "dos", "das", "para", "com", "por", "pelo", "pela"}
@@ -218,8 +219,12 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                 before = sentence[: m.start("speaker")].split()
                 if before and before[-1].lower().strip("«\"“„(") in _PREPOSITION:
                     continue  # "в Украине заявили": a place, not who said it
-                while len(words) > 1 and words[0].lower() in _OTHER_OPENERS | {"o", "a", "os", "as"}:
-                    words = words[1:]  # "Ранее Стубб сказал", "O Kremlin disse"
+                while len(words) > 1 and (words[0].lower() in _OTHER_OPENERS | {"o", "a", "os", "as"}
+                                          or language == "ru" and _RU_OBLIQUE.search(words[0])):
+                    # "Ранее Стубб сказал", "O Kremlin disse"; a Russian name in another case is whom the
+                    # speaker met or where ("… с Путиным и Владимиром Зеленским Орбан заявил", "Великобритании
+                    # Риши Сунак")
+                    words = words[1:]
             if not words or len(words) > 8 or words[0].lower() in _OTHER_OPENERS or _NOT_SPEAKER_START.match(words[0]):
                 continue
             cut = next((i for i in range(1, len(words)) if words[i] in _SAID_WHERE and words[i - 1][:1].isupper()), len(words))
@@ -268,7 +273,8 @@ class ClaimsStage(Stage):
     #    replacement scheme")
     # 7: check-worthiness beyond English: heads over multilingual sentence vectors (USE, e5) score the languages
     #    the n-gram head cannot read; the route (heads) used is stored
-    # 8: speakers in Russian, Bulgarian and Portuguese ("«…», — заявил Песков", "според Зеленски", "disse Lula")
+    # 8: speakers in Russian, Bulgarian, Portuguese and Hindi ("«…», — заявил Песков", "според Зеленски", "disse Lula",
+    #    "… ने कहा कि")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
