@@ -199,3 +199,14 @@ def test_words_mixing_latin_and_cyrillic_are_written_in_one_script() -> None:
     assert changed == [(0, 6, "Kyлeбa"), (8, 15, "3aпaдът"), (26, 34, "3еленски")]
     assert all(text[s:e] == w for s, e, w in changed)
     assert fold_homoglyphs("3тыс человек, 3.5млн") == ("3тыс человек, 3.5млн", [])
+
+
+def test_weak_evidence() -> None:
+    from narrascope.text import weak_evidence
+
+    # too short, a lead-in ending in a colon, an editor's aside in brackets: none shows why alone
+    assert weak_evidence("Why?") and weak_evidence("— Bill Gates")
+    assert weak_evidence("When asked about it earlier this year, he responded:")
+    assert weak_evidence('"(Президент РФ Владимир - ред.)"') and weak_evidence("[Editor's note: updated on Monday.]")
+    assert not weak_evidence("Kyiv obeys Washington in everything it does.")
+    assert not weak_evidence("(Reuters) - Russia attacked the grid overnight.")  # a dateline opens a sentence

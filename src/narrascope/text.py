@@ -57,10 +57,12 @@ def too_short(text: str) -> bool:
 
 def weak_evidence(text: str) -> bool:
     """Whether a sentence cannot show why alone: too short (see too_short),
-    or a lead-in that ends in a colon ("When asked about it earlier this year,
-    he responded:"), whose point is what follows it. Evidence puts such
+    a lead-in that ends in a colon ("When asked about it earlier this year,
+    he responded:"), whose point is what follows it, or an aside in brackets
+    (an editor's '"(Президент РФ Владимир - ред.)"'). Evidence puts such
     sentences after every other."""
-    return too_short(text) or text.rstrip().endswith(":")
+    core = text.strip().strip("\"'“”«»„")
+    return too_short(text) or core.endswith(":") or (core.startswith(("(", "[")) and core.endswith((")", "]")))
 
 
 def word_key(text: str) -> str:

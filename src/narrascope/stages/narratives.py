@@ -43,7 +43,7 @@ class NarrativesConfig(StrictModel):
 
 class NarrativesStage(Stage):
     name = "narratives"
-    version = "9"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once; 6: sentences of one or two words ("Why?", a section's "Ukraine.") come after all longer ones; 7: the similarity mode (no training data) has a gate and a label matcher (models.similarity); 8: punctuation is no word of a short sentence ("— Bill Gates"); 9: nor is a lead-in ending in a colon evidence before other sentences ("he responded:")
+    version = "9"  # 2: gate, narrative_probability, joint label confidences; 3: "<narrative>: Other" decided next to siblings, a narrative takes its likeliest subnarrative; a trained "Other" subnarrative has its own confidence; 4: the decision rule (expected_f1) and "decision" in the result; 5: a repeated sentence is evidence once; 6: sentences of one or two words ("Why?", a section's "Ukraine.") come after all longer ones; 7: the similarity mode (no training data) has a gate and a label matcher (models.similarity); 8: punctuation is no word of a short sentence ("— Bill Gates"); 9: nor is a lead-in ending in a colon evidence before other sentences ("he responded:"), nor an aside in brackets
     requires = ("clean_text", "sentences")
     assigns = ("results.narratives",)
     description = "Narratives and subnarratives (two-level taxonomy) with confidence and evidence sentences."
