@@ -217,6 +217,7 @@ def test_attribution() -> None:
     ("ru", "Российские войска заняли село, сообщает «Коммерсант».", "Коммерсант"),
     # where it was said is no part of the speaker
     ("pt", '"Não haverá tropas", disse Lula em entrevista à rádio.', "Lula"),
+    ("pt", '"Haverá paz quando tivermos atingido os nossos objetivos", insistiu Putin, que anunciou a candidatura.', "Putin"),
     ("bg", "Ще направим всичко, каза Иракли Кобахидзе на пресконференция.", "Иракли Кобахидзе"),
     ("ru", "Обстреляли территорию, сообщил глава региона Вячеслав Гладков в Telegram-канале.", "глава региона Вячеслав Гладков"),
     # "this was said by"

@@ -150,11 +150,14 @@ _CLAUSE = {"when", "if", "what", "why", "how", "where", "whether"}
 # Speech verbs (past tense, both genders and numbers; a news agency's present,
 # "пишет ТАСС") and "according to" of the other SemEval-2025 languages but Hindi.
 _OTHER_SPEECH = {
-    "ru": (r"(?:заявил|сказал|сообщил|отметил|подчеркнул|добавил|написал|пояснил|рассказал|признал|заметил|уточнил)(?:а|о|и)?"
+    "ru": (r"(?:заявил|сказал|сообщил|отметил|подчеркнул|добавил|написал|пояснил|рассказал|признал|заметил|уточнил|напомнил|"
+           r"указал|объяснил|ответил|предупредил|констатировал)(?:а|о|и)?"
            r"|(?:сообщает|пишет|передает|передаёт|отмечает|заявляет|говорит|считает)"),  # ", пишет ТАСС"
-    "bg": r"(?:заяви|каза|посочи|подчерта|добави|написа|обясни|отбеляза|обяви|съобщи)(?:ха|л|ла|ли)?|(?:пише|казва|твърди|съобщава)",
+    "bg": (r"(?:заяви|каза|посочи|подчерта|добави|написа|обясни|отбеляза|обяви|съобщи|допълни|поясни|предупреди|изтъкна|"
+           r"коментира|отговори|призна)(?:ха|л|ла|ли)?|(?:пише|казва|твърди|съобщава)"),
     "pt": (r"(?:disse|afirmou|declarou|acrescentou|sublinhou|referiu|escreveu|defendeu|garantiu|explicou|alertou|"
-           r"avisou|salientou|frisou|adiantou)|(?:disseram|afirmaram|declararam|acrescentaram|sublinharam|garantiram)"
+           r"avisou|salientou|frisou|adiantou|insistiu|reiterou|lembrou|indicou|anunciou|revelou|comentou|respondeu|concluiu)"
+           r"|(?:disseram|afirmaram|declararam|acrescentaram|sublinharam|garantiram)"
            r"|(?:diz|afirma|escreve|refere)"),
 }
 _OTHER_ACCORDING = {"ru": r"(?:[Пп]о (?:словам|мнению|данным))", "bg": r"(?:[Сс]поред|[Пп]о думите на)",
