@@ -278,7 +278,6 @@ def _agreeing_nominative(vocab: Any, adjective: str, noun: str) -> str | None:
     return None
 
 
-_POSSESSIVE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))([ау])")
 def _place_nominative(word: str, vocab: Any) -> str:
     """A one-word place name natasha left in its case: its morphology tagger
     misreads the gender of a village it does not know ("Елизаветовки" as
@@ -304,6 +303,7 @@ def _place_nominative(word: str, vocab: Any) -> str:
     return word[0] + form[1:]
 
 
+_POSSESSIVE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))([ау])")
 _POSSESSIVE_OBLIQUE = re.compile(r"([А-ЯЁ]\w+(?:ов|ев|ёв|ин|ын))(?:ом|ым)")
 
 
