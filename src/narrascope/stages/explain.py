@@ -199,7 +199,8 @@ class ExplainStage(Stage):
     # 10: a sentence ending on Hindi's double danda (॥) takes no full stop after it (the splitter's stops)
     # 11: punctuation is no word of a short sentence ("— Bill Gates"; text.too_short); a sentence whose words
     #     run inside another's is a repeat of it (three words at least)
-    # 12: nor is a lead-in ending in a colon ("When asked about it, he responded:"; text.weak_evidence)
+    # 12: nor is a lead-in ending in a colon ("When asked about it, he responded:") or an aside in brackets
+    #     (text.weak_evidence)
     requires = ("clean_text", "sentences", "results.narratives")
     assigns = ("results.explain",)
     description = "Evidence-grounded explanation (<=80 words) of the dominant narrative; optional LLM."

@@ -232,7 +232,7 @@ class NarrativesStage(Stage):
         col = sc.sentence[:, j]
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
-        # A sentence that cannot show why alone (too short, a lead-in ending in a colon: text.weak_evidence)
+        # A sentence that cannot show why alone (too short, a lead-in ending in a colon, an aside: text.weak_evidence)
         # comes after every other, whatever its score.
         order = sorted(np.argsort(-col, kind="stable"), key=lambda i: _weak(article, article.sentences[i]))
         for i in order:

@@ -152,7 +152,7 @@ class NullTechniques(TechniquesStage):
 
 class FramesStage(Stage):
     name = "frames"
-    version = "4"  # 2: evidence sentences per frame; 3: a sentence of one or two words ("The accusations") comes after longer ones; 4: and a lead-in ending in a colon ("he responded:")
+    version = "4"  # 2: evidence sentences per frame; 3: a sentence of one or two words ("The accusations") comes after longer ones; 4: and a lead-in ending in a colon ("he responded:") or an aside in brackets
     requires = ("clean_text", "sentences")
     assigns = ("results.frames",)
     description = "Framing dimensions of the article (14 SemEval-2023 frames) with confidence and evidence sentences."
