@@ -348,6 +348,25 @@ def test_checkworthiness_beyond_english() -> None:
     assert "1 check-worthy claim of 2 sentences" in ru and "вырос на 12 процентов" in ru and "does not read" not in ru
 
 
+def test_a_language_threshold_overrides_the_tuned_one() -> None:
+    from narrascope.config import Settings
+    from narrascope.errors import NarrascopeError
+
+    text = ("O governo gastou 7 mil milhões de euros em estradas em 2023, mais 4% do que em 2022. "
+            "A inflação atingiu 8% em outubro, o valor mais alto em trinta anos.")
+    a = ns.analyze_text(text, title="Contas", stages=[])
+    assert a.language == "pt"
+    tuned = ClaimsStage().predict(a)["claims"]
+    assert tuned
+    strict = ClaimsStage.from_settings(Settings(stages={"claims": {"language_thresholds": {"pt": 1.0}}})).predict(a)
+    assert strict["claims"] == []  # only Portuguese moves: English keeps its tuned threshold
+    en = ns.analyze_text("Unemployment fell to 3.5 percent last year, the lowest rate in 50 years.", title="Jobs", stages=[])
+    assert ClaimsStage.from_settings(Settings(stages={"claims": {"language_thresholds": {"pt": 1.0}}})).predict(en)["claims"]
+    with pytest.raises(NarrascopeError) as e:
+        ClaimsStage.from_settings(Settings(stages={"claims": {"language_thresholds": {"pt": 1.5}}}))
+    assert e.value.code == Code.CONFIG and "stages.claims.language_thresholds.pt" in str(e.value)
+
+
 def test_show_says_when_the_checkworthiness_model_cannot_read_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
     # without narrascope[e5] nothing reads Hindi: "0 check-worthy claims" alone would read as "this article states
     # nothing checkable"
