@@ -101,9 +101,10 @@ def train_claims_cmd(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Model folder (default: the bundled model)."),
     folds: int = typer.Option(5),
     language: list[str] = typer.Option(["en"], "--language", help="Language(s) of the training sentences, recorded in the "
-                                        "model card: `show` warns on articles in others (ClaimBuster and CLEF 2020: en)."),
+                                        "model card: the n-gram head scores these, the USE and e5 heads the others "
+                                        "(ClaimBuster and CLEF 2020: en)."),
 ) -> None:
-    """Train the check-worthiness model of the claims stage."""
+    """Train the check-worthiness model of the claims stage (n-gram, USE and e5 heads)."""
     from rich.console import Console
 
     from .cli import guarded
