@@ -346,6 +346,7 @@ def test_checkworthiness_beyond_english() -> None:
     ru = _shown("Это очень интересный вопрос, и я рад, что вы его задали. "
                 "Премьер-министр Венгрии заявил, что в 2023 году товарооборот с Россией вырос на 12 процентов.", "Орбан в Москве")
     assert "1 check-worthy claim of 2 sentences" in ru and "вырос на 12 процентов" in ru and "does not read" not in ru
+    assert "read with USE from English training" in ru  # how a Russian sentence was read, and how far to trust it
 
 
 def test_a_language_threshold_overrides_the_tuned_one() -> None:
@@ -378,7 +379,7 @@ def test_show_says_when_the_checkworthiness_model_cannot_read_the_language(monke
                 "सरकार ने कहा कि अगले साल 20 लाख नई नौकरियां पैदा होंगी।", "बेरोजगारी")
     assert "pip install 'narrascope[e5]'" in hi
     en = _shown("Unemployment fell to 3.5 percent last year, the lowest rate in 50 years. Thank you all so much.", "Jobs")
-    assert "1 check-worthy claim of 1 sentences" in en and "install" not in en
+    assert "1 check-worthy claim of 1 sentences" in en and "install" not in en and "read with" not in en
 
 
 def test_train_checkworthiness_on_a_tiny_set(tmp_path: Path) -> None:

@@ -83,6 +83,9 @@ def _render_claims(con: Console, a: Article, d: dict) -> None:  # type: ignore[t
         head += f" [yellow]({escape(d['language_note'])})[/yellow]"  # "narrascope[e5]" is no markup
     elif a.language and d.get("model_languages") and a.language not in d["model_languages"]:  # stored by claims v6 and before
         head += f" [yellow](the check-worthiness model was trained on {', '.join(d['model_languages'])} only)[/yellow]"
+    elif d.get("route") in ("use", "e5"):
+        # read across languages from English training sentences: no labelled sentence of this language checked it
+        head += f" [dim](read with {'USE' if d['route'] == 'use' else 'multilingual-e5'} from English training; threshold tuned on English)[/dim]"
     con.print(head + ("" if d.get("library") else " [dim](no library imported)[/dim]"), highlight=False)
     entries = d.get("entries", {})
     for c in claims[:8]:
