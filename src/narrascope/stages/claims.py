@@ -47,14 +47,19 @@ class CheckworthyModel:
         self.heads = {name: (a[f"W_{name}"].astype(np.float32), float(h["bias"]))
                       for name, h in meta.get("heads", {}).items() if f"W_{name}" in a}
         self.thresholds: dict[str, float] = {"ngram": self.threshold, **meta.get("thresholds", {})}
+        self._encoders: dict[str, Any] = {}
         self.card = meta.get("card", {})
         # ClaimBuster and CLEF 2020 are English: the n-gram head reads the card's languages
         self.languages: list[str] = list(self.card.get("languages", ["en"]))
 
     def _embedder(self, name: str) -> Any:
-        from ..embed import optional_embedder
+        # tried once per model: get_embedder caches an encoder, not a missing extra, whose import would
+        # otherwise be attempted again for every article routed to it
+        if name not in self._encoders:
+            from ..embed import optional_embedder
 
-        return optional_embedder(name) if name in self.heads else None
+            self._encoders[name] = optional_embedder(name) if name in self.heads else None
+        return self._encoders[name]
 
     def route(self, language: str | None) -> tuple[str, bool]:
         """(the heads that score an article in ``language``, joined by "+";
