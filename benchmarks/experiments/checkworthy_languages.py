@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import csv
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import DATA, need_data, write_result  # noqa: E402
 
-from narrascope.embed import get_embedder  # noqa: E402
 from narrascope.text import split_sentences  # noqa: E402
 from narrascope.train.checkworthy import f1, load_checkworthy  # noqa: E402
 
@@ -75,36 +73,24 @@ def article_sentences(per_lang: int = 60) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    import tempfile
+
+    from narrascope.stages.claims import CheckworthyModel
+    from narrascope.train.checkworthy import save_checkworthy, train_checkworthy
 
     texts, y, src = load_checkworthy(need_data(DATA / "claimbuster"))
     t7_orig, t7_eng, t7_lang = task7()
     arts = article_sentences()
-    embedders = {"use": get_embedder("use"), "e5": get_embedder("e5")}
-    vecs: dict[str, dict[str, np.ndarray]] = {}
-    for name, emb in embedders.items():
-        t0 = time.time()
-        vecs[name] = {"train": emb.encode(texts), "t7_orig": emb.encode(t7_orig), "t7_eng": emb.encode(t7_eng),
-                      **{f"art_{l}": emb.encode(s) for l, s in arts.items()}}
-        print(f"{name}: embedded in {time.time() - t0:.0f}s", flush=True)
-
-    def ngram() -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=50000, dtype=np.float32)
-
-    oof = {k: np.zeros(len(texts)) for k in ("ngram", "use", "e5")}
-    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, y):
-        v = ngram()
-        m = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(v.fit_transform([texts[i] for i in tr]), y[tr])
-        oof["ngram"][te] = m.predict_proba(v.transform([texts[i] for i in te]))[:, 1]
-        for name in embedders:
-            X = vecs[name]["train"]
-            m = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced").fit(X[tr], y[tr])
-            oof[name][te] = m.predict_proba(X[te])[:, 1]
+    # the shipped training (`narrascope train claims`): its out-of-fold scores per head, and the heads
+    # fitted on all sentences, read back through the stage's own model
+    trained = train_checkworthy(texts, y, src, log=lambda m: print(m, flush=True))
+    oof = dict(trained["oof"])
     oof["ngram+use"] = (oof["ngram"] + oof["use"]) / 2
     oof["ngram+e5"] = (oof["ngram"] + oof["e5"]) / 2
     oof["use+e5"] = (oof["use"] + oof["e5"]) / 2
+    with tempfile.TemporaryDirectory() as tmp:
+        save_checkworthy(trained, Path(tmp), {"languages": ["en"]})
+        model = CheckworthyModel(Path(tmp))
     res: dict[str, dict] = {"english_cv": {}, "task7": {}, "articles_flagged": {}}  # type: ignore[type-arg]
     thr = {}
     for k, p in oof.items():
@@ -113,28 +99,16 @@ def main() -> None:
     res["english_cv"]["all_positive"] = {"f1": round(f1(y, np.ones(len(y), int)), 4)}
     print("English CV F1:", {k: v["f1"] for k, v in res["english_cv"].items()}, flush=True)
 
-    # Full fits for transfer.
-    v = ngram()
-    full_ng = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(v.fit_transform(texts), y)
-    full = {name: LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced").fit(vecs[name]["train"], y) for name in embedders}
-
-    def score(head: str, part: str, raw: list[str]) -> np.ndarray:
-        parts = head.split("+")
-        s = np.zeros(len(raw))
-        for h in parts:
-            s += full_ng.predict_proba(v.transform(raw))[:, 1] if h == "ngram" else full[h].predict_proba(vecs[h][part])[:, 1]
-        return s / len(parts)
-
     langs = sorted(set(t7_lang))
     for k in oof:
-        o, e = score(k, "t7_orig", t7_orig), score(k, "t7_eng", t7_eng)
+        o, e = model.score(t7_orig, k), model.score(t7_eng, k)
         row = {"own_language": round(float(np.mean(o >= thr[k])), 3), "english": round(float(np.mean(e >= thr[k])), 3),
                "spearman": round(float(np.corrcoef(np.argsort(np.argsort(o)), np.argsort(np.argsort(e)))[0, 1]), 3)}
         for lg in langs:
             mk = np.array(t7_lang) == lg
             row[lg] = [round(float(np.mean(o[mk] >= thr[k])), 3), round(float(np.mean(e[mk] >= thr[k])), 3)]
         res["task7"][k] = row
-        res["articles_flagged"][k] = {l: round(float(np.mean(score(k, f"art_{l}", s) >= thr[k])), 3) for l, s in arts.items()}
+        res["articles_flagged"][k] = {l: round(float(np.mean(model.score(s, k) >= thr[k])), 3) for l, s in arts.items()}
         print(k, "task7", row, "articles flagged", res["articles_flagged"][k], flush=True)
     res["task7_n"] = {lg: t7_lang.count(lg) for lg in langs}
     res["article_sentences"] = {l: len(s) for l, s in arts.items()}

@@ -68,7 +68,9 @@ def train_checkworthy(texts: list[str], y: np.ndarray, src: list[str], folds: in
                       max_features: int = 50000, seed: int = 0, log: Callable[[str], None] = print,
                       heads: tuple[str, ...] = EMBEDDING_HEADS) -> dict[str, Any]:
     """The n-gram head and each embedding head of ``heads`` whose encoder
-    loads (a missing extra leaves its head out, and the card says so)."""
+    loads (a missing extra leaves its head out, and the card says so); the
+    result keeps each head's out-of-fold probabilities (``oof``) for
+    experiments that blend heads another way."""
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -129,7 +131,7 @@ def train_checkworthy(texts: list[str], y: np.ndarray, src: list[str], folds: in
         emb_heads[name] = {"W": m.coef_[0].astype(np.float32), "b": float(m.intercept_[0])}
     return {"tfidf": CharNgramTfidf.from_sklearn(v), "W": model.coef_[0].astype(np.float32), "b": float(model.intercept_[0]),
             "heads": emb_heads, "thresholds": thresholds, "threshold": thresholds[english], "cv": cv,
-            "seconds": round(time.time() - t0, 1)}
+            "oof": oof, "seconds": round(time.time() - t0, 1)}
 
 
 def save_checkworthy(res: dict[str, Any], folder: Path, card: dict[str, Any]) -> None:
