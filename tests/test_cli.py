@@ -108,3 +108,25 @@ def test_default_db_location(runner, tmp_path: Path, monkeypatch) -> None:  # ty
 def test_dedup_option_validated(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("ingest", str(BUNDLED), "--dedup", "maybe")
     assert r.exit_code == 2 and "NS405" in r.output
+
+
+def test_bracketed_words_are_shown_not_read_as_markup(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # An editor's insertion in a quotation ("looked at [the correlations]") or a title's "[video]" are the
+    # article's words; rich read them as style tags and dropped them ("looked at .").
+    doc = tmp_path / "esg.txt"
+    doc.write_text(
+        "[video] ESG scores [the ratings] say nothing about pollution\n\n"
+        "Felix Goltz told the Financial Times: “It doesn’t seem that people have actually looked at [the correlations]. "
+        "They are surprisingly low.” The carbon intensity reduction of green [ie low carbon intensity] portfolios is "
+        "cancelled out by ESG objectives [the researchers found]. Climate policies [of the government] are a scam "
+        "[sic] that costs families [and farmers] billions.\n", encoding="utf-8")
+    assert cli("analyze", str(doc), "-q").exit_code == 0
+    listing = cli("ls").output
+    assert "[video] E" in listing  # the title column is cut on an 80-column terminal
+    r = cli("show", "esg.txt", "--text")
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "[video] ESG scores [the ratings]" in out
+    assert "looked at [the correlations]." in out and "looked at ." not in out
+    explanation = out.split("(extractive)")[1]
+    assert explanation.count("[") >= 2 and "[sic]" in out

@@ -96,3 +96,13 @@ def test_taxonomy_cli(runner, tmp_path: Path) -> None:  # type: ignore[no-untype
     assert '"URW"' in r.output and '"CC"' in r.output
     r = runner.invoke(app, ["taxonomy", "show", "URW"])
     assert "Discrediting Ukraine" in r.output
+
+
+def test_taxonomy_show_prints_bracketed_names(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a user's "[draft]" is part of the name, not a style tag for rich to swallow
+    text = GOOD.replace("name: Elections", "name: Elections [draft]").replace("- name: Postal votes are fake",
+                                                                             "- name: Postal votes are fake [disputed]")
+    r = runner.invoke(app, ["taxonomy", "show", str(_write(tmp_path, text))])
+    assert r.exit_code == 0 and "Elections [draft]" in r.output and "Postal votes are fake [disputed]" in r.output
+    r = runner.invoke(app, ["taxonomy", "validate", str(_write(tmp_path, text))])
+    assert "ok: ELX (Elections [draft])" in r.output

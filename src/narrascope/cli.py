@@ -214,7 +214,7 @@ def ls(
             t.add_column("dup of", no_wrap=True)
             for r in rows:
                 t.add_row(r.id[:12], r.published.date().isoformat() if r.published else "", r.language or "",
-                          (r.source or "")[:24], (r.title or "")[:70], (r.duplicate_of or "")[:12])
+                          escape((r.source or "")[:24]), escape((r.title or "")[:70]), (r.duplicate_of or "")[:12])
             out.print(t)
             total = c.count(language=language, source=source, since=_date(since, "--since"), until=_date(until, "--until"), search=search,
                             duplicates=duplicates, narrative=narrative, entity=entity, role=role, homoglyphs=homoglyphs)

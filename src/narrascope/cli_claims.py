@@ -84,7 +84,7 @@ def library_ls(db: Optional[Path] = DbOpt, limit: int = typer.Option(50), kind: 
             t.add_column("passages", justify="right", min_width=3)
             t.add_column("claim", no_wrap=True, overflow="ellipsis", ratio=1)
             for r in rows:
-                t.add_row(r["id"][:28], r["kind"], (r["rating"] or "")[:12], str(r["passages"]), r["claim"])
+                t.add_row(escape(r["id"][:28]), r["kind"], escape((r["rating"] or "")[:12]), str(r["passages"]), escape(r["claim"]))
             out.print(t)
 
     guarded(run)

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import Code, NarrascopeError
@@ -30,7 +31,7 @@ def taxonomy_list(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     t = Table("id", "name", "narratives", "subnarratives")
     for r in rows:
-        t.add_row(r["id"], r["name"], str(r["narratives"]), str(r["subnarratives"]))
+        t.add_row(escape(r["id"]), escape(r["name"]), str(r["narratives"]), str(r["subnarratives"]))
     out.print(t)
 
 
@@ -46,11 +47,12 @@ def taxonomy_show(ref: str = typer.Argument(..., help="Bundled id (URW, CC) or a
         if as_json:
             print(tax.model_dump_json(indent=2))
             return
-        out.print(f"[bold]{tax.id}[/bold] {tax.name}: {tax.description}", highlight=False)
+        # a user's YAML: "[draft]" in a name is no style tag
+        out.print(f"[bold]{escape(tax.id)}[/bold] {escape(tax.name)}: {escape(tax.description)}", highlight=False)
         for n in tax.narratives:
-            out.print(f"  [bold]{n.name}[/bold] [dim]({len(n.examples)} examples)[/dim]", highlight=False)
+            out.print(f"  [bold]{escape(n.name)}[/bold] [dim]({len(n.examples)} examples)[/dim]", highlight=False)
             for s in n.subnarratives:
-                out.print(f"    └ {s.name} [dim]({len(s.examples)} examples)[/dim]", highlight=False)
+                out.print(f"    └ {escape(s.name)} [dim]({len(s.examples)} examples)[/dim]", highlight=False)
 
     guarded(run)
 
@@ -63,13 +65,13 @@ def taxonomy_validate(path: Path = typer.Argument(..., help="Taxonomy YAML file.
 
     def run() -> None:
         tax = load_taxonomy_file(path)
-        out.print(f"ok: {tax.id} ({tax.name}): {len(tax.narratives)} narratives, "
+        out.print(f"ok: {escape(tax.id)} ({escape(tax.name)}): {len(tax.narratives)} narratives, "
                   f"{sum(len(n.subnarratives) for n in tax.narratives)} subnarratives", highlight=False)
         # Without training data the similarity mode reads a label's description and examples; a bare name is little to go on.
         bare = [n.name for n in tax.narratives if not n.description and not n.examples]
         bare += [f"{n.name}: {x.name}" for n in tax.narratives for x in n.subnarratives if not x.description and not x.examples]
         if bare:
-            out.print(f"note: {len(bare)} label(s) have neither a description nor examples ({', '.join(bare[:5])}"
+            out.print(f"note: {len(bare)} label(s) have neither a description nor examples ({escape(', '.join(bare[:5]))}"
                       f"{', ...' if len(bare) > 5 else ''}): without training data narrascope matches articles against the "
                       "descriptions and examples, so give each a sentence or two", highlight=False)
 

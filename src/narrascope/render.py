@@ -11,6 +11,7 @@ import re
 from typing import Any, Callable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
@@ -29,16 +30,17 @@ def register_renderer(stage: str) -> Callable[[Renderer], Renderer]:
 
 
 def quote(article: Article, start: int, end: int, width: int = 160) -> str:
+    """Rich markup quoting [start, end), cut to ``width`` characters. Escaped:
+    an editor's insertion "looked at [the correlations]" is no style tag
+    (rich dropped it and printed "looked at ")."""
     s = " ".join(article.clean_text[start:end].split())
-    return s if len(s) <= width else s[: width - 1] + "…"
+    return escape(s if len(s) <= width else s[: width - 1] + "…")
 
 
 def quote_around(article: Article, start: int, end: int, focus: tuple[int, int], width: int = 160) -> str:
     """Rich markup quoting [start, end) with the ``focus`` span in bold; a
     long passage is cut to a window around the focus (a mention late in a
     long sentence must still be visible)."""
-    from rich.markup import escape
-
     fs, fe = max(start, focus[0]), min(end, focus[1])
     lo, hi = start, end
     if hi - lo > width:
@@ -85,7 +87,7 @@ def render_article(con: Console, a: Article, text: bool = False) -> None:
     order = {s.name: i for i, s in enumerate(specs("analysis"))}
     for name in sorted(a.results, key=lambda n: order.get(n, 999)):
         r = a.results[name]
-        con.rule(f"[bold]{name}[/bold] [dim]{r.version}{' · ' + r.model if r.model else ''}[/dim]", align="left")
+        con.rule(f"[bold]{escape(name)}[/bold] [dim]{escape(r.version)}{' · ' + escape(r.model) if r.model else ''}[/dim]", align="left")
         fn = RENDERERS.get(name)
         if fn:
             fn(con, a, r.data)
@@ -95,4 +97,4 @@ def render_article(con: Console, a: Article, text: bool = False) -> None:
         con.print("[dim]no analysis results yet: run `narrascope analyze`[/dim]")
     if text:
         con.rule("clean text", align="left")
-        con.print(a.clean_text, highlight=False)
+        con.print(a.clean_text, highlight=False, markup=False)

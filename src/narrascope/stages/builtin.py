@@ -41,15 +41,15 @@ def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: igno
               + (f"; like its nearest training article: {novel['nearest']:.2f} (Other below {novel['threshold']:.2f})" if novel else "")
               + "[/dim]")
     if d.get("warning"):
-        con.print(f"[yellow]warning: {d['warning']}[/yellow]", highlight=False)
+        con.print(f"[yellow]warning: {escape(d['warning'])}[/yellow]", highlight=False)
     subs = d.get("subnarratives", [])
     for n in d.get("narratives", []):
-        con.print(f"[bold]{n['label']}[/bold]  {n['confidence']:.2f}", highlight=False)
+        con.print(f"[bold]{escape(n['label'])}[/bold]  {n['confidence']:.2f}", highlight=False)
         for s in subs:
             if s["label"] != n["label"] and s["label"].startswith(n["label"] + ": "):
                 # SemEval's "<narrative>: Other": the narrative, in none of its listed forms.
                 name = s["label"][len(n["label"]) + 2:] + (" (none of its listed subnarratives)" if is_other_sub(s["label"]) else "")
-                con.print(f"   └ {name}  {s['confidence']:.2f}", highlight=False)
+                con.print(f"   └ {escape(name)}  {s['confidence']:.2f}", highlight=False)
                 for ev in s.get("evidence", [])[:2]:
                     con.print(f"       [green]“{quote(a, ev['start'], ev['end'])}”[/green] [dim]{ev['start']}-{ev['end']}[/dim]", highlight=False)
         if not any(s["label"].startswith(n["label"] + ": ") and s.get("evidence") for s in subs):
@@ -57,7 +57,7 @@ def _render_narratives(con: Console, a: Article, d: dict) -> None:  # type: igno
                 con.print(f"     [green]“{quote(a, ev['start'], ev['end'])}”[/green] [dim]{ev['start']}-{ev['end']}[/dim]", highlight=False)
     if d.get("candidates"):
         other = [n["label"] for n in d.get("narratives", [])] == ["Other"]
-        con.print(("[dim]closest narratives: " if other else "[dim]runners-up: " if d.get("decision") == "expected_f1" else "[dim]below threshold: ") + "; ".join(f"{c['label']} {c['confidence']:.2f}" for c in d["candidates"][:3]) + "[/dim]", highlight=False)
+        con.print(("[dim]closest narratives: " if other else "[dim]runners-up: " if d.get("decision") == "expected_f1" else "[dim]below threshold: ") + "; ".join(f"{escape(c['label'])} {c['confidence']:.2f}" for c in d["candidates"][:3]) + "[/dim]", highlight=False)
 
 
 @register_renderer("explain")
@@ -67,10 +67,10 @@ def _render_explain(con: Console, a: Article, d: dict) -> None:  # type: ignore[
         return
     sub = d.get("subnarrative") or "Other"
     label = d["narrative"] if sub == OTHER or is_other_sub(sub) else sub
-    con.print(f"[bold]{label}[/bold] [dim]({d['mode']})[/dim]", highlight=False)
-    con.print(d["text"], highlight=False)
+    con.print(f"[bold]{escape(label)}[/bold] [dim]({d['mode']})[/dim]", highlight=False)
+    con.print(d["text"], highlight=False, markup=False)  # the article's words: "[the correlations]" is no style tag
     if d.get("fallback"):
-        con.print(f"[yellow]LLM fallback: {d['fallback']}[/yellow]", highlight=False)
+        con.print(f"[yellow]LLM fallback: {escape(d['fallback'])}[/yellow]", highlight=False)
 
 
 @register_renderer("claims")
@@ -89,17 +89,19 @@ def _render_claims(con: Console, a: Article, d: dict) -> None:  # type: ignore[t
     con.print(head + ("" if d.get("library") else " [dim](no library imported)[/dim]"), highlight=False)
     entries = d.get("entries", {})
     for c in claims[:8]:
-        who = f" [dim]— {c['speaker']}[/dim]" if c.get("speaker") else ""
+        who = f" [dim]— {escape(c['speaker'])}[/dim]" if c.get("speaker") else ""
         con.print(f"  {c['checkworthiness']:.2f} “{quote(a, c['start'], c['end'], 140)}”{who}", highlight=False)
         for m in c.get("matches", [])[:2]:
             e = entries.get(m["entry"], {})
-            con.print(f"       [cyan]↳ {m['score']:.2f} {e.get('claim', m['entry'])[:90]}[/cyan] {e.get('rating') or ''}", highlight=False)
+            con.print(f"       [cyan]↳ {m['score']:.2f} {escape(e.get('claim', m['entry'])[:90])}[/cyan] {escape(e.get('rating') or '')}",
+                      highlight=False)
     for s in d.get("counter_narratives", [])[:3]:
         e = s["entry"]
-        con.print(f"[bold magenta]counter-narrative[/bold magenta] {s['score']:.2f} via {', '.join(s['via'])}: {e['claim']}", highlight=False)
+        con.print(f"[bold magenta]counter-narrative[/bold magenta] {s['score']:.2f} via {escape(', '.join(s['via']))}: {escape(e['claim'])}",
+                  highlight=False)
         for x in s["connecting"][:3]:
             con.print(f"     article: “{quote(a, x['start'], x['end'], 110)}”", highlight=False)
-            con.print(f"     answer:  “{x['passage'][:110]}” [dim]{x['score']:.2f}[/dim]", highlight=False)
+            con.print(f"     answer:  “{escape(x['passage'][:110])}” [dim]{x['score']:.2f}[/dim]", highlight=False)
 
 
 @register_renderer("techniques")
@@ -110,7 +112,7 @@ def _render_techniques(con: Console, a: Article, d: dict) -> None:  # type: igno
         return
     con.print(", ".join(f"{k} x{v}" for k, v in counts.items()), highlight=False)
     if d.get("spans_note"):
-        con.print(f"  [yellow]note:[/yellow] {d['spans_note']}", highlight=False)
+        con.print(f"  [yellow]note:[/yellow] {escape(d['spans_note'])}", highlight=False)
     shown = 0
     for p in d.get("paragraphs", []):
         for t in p["techniques"]:
@@ -138,7 +140,7 @@ def _render_frames(con: Console, a: Article, d: dict) -> None:  # type: ignore[t
 @register_renderer("roles")
 def _render_roles(con: Console, a: Article, d: dict) -> None:  # type: ignore[type-arg]
     ents = d.get("entities", [])
-    con.print(f"[dim]NER: {d.get('ner')}[/dim]", highlight=False)
+    con.print(f"[dim]NER: {escape(str(d.get('ner')))}[/dim]", highlight=False)
     colour = {"Protagonist": "green", "Antagonist": "red", "Innocent": "yellow"}
     for e in ents[:10]:
         c = colour.get(e["main_role"], "white")
@@ -147,7 +149,7 @@ def _render_roles(con: Console, a: Article, d: dict) -> None:  # type: ignore[ty
         read = sum(split.values())
         mixed = (f"; {', '.join(f'{r} {k}' for r, k in split.items())}" + (f" of the {read} read" if read < n else "")
                  if len(split) > 1 else "")
-        con.print(f"  [{c}]{e['summary']}[/{c}]  {e['confidence']:.2f} [dim]({n} mention{'s' if n != 1 else ''}{mixed})[/dim]",
+        con.print(f"  [{c}]{escape(e['summary'])}[/{c}]  {e['confidence']:.2f} [dim]({n} mention{'s' if n != 1 else ''}{mixed})[/dim]",
                   highlight=False)
         # The quoted mention is the one that carries the verdict best.
         ev = max(e["evidence"], key=lambda m: (m["main_role"] == e["main_role"], m["confidence"]))
@@ -156,7 +158,7 @@ def _render_roles(con: Console, a: Article, d: dict) -> None:  # type: ignore[ty
         con.print("  no entity the article casts in a role", highlight=False)
     others = d.get("other_entities", [])
     if others:  # found, but below the framed threshold (or beyond max_entities)
-        names = ", ".join(f"{o['entity']} ({o['mentions']})" for o in others[:8]) + (", …" if len(others) > 8 else "")
+        names = escape(", ".join(f"{o['entity']} ({o['mentions']})" for o in others[:8]) + (", …" if len(others) > 8 else ""))
         con.print(f"  [dim]also named: {names}[/dim]", highlight=False)
 
 
