@@ -584,6 +584,14 @@ def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name(
     assert found["Запад"] == ["Западът", "Западът", "Запада", "Западът"]
     assert found["Русия"] == ["Русия", "Русия", "Русия"]
     assert found["Владимир Путин"] == ["Владимир Путин", "Путин"]
+    # A first name that shares its surname with the next ("Бил и Мелинда Гейтс") is not named alone, so "Бил
+    # Гейтс" is not split like "Русия Западът"; the surname alone is the person the headline names (a test
+    # article's "Мелинда Гейтс" had all of Bill Gates's mentions)
+    gates = ns.analyze_text("Бил Гейтс инвестира милиони във ваксина за крави\n\nСтартъпът получи пари от Бил Гейтс. "
+                            "Фондацията на Бил и Мелинда Гейтс отпусна още 4 милиона долара. Гейтс не коментира.", stages=[])
+    groups, ner, names = RolesStage().entity_groups(gates)
+    found = {names[k]: [gates.clean_text[s:e] for s, e, _ in v] for k, v in groups}
+    assert found["Бил Гейтс"] == ["Бил Гейтс", "Бил Гейтс", "Гейтс"] and found["Мелинда Гейтс"] == ["Мелинда Гейтс"]
     from narrascope.stages.roles import _bulgarian_bare
 
     t = "Краят. Пейтриът. Белият дом. Белия дом. Европа."

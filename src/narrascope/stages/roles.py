@@ -1197,13 +1197,20 @@ def _bulgarian_adjective_name(text: str, name: str, end: int) -> int | None:
     return end
 
 
+_BG_AND = re.compile(r"\s+и\s+")
+
+
 def _split_leading_names(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Bulgarian puts a country before its official's name with no word
     between ("президентът на Русия Владимир Путин", "говорителят на Кремъл
     Дмитрий Песков") or beside another name ("Според Русия Западът"): a run
     whose first word the article also names alone is split there, when the
-    rest is a full name or also named alone. ("Кодама Системс" stays whole.)"""
-    singles = {text[s:e] for s, e, _l in found if " " not in text[s:e]}
+    rest is a full name or also named alone. ("Кодама Системс" stays whole.)
+    A first name that shares the surname after it ("фондацията на Бил и
+    Мелинда Гейтс") is not named alone: "Бил Гейтс" stays whole."""
+    starts = {s: text[s:e] for s, e, _l in found}
+    singles = {text[s:e] for s, e, _l in found if " " not in text[s:e]
+               and not ((m := _BG_AND.match(text, e)) and " " in starts.get(m.end(), ""))}
     out = []
     for s, e, lab in found:
         words = text[s:e].split()
@@ -1334,7 +1341,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "26"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "27"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1411,6 +1418,8 @@ class RolesStage(Stage):
     #     sentence is no part of the name after it ("Неслучайно Китай")
     # 26: an entity only a sentence names with its capital "The" is named without it ("World Economic Forum");
     #     a Russian place natasha leaves in its case is named in the nominative ("Елизаветовки": "Елизаветовка")
+    # 27: a surname two people share is the one the headline names ("Гейтс": "Бил Гейтс", not "Мелинда Гейтс");
+    #     a Bulgarian first name coordinated with another's full name ("Бил и Мелинда Гейтс") does not split "Бил Гейтс"
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1584,12 +1593,18 @@ class RolesStage(Stage):
         # would bring back the title-case "Worldwide Depopulation Through
         # Abortion", which NER mistook for a name).
         end = title_end(article)
+        text = article.clean_text
         bare = {k: _NAME_SUFFIX.sub("", k) for k in groups}  # "roger pielke jr." ends in "pielke"
         for short in sorted(groups, key=lambda k: (" " not in k, len(k))):  # "von der leyen" before "leyen"
             # one word, or a surname with its particles ("von der leyen")
             if (" " in short and not _PARTICLE_TAIL.search(" " + short.split()[0])) or short not in groups:
                 continue
             longer = [k for k in groups if k != short and bare[k].endswith(" " + short)]
+            if len(longer) > 1 and all(text[s:e].istitle() and lab not in _PLACES | {"ORG"} for s, e, lab in groups[short]):
+                # two people of one surname ("Бил Гейтс", and "Мелинда Гейтс" of "фондацията на Бил и Мелинда
+                # Гейтс"): the surname alone is the one the headline names, if it names one (not an acronym,
+                # "ПМР" of "МИД ПМР", nor a caseless word, Hindi "सेना", army)
+                longer = [k for k in longer if any(s < end for s, _e, _l in groups[k])]
             if len(longer) != 1:
                 continue
             k = longer[0]
@@ -1627,7 +1642,6 @@ class RolesStage(Stage):
         # A name's acronym or transliteration in brackets right after it is
         # the same entity: "Amnesty International (AI)", "नाटो (NATO)"; not
         # another name ("Bakhmut (Donetsk)"), see _alias.
-        text = article.clean_text
         where = {(s, e): k for k, v in groups.items() for s, e, _l in v}
         for s, e in sorted(where):
             if text[e:e + 2] != " (":
