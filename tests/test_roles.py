@@ -520,6 +520,10 @@ def test_names_with_accented_capitals_one_script_and_adverb_openers() -> None:
     # and so is an adverb in -но too rare for the learnt openers (a test article's "Неслучайно Китай"); "Бруно" stays
     bg = "Неслучайно Китай мълчи. Неслучайно Китай купува петрол. Бруно Латур говори."
     assert found(bg, "bg") == ["Китай", "Китай", "Бруно Латур"]
+    # a quotation's first word that is a common noun is no name ("„Промяната трябва да дойде от Европа“", the
+    # change); a quoted adjective is kept: a quoted name writes its noun in lower case ("„Северен поток“")
+    bg = "Той каза: „Промяната трябва да дойде от Европа“. Газопроводите „Северен поток“ са взривени."
+    assert found(bg, "bg") == ["Европа", "Северен"]
     # A word seen once, at a sentence start, is a name when the training articles' annotators marked it
     bg = "Зеленски говори дълго. Проучването мълчи."
     sents = [(0, bg.index(".") + 1), (bg.index("Проучването"), len(bg))]

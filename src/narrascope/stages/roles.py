@@ -972,9 +972,11 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         if (first in _STOP_START or opens and first.lower() in lower
                 or at_start and len(name.split()) == 1 and text.count(name) < 2 and name not in known):
             continue
-        if (language == "bg" and (at_start or s in colons) and " " not in name and name not in known
-                and (_bulgarian_common_noun(text, name, clause_starts)
-                     or _bulgarian_opening_adjective(text, name, s + len(name), clause_starts))):
+        # ... and a quotation's common noun ("„Срещата …", the meeting), not its adjective: a quoted name's
+        # noun is in lower case („Северен поток“, Nord Stream)
+        if (language == "bg" and (at_start or s in colons or s in quoted) and " " not in name and name not in known
+                and (_bulgarian_common_noun(text, name, clause_starts | quoted)
+                     or (at_start or s in colons) and _bulgarian_opening_adjective(text, name, s + len(name), clause_starts))):
             continue
         if len(name) < 2 or name.isupper() and len(name) > 6 or name.lower() in _CALENDAR or name in _COURTESY:
             continue
@@ -1420,6 +1422,7 @@ class RolesStage(Stage):
     #     a Russian place natasha leaves in its case is named in the nominative ("Елизаветовки": "Елизаветовка")
     # 27: a surname two people share is the one the headline names ("Гейтс": "Бил Гейтс", not "Мелинда Гейтс");
     #     a Bulgarian first name coordinated with another's full name ("Бил и Мелинда Гейтс") does not split "Бил Гейтс"
+    #     and a Bulgarian quotation's first word that is a common noun is no name ("„Промяната трябва …", the change)
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
