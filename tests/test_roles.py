@@ -324,6 +324,13 @@ def test_russian_entities_come_from_natasha() -> None:
     for e in d["entities"]:
         for m in e["evidence"]:
             assert a.clean_text[m["start"]:m["end"]] == m["mention"]
+    # A common word natasha tags in a heading in capitals ("ТЕМ ВРЕМЕНЕМ.", meanwhile; a test article's entity)
+    # is none; a name in capitals stays, and so do short abbreviations ("ПА ОБСЕ")
+    h = ns.analyze_text("Суд в Донецке\n\nПленный рассказал о мобилизации. ТЕМ ВРЕМЕНЕМ. Верховный суд ДНР вынес приговор. "
+                        "СРОЧНО РОССИЯ ответила. Делегация ПА ОБСЕ не приехала.", stages=[])
+    groups = {k for k, _ms in RolesStage().entity_groups(h)[0]}
+    assert not any("время" in k or "временем" in k for k in groups), groups
+    assert any(k.startswith("росси") for k in groups) and any("па" in k.split() for k in groups), groups
 
 
 def test_russian_organisations_with_their_owner_groups_and_bracketed_acronyms() -> None:

@@ -165,7 +165,7 @@ def _natasha() -> Any:
                 if s.type == "LOC" and len(s.tokens) == 1 and normal[(s.start, s.stop)] == s.text:
                     normal[(s.start, s.stop)] = _place_nominative(s.text, vocab)
         _coordinated_names(doc.spans, text, vocab, normal)
-        found = [(s.start, s.stop, s.type) for s in doc.spans]
+        found = [(s.start, s.stop, s.type) for s in doc.spans if not _shouted_russian(text, s.start, s.stop, vocab)]
         case = {t.start: (t.feats or {}).get("Case") for t in doc.tokens}
         return _russian_groups(text, _russian_org_places(text, _bracket_aliases(text, found, normal), normal, case),
                                normal, vocab), normal
@@ -234,6 +234,28 @@ _RU_GROUP = re.compile(
     r"((?:военн|военнослужащ|войск|власт|режим|спецслужб|разведк|арми|солдат|боевик|наемник|наёмник|силовик|чиновник|политик"
     r"|дипломат|командовани|правительств|руководств|медик|офицер|генерал|элит|пропагандист|националист|неонацист|стран"
     r"|журналист|депутат|лидер|союзник|партнер|партнёр)[^\W\d_]*)(?![^\W\d_])")
+
+
+_CAPS_WORD = re.compile(r"[^\W\d_a-z]{2,}")  # a word in capitals (no lower-case letter of any script)
+
+
+def _shouted_russian(text: str, start: int, stop: int, vocab: Any) -> bool:
+    """A span natasha tags inside a phrase in capitals ("ТЕМ ВРЕМЕНЕМ.", a
+    heading: meanwhile) whose words are the dictionary's common words, no
+    name, place or organisation (pymorphy2's Name/Surn/Geox/Orgn/Abbr): no
+    entity. A capitalised neighbour outside the span says it is shouted, not
+    an acronym ("МИД РФ" is no phrase of common words)."""
+    words = text[start:stop].split()
+    # short words in capitals are abbreviations the dictionary mistakes for words ("ПА ОБСЕ": "па", a dance step)
+    if not words or not all(w.isupper() and w.isalpha() and len(w) > 3 for w in words):
+        return False
+    before = re.search(r"([^\W\d_]+)[ \t]+$", text[max(0, start - 40):start])
+    after = re.match(r"[ \t]+([^\W\d_]+)", text[stop:stop + 40])
+    if not any(m is not None and _CAPS_WORD.fullmatch(m.group(1)) and m.group(1).isupper() for m in (before, after)):
+        return False
+    proper = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
+    return all(vocab.word_is_known(w.lower()) and not any(p in str(t) for t in vocab.tag(w.lower()) for p in proper)
+               for w in words)
 
 
 def _russian_groups(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str], vocab: Any
@@ -1423,6 +1445,7 @@ class RolesStage(Stage):
     # 27: a surname two people share is the one the headline names ("Гейтс": "Бил Гейтс", not "Мелинда Гейтс");
     #     a Bulgarian first name coordinated with another's full name ("Бил и Мелинда Гейтс") does not split "Бил Гейтс"
     #     and a Bulgarian quotation's first word that is a common noun is no name ("„Промяната трябва …", the change)
+    #     and a Russian common word natasha tags in a heading in capitals is none ("ТЕМ ВРЕМЕНЕМ.")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
