@@ -531,6 +531,15 @@ def test_names_with_accented_capitals_one_script_and_adverb_openers() -> None:
     # change); a quoted adjective is kept: a quoted name writes its noun in lower case ("„Северен поток“")
     bg = "Той каза: „Промяната трябва да дойде от Европа“. Газопроводите „Северен поток“ са взривени."
     assert found(bg, "bg") == ["Европа", "Северен"]
+    # another language's article inside a sentence opens the outlet's name ("The Hill", "Le Monde", "El País" were
+    # "Hill", "Monde", "País"); at a sentence start it is cut as before, and so is an article the text's own
+    # language writes in lower case (a Spanish text's "la": "la Moncloa", "La Moncloa" is "Moncloa")
+    bg = "Това пише The Hill. Според Le Monde войната продължава. The Guardian мълчи."
+    assert found(bg, "bg") == ["The Hill", "Le Monde", "Guardian"]
+    pt = "Segundo o jornal El País, as Nações Unidas calam."
+    assert found(pt, "pt") == ["El País", "Nações Unidas"]
+    es = "El presidente habló en la Moncloa. Ayer en La Moncloa hubo calma."
+    assert found(es, "es") == ["Moncloa", "Moncloa"]
     # A word seen once, at a sentence start, is a name when the training articles' annotators marked it
     bg = "Зеленски говори дълго. Проучването мълчи."
     sents = [(0, bg.index(".") + 1), (bg.index("Проучването"), len(bg))]

@@ -982,7 +982,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         at_start = s in starts
         opens = at_start or s in quoted
         # "Съавторката Валери Масон-Делмот" (the co-author): a Bulgarian common noun opening the sentence
-        while len(name.split()) > 1 and (name.split()[0] in _STOP_START or opens and (
+        while len(name.split()) > 1 and (name.split()[0] in _STOP_START and not _foreign_article(name, s, opens, colons, lower)
+                                         or opens and (
                 name.split()[0].lower() in lower or _opener_before_name(name, openers, language))
                 or at_start and language == "bg" and _bulgarian_common_noun(text, name.split()[0], clause_starts)):
             s, name = _drop_first_word(s, name)
@@ -991,7 +992,8 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
             at_start = opens = False
         first = name.split()[0]
         # a quotation's first word too ("„Не на войната“", "“Há doenças …”") is no name when the text writes it in lower case
-        if (first in _STOP_START or opens and first.lower() in lower
+        if (first in _STOP_START and not (" " in name and _foreign_article(name, s, opens, colons, lower))
+                or opens and first.lower() in lower
                 or at_start and len(name.split()) == 1 and text.count(name) < 2 and name not in known):
             continue
         # ... and a quotation's common noun ("„Срещата …", the meeting), not its adjective: a quoted name's
@@ -1023,6 +1025,20 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     if language == "pt":
         out = _join_portuguese_institutions(text, out)
     return _split_leading_names(text, out) if language == "bg" else out
+
+
+# Articles of other languages that open names of outlets and things ("The Sun", "Le Monde", "Die Welt", "El País").
+_FOREIGN_ARTICLES = {"The", "El", "La", "Los", "Las", "Le", "Les", "Il", "Lo", "Gli", "Der", "Die", "Das"}
+
+
+def _foreign_article(name: str, start: int, opens: bool, colons: set[int], lower: frozenset[str]) -> bool:
+    """Whether ``name`` opens with another language's article that belongs to
+    it: inside a sentence (not at its start, a quotation's or a headline
+    clause's), where the article is never written in lower case. A Portuguese
+    or Bulgarian article's "o The Independent", "за Die Welt" named
+    "Independent", "Welt"; "Das" in lower case is Portuguese "das"."""
+    first = name.split()[0]
+    return first in _FOREIGN_ARTICLES and not opens and start not in colons and first.lower() not in lower
 
 
 def _drop_first_word(start: int, name: str) -> tuple[int, str]:
@@ -1446,6 +1462,7 @@ class RolesStage(Stage):
     #     a Bulgarian first name coordinated with another's full name ("Бил и Мелинда Гейтс") does not split "Бил Гейтс"
     #     and a Bulgarian quotation's first word that is a common noun is no name ("„Промяната трябва …", the change)
     #     and a Russian common word natasha tags in a heading in capitals is none ("ТЕМ ВРЕМЕНЕМ.")
+    #     another language's article inside a sentence opens its name ("The Hill", "Le Monde", "El País" were "Hill", …)
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
