@@ -331,6 +331,13 @@ def test_russian_entities_come_from_natasha() -> None:
     groups = {k for k, _ms in RolesStage().entity_groups(h)[0]}
     assert not any("время" in k or "временем" in k for k in groups), groups
     assert any(k.startswith("росси") for k in groups) and any("па" in k.split() for k in groups), groups
+    # natasha's capitalised participle or verb opening a sentence is no name ("Распространившиеся в украинских СМИ
+    # сообщения", a test article's entity); a surname that reads as a verb form ("Боля") and an acronym ("ОП") stay
+    v = ns.analyze_text("Слухи не подтвердились\n\nРаспространившиеся в украинских СМИ сообщения не подтвердились. "
+                        "Василий Боля рассказал об этом. Боля добавил, что ОП Украины молчит. Прилетел дрон.", stages=[])
+    groups = {k: [v.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(v)[0]}
+    assert not any("распростран" in k or "прилет" in k for k in groups), groups
+    assert any(len(ms) == 2 and "Боля" in ms for ms in groups.values()) and any("ОП" in k.upper() for k in groups), groups
 
 
 def test_russian_organisations_with_their_owner_groups_and_bracketed_acronyms() -> None:

@@ -165,7 +165,11 @@ def _natasha() -> Any:
                 if s.type == "LOC" and len(s.tokens) == 1 and normal[(s.start, s.stop)] == s.text:
                     normal[(s.start, s.stop)] = _place_nominative(s.text, vocab)
         _coordinated_names(doc.spans, text, vocab, normal)
-        found = [(s.start, s.stop, s.type) for s in doc.spans if not _shouted_russian(text, s.start, s.stop, vocab)]
+        # a word of a longer name is a name ("Боля" of "Василий Боля", though "боля" is a gerund)
+        in_names = {w for s in doc.spans if " " in s.text for w in s.text.split()}
+        found = [(s.start, s.stop, s.type) for s in doc.spans
+                 if not _shouted_russian(text, s.start, s.stop, vocab)
+                 and not (s.text not in in_names and _russian_verb_form(s.text, vocab))]
         case = {t.start: (t.feats or {}).get("Case") for t in doc.tokens}
         return _russian_groups(text, _russian_org_places(text, _bracket_aliases(text, found, normal), normal, case),
                                normal, vocab), normal
@@ -256,6 +260,21 @@ def _shouted_russian(text: str, start: int, stop: int, vocab: Any) -> bool:
     proper = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
     return all(vocab.word_is_known(w.lower()) and not any(p in str(t) for t in vocab.tag(w.lower()) for p in proper)
                for w in words)
+
+
+# pymorphy2's parts of speech no name has: participles, verbs, gerunds, adverbs, function words
+_RU_NO_NAME = {"PRTF", "PRTS", "VERB", "INFN", "GRND", "ADVB", "CONJ", "PRCL", "PREP", "NPRO", "PRED", "COMP", "INTJ"}
+
+
+def _russian_verb_form(span_text: str, vocab: Any) -> bool:
+    """A one-word span every dictionary reading of which is a participle,
+    verb, adverb or function word: natasha's capitalised sentence opener
+    ("Распространившиеся в украинских СМИ … сообщения", having spread), no name."""
+    word = span_text.lower()
+    # an acronym is none of them ("ОП", the Office of the President, reads as the interjection "оп")
+    if " " in word or not word.isalpha() or span_text.isupper() or not vocab.word_is_known(word):
+        return False
+    return all(str(t).split(",")[0].split(" ")[0] in _RU_NO_NAME for t in vocab.tag(word))
 
 
 def _russian_groups(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str], vocab: Any
@@ -1463,6 +1482,7 @@ class RolesStage(Stage):
     #     and a Bulgarian quotation's first word that is a common noun is no name ("„Промяната трябва …", the change)
     #     and a Russian common word natasha tags in a heading in capitals is none ("ТЕМ ВРЕМЕНЕМ.")
     #     another language's article inside a sentence opens its name ("The Hill", "Le Monde", "El País" were "Hill", …)
+    #     and natasha's capitalised Russian participle, verb or adverb alone is none ("Распространившиеся", "Прилетел")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
