@@ -904,7 +904,8 @@ _CAPITAL_NEIGHBOUR = re.compile(rf"[{_UPPER}][\w'’-]*")
 
 
 def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[tuple[int, int], str] | None = None,
-                    adjectives: frozenset[str] = frozenset(), several_words: bool = False) -> list[tuple[int, int, str]]:
+                    adjectives: frozenset[str] = frozenset(), several_words: bool = False,
+                    surnames: bool = False) -> list[tuple[int, int, str]]:
     """NER finds a name in one sentence and misses it in the next ("Kurt
     Volker, the former ambassador" was no entity where the headline's
     "Kurt Volker" was): every other whole-word occurrence of a name found
@@ -918,13 +919,21 @@ def _repeated_names(text: str, found: list[tuple[int, int, str]], normal: dict[t
     ``several_words``: names of two words or more only (the name chunker
     finds every capitalised word itself; what it leaves out is a
     sentence's first word, which one-word names would bring back: "Няма"
-    opening a quote after a title's colon)."""
+    opening a quote after a title's colon).
+    ``surnames``: a person's last name alone too ("Gates' plan", which NER
+    missed after the headline's "Bill Gates"), where the text never writes it
+    in lower case ("gates")."""
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     norm: dict[str, str] = {}
     for s, e, lab in found:
         labels[text[s:e]][lab] += 1
         if normal and (s, e) in normal:
             norm.setdefault(text[s:e], normal[(s, e)])
+    if surnames:
+        for s, e, lab in found:
+            words = text[s:e].split()
+            if lab in _PERSONS and len(words) >= 2 and len(words[-1]) >= 3 and words[-1].isalpha() and words[-1] not in labels:
+                labels[words[-1]][lab] += 1
     lower = _lower_words(text)
     names = [n for n, c in labels.items() if len(n) >= 2 and n[:1].isupper() and not (several_words and " " not in n)
              and not (" " not in n and (c.most_common(1)[0][0] == "NORP" or n.lower() in lower or n in adjectives))]
@@ -1389,6 +1398,15 @@ def title_end(article: Article) -> int:
     return article.sentences[0].end if article.title and article.sentences else 0
 
 
+def _sentence_case(headline: str) -> bool:
+    """Whether a headline capitalises only its names ("SHEER LUNACY: Bill
+    Gates funding plan to cut down …"), not every word ("Top Zelensky Aide
+    Says …", where NER takes "Top Zelensky" for a person): fewer than half
+    of its words of four letters or more, capitals aside, are capitalised."""
+    words = [w for w in re.findall(r"[^\W\d_]{4,}", headline) if not w.isupper()]
+    return bool(words) and sum(w[:1].isupper() for w in words) < 0.5 * len(words)
+
+
 def _caseless(text: str) -> bool:
     """Mostly a script without capital letters (Devanagari, Arabic, ...): the
     capitalised-name chunker cannot work there. A Hindi article quoting
@@ -1483,6 +1501,8 @@ class RolesStage(Stage):
     #     and a Russian common word natasha tags in a heading in capitals is none ("ТЕМ ВРЕМЕНЕМ.")
     #     another language's article inside a sentence opens its name ("The Hill", "Le Monde", "El País" were "Hill", …)
     #     and natasha's capitalised Russian participle, verb or adverb alone is none ("Распространившиеся", "Прилетел")
+    #     an English person's surname alone that NER missed is a mention ("Gates' plan"), joining a person only a
+    #     sentence-case headline names ("SHEER LUNACY: Bill Gates funding plan …")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1609,7 +1629,7 @@ class RolesStage(Stage):
                      if e.label_ in SPACY_LABELS and not _shouted(nlp, e, text))
             found = _join_particles(text, [(sp[0], sp[1], label) for sp, label in spans if sp is not None])
             adjectives = frozenset(t.text for t in doc if t.tag_ == "JJ")
-            found = _repeated_names(text[:100000], found, adjectives=adjectives)
+            found = _repeated_names(text[:100000], found, adjectives=adjectives, surnames=(article.language or "en") == "en")
             if (article.language or "en") == "en":  # English words and tags
                 starts = sentence_starts(text, [(x.start, x.end) for x in article.sentences])
                 found = _english_groups(text[:100000], _opening_words(text[:100000], found, starts, title_end(article)))
@@ -1657,6 +1677,7 @@ class RolesStage(Stage):
         # Abortion", which NER mistook for a name).
         end = title_end(article)
         text = article.clean_text
+        sentence_case_title = _sentence_case(text[:end])
         bare = {k: _NAME_SUFFIX.sub("", k) for k in groups}  # "roger pielke jr." ends in "pielke"
         for short in sorted(groups, key=lambda k: (" " not in k, len(k))):  # "von der leyen" before "leyen"
             # one word, or a surname with its particles ("von der leyen")
@@ -1678,9 +1699,12 @@ class RolesStage(Stage):
             # ("von der Leyen" keeps its surname: a surname's particles are no "of"); nor a purpose ("Alemanha"
             # is not "Alternativa para a Alemanha", see _PT_PURPOSE)
             of = before in _CONNECTORS and before not in ("von", "van", "der", "den") or before in _PT_PURPOSE_WORDS
+            # a person the headline names joins the body's surname of it ("Bill Gates funding plan …", then "Gates'
+            # plan"), where NER calls both a person and the headline is no title case ("Top Zelensky Aide Says …")
+            person = (sentence_case_title and all(lab in _PERSONS for _s, _e, lab in groups[k] + groups[short]))
             if (_REGION.match(k) or of or all(lab in _PLACES for _s, _e, lab in groups[k])
                     or place and not any(lab in _PLACES | _PERSONS for _s, _e, lab in groups[k])
-                    or not any(s >= end for s, _e, _l in groups[k])):
+                    or not person and not any(s >= end for s, _e, _l in groups[k])):
                 continue
             groups[k] += groups.pop(short)
         # A first name alone ("Greta") is the one person whose name opens
