@@ -185,6 +185,10 @@ def test_attribution() -> None:
     assert attribute('"We must negotiate now," said Foreign Minister Jane Doe.') == "Foreign Minister Jane Doe"
     assert attribute('"Sanctions are devastating the economy," the letter states.') == "the letter"
     assert attribute("According to the ministry, 300 people were evacuated.") == "the ministry"
+    # a title's or an initial's full stop does not end the speaker (a test article's speaker was "Dr")
+    assert attribute("According to Dr. Patrick Moore, the co-founder of Greenpeace, CO2 is no pollutant.") == "Dr. Patrick Moore"
+    assert attribute("The drones came from Iran, according to a senior U.S. defence official.") == "a senior U.S. defence official"
+    assert attribute('"The data are old," said Prof. John F. Doe.') == "Prof. John F. Doe"
     assert attribute("Prices rose by 4% in May.") is None
     assert attribute('"I don\'t think so," Volker pointedly told Newsmax on Wednesday.') == "Volker"
     assert attribute("Putin has now boldly stated coronavirus was developed in Ukraine") == "Putin"

@@ -98,14 +98,18 @@ class CheckworthyModel:
 
 
 _SPEECH = r"(?:said|says|wrote|writes|added|adds|stressed|noted|told|stated|states|argued|warned|claimed|claims|insisted|continued|explained)"
-_QUOTE_AFTER = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+" + _SPEECH + r"\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)(?=[.,;:]|$)")
+# where a speaker ends: punctuation, but not the full stop of a title or an initial ("according to Dr. Patrick
+# Moore" was "Dr"; "John F. Kennedy", "U.S. officials")
+_TITLES = ("Dr", "Mr", "Ms", "Mrs", "Prof", "Sen", "Gov", "Rep", "Gen", "Col", "Lt", "Capt", "Rev", "St", "Jr", "Sr")
+_SPEAKER_END = r"(?=[,;:]|$|" + "".join(rf"(?<!\b{t})" for t in _TITLES) + r"(?<!\b[A-Z])\.)"
+_QUOTE_AFTER = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+" + _SPEECH + r"\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)" + _SPEAKER_END)
 # an adverb or auxiliary between the speaker and the verb is no part of the speaker ("Volker pointedly
 # told", "Vulin has said", "Vulin has often said", "Putin has now boldly stated")
 _ADVERB = (r"(?:(?:has|have|had|also|again|often|once|then|now|just|already|still|since|finally|later|previously|"
            r"reportedly|repeatedly|\w+ly)\s+)*")
 _QUOTE_SUBJ = re.compile(r"[\"“][^\"”]{8,}[\"”],?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _SUBJ_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
-_ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,60}?)(?=[.,;:]|$)", re.I)
+_ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,80}?)" + _SPEAKER_END, re.I)
 
 
 def attribute(sentence: str, language: str | None = None) -> str | None:
@@ -275,7 +279,7 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "8"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "9"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
     #    quotation is no speaker ("… and even claimed")
     # 4: nor "now", "just", "already" ... before it ("Putin has now boldly stated")
@@ -286,6 +290,7 @@ class ClaimsStage(Stage):
     #    the n-gram head cannot read; the route (heads) used is stored
     # 8: speakers in Russian, Bulgarian, Portuguese and Hindi ("«…», — заявил Песков", "според Зеленски", "disse Lula",
     #    "… ने कहा कि")
+    # 9: a title's or an initial's full stop does not end an English speaker ("according to Dr. Patrick Moore": "Dr")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
