@@ -633,7 +633,12 @@ _THING_PLURALS = {"weapons", "assets", "missiles", "losses", "territories", "lan
                   "products", "exports", "imports", "supplies", "resources", "funds", "reserves", "tanks", "jets",
                   "drones", "shells", "bombs", "threats", "goals", "plans", "laws", "rules", "values", "cities", "towns",
                   "villages", "regions", "areas", "concerns", "hopes", "fears", "steps", "talks", "words", "lies",
-                  "narratives", "rights", "troubles", "gains", "costs"}
+                  "narratives", "rights", "troubles", "gains", "costs",
+                  # seen joined to a nationality in the SemEval-2025 English articles ("the West African droughts")
+                  "arms", "ports", "homes", "uniforms", "prisons", "satellites", "lives", "capitals", "practices",
+                  "plants", "tables", "species", "flavors", "projectiles", "auspices", "conflicts", "counterattacks",
+                  "servers", "websites", "droughts", "wildfires", "floods", "fires", "affairs", "economies", "models",
+                  "hands", "farms", "bonds", "hospitals"}
 
 _BULLETS = {"•", "·", "-", "–", "—", "*", "‣", "▪"}
 
@@ -1503,6 +1508,7 @@ class RolesStage(Stage):
     #     and natasha's capitalised Russian participle, verb or adverb alone is none ("Распространившиеся", "Прилетел")
     #     an English person's surname alone that NER missed is a mention ("Gates' plan"), joining a person only a
     #     sentence-case headline names ("SHEER LUNACY: Bill Gates funding plan …")
+    #     more plurals that are things join no nationality ("West African droughts", "Ukrainian ports")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
