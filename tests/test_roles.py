@@ -562,6 +562,13 @@ def test_names_with_accented_capitals_one_script_and_adverb_openers() -> None:
     assert found(bg, "bg") == ["The Hill", "Le Monde", "Guardian"]
     pt = "Segundo o jornal El País, as Nações Unidas calam."
     assert found(pt, "pt") == ["El País", "Nações Unidas"]
+    # a quotation's first word seen once, a lower-case word after it, is no name ('“Having a child is …”' in a
+    # Portuguese test article); a quoted name stays ("‘Estadão’"), and in Bulgarian a quoted name writes its later
+    # words in lower case („Франс прес“)
+    pt = "O artigo “Having a child is the grandest act” saiu no ‘Estadão’ ontem."
+    names = found(pt, "pt")
+    assert "Having" not in names and [n[:7] for n in names] == ["Estadão"]
+    assert found("Агенция „Франс прес“ съобщи това.", "bg") == ["Франс прес"]
     es = "El presidente habló en la Moncloa. Ayer en La Moncloa hubo calma."
     assert found(es, "es") == ["Moncloa", "Moncloa"]
     # A word seen once, at a sentence start, is a name when the training articles' annotators marked it

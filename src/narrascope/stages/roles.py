@@ -1027,7 +1027,13 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
         # a quotation's first word too ("„Не на войната“", "“Há doenças …”") is no name when the text writes it in lower case
         if (first in _STOP_START and not (" " in name and _foreign_article(name, s, opens, colons, lower))
                 or opens and first.lower() in lower
-                or at_start and len(name.split()) == 1 and text.count(name) < 2 and name not in known):
+                or at_start and len(name.split()) == 1 and text.count(name) < 2 and name not in known
+                # and a quotation's first word seen once that a lower-case word follows: the quotation is a
+                # sentence, as often in another language ('“Having a child is …”' in a Portuguese article). Not in
+                # Bulgarian, whose quoted names write their later words in lower case („Марица изток“, „Франс прес“)
+                or language != "bg" and s in quoted and len(name.split()) == 1 and text.count(name) < 2
+                and name not in known and not name.isupper() and not name.endswith(("’", "'"))  # ‘Estadão’’, ‘ERT’
+                and _LOWER_NEXT.match(text, s + len(name))):
             continue
         # ... and a quotation's common noun ("„Срещата …", the meeting), not its adjective: a quoted name's
         # noun is in lower case („Северен поток“, Nord Stream)
@@ -1072,6 +1078,9 @@ def _foreign_article(name: str, start: int, opens: bool, colons: set[int], lower
     "Independent", "Welt"; "Das" in lower case is Portuguese "das"."""
     first = name.split()[0]
     return first in _FOREIGN_ARTICLES and not opens and start not in colons and first.lower() not in lower
+
+
+_LOWER_NEXT = re.compile(r"[ \t]+[^\W\d_A-ZА-ЯЁ]")  # a space, then a lower-case letter (Latin or Cyrillic)
 
 
 def _drop_first_word(start: int, name: str) -> tuple[int, str]:
@@ -1509,6 +1518,7 @@ class RolesStage(Stage):
     #     an English person's surname alone that NER missed is a mention ("Gates' plan"), joining a person only a
     #     sentence-case headline names ("SHEER LUNACY: Bill Gates funding plan …")
     #     more plurals that are things join no nationality ("West African droughts", "Ukrainian ports")
+    #     a quotation's first word seen once, a lower-case word after it, is no name outside Bulgarian ("“Having a …")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
