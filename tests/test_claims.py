@@ -238,6 +238,14 @@ def test_attribution() -> None:
     ("bg", "Путин заяви, че Русия е готова за преговори.", "Путин"),
     ("pt", 'Na Hungria, Orban afirmou que o espetáculo mostrou o "vazio" ocidental.', "Orban"),
     ("pt", "O Kremlin disse ainda que chamou a atenção para as palavras de Macron.", "Kremlin"),
+    # an office or body before its owner's name, opening the sentence (the owner alone was the speaker: "ПМР",
+    # "Грузия Кобахидзе"; none for "Министерството на отбраната на Русия"); not a conjunction or adverb before a name
+    ("ru", '"Министерство иностранных дел ПМР заявляет решительный протест", - говорится в тексте.', "Министерство иностранных дел ПМР"),
+    ("bg", "Министерството на отбраната на Русия заяви, че ученията са планови.", "Министерството на отбраната на Русия"),
+    ("bg", "Премиерът на Грузия Кобахидзе заяви, че Украйна е почти унищожена.", "Премиерът на Грузия Кобахидзе"),
+    ("pt", "O Ministério da Defesa da Rússia anunciou no sábado que as forças russas avançaram.", "Ministério da Defesa da Rússia"),
+    ("bg", "А тази седмица Путин предупреди, че ще изпрати ракети.", "Путин"),
+    ("ru", "Орбан после встречи с Путиным написал в ЕС письмо о мире.", None),  # no "Орбан после встречи с Путиным"
     # named right after the verb
     ("ru", "О планах передать Киеву комплекс Patriot ранее заявили Румыния и Нидерланды.", "Румыния"),
     # according to

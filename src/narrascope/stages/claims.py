@@ -183,6 +183,18 @@ _PREPOSITION = {"в", "во", "на", "из", "от", "у", "к", "с", "по", 
                 "nos", "nas", "de", "do", "da", "dos", "das", "para", "com", "por", "pelo", "pela"}
 # A phrase after the verb that is no speaker: what was said ("afirmou que …", "заявил, что …") or when.
 # A relative pronoun is none either: "според които …", "по мнению которых", "segundo os quais" (according to whom).
+# No office's first word: conjunctions, particles, prepositions, adverbs of time ("И тут же The Asia Times пишет",
+# "Не случайно Эрдоган", "Но в понеделник г-н Песков", "Както самият Джордж Клуни")
+_OFFICE_NOT_FIRST = {"и", "а", "но", "при", "не", "по", "вместе", "перед", "после", "тем", "когда", "если", "затем", "потом",
+                     "кроме", "хотя", "поэтому", "сейчас", "теперь", "уже", "вот", "даже", "зато", "причем", "притом",
+                     "для", "из", "от", "до", "за", "у", "к", "с", "со", "тут", "там", "здесь", "лишь", "только", "през",
+                     "преди", "както", "освен", "вече", "тогава", "сега", "във", "със", "към", "когато", "ако", "обаче",
+                     "дори", "само", "тази", "тези", "e", "mas", "antes", "porém", "contudo", "com", "sem", "segundo"}
+# nor a preposition inside it, but a genitive's ("Министерството на отбраната на Русия", "Ministério da Defesa"):
+# "Посол в Нидерландах", "Орбан после встречи с Путиным" are left to pattern 3
+_OFFICE_NOT_INSIDE = {"в", "во", "с", "со", "из", "из-под", "от", "у", "к", "по", "при", "за", "о", "об", "до", "после",
+                      "перед", "через", "под", "над", "между", "след", "пред", "към", "със", "във", "em", "no", "na",
+                      "nos", "nas", "para", "com", "por", "pelo", "pela", "após", "durante", "тут", "же", "этим"}
 _NOT_SPEAKER_START = re.compile(r"(?:что|о|об|в|на|ранее|также|ещё|еще|че|за|още|също|que|ainda|também|já|hoje|ontem|"
                                 r"ao|à|aos|em|no|na|para|котор\w*|които|който|която|което|quem|qual|quais|os quais|as quais)\b", re.I)
 # Where and when it was said, after the speaker's name ("Ральф Сирен в интервью Yle", "Lula em entrevista à
@@ -205,13 +217,18 @@ def _other_patterns(language: str) -> list[re.Pattern[str]]:
         re.compile(rf"^\W*(?:[Оо]б этом|Това)\b.*?\b{verb}\s+{_OPEN}(?P<speaker>{_SPEAKER_TEXT}){_CLOSE}{end}"),
         # 1 "«…», — заявил X.", '"…", disse X', "…, заяви X"
         re.compile(rf"(?:[»\"”]\s*,?\s*[—–-]*|,\s*[—–-]*)\s*{verb}\s+{_OPEN}(?P<speaker>{_SPEAKER_TEXT}){_CLOSE}{end}"),
-        # 2 "Лавров (также) заявил": capitalised words before the verb, unless a name follows it (inversion: 3)
+        # 2 "Министерство иностранных дел ПМР заявило", "Министерството на отбраната на Русия съобщи", "Премиерът на
+        #   Грузия Кобахидзе каза": opening the sentence, an office or body named by a capitalised noun and lower-case
+        #   words before its owner's name (pattern 3 took the owner alone: "ПМР", "Грузия Кобахидзе")
+        re.compile(rf"^\W*(?:(?:O|A|Os|As)\s+)?(?P<speaker>{_NAME_WORD}(?:\s+[a-zа-яёà-ÿ][\w-]*){{1,3}}(?:\s+{_NAME_WORD}(?:\s+[a-zа-яёà-ÿ]{{1,3}})?){{0,2}}"
+                   rf"\s+{_NAME_WORD})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
+        # 3 "Лавров (также) заявил": capitalised words before the verb, unless a name follows it (inversion: 4)
         re.compile(rf"(?P<speaker>{_NAMES})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
-        # 3 "… ранее заявили Румыния и Нидерланды"
+        # 4 "… ранее заявили Румыния и Нидерланды"
         re.compile(rf"\b{verb}\s+(?P<speaker>{_NAMES})"),
-        # 4 "По словам главы региона, …", "Segundo o Governo turco, …": up to the comma
+        # 5 "По словам главы региона, …", "Segundo o Governo turco, …": up to the comma
         re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_SPEAKER_TEXT})(?=\s*[,;:(])"),
-        # 5 "Според Зеленски войната …": no comma, a name
+        # 6 "Според Зеленски войната …": no comma, a name
         re.compile(rf"{_OTHER_ACCORDING[language]}\s+(?P<speaker>{_NAMES})"),
     ]
 
@@ -227,7 +244,14 @@ def _attribute_other(sentence: str, language: str) -> str | None:
     for k, rx in enumerate(_other_patterns(language)):
         for m in rx.finditer(sentence):
             words = m.group("speaker").strip(" —–-").split()
-            if k == 2:
+            if k == 2 and (words[0].lower() in _OTHER_OPENERS | _OFFICE_NOT_FIRST or _NOT_SPEAKER_START.match(words[0])
+                           or any(w in _OFFICE_NOT_INSIDE for w in words[1:])):
+                # "Ранее глава МИД России …", "А тази седмица Путин", "Орбан после встречи с Путиным написал":
+                # pattern 3 reads it as before
+                continue
+            if k == 2 and len(words) > 1 and words[0].lower() in {"o", "a", "os", "as", "um", "uma"}:
+                words = words[1:]  # "O líder da Lituânia disse": the article is no part of the office
+            if k == 3:
                 before = sentence[: m.start("speaker")].split()
                 if before and before[-1].lower().strip("«\"“„(") in _PREPOSITION:
                     continue  # "в Украине заявили": a place, not who said it
@@ -239,7 +263,9 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                     words = words[1:]
             if not words or len(words) > 8 or words[0].lower() in _OTHER_OPENERS or _NOT_SPEAKER_START.match(words[0]):
                 continue
-            cut = next((i for i in range(1, len(words)) if words[i] in _SAID_WHERE and words[i - 1][:1].isupper()), len(words))
+            # (not in an office's name: "Министерството на отбраната на Русия")
+            cut = next((i for i in range(1, len(words)) if k != 2 and words[i] in _SAID_WHERE and words[i - 1][:1].isupper()),
+                       len(words))
             return " ".join(words[:cut])
     return None
 
@@ -291,6 +317,8 @@ class ClaimsStage(Stage):
     # 8: speakers in Russian, Bulgarian, Portuguese and Hindi ("«…», — заявил Песков", "според Зеленски", "disse Lula",
     #    "… ने कहा कि")
     # 9: a title's or an initial's full stop does not end an English speaker ("according to Dr. Patrick Moore": "Dr")
+    #    and an office or body before its owner's name is the speaker in Russian, Bulgarian and Portuguese
+    #    ("Министерството на отбраната на Русия заяви", "Министерство иностранных дел ПМР заявляет": was "ПМР")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
