@@ -569,6 +569,11 @@ def test_names_with_accented_capitals_one_script_and_adverb_openers() -> None:
     names = found(pt, "pt")
     assert "Having" not in names and [n[:7] for n in names] == ["Estadão"]
     assert found("Агенция „Франс прес“ съобщи това.", "bg") == ["Франс прес"]
+    # an interview's dash opens a sentence: its first word is no name ("- Не, мисля, че е изключено." made "Не" an
+    # entity of a test article)
+    bg = "- Как виждате Русия?\n- Не, мисля, че Русия не иска война.\n- Не знам."
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", bg)]
+    assert [bg[s:e] for s, e, _ in capitalised_names(bg, lines, "bg")] == ["Русия", "Русия"]
     es = "El presidente habló en la Moncloa. Ayer en La Moncloa hubo calma."
     assert found(es, "es") == ["Moncloa", "Moncloa"]
     # A word seen once, at a sentence start, is a name when the training articles' annotators marked it

@@ -273,9 +273,10 @@ _END = re.compile(rf"([{SENTENCE_STOPS}]+)([\"'”’»)\]]*)(\s+)")
 _OPENERS = "\"'“‘«(["
 
 
-def sentence_starts(text: str, sentences: Sequence[tuple[int, int]], lead: str = "\"'“”‘’«»„([ ") -> set[int]:
+def sentence_starts(text: str, sentences: Sequence[tuple[int, int]], lead: str = "\"'“”‘’«»„([ -–—") -> set[int]:
     """Where each sentence's first word starts: after the ``lead`` characters
-    (quote marks, brackets, spaces) that may open it."""
+    (quote marks, brackets, spaces, an interview's dashes: "- Не, мисля, …")
+    that may open it."""
     return {a + len(text[a:b]) - len(text[a:b].lstrip(lead)) for a, b in sentences}
 
 

@@ -1519,6 +1519,7 @@ class RolesStage(Stage):
     #     sentence-case headline names ("SHEER LUNACY: Bill Gates funding plan …")
     #     more plurals that are things join no nationality ("West African droughts", "Ukrainian ports")
     #     a quotation's first word seen once, a lower-case word after it, is no name outside Bulgarian ("“Having a …")
+    #     an interview's dash opens a sentence ("- Не, мисля, …": "Не" was an entity)
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
