@@ -648,6 +648,20 @@ def test_bulgarian_names_group_without_the_article_and_split_before_a_full_name(
     groups, ner, names = RolesStage().entity_groups(gates)
     found = {names[k]: [gates.clean_text[s:e] for s, e, _ in v] for k, v in groups}
     assert found["Бил Гейтс"] == ["Бил Гейтс", "Бил Гейтс", "Гейтс"] and found["Мелинда Гейтс"] == ["Мелинда Гейтс"]
+    # An institution's capitalised head, lower-case words and owner after "на" are one name, as annotated ("Въоръжените
+    # сили на Украйна"; the chunker found "Украйна" alone); a person after the owner is another, and an adviser
+    # ("Съветник на Саркози") is no council; the owner named alone elsewhere stays apart
+    t = ("Съветник на Саркози: войната е грешка\n\nВъоръжените сили на Украйна атакуваха Белгород. Министерството на "
+         "отбраната на Русия съобщи за удар. Заместник-председателят на Съвета за сигурност на Русия Дмитрий Медведев "
+         "заплаши. Русия мълчи. Според Организацията по прехрана и земеделие на Обединените нации Саркози греши.")
+    inst = ns.analyze_text(t, stages=[])
+    groups, ner, names = RolesStage().entity_groups(inst)
+    found = {names[k]: [inst.clean_text[s:e] for s, e, _ in v] for k, v in groups}
+    assert found["Въоръжените сили на Украйна"] == ["Въоръжените сили на Украйна"]
+    assert found["Министерство на отбраната на Русия"] == ["Министерството на отбраната на Русия"]
+    assert found["Съвета за сигурност на Русия"] and found["Дмитрий Медведев"] == ["Дмитрий Медведев"]
+    assert found["Русия"] == ["Русия"] and found["Саркози"] == ["Саркози", "Саркози"]
+    assert "Организация по прехрана и земеделие на Обединените нации" in found, found
     from narrascope.stages.roles import _bulgarian_bare
 
     t = "Краят. Пейтриът. Белият дом. Белия дом. Европа."

@@ -1063,7 +1063,7 @@ def capitalised_names(text: str, sentences: list[tuple[int, int]], language: str
     out = _join_initials(text, out)
     if language == "pt":
         out = _join_portuguese_institutions(text, out)
-    return _split_leading_names(text, out) if language == "bg" else out
+    return _bulgarian_institutions(text, _split_leading_names(text, out)) if language == "bg" else out
 
 
 # Articles of other languages that open names of outlets and things ("The Sun", "Le Monde", "Die Welt", "El País").
@@ -1141,6 +1141,51 @@ def _join_portuguese_institutions(text: str, found: list[tuple[int, int, str]]) 
                     and (len(head) == 1 or len(text[s:e].split()) > 1)):
                 out[-1] = (ps, e, plab)
                 continue
+        out.append((s, e, lab))
+    return out
+
+
+# A Bulgarian institution named by its capitalised head noun, lower-case words
+# and its owner after "на": "Въоръжените сили на Украйна" (annotated whole),
+# "Министерството на отбраната на Русия", "Съветът за сигурност на ООН". The
+# chunker found the owner alone ("Украйна"; the head opening a sentence reads
+# as a common noun). Heads by stem, with or without their article.
+_BG_INSTITUTION = re.compile(
+    r"(?<![\w-])(?:Министерство(?:то)?|Въоръжен(?:ите)? сили|Организация(?:та)?|Съвет(?:а|ът)?|Агенция(?:та)?|"
+    r"Комисия(?:та)?|Служба(?:та)?|Фонд(?:а|ът)?|Институт(?:а|ът)?|Асамблея(?:та)?|Академия(?:та)?|Прокуратура(?:та)?|"
+    r"Парламент(?:а|ът)?|Посолство(?:то)?|Щаб(?:а|ът)?|Правителство(?:то)?|Департамент(?:а|ът)?|Дирекция(?:та)?|"
+    r"Генерал(?:ен|ния|ният) щаб|Силите|Армия(?:та)?|Гвардия(?:та)?|Полиция(?:та)?|"
+    r"(?:Централн|Народн|Държавн|Върховн|Конституционн)[а-я]*)"
+    r"(?:\s+[а-я][\w-]*){0,5}\s+на\s+$")
+
+
+def _bulgarian_institutions(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out = []
+    for s, e, lab in found:
+        m = _BG_INSTITUTION.search(text, max(0, s - 80), s)
+        # not across a person's title ("Министерството на външните работи президентът на …", "заместник-постоянният
+        # представител на САЩ"): an office's holder is another entity
+        if m is not None and any(re.sub(r"(?:ът|ят)$", "", w).split("-")[-1] in _BG_TITLES | {"представител"}
+                                 for w in m.group().split()[1:]):
+            m = None
+        if m is not None and out and out[-1][0] == m.start():
+            # the head found alone ("Според Организацията по прехрана …") or with its noun right before "на"
+            # ("Въоръжените сили на Украйна"); not a name of its own with other words after it ("Върховната рада
+            # целите на Парижкото споразумение")
+            if out[-1][1] <= m.start() + len(m.group().split()[0]) or re.fullmatch(r"\s+на\s+", text[out[-1][1]:s]):
+                out.pop()
+            else:
+                m = None
+        # the head and its words in one sentence, after any name before it
+        if m is not None and "\n" not in m.group() and not any(ps < s and pe > m.start() for ps, pe, _l in out):
+            words = text[s:e].split()
+            if len(words) >= 3:
+                # the owner and the person after it ("на Русия Сергей Караганов"): two mentions
+                person = e - len(" ".join(words[-2:]))
+                out.append((m.start(), person - 1, lab))
+                s = person
+            else:
+                s = m.start()
         out.append((s, e, lab))
     return out
 
@@ -1376,6 +1421,8 @@ def _bulgarian_bare(text: str, found: list[tuple[int, int, str]]) -> dict[tuple[
     def full(word: str) -> str:
         if len(word) > 5 and word.endswith("ият"):
             return word[:-1]
+        if len(word) > 8 and word.endswith(("ството", "ията")):  # "Министерството", "Организацията" (institutions)
+            return word[:-2]
         if len(word) > 4 and word.endswith(("ът", "ят")):
             if word[-3].lower() not in _BG_VOWELS:
                 return word[:-2]
@@ -1520,6 +1567,8 @@ class RolesStage(Stage):
     #     more plurals that are things join no nationality ("West African droughts", "Ukrainian ports")
     #     a quotation's first word seen once, a lower-case word after it, is no name outside Bulgarian ("“Having a …")
     #     an interview's dash opens a sentence ("- Не, мисля, …": "Не" was an entity)
+    #     a Bulgarian institution's head, lower-case words and owner after "на" are one name ("Въоръжените сили на
+    #     Украйна", annotated so; "Министерството на отбраната на Русия" was "Русия"), named without the article
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1701,6 +1750,9 @@ class RolesStage(Stage):
             if (" " in short and not _PARTICLE_TAIL.search(" " + short.split()[0])) or short not in groups:
                 continue
             longer = [k for k in groups if k != short and bare[k].endswith(" " + short)]
+            # an owner after Bulgarian "на" is none of them ("Тръмп" of "Съвета за национална сигурност на Тръмп"
+            # leaves "Доналд Тръмп" the one to join)
+            longer = [k for k in longer if bare[k][: -len(short)].split()[-1] != "на"]
             if len(longer) > 1 and all(text[s:e].istitle() and lab not in _PLACES | {"ORG"} for s, e, lab in groups[short]):
                 # two people of one surname ("Бил Гейтс", and "Мелинда Гейтс" of "фондацията на Бил и Мелинда
                 # Гейтс"): the surname alone is the one the headline names, if it names one (not an acronym,
