@@ -64,6 +64,23 @@ def test_hard_wrapped_paragraphs_are_joined() -> None:
     assert "fixed width by an old mail client so its lines end in the middle" in r.text
 
 
+def test_a_sentence_broken_into_two_paragraphs_is_joined_again() -> None:
+    # a scrape broke sentences where a link was (an English test article: "Mettan also argues that Zelensky" /
+    # "is in fact opposed to …"); a byline after a headline, a short comment and a capitalised paragraph stay apart
+    raw = ("Zelensky Emerges as First Obstacle to Peace \n\n by Jane Roe, The Daily:\n\nMettan also argues that Zelensky\n\n"
+           "is in fact opposed to the real negotiation process.\n\nThe lawmaker suggests that Western support\n\n"
+           "for Zelensky's regime may persist until November.\n\nSounds like it\n\nhighly likely\n\nNew paragraph here.")
+    art = ns.analyze_text(raw, stages=[])
+    assert "Mettan also argues that Zelensky is in fact opposed" in art.clean_text
+    assert "Western support for Zelensky's regime may persist" in art.clean_text
+    assert "Sounds like it\n\nhighly likely" in art.clean_text
+    sents = [art.clean_text[x.start:x.end] for x in art.sentences]
+    assert "Mettan also argues that Zelensky is in fact opposed to the real negotiation process." in sents
+    for x in art.sentences:  # the offsets still map to the raw words
+        r0, r1 = art.to_raw(x.start), art.to_raw(x.end)
+        assert r0 is not None and r1 is not None and raw[r0:r1].split() == art.clean_text[x.start:x.end].split()
+
+
 def test_never_empties_an_article() -> None:
     r = clean("Subscribe to our newsletter and donate today!", title_in_text=False, title=None)
     assert r.text.strip()

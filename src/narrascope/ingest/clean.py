@@ -437,6 +437,22 @@ def _repeated_title(paras: list[Para], title_para: Para | None, title: str | Non
         body[0].kind = "repeated"
 
 
+# A sentence a scrape broke into two paragraphs where a link was ("Mettan also
+# argues that Zelensky" / "is in fact opposed to …"): the first ends with no
+# stop, the second goes on in lower case. Not a byline ("by Ron Unz") or a
+# source after a headline, a link, a handle; not after a line too short to be
+# a sentence's start (a comment thread's "either of those work").
+_RUN_ON_END = re.compile(r"(?:[^\W_]|,)$")
+_RUN_ON_NOT = re.compile(r"(?:by|from|via)\b|https?:|www\.|pic\.|@", re.I)
+RUN_ON_WORDS = 5
+
+
+def _runs_on(prev: str, nxt: str) -> bool:
+    nxt = nxt.lstrip()
+    return (bool(_RUN_ON_END.search(prev.rstrip())) and len(words(prev)) >= RUN_ON_WORDS and nxt[:1].islower()
+            and not _RUN_ON_NOT.match(nxt))
+
+
 def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip: bool = True, fold: bool = True) -> CleanResult:
     """Clean raw text into (title, clean text with offset map, removed parts).
 
@@ -470,12 +486,14 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         b.add_normalized(raw, title_para.start, title_para.end, keep_newlines=False)
     elif title:
         b.add(" ".join(title.split()))
+    prev: Para | None = None
     for p in paras:
         if p.kind or p is title_para:
             continue
         if b.length:
-            b.add("\n\n")
+            b.add(" " if prev is not None and _runs_on(prev.text, p.text) else "\n\n")
         b.add_normalized(raw, p.start, p.end, keep_newlines=False)
+        prev = p
     removed = [
         {"kind": p.kind, "start": p.start, "end": p.end, "text": p.text.strip()[:300]}
         for p in paras

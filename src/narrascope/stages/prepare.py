@@ -11,7 +11,7 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "11"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    version = "12"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
     # 4: words mixing Latin and Cyrillic look-alikes are written in one script (meta["homoglyphs"])
     # 5: ... in the script all their letters have a form in ("Kyлeбa" -> "Кулеба"); an opening 3 is З where the
     #    article spells the word so elsewhere ("3еленски")
@@ -26,6 +26,7 @@ class CleanStage(Stage):
     #     телеграм-канал!", "Читайте также:", "Още по темата"); at the end, initials, a translation credit or a
     #     source named without a link ("К.К", "Превод и редакция: …", "Источник: Telegram-канал …")
     # 11: a time of publication before the headline ("17:45 В освобожденной Авдеевке …"; kind "timestamp")
+    # 12: a sentence a scrape broke into two paragraphs (no stop, then lower case) is one paragraph again
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
