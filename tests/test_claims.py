@@ -246,6 +246,20 @@ def test_attribution() -> None:
     ("pt", "O Ministério da Defesa da Rússia anunciou no sábado que as forças russas avançaram.", "Ministério da Defesa da Rússia"),
     ("bg", "А тази седмица Путин предупреди, че ще изпрати ракети.", "Путин"),
     ("ru", "Орбан после встречи с Путиным написал в ЕС письмо о мире.", None),  # no "Орбан после встречи с Путиным"
+    # French, Italian and Spanish (SemEval-2023 articles): none was found before
+    ("fr", "Andrzej Duda a déclaré que la Russie devrait verser une indemnisation à l’Ukraine.", "Andrzej Duda"),
+    ("fr", "« Il faudra au moins plusieurs mois », a expliqué un responsable européen.", "un responsable européen"),
+    ("fr", "Selon le ministère palestinien de la Santé, deux Palestiniens ont trouvé la mort.", "le ministère palestinien de la Santé"),
+    ("fr", "Autrement dit, la facture énergétique risque d’être salée.", None),
+    ("it", "Secondo Unimpresa, l'incasso tributario è salito di 18,5 miliardi.", "Unimpresa"),
+    ("it", "“Continuando a governare”, spiega Sgarbi, “si troverebbe davanti difficoltà.", "Sgarbi"),
+    ("it", "“Crediamo nel multilateralismo”, ha detto riferendosi alle politiche statunitensi.", None),
+    ("it", "Ne siamo convinti”, ha aggiunto Mamer che ha parlato di unità.", "Mamer"),
+    ("es", "Los banqueros globales son \"muy pro-China\", afirmó el presidente de UBS Colm Kelleher", "el presidente de UBS Colm Kelleher"),
+    ("es", "No hay administración pública que me pueda cerrar el paso», señala a este periódico María Sánchez Galindo.", "María Sánchez Galindo"),
+    ("es", "Según el ISW, el envío de los reclutas podría producirse antes.", "el ISW"),
+    # a sentence's full stop is no part of the name
+    ("ru", "Человек просто хотел сбежать на волю, — сказал Никифорчук.", "Никифорчук"),
     # named right after the verb
     ("ru", "О планах передать Киеву комплекс Patriot ранее заявили Румыния и Нидерланды.", "Румыния"),
     # according to
