@@ -207,10 +207,8 @@ _RU_OBLIQUE = re.compile(r"(?:ом|ым|им|ой|ому|ему|ого|его|и
 # The word before a place or thing that the verb follows ("в Украине заявили": "in Ukraine they said").
 _PREPOSITION = {"в", "во", "на", "из", "от", "у", "к", "с", "по", "за", "о", "об", "при", "пред", "до", "em", "no", "na",
                 "nos", "nas", "de", "do", "da", "dos", "das", "para", "com", "por", "pelo", "pela",
-                "à", "au", "aux", "en", "dans", "du", "des", "in", "nel", "nella", "al", "alla", "del", "della",
-                "im", "am", "aus", "bei", "von", "vom", "zum", "zur"}  # no "a", "el": articles in Portuguese, Spanish
-# A phrase after the verb that is no speaker: what was said ("afirmou que …", "заявил, что …") or when.
-# A relative pronoun is none either: "според които …", "по мнению которых", "segundo os quais" (according to whom).
+                "à", "au", "aux", "en", "dans", "du", "des", "in", "nel", "nella", "al", "alla", "del", "della"}
+# (no "a", "el": articles in Portuguese and Spanish)
 # No office's first word: conjunctions, particles, prepositions, adverbs of time ("И тут же The Asia Times пишет",
 # "Не случайно Эрдоган", "Но в понеделник г-н Песков", "Както самият Джордж Клуни")
 _OFFICE_NOT_FIRST = {"и", "а", "но", "при", "не", "по", "вместе", "перед", "после", "тем", "когда", "если", "затем", "потом",
@@ -223,6 +221,8 @@ _OFFICE_NOT_FIRST = {"и", "а", "но", "при", "не", "по", "вместе
 _OFFICE_NOT_INSIDE = {"в", "во", "с", "со", "из", "из-под", "от", "у", "к", "по", "при", "за", "о", "об", "до", "после",
                       "перед", "через", "под", "над", "между", "след", "пред", "към", "със", "във", "em", "no", "na",
                       "nos", "nas", "para", "com", "por", "pelo", "pela", "após", "durante", "тут", "же", "этим"}
+# A phrase after the verb that is no speaker: what was said ("afirmou que …", "заявил, что …") or when.
+# A relative pronoun is none either: "според които …", "по мнению которых", "segundo os quais" (according to whom).
 _NOT_SPEAKER_START = re.compile(r"(?:что|о|об|в|на|ранее|также|ещё|еще|че|за|още|също|que|ainda|também|já|hoje|ontem|"
                                 r"ao|à|aos|em|no|na|para|котор\w*|които|който|която|което|quem|qual|quais|os quais|as quais|"
                                 # French, Italian, Spanish: relatives, impersonal subjects ("Se ha dicho", "On a dit"),
@@ -363,7 +363,7 @@ class ClaimsStage(Stage):
     #    "… ने कहा कि")
     # 9: a title's or an initial's full stop does not end an English speaker ("according to Dr. Patrick Moore": "Dr")
     #    and an office or body before its owner's name is the speaker in Russian, Bulgarian and Portuguese
-    #    ("Министерството на отбраната на Русия заяви", "Министерство иностранных дел ПМР заявляет": was "ПМР")
+    #    ("Министерството на отбраната на Русия заяви", "Министерство иностранных дел ПМР заявляет": was "ПМР");
     #    speakers in French, Italian and Spanish ("a déclaré Andrzej Duda", "secondo Unimpresa", "afirmó el presidente de
     #    UBS"); a sentence's full stop is no part of the speaker ("— сказал Никифорчук.")
     requires = ("clean_text", "sentences")
