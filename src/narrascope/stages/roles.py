@@ -1160,6 +1160,8 @@ _BG_INSTITUTION = re.compile(
 
 
 def _bulgarian_institutions(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``found`` with each owner after an institution's head (_BG_INSTITUTION)
+    taking the head and its words into its mention."""
     out = []
     for s, e, lab in found:
         m = _BG_INSTITUTION.search(text, max(0, s - 80), s)
@@ -1182,7 +1184,7 @@ def _bulgarian_institutions(text: str, found: list[tuple[int, int, str]]) -> lis
             if len(words) >= 3:
                 # the owner and the person after it ("на Русия Сергей Караганов"): two mentions
                 person = e - len(" ".join(words[-2:]))
-                out.append((m.start(), person - 1, lab))
+                out.append((m.start(), m.start() + len(text[m.start():person].rstrip()), lab))
                 s = person
             else:
                 s = m.start()
@@ -1556,19 +1558,18 @@ class RolesStage(Stage):
     #     sentence is no part of the name after it ("Неслучайно Китай")
     # 26: an entity only a sentence names with its capital "The" is named without it ("World Economic Forum");
     #     a Russian place natasha leaves in its case is named in the nominative ("Елизаветовки": "Елизаветовка")
-    # 27: a surname two people share is the one the headline names ("Гейтс": "Бил Гейтс", not "Мелинда Гейтс");
-    #     a Bulgarian first name coordinated with another's full name ("Бил и Мелинда Гейтс") does not split "Бил Гейтс"
-    #     and a Bulgarian quotation's first word that is a common noun is no name ("„Промяната трябва …", the change)
-    #     and a Russian common word natasha tags in a heading in capitals is none ("ТЕМ ВРЕМЕНЕМ.")
-    #     another language's article inside a sentence opens its name ("The Hill", "Le Monde", "El País" were "Hill", …)
-    #     and natasha's capitalised Russian participle, verb or adverb alone is none ("Распространившиеся", "Прилетел")
-    #     an English person's surname alone that NER missed is a mention ("Gates' plan"), joining a person only a
-    #     sentence-case headline names ("SHEER LUNACY: Bill Gates funding plan …")
-    #     more plurals that are things join no nationality ("West African droughts", "Ukrainian ports")
-    #     a quotation's first word seen once, a lower-case word after it, is no name outside Bulgarian ("“Having a …")
-    #     an interview's dash opens a sentence ("- Не, мисля, …": "Не" was an entity)
-    #     a Bulgarian institution's head, lower-case words and owner after "на" are one name ("Въоръжените сили на
-    #     Украйна", annotated so; "Министерството на отбраната на Русия" was "Русия"), named without the article
+    # 27: a surname two people share is the one the headline names ("Гейтс": "Бил Гейтс", not "Мелинда Гейтс"); a
+    #     Bulgarian first name coordinated with another's full name ("Бил и Мелинда Гейтс") does not split "Бил Гейтс";
+    #     a Bulgarian quotation's first word that is a common noun is no name ("„Промяната трябва …", the change); nor
+    #     is a Russian common word natasha tags in a heading in capitals ("ТЕМ ВРЕМЕНЕМ."), or natasha's capitalised
+    #     participle, verb or adverb alone ("Распространившиеся", "Прилетел"); another language's article inside a
+    #     sentence opens its name ("The Hill", "Le Monde", "El País" were "Hill", …); an English person's surname
+    #     alone that NER missed is a mention ("Gates' plan"), joining a person only a sentence-case headline names
+    #     ("SHEER LUNACY: Bill Gates funding plan …"); more plurals that are things join no nationality ("West African
+    #     droughts"); a quotation's first word seen once, a lower-case word after it, is no name outside Bulgarian
+    #     ("“Having a child …"); an interview's dash opens a sentence ("- Не, мисля, …"); a Bulgarian institution's
+    #     head, lower-case words and owner after "на" are one name ("Въоръжените сили на Украйна", annotated so;
+    #     "Министерството на отбраната на Русия" was "Русия"), named without its article
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
