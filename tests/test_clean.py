@@ -228,6 +228,20 @@ def test_the_headline_repeated_as_the_first_paragraph_is_cut_once() -> None:
     assert "Understanding Ukrainian Nazism" in r.text
 
 
+def test_a_related_title_case_headline_glued_inside_a_paragraph_is_cut_where_its_quotation_ends() -> None:
+    # an English test article's "RELATED:" link, its headline ending on a quotation, then the paragraph goes on
+    raw = ("ESG scores\n\n“Even the environmental pillar is pretty unrelated to carbon emissions,” he said. RELATED: "
+           "BlackRock CEO Larry Fink Brags About Imposing Woke ESG System on Corporate America: ‘You Have to Force "
+           "Behaviors’ Vice-president for ESG outreach and research at Moody’s, Keeran Beeharee, added that ratings are an "
+           "aggregate product and that drawing a correlation to one factor is always going to be difficult for anyone.")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["related"]
+    assert "Brags" not in r.text and "he said.\n\nVice-president for ESG outreach" in r.text
+    # a related headline with no quotation closing it is kept whole: where it ends is not clear
+    r = clean(raw.replace("‘You Have to Force Behaviors’", "You Have to Force Behaviors"), title_in_text=True)
+    assert r.removed == [] and "Brags" in r.text
+
+
 def test_a_read_more_link_inside_a_paragraph_is_cut_and_the_text_around_it_kept() -> None:
     raw = ("Putin's crony warns\n\n"
            "He is often used by Kremlin-backed television as the arbiter of big claims. READ MORE: UFO whistleblower's four "

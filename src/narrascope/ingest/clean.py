@@ -66,7 +66,11 @@ RELATED = re.compile(
 # the middle of a paragraph), or a whole "Read more: <headline>" paragraph
 # too long for RELATED's 15 words.
 _LINK_WORDS = "read more|also read|read also|see also"
-READ_MORE = re.compile(rf"(?:^|(?<=[.!?…\"”’]\s))(?:{_LINK_WORDS})\s*:\s*", re.I)
+READ_MORE = re.compile(rf"(?:^|(?<=[.!?…\"”’]\s))(?:{_LINK_WORDS}|RELATED)\s*:\s*", re.I)
+# A title-case headline that ends on a quotation ("RELATED: BlackRock CEO Larry
+# Fink Brags About Imposing Woke ESG System on Corporate America: ‘You Have to
+# Force Behaviors’ Vice-president for ESG outreach …" goes on in the paragraph)
+TITLE_QUOTE_END = re.compile(r"^(?:[^\s]*\s+){3,40}?[^\s]*[’”\"](?=\s+[A-Z])")
 # where a sentence-case headline ends and the article goes on: a lower-case
 # word, then a capitalised sentence opener
 GLUED_OPENER = re.compile(
@@ -401,10 +405,13 @@ def _split_read_more(paras: list[Para]) -> list[Para]:
         head = words(rest)[:8]
         title_case = sum(w[:1].isupper() for w in head) > 0.6 * len(head)
         g = None if title_case else GLUED_OPENER.search(rest)
+        q = TITLE_QUOTE_END.match(rest) if title_case else None
         if g is not None and len(words(rest[:g.start()])) >= 3:
             end = m.end() + g.start()
         elif len(words(rest)) <= READ_MORE_WORDS:
             end = len(p.text.rstrip())
+        elif q is not None:
+            end = m.end() + q.end()
         else:
             out.append(p)  # where the headline ends is not clear: keep it all
             continue

@@ -26,7 +26,8 @@ class CleanStage(Stage):
     #     телеграм-канал!", "Читайте также:", "Още по темата"); at the end, initials, a translation credit or a
     #     source named without a link ("К.К", "Превод и редакция: …", "Источник: Telegram-канал …")
     # 11: a time of publication before the headline ("17:45 В освобожденной Авдеевке …"; kind "timestamp")
-    # 12: a sentence a scrape broke into two paragraphs (no stop, then lower case) is one paragraph again
+    # 12: a sentence a scrape broke into two paragraphs (no stop, then lower case) is one paragraph again; a
+    #     "RELATED: <Title-Case Headline ending on a quotation>" glued inside a paragraph is cut
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
