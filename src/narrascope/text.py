@@ -273,7 +273,11 @@ _END = re.compile(rf"([{SENTENCE_STOPS}]+)([\"'”’»)\]]*)(\s+)")
 _OPENERS = "\"'“‘«(["
 
 
-def sentence_starts(text: str, sentences: Sequence[tuple[int, int]], lead: str = "\"'“”‘’«»„([ -–—") -> set[int]:
+# What may open a sentence before its first word: quote marks, brackets, spaces, an interview's dashes
+SENTENCE_LEAD = "\"'“”‘’«»„([ -–—"
+
+
+def sentence_starts(text: str, sentences: Sequence[tuple[int, int]], lead: str = SENTENCE_LEAD) -> set[int]:
     """Where each sentence's first word starts: after the ``lead`` characters
     (quote marks, brackets, spaces, an interview's dashes: "- Не, мисля, …")
     that may open it."""

@@ -235,6 +235,7 @@ _NOT_SPEAKER_START = re.compile(r"(?:что|о|об|в|на|ранее|такж�
 # отбраната" is the speaker's office)
 _SAID_WHERE = {"в", "во", "на", "после", "перед", "пред", "em", "durante", "numa", "num", "à", "ao", "às", "aos"}
 # ... in French, Italian and Spanish ("ha detto Renzi per giustificare …", "selon Simonyan au Daily Beast")
+_ROMANCE = ("fr", "it", "es")
 _SAID_WHERE_ROMANCE = _SAID_WHERE | {"selon", "según", "secondo", "per", "sur", "su", "al", "alla", "au", "aux", "dans", "en",
                                      "pendant", "nel", "nella", "a", "in", "con", "avec"}
 _SPEAKER_TEXT = r"[^.,;:!?«»\"“”()\[\]]{2,70}?"
@@ -297,7 +298,7 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                     # speaker met or where ("… с Путиным и Владимиром Зеленским Орбан заявил", "Великобритании
                     # Риши Сунак")
                     words = words[1:]
-            if words and k in (1, 4) and language in ("fr", "it", "es") and words[0].lower() in _PREPOSITION | {"a"}:
+            if words and k in (1, 4) and language in _ROMANCE and words[0].lower() in _PREPOSITION | {"a"}:
                 # "señala a este periódico María Sánchez Galindo": to whom it was said comes first (Portuguese "a" is
                 # an article: "disse a fonte ucraniana"; Russian and Bulgarian name the body after "в"/"от")
                 words = words[next((i for i, w in enumerate(words) if w[:1].isupper()), len(words)):]
@@ -306,7 +307,7 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                 continue
             # (not in an office's name: "Министерството на отбраната на Русия"); nor is what follows a relative
             # pronoun ("ha aggiunto Mamer che …")
-            where = _SAID_WHERE_ROMANCE if language in ("fr", "it", "es") else _SAID_WHERE
+            where = _SAID_WHERE_ROMANCE if language in _ROMANCE else _SAID_WHERE
             cut = next((i for i in range(1, len(words)) if k != 2 and words[i] in where and words[i - 1][:1].isupper()
                         or words[i] in {"che", "que", "qui"}), len(words))
             speaker = " ".join(words[:cut])

@@ -240,7 +240,6 @@ _RU_GROUP = re.compile(
     r"|журналист|депутат|лидер|союзник|партнер|партнёр)[^\W\d_]*)(?![^\W\d_])")
 
 
-_CAPS_WORD = re.compile(r"[^\W\d_a-z]{2,}")  # a word in capitals (no lower-case letter of any script)
 
 
 def _shouted_russian(text: str, start: int, stop: int, vocab: Any) -> bool:
@@ -255,7 +254,7 @@ def _shouted_russian(text: str, start: int, stop: int, vocab: Any) -> bool:
         return False
     before = re.search(r"([^\W\d_]+)[ \t]+$", text[max(0, start - 40):start])
     after = re.match(r"[ \t]+([^\W\d_]+)", text[stop:stop + 40])
-    if not any(m is not None and _CAPS_WORD.fullmatch(m.group(1)) and m.group(1).isupper() for m in (before, after)):
+    if not any(m is not None and len(m.group(1)) >= 2 and m.group(1).isupper() for m in (before, after)):
         return False
     proper = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
     return all(vocab.word_is_known(w.lower()) and not any(p in str(t) for t in vocab.tag(w.lower()) for p in proper)

@@ -16,7 +16,7 @@ from ..errors import Code, NarrascopeError, missing_extra
 from ..eval.roles import FINE_ROLES, MAIN_ROLES, align_mention, read_document, read_roles
 from ..models.roles import (PRIOR_SCALE, blend_proba, entity_features, framed_prior, gazetteer_names, mention_features, name_prior,
                             normalise_name, openers_of, own_proba)
-from ..text import sentence_starts, split_sentences
+from ..text import SENTENCE_LEAD, sentence_starts, split_sentences
 
 FORMAT = "narrascope.roles.v4"  # v4: the framed head (v3: per-language heads)
 # Weight of the pooled heads against the article language's own heads: chosen
@@ -123,7 +123,7 @@ def gazetteer(m: Mentions, groups: set[str] | None = None) -> dict[str, list[str
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_OPENING = "\"'“”‘’«»„([ -–—•"
+_OPENING = SENTENCE_LEAD + "•"  # and a list's bullet
 
 
 def sentence_openers(m: Mentions, groups: set[str] | None = None) -> dict[str, str]:
