@@ -318,3 +318,31 @@ def test_a_time_of_publication_before_the_headline_is_cut() -> None:
     # a time that is the headline's subject stays
     for title in ("02:30 am is no time to call", "10:00 GMT: markets open", "12:45 at the station"):
         assert clean(title + "\n\nText.", title_in_text=True).title == title
+
+
+def test_a_title_line_longer_than_the_headline_the_body_repeats() -> None:
+    # a test article's title ran on with its standfirst and age ("… experts say The extra sunshine … 3M ago"); training
+    # articles' with a time glued to it or the site's name ("… top court06:35", "… - Hindustan")
+    raw = ("Warmer winters bringing earlier blooms and earlier bugs, experts say The extra sunshine and hotter "
+           "temperatures this winter season will bring us some downsides, experts say. 3M ago \n\n"
+           " Warmer winters bringing earlier blooms and earlier bugs, experts say\n\n"
+           "BALTIMORE -- If you enjoyed the extra sunshine, then enjoy the cherry blossoms blooming early.")
+    r = clean(raw, title_in_text=True)
+    assert r.title == "Warmer winters bringing earlier blooms and earlier bugs, experts say"
+    assert r.text.startswith(r.title + "\n\n") and r.text.count("Warmer winters") == 1 and "3M ago" not in r.text
+    assert [x["kind"] for x in r.removed][:2] == ["title_extra", "repeated"]
+    assert raw[r.offset_map[0][1]:].startswith("Warmer")  # offsets still point into the raw text
+    assert clean("Israel to respond at UN’s top court06:35\n\nIsrael to respond at UN’s top court\n\nIsrael will respond.",
+                 title_in_text=True).title == "Israel to respond at UN’s top court"
+    assert clean("Кто поддерживает Россию? - Hindustan\n\nКто поддерживает Россию?\n\nТекст статьи.",
+                 title_in_text=True).title == "Кто поддерживает Россию?"  # its own question mark kept
+    # the body going on past the title, or a longer word, is no repeat of it
+    for raw in ("Talks fail in Vienna\n\nTalks fail in Vienna as the West hesitates, officials say.",
+                "Court rules on grain exports\n\nCourt rules on grain exportss today."):
+        assert clean(raw, title_in_text=True).title == raw.split("\n")[0]
+    assert clean("Russia court rules\n\nRussia court\n\nText.", title_in_text=True).title == "Russia court rules"
+
+
+def test_an_audio_player_label_is_cut() -> None:
+    r = clean("शीर्षक\n\nइस खबर को सुनें\n\nसंयुक्त राष्ट्र महासभा में प्रस्ताव लाया गया।", title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["player"] and "सुनें" not in r.text

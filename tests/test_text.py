@@ -42,6 +42,13 @@ def test_sentences_glued_without_a_space() -> None:
     assert _sents("‘Embarrassingly’ RicherThe Scandinavian country has profited.") == [
         "‘Embarrassingly’ Richer", "The Scandinavian country has profited."]
     assert _sents("Perth Climate ProtestIn late February, they met.") == ["Perth Climate Protest", "In late February, they met."]
+    # ... after a quoted subheading's closing mark, or before a question (a test article's explanation quoted
+    # "Modest Proposals to ‘Save the Planet’What’s the proposed solution?" as one sentence)
+    assert _sents("Modest Proposals to ‘Save the Planet’What’s the proposed solution? How?") == [
+        "Modest Proposals to ‘Save the Planet’", "What’s the proposed solution?", "How?"]
+    assert _sents("‘The Tanks Are on Europe’s Ukrainian Lawn’The defence secretary said so.") == [
+        "‘The Tanks Are on Europe’s Ukrainian Lawn’", "The defence secretary said so."]
+    assert _sents("O’Brien’s What Now tour starts.") == ["O’Brien’s What Now tour starts."]
 
 
 def test_sentences_glued_look_alikes_are_not_breaks() -> None:

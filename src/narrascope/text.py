@@ -373,11 +373,13 @@ def _glued_breaks(seg: str) -> list[tuple[int, int]]:
 
 
 # A scraped subheading glued to its paragraph: "‘Embarrassingly’ RicherThe
-# Scandinavian country has …", "Perth Climate ProtestIn late February, …".
+# Scandinavian country has …", "Perth Climate ProtestIn late February, …",
+# "Modest Proposals to ‘Save the Planet’What’s the proposed solution?".
 # English only, where a sentence's first word is one of a few openers after a
-# lower-case letter; not inside links or camel-case names ("LinkedIn", "MeWe").
-_HEADING_GLUE = re.compile(r"(?<=[a-z])(?=(?:The|This|That|These|Those|In|But|However|According|It|He|She|They|We|On|"
-                           r"At|For|When|While|After|Meanwhile|As) \w)")
+# lower-case letter or a closing quote; not inside links or camel-case names
+# ("LinkedIn", "MeWe").
+_HEADING_GLUE = re.compile(r"(?:(?<=[a-z])|(?<=[a-z][’”]))(?=(?:The|This|That|These|Those|In|But|However|According|It|He|"
+                           r"She|They|We|On|At|For|When|While|After|Meanwhile|As|What|Why|How)(?:[’']s)? \w)")
 _CAMEL = {"linked", "log", "sign", "check", "plug", "opt", "add"}
 
 

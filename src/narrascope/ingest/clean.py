@@ -141,6 +141,9 @@ BIO_VERB = re.compile(
 VIDEO = re.compile(r"^(?:(?:watch|listen to)\s+(?:this|the|the following|our)\s+(?:full\s+|short\s+)?"
                    r"(?:video|clip|interview|podcast|episode|documentary)\b"
                    r"|this (?:video|clip|podcast|episode) (?:is|was|comes) from\b)", re.I)
+# An audio player's label ("इस खबर को सुनें", listen to this news; 4 Hindi
+# articles): read as the article's first sentence.
+AUDIO = re.compile(r"^(?:इस\s+(?:खबर|ख़बर|लेख)\s+को\s+सुनें|listen to this (?:article|story))\W*$", re.I)
 # The label of a source list ("Sources include:") whose links the scrape
 # dropped, or that only links follow.
 SOURCES = re.compile(r"^(?:sources?(?:\s+include)?|references|links|further reading)\s*:?$", re.I)
@@ -230,6 +233,8 @@ def classify(paras: list[Para]) -> None:
             p.kind = "teaser"
         elif nw <= 40 and VIDEO.match(text):
             p.kind = "video"
+        elif nw <= 5 and AUDIO.match(text):
+            p.kind = "player"
         elif nw <= 3 and SOURCES.match(text) and all(URL.search(q.text) for q in paras[i + 1:]):
             p.kind = "link"
         elif i >= n - 3 and nw <= 8 and ((INITIALS.match(text) and text.isupper()) or CREDIT.match(text)):
@@ -385,6 +390,37 @@ def _split_title_time(paras: list[Para], i: int) -> tuple[list[Para], Para]:
     return paras[:i] + [Para(title.start, cut, title.text[:m.end()], kind="timestamp"), rest] + paras[i + 1:], rest
 
 
+HEADLINE_END = "?!.…\"'»”’)"
+
+
+def _split_title_extra(paras: list[Para], title: Para) -> tuple[list[Para], Para]:
+    """The title paragraph ``title`` cut where the headline the body opens
+    with ends: a title line that goes on with a site's name ("… - Hindustan"),
+    a time ("… court06:35") or a standfirst and its age ("… experts say The
+    extra sunshine … downsides, experts say. 3M ago") keeps the headline; the
+    rest is cut (kind "title_extra"), and the body's copy as a repeat."""
+    i = paras.index(title)
+    # ``classify`` took the body's copy, shorter than the title, for a pull quote
+    nxt = next((p for p in paras[i + 1:] if p.kind in (None, "pull_quote")), None)
+    if nxt is None:
+        return paras, title
+    head, key = word_key(nxt.text), word_key(title.text)
+    if len(head.split()) < 3 or key == head or not key.startswith(head):
+        return paras, title
+    text = title.text
+    cut = next((k for k in range(len(text) + 1) if word_key(text[:k]) == head), None)
+    # not inside a word ("… court" / "… courts")
+    if cut is None or cut >= len(text.rstrip()) or (text[cut - 1].isalpha() and text[cut].isalpha()):
+        return paras, title
+    while cut < len(text) and text[cut] in HEADLINE_END:  # the headline's own "?" or closing quote
+        cut += 1
+    lead = len(text[cut:]) - len(text[cut:].lstrip())
+    kept = Para(title.start, title.start + cut, text[:cut])
+    extra = Para(title.start + cut + lead, title.end, text[cut + lead:], kind="title_extra")
+    nxt.kind = "repeated"
+    return paras[:i] + [kept, extra] + paras[i + 1:], kept
+
+
 def _split_read_more(paras: list[Para]) -> list[Para]:
     """Cut "READ MORE: <headline>" out of the paragraph it sits in (kind
     "related"); the text before and after it stay, as paragraphs of their own."""
@@ -484,6 +520,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         title_para = first
         if strip:
             paras, title_para = _split_title_time(paras, idx)
+            paras, title_para = _split_title_extra(paras, title_para)
         title = " ".join(title_para.text.split())
     if strip:
         _repeated_title(paras, title_para, title)

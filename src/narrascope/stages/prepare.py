@@ -11,7 +11,7 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "12"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    version = "13"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
     # 4: words mixing Latin and Cyrillic look-alikes are written in one script (meta["homoglyphs"])
     # 5: ... in the script all their letters have a form in ("Kyлeбa" -> "Кулеба"); an opening 3 is З where the
     #    article spells the word so elsewhere ("3еленски")
@@ -28,6 +28,8 @@ class CleanStage(Stage):
     # 11: a time of publication before the headline ("17:45 В освобожденной Авдеевке …"; kind "timestamp")
     # 12: a sentence a scrape broke into two paragraphs (no stop, then lower case) is one paragraph again; a
     #     "RELATED: <Title-Case Headline ending on a quotation>" glued inside a paragraph is cut
+    # 13: a title line going on past the headline the body opens with keeps the headline only (a standfirst and its
+    #     age, a time, the site's name: kind "title_extra"); an audio player's label ("इस खबर को सुनें") is cut
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
@@ -86,9 +88,10 @@ class NullLanguage(LanguageStage):
 
 class SegmentStage(Stage):
     name = "segment"
-    version = "4"  # 2: breaks glued without a space ("said.On Friday"); Hindi letter-name initials ("एस.") are no break
+    version = "5"  # 2: breaks glued without a space ("said.On Friday"); Hindi letter-name initials ("एस.") are no break
     # 3: an English subheading glued to its paragraph's first word is a sentence ("RicherThe Scandinavian")
     # 4: French courtesy titles are abbreviations ("de Mme. Dixson-Declève")
+    # 5: ... also after a quoted subheading's closing mark, and before "What", "Why", "How" ("‘Save the Planet’What’s")
     kind = "prepare"
     requires = ("clean_text",)
     assigns = ("sentences",)
