@@ -89,7 +89,8 @@ def _render_claims(con: Console, a: Article, d: dict) -> None:  # type: ignore[t
     con.print(head + ("" if d.get("library") else " [dim](no library imported)[/dim]"), highlight=False)
     entries = d.get("entries", {})
     for c in claims[:8]:
-        who = f" [dim]— {escape(c['speaker'])}[/dim]" if c.get("speaker") else ""
+        said_as = f" ({escape(c['speaker_as'])})" if c.get("speaker_as") else ""  # "Raupp (he)": the sentence's word
+        who = f" [dim]— {escape(c['speaker'])}{said_as}[/dim]" if c.get("speaker") else ""
         con.print(f"  {c['checkworthiness']:.2f} “{quote(a, c['start'], c['end'], 140)}”{who}", highlight=False)
         for m in c.get("matches", [])[:2]:
             e = entries.get(m["entry"], {})
