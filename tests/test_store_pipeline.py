@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import narrascope as ns
 from narrascope import Code, Corpus, NarrascopeError, load_settings
 from narrascope.article import Article
 from narrascope.stages.base import Stage
@@ -34,6 +35,14 @@ def test_ingest_is_idempotent(tmp_path: Path, db: Path) -> None:
         copy = _write(tmp_path, "copy.txt", BUNDLED.read_text())
         r3 = c.ingest([copy])
         assert r3.added == 0 and c.count() == 1
+
+
+def test_one_source_is_read_as_one_path_not_its_characters(tmp_path: Path, db: Path) -> None:
+    # ns.read("a.txt") iterated the string: "/" read the file system's root
+    one = _write(tmp_path, "one.txt", BUNDLED.read_text())
+    assert [a.title for a in ns.read(str(one))] == [a.title for a in ns.read([one])] != []
+    with Corpus(db) as c:
+        assert c.ingest(one).added == 1 and c.analyze(str(one), stages=[]).existing == 1
 
 
 def test_wal_migrations_and_application_id(db: Path) -> None:

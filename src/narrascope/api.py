@@ -46,12 +46,12 @@ class Corpus:
 
     # -- writing ----------------------------------------------------------------
 
-    def ingest(self, sources: Iterable[str | Path], *, fields: FieldMap | None = None, glob: str | None = None,
+    def ingest(self, sources: str | Path | Iterable[str | Path], *, fields: FieldMap | None = None, glob: str | None = None,
                recursive: bool = True, show_progress: bool = False, command: str | None = None) -> RunReport:
         """Read, clean and store articles. Idempotent and resumable."""
         return self._run(sources, fields, glob, recursive, show_progress, command, analysis=[], null=set(), redo=False)
 
-    def analyze(self, sources: Iterable[str | Path] | None = None, *, stages: list[str] | None = None,
+    def analyze(self, sources: str | Path | Iterable[str | Path] | None = None, *, stages: list[str] | None = None,
                 null: set[str] | None = None, redo: bool = False, fields: FieldMap | None = None,
                 glob: str | None = None, recursive: bool = True, show_progress: bool = False,
                 command: str | None = None) -> RunReport:
@@ -59,9 +59,11 @@ class Corpus:
         on every stored article lacking current results when no source is given."""
         return self._run(sources, fields, glob, recursive, show_progress, command, analysis=stages, null=null or set(), redo=redo, analyse=True)
 
-    def _run(self, sources: Iterable[str | Path] | None, fields: FieldMap | None, glob: str | None, recursive: bool,
+    def _run(self, sources: str | Path | Iterable[str | Path] | None, fields: FieldMap | None, glob: str | None, recursive: bool,
              show: bool, command: str | None, analysis: list[str] | None, null: set[str], redo: bool,
              analyse: bool = False) -> RunReport:
+        if isinstance(sources, (str, Path)):  # one source, not the characters of its name ("/" among them)
+            sources = [sources]
         srcs = [str(s) for s in sources] if sources is not None else []
         run_id = self.store.start_run(command or ("analyze " if analyse else "ingest ") + " ".join(map(shlex.quote, srcs)))
         report = RunReport()
@@ -121,13 +123,16 @@ class Corpus:
         return _export(self.articles(**filters), format, out)
 
 
-def read(sources: Iterable[str | Path], *, settings: Settings | None = None, fields: FieldMap | None = None,
+def read(sources: str | Path | Iterable[str | Path], *, settings: Settings | None = None, fields: FieldMap | None = None,
          glob: str | None = None, errors: str = "raise") -> Iterator[Article]:
-    """Read and prepare articles without storing them.
+    """Read and prepare articles without storing them: ``sources`` is one
+    path or URL, or several.
 
     ``errors='raise'`` raises the first coded error; ``'skip'`` drops bad
     inputs (and reports them on stderr).
     """
+    if isinstance(sources, (str, Path)):  # one source, not the characters of its name
+        sources = [sources]
     settings = settings or load_settings()
     opts = ReadOptions(ingest=settings.ingest, fields=fields or FieldMap(), glob=glob)
     prepare = build("prepare", settings)
