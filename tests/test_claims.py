@@ -298,7 +298,7 @@ def test_claims_name_the_speaker_a_pronoun_stands_for() -> None:
     ("it", "Ne siamo convinti”, ha aggiunto Mamer che ha parlato di unità.", "Mamer"),
     ("es", "Los banqueros globales son \"muy pro-China\", afirmó el presidente de UBS Colm Kelleher", "el presidente de UBS Colm Kelleher"),
     ("es", "No hay administración pública que me pueda cerrar el paso», señala a este periódico María Sánchez Galindo.", "María Sánchez Galindo"),
-    ("es", "Según el ISW, el envío de los reclutas podría producirse antes.", "el ISW"),
+    ("es", "Según el ISW, el envío de los reclutas podría producirse antes.", "ISW"),
     # a sentence's full stop is no part of the name
     ("ru", "Человек просто хотел сбежать на волю, — сказал Никифорчук.", "Никифорчук"),
     # named right after the verb
@@ -307,6 +307,9 @@ def test_claims_name_the_speaker_a_pronoun_stands_for() -> None:
     ("ru", "По словам Пескова, Кремль не получал предложений.", "Пескова"),
     ("bg", "Според Зеленски войната ще приключи скоро.", "Зеленски"),
     ("pt", "Segundo o Governo turco, os navios não passam.", "o Governo turco"),
+    # a name needs no article (a test article's speaker was "a CNN Internacional"); a description keeps it
+    ("pt", "As aldeias continuam sob ataque e, segundo a CNN Internacional, as forças recuam.", "CNN Internacional"),
+    ("pt", '"Atualmente, não é necessário", disse o Presidente russo.', "o Presidente russo"),
     # Hindi: the subject before "ने … कहा", the source before "के अनुसार"; a time or place before it apart
     ("hi", "एसबीयू के एक अधिकारी ने कहा कि इस हमले के पीछे एजेंसी का हाथ है।", "एसबीयू के एक अधिकारी"),
     ("hi", "जेलेंस्की ने हमले को अमानवीय भी बताया है.", "जेलेंस्की"),

@@ -381,6 +381,11 @@ def _attribute_other(sentence: str, language: str) -> str | None:
             where = _SAID_WHERE_ROMANCE if language in _ROMANCE else _SAID_WHERE
             cut = next((i for i in range(1, len(words)) if k != 2 and words[i] in where and words[i - 1][:1].isupper()
                         or words[i] in {"che", "que", "qui"}), len(words))
+            if (cut > 1 and words[0].lower() in _ARTICLES_OF.get(language, set()) and words[1][:1].isupper()
+                    and all(w[:1].isupper() or len(w) <= 3 for w in words[2:cut])):
+                # "segundo a CNN Internacional", "disse o Kremlin": a name needs no article (a description keeps
+                # it: "o Presidente russo")
+                words, cut = words[1:], cut - 1
             speaker = " ".join(words[:cut])
             # the sentence's full stop is no part of a name ("selon Tokyo."), an initial's is ("Roger Pielke Jr.")
             return speaker[:-1] if speaker.endswith(".") and len(words[cut - 1]) > 3 else speaker
