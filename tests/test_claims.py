@@ -259,6 +259,7 @@ def test_claims_name_the_speaker_a_pronoun_stands_for() -> None:
     ("bg", "„Те не могат да се съгласят с това“, каза Цеков.", "Цеков"),
     ("bg", "Войната продължава, заяви министърът на отбраната Тодор Тагарев.", "министърът на отбраната Тодор Тагарев"),
     ("bg", "Броят ще нараства в Италия, Гърция и Испания, съобщи „Гардиън“.", "Гардиън"),  # an outlet in quote marks
+    ("bg", "Лавров също така отбеляза, че Русия е изненадана.", "Лавров"),  # "also" in two words before the verb
     ("ru", "Российские войска заняли село, сообщает «Коммерсант».", "Коммерсант"),
     # where it was said is no part of the speaker
     ("pt", '"Não haverá tropas", disse Lula em entrevista à rádio.', "Lula"),

@@ -329,9 +329,9 @@ def _other_patterns(language: str) -> list[re.Pattern[str]]:
         #   Грузия Кобахидзе каза": opening the sentence, an office or body named by a capitalised noun and lower-case
         #   words before its owner's name (pattern 3 took the owner alone: "ПМР", "Грузия Кобахидзе")
         re.compile(rf"^\W*(?:(?:O|A|Os|As)\s+)?(?P<speaker>{_NAME_WORD}(?:\s+[a-zа-яёà-ÿ][\w-]*){{1,3}}(?:\s+{_NAME_WORD}(?:\s+[a-zа-яёà-ÿ]{{1,3}})?){{0,2}}"
-                   rf"\s+{_NAME_WORD})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
+                   rf"\s+{_NAME_WORD})\s+(?:(?:ранее|уже|также|вновь|още|също така|също|отново|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
         # 3 "Лавров (также) заявил": capitalised words before the verb, unless a name follows it (inversion: 4)
-        re.compile(rf"(?P<speaker>{_NAMES})\s+(?:(?:ранее|уже|также|вновь|още|също|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
+        re.compile(rf"(?P<speaker>{_NAMES})\s+(?:(?:ранее|уже|также|вновь|още|също така|също|отново|ainda|também|já)\s+)?{verb}\b(?!\s+[A-ZА-ЯЁ])"),
         # 4 "… ранее заявили Румыния и Нидерланды"
         re.compile(rf"\b{verb}\s+(?P<speaker>{_NAMES})"),
         # 5 "По словам главы региона, …", "Segundo o Governo turco, …": up to the comma
