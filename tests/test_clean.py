@@ -343,6 +343,16 @@ def test_a_title_line_longer_than_the_headline_the_body_repeats() -> None:
     assert clean("Russia court rules\n\nRussia court\n\nText.", title_in_text=True).title == "Russia court rules"
 
 
+def test_a_site_name_after_a_cyrillic_or_devanagari_title_is_cut() -> None:
+    for title, kept in (("युद्ध और शांति: भारत और रूस-यूक्रेन शांति पहल - The Hindu", "युद्ध और शांति: भारत और रूस-यूक्रेन शांति पहल"),
+                        ("Путин се проваля в Украйна - Новини - Perunik.COM", "Путин се проваля в Украйна"),
+                        ("США потребовали снять ограничения – Defense News", "США потребовали снять ограничения")):
+        r = clean(title + "\n\nТекст статьи.", title_in_text=True)
+        assert r.title == kept and r.removed[0]["kind"] == "title_extra" and r.text.startswith(kept + "\n\n")
+    # a Latin headline keeps its words after a dash
+    assert clean("Talks in Vienna - The West Hesitates\n\nText.", title_in_text=True).title == "Talks in Vienna - The West Hesitates"
+
+
 def test_an_audio_player_label_is_cut() -> None:
     r = clean("शीर्षक\n\nइस खबर को सुनें\n\nसंयुक्त राष्ट्र महासभा में प्रस्ताव लाया गया।", title_in_text=True)
     assert [x["kind"] for x in r.removed] == ["player"] and "सुनें" not in r.text

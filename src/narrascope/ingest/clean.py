@@ -421,6 +421,24 @@ def _split_title_extra(paras: list[Para], title: Para) -> tuple[list[Para], Para
     return paras[:i] + [kept, extra] + paras[i + 1:], kept
 
 
+# A site's or source's name after a Cyrillic or Devanagari headline, in Latin letters ("… पहल - The Hindu",
+# "… - Новини - Perunik.COM", "… ударов по России – Defense News"; 8 SemEval-2025 articles).
+TITLE_SITE = re.compile(r"\s+[-–—|]\s+(?:(?:Новини|Новости|Notícias|समाचार)\s+[-–—|]\s+)?[A-Za-z][A-Za-z.&' ]{1,40}?(?:\s*(?:\.{3}|…))?\s*$")
+_NON_LATIN = re.compile(r"[\u0400-\u04ff\u0900-\u097f]")
+
+
+def _split_title_site(paras: list[Para], title: Para) -> tuple[list[Para], Para]:
+    """The title paragraph ``title`` without a site's name after it (kind "title_extra")."""
+    m = TITLE_SITE.search(title.text)
+    if m is None or not _NON_LATIN.search(title.text[:m.start()]):
+        return paras, title
+    i = paras.index(title)
+    kept = Para(title.start, title.start + m.start(), title.text[:m.start()])
+    lead = len(m.group()) - len(m.group().lstrip(" -–—|"))
+    extra = Para(title.start + m.start() + lead, title.end, title.text[m.start() + lead:], kind="title_extra")
+    return paras[:i] + [kept, extra] + paras[i + 1:], kept
+
+
 def _split_read_more(paras: list[Para]) -> list[Para]:
     """Cut "READ MORE: <headline>" out of the paragraph it sits in (kind
     "related"); the text before and after it stay, as paragraphs of their own."""
@@ -521,6 +539,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
         if strip:
             paras, title_para = _split_title_time(paras, idx)
             paras, title_para = _split_title_extra(paras, title_para)
+            paras, title_para = _split_title_site(paras, title_para)
         title = " ".join(title_para.text.split())
     if strip:
         _repeated_title(paras, title_para, title)

@@ -29,7 +29,8 @@ class CleanStage(Stage):
     # 12: a sentence a scrape broke into two paragraphs (no stop, then lower case) is one paragraph again; a
     #     "RELATED: <Title-Case Headline ending on a quotation>" glued inside a paragraph is cut
     # 13: a title line going on past the headline the body opens with keeps the headline only (a standfirst and its
-    #     age, a time, the site's name: kind "title_extra"); an audio player's label ("इस खबर को सुनें") is cut
+    #     age, a time, the site's name: kind "title_extra"), and a Cyrillic or Devanagari title a site's name in Latin
+    #     letters ("… - The Hindu"); an audio player's label ("इस खबर को सुनें") is cut
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
