@@ -218,6 +218,13 @@ def test_attribution() -> None:
     assert attribute("It is not the first time Holsether has warned about the global over-reliance on fertiliser.") is None
     assert attribute("The pathway was said to be “closest to a future without concerted action.”") is None
     assert attribute('"I brought together American autoworkers," said Biden in a statement.') == "Biden"
+    # a name and what the person is before the verb; a sentence adverb opening the sentence is no speaker
+    assert attribute("Felix Goltz, research director at Scientific Beta told the Financial Times: “ESG ratings have "
+                     "little to no relation to carbon intensity.”") == "Felix Goltz"
+    assert attribute("Russia, which has repeatedly condemned Western arms deliveries, has also warned that these "
+                     "weapons could end up in the black market.") == "Russia"
+    assert attribute("However, the Victorian Police said they respect the right to peacefully protest.") == "the Victorian Police"
+    assert attribute("Afterwards, the West decided to start rehabilitating Nazism.") is None
 
 
 def test_a_pronoun_speaker_is_the_one_quoted_before() -> None:
@@ -231,6 +238,12 @@ def test_a_pronoun_speaker_is_the_one_quoted_before() -> None:
     # someone named in between may be the one meant: the pronoun stays
     between = [sentences[0], "Maryland Governor Wes Moore visited the farms on Monday.", sentences[2]]
     assert resolve_speakers(between, [attribute(s) for s in between], "en")[2] == ("he", None)
+    # ... or in its own sentence, before the pronoun; what follows the verb is what was said
+    own = [sentences[0], "But Putin's spokesman Dmitry Peskov rejected it: \"It is all presented as a fake story,\" he said.",
+           "He said that Horizon Europe would force researchers to check their work."]
+    # (the next "He" stops at that unresolved "he")
+    assert resolve_speakers(own, [attribute(s) for s in own], "en")[1:] == [("he", None), ("He", None)]
+    assert resolve_speakers([sentences[0], own[2]], [attribute(sentences[0]), attribute(own[2])], "en")[1] == ("Raupp", "He")
     # too far back, or a language without the rule
     far = [sentences[0]] + [sentences[1]] * RESOLVE_BACK + [sentences[2]]
     assert resolve_speakers(far, [attribute(s) for s in far], "en")[-1] == ("he", None)

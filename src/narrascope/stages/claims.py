@@ -113,8 +113,17 @@ _ADVERB = (r"(?:(?:has|have|had|also|again|often|once|then|now|just|already|stil
            r"reportedly|repeatedly|\w+ly)\s+)*")
 _QUOTE_SUBJ = re.compile(_QUOTE + r",?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _SUBJ_SAID = re.compile(r"^(?P<speaker>(?:the |a )?[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
+# a name and what the person is, before the verb ("Felix Goltz, research director at Scientific Beta told the
+# Financial Times: …", "Dmitry Peskov, the Kremlin's spokesman, said")
+_NAME_APPOSED_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}),\s+(?:a |an |the )?[a-z][^,;:\"“”]{2,80}?,?\s+"
+                                + _ADVERB + _SPEECH + r"\b")
 # where and to whom, before the speaker ("Speaking to reporters in Paris, the U.S. special envoy said …")
-_SPEAKING = re.compile(r"^(?:Speaking|Writing|Talking|Addressing|Testifying|Appearing)\s+[^,]{2,100},\s+")
+_SPEAKING = re.compile(r"^(?:(?:Speaking|Writing|Talking|Addressing|Testifying|Appearing)\s+[^,]{2,100}"
+                       # ... or a sentence adverb ("However, the Victorian Police said …": "However" was the speaker)
+                       r"|However|Meanwhile|Afterwards|Next|Apparently|Moreover|Furthermore|Additionally|Still|Indeed|"
+                       r"Instead|Later|Earlier|Nonetheless|Nevertheless|Finally|Separately|Similarly|Likewise|Overall|"
+                       r"Now|Today|Yesterday|Thus|Hence|Therefore|Consequently|Notably|Importantly|In addition|In turn|"
+                       r"At the same time|On the other hand|In response),\s+")
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,80}?)" + _SPEAKER_END, re.I)
 
 
@@ -129,7 +138,7 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
     lead = _SPEAKING.match(sentence)
     if lead is not None:
         sentence = sentence[lead.end():]
-    for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID):
+    for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID, _NAME_APPOSED_SAID):
         m = rx.search(sentence)
         if m:
             words = m.group("speaker").strip(" ,").split()
@@ -173,6 +182,18 @@ _NOT_NAME_OPENER = {"the", "a", "an", "in", "on", "at", "but", "and", "this", "t
                     "в", "на", "и", "по", "с", "от", "за", "но", "а", "o", "os", "as", "em", "no", "na", "e", "de", "um", "uma"}
 
 
+_QUOTED = re.compile(r"^[^\"“”«»„]*(?:[”»]|(?<=[,.!?…])\")|[\"“«„][^\"”»“]*(?:[\"”»“]|$)")  # quotations, and the end of one opened before
+
+
+def _names_before(sentence: str, pronoun: str) -> bool:
+    """Whether a sentence names someone before its speaker ``pronoun``, outside
+    quotations ("But Putin's spokesman Dmitry Peskov rejected the allegations:
+    '…,' he said"); what follows it is what was said ("He said that … Horizon
+    Europe …")."""
+    at = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(pronoun)}(?!\w)", sentence)]
+    return bool(at) and _names_someone(_QUOTED.sub(" ", sentence[:at[-1]]))
+
+
 def _names_someone(sentence: str) -> bool:
     """Whether a sentence names someone a pronoun after it could mean: two
     capitalised words in a row ("Syed Ashiq Kirmani also distributed …",
@@ -199,7 +220,7 @@ def resolve_speakers(sentences: list[str], speakers: list[str | None], language:
     pronouns = _PERSONAL.get(language or "", set())
     out: list[tuple[str | None, str | None]] = []
     for i, sp in enumerate(speakers):
-        if sp is None or sp.lower() not in pronouns:
+        if sp is None or sp.lower() not in pronouns or _names_before(sentences[i], sp):
             out.append((sp, None))
             continue
         name = None
