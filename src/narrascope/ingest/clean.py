@@ -423,7 +423,7 @@ def _split_title_extra(paras: list[Para], title: Para) -> tuple[list[Para], Para
 
 # A site's or source's name after a Cyrillic or Devanagari headline, in Latin letters ("… पहल - The Hindu",
 # "… - Новини - Perunik.COM", "… ударов по России – Defense News"; 8 SemEval-2025 articles).
-TITLE_SITE = re.compile(r"\s+[-–—|]\s+(?:(?:Новини|Новости|Notícias|समाचार)\s+[-–—|]\s+)?[A-Za-z][A-Za-z.&' ]{1,40}?(?:\s*(?:\.{3}|…))?\s*$")
+TITLE_SITE = re.compile(r"\s+[-–—|]\s+(?:(?:Новини|Новости|समाचार)\s+[-–—|]\s+)?[A-Za-z][A-Za-z.&' ]{1,40}?(?:\s*(?:\.{3}|…))?\s*$")
 _NON_LATIN = re.compile(r"[\u0400-\u04ff\u0900-\u097f]")
 
 
