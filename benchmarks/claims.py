@@ -14,8 +14,13 @@
    `benchmarks/experiments/checkworthy_languages.py`).
 5. The claims stage without a library: docs/s and peak memory on 40
    SemEval-2025 training articles per language (`--speed-only`: this alone).
+6. Speakers: on every SemEval-2025 training article, the sentences with a
+   speaker, how many of those speakers are personal pronouns ("he said") and
+   how many of these name the person quoted before (`--speakers-only`: this
+   alone). Coverage, not accuracy: there is no labelled speaker data; what
+   was read by hand is in docs/benchmarks.md.
 
-    python benchmarks/claims.py [--synthetic 1000000]
+    python benchmarks/claims.py [--synthetic 1000000] [--speed-only | --speakers-only]
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import json
 import time
 
 import numpy as np
-from _common import DATA, PEAK_MB, need_data, write_result
+from _common import DATA, PEAK_MB, need_data, update_result, write_result
 
 from narrascope.claims.bm25 import BM25
 from narrascope.claims.matcher import ALPHA, Matcher
@@ -212,13 +217,42 @@ def stage_speed(n_docs: int = 40) -> dict:  # type: ignore[type-arg]
     return out
 
 
+def speakers() -> dict:  # type: ignore[type-arg]
+    """Per language, over every SemEval-2025 training article: sentences,
+    sentences with a speaker, pronoun speakers and those resolved."""
+    import narrascope as ns
+    from narrascope.stages.claims import _PERSONAL, attribute, resolve_speakers
+
+    root = need_data(DATA / "semeval2025-task10" / "train")
+    out = {}
+    for lang in ("EN", "RU", "PT", "BG", "HI"):
+        code = lang.lower()
+        n = said = pronoun = resolved = 0
+        for a in ns.read(sorted((root / lang / "raw-documents").glob("*.txt"))):
+            texts = [" ".join(a.clean_text[x.start:x.end].split()) for x in a.sentences]
+            sp = [attribute(t, code) for t in texts]
+            res = resolve_speakers(texts, sp, code)
+            n += len(texts)
+            said += sum(1 for x in sp if x)
+            pronoun += sum(1 for x in sp if x and x.lower() in _PERSONAL.get(code, set()))
+            resolved += sum(1 for _name, was in res if was)
+        out[code] = {"sentences": n, "with_speaker": said, "pronoun_speakers": pronoun, "pronouns_resolved": resolved}
+        print(f"  speakers, {lang}: {said} of {n} sentences ({said / max(n, 1):.1%}); pronouns {pronoun}, "
+              f"resolved {resolved} ({resolved / max(pronoun, 1):.0%})")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--synthetic", type=int, default=1_000_000)
     ap.add_argument("--speed-only", action="store_true", help="Only the claims stage's speed (written to claims_speed.json).")
+    ap.add_argument("--speakers-only", action="store_true", help="Only the speakers' coverage (updated in claims.json).")
     args = ap.parse_args()
     if args.speed_only:
         write_result("claims_speed", {"stage": stage_speed()})
+        return
+    if args.speakers_only:
+        update_result("claims", "speakers", speakers())
         return
     res: dict = {}  # type: ignore[type-arg]
     res["checkthat2022"] = ct = checkthat()
@@ -240,6 +274,8 @@ def main() -> None:
           + ", ".join(f"{k} {r['all']['f1']:.4f}" for k, r in cw["routes"].items()))
     print("claims stage (no library):")
     res["stage"] = stage_speed()
+    print("speakers (SemEval-2025 training articles):")
+    res["speakers"] = speakers()
     write_result("claims", res)
 
 
