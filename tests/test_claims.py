@@ -248,6 +248,10 @@ def test_a_pronoun_speaker_is_the_one_quoted_before() -> None:
     far = [sentences[0]] + [sentences[1]] * RESOLVE_BACK + [sentences[2]]
     assert resolve_speakers(far, [attribute(s) for s in far], "en")[-1] == ("he", None)
     assert resolve_speakers(sentences, speakers, "hi")[2] == ("he", None)
+    # Hindi, without capitals to find a name by: the sentence before only, and a pronoun opening its sentence
+    hi = ["पेस्कोव ने कहा कि उनका मकसद कब्जा करना नहीं है।", "साथ ही उन्होंने जोर देकर कहा कि उनका देश निशाना नहीं बना रहा है।",
+          "लेकिन, रक्षा उद्योग के एक अधिकारी की तरह ही उन्होंने कहा कि हथियार भेजे गए।"]
+    assert resolve_speakers(hi, [attribute(s, "hi") for s in hi], "hi")[1:] == [("पेस्कोव", "उन्होंने"), ("उन्होंने", None)]
     # Russian: a description is a speaker too
     ru = ["«Звонков было до пяти тысяч в сутки», - подчеркнул депутат.", "Он отметил, что таких колл-центров более тысячи."]
     assert resolve_speakers(ru, [attribute(s, "ru") for s in ru], "ru")[1] == ("депутат", "Он")
@@ -327,6 +331,11 @@ def test_claims_name_the_speaker_a_pronoun_stands_for() -> None:
     # Hindi: the subject before "ने … कहा", the source before "के अनुसार"; a time or place before it apart
     ("hi", "एसबीयू के एक अधिकारी ने कहा कि इस हमले के पीछे एजेंसी का हाथ है।", "एसबीयू के एक अधिकारी"),
     ("hi", "जेलेंस्की ने हमले को अमानवीय भी बताया है.", "जेलेंस्की"),
+    # "about …" and "meanwhile" before the speaker; the pronoun "उन्होंने" (he said), not inside a quotation
+    ("hi", "यूक्रेन में रूस की गतिविधियों को लेकर पेस्कोव ने कहा कि उनका मकसद कब्जा नहीं है।", "पेस्कोव"),
+    ("hi", "इस दौरान कमला हैरिस ने कहा, 'अगर ट्रंप होते तो पुतिन कीव में होते.'", "कमला हैरिस"),
+    ("hi", "साथ ही उन्होंने जोर देकर कहा कि उनका देश आम नागरिकों को निशाना नहीं बना रहा है।", "उन्होंने"),
+    ("hi", 'वह कहती हैं, "उन्होंने मुझे सिर्फ इतना बताया कि वह विदेश जाना चाहता है"', None),
     ("hi", "मई में अमेरिकी विदेश विभाग ने एक बयान में कहा कि उसने क्लोरोपिक्रिन का उपयोग किया है।", "अमेरिकी विदेश विभाग"),
     ("hi", "रिपोर्ट के अनुसार, 70 से अधिक मिसाइलें दागी गईं।", "रिपोर्ट"),
     ("hi", "लेकिन सुश्री झापरोवा ने कहीं ज्यादा व्यावहारिक नजरिया अपनाते हुए कहा कि यूक्रेन तैयार है।", "सुश्री झापरोवा"),

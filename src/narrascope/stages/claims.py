@@ -173,8 +173,10 @@ _SPEAKER_TAIL = re.compile(r"(?<=\w)\s+(?:(?:in|on)\s+(?:a|an|his|her|its|their)
 
 # A pronoun speaker is the person the sentences before last quoted: "Raupp said …" then '"The bugs …," he said'
 # (182 of 869 English speakers in the SemEval-2025 articles were "he", "she" …).
-_PERSONAL = {"en": {"he", "she"}, "ru": {"он", "она"}, "bg": {"той", "тя"}, "pt": {"ele", "ela"}}
+_PERSONAL = {"en": {"he", "she"}, "ru": {"он", "она"}, "bg": {"той", "тя"}, "pt": {"ele", "ela"}, "hi": {"उन्होंने", "इन्होंने"}}
 RESOLVE_BACK = 6  # sentences a pronoun looks back for its speaker
+# Devanagari has no capitals to tell a name in a sentence between: Hindi looks at the sentence before only
+_RESOLVE_BACK_CASELESS = {"hi": 1}
 
 
 # words before a capitalised word that do not make it a name ("The United …", "В Шебекине …")
@@ -192,7 +194,15 @@ def _names_before(sentence: str, pronoun: str) -> bool:
     '…,' he said"); what follows it is what was said ("He said that … Horizon
     Europe …")."""
     at = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(pronoun)}(?!\w)", sentence)]
+    if at and _caseless(sentence):
+        # no capitals to find a name by: only a pronoun opening its sentence, after a conjunction at most
+        # ("साथ ही उन्होंने …"), is resolved ("… एक अधिकारी की तरह ही उन्होंने …" names someone)
+        return len(words(sentence[:at[-1]])) > 2
     return bool(at) and _names_someone(_QUOTED.sub(" ", sentence[:at[-1]]))
+
+
+def _caseless(sentence: str) -> bool:
+    return bool(re.search(r"[\u0900-\u097f]", sentence))
 
 
 def _names_someone(sentence: str) -> bool:
@@ -227,7 +237,7 @@ def resolve_speakers(sentences: list[str], speakers: list[str | None], language:
             out.append((sp, None))
             continue
         name = None
-        for j in range(i - 1, max(-1, i - 1 - RESOLVE_BACK), -1):
+        for j in range(i - 1, max(-1, i - 1 - _RESOLVE_BACK_CASELESS.get(language or "", RESOLVE_BACK)), -1):
             prev, was = out[j]
             if prev:
                 if was is not None or prev.lower() not in _PRONOUNS | pronouns:
@@ -422,10 +432,19 @@ _HI_SAID = re.compile(r"\sने\s+(?:[^\s,।]+\s+){0,6}?(?:कहा|बता
 _HI_ACCORDING = re.compile(r"\sके\s+(?:अनुसार|मुताबिक)")
 # Words the speaker starts after: a postposition ("मई में अमेरिकी विदेश विभाग ने": in May, …), a conjunction or
 # particle ("लेकिन सुश्री झापरोवा ने": but …; "भले ही मोदी ने": even if …), "कि" (that) and a participle ("… करते हुए")
-_HI_BOUNDARY = {"में", "पर", "को", "से", "बाद", "तक", "कि", "हुए", "लेकिन", "और", "ही", "जबकि", "क्योंकि", "तो", "भी", "मगर"}
+_HI_BOUNDARY = {"में", "पर", "को", "से", "बाद", "तक", "कि", "हुए", "लेकिन", "और", "ही", "जबकि", "क्योंकि", "तो", "भी", "मगर",
+                "लेकर", "दौरान", "तब"}  # "… को लेकर पेस्कोव ने" (about …), "इस दौरान कमला हैरिस ने" (meanwhile), "तब" (then)
+
+
+# "he/she said" (honorific, plural): the pronoun with its "ने" in one word; resolve_speakers names it
+# (not inside a quotation: 'वह कहती हैं, "उन्होंने मुझे … बताया …"' is her husband who told her)
+_HI_PRONOUN_SAID = re.compile(r"(?:^|[\s,])(?P<speaker>उन्होंने|इन्होंने)\s+(?:[^\s,।]+\s+){0,6}?(?:कहा|बताया|लिखा|दावा)")
 
 
 def _attribute_hindi(sentence: str) -> str | None:
+    m = _HI_PRONOUN_SAID.search(sentence)
+    if m and not _HI_SAID.search(sentence[:m.start()]) and _QUOTED.sub(" ", sentence[:m.end()]).endswith(m.group()[-6:]):
+        return m.group("speaker")
     for rx in (_HI_SAID, _HI_ACCORDING):
         m = rx.search(sentence)
         if m:
@@ -472,7 +491,8 @@ class ClaimsStage(Stage):
     #     quotation typed as an opening one ('… fossil fuels,“ Moore said.') or opened sentences before, and a name's
     #     apposition ("Felix Goltz, research director at …, told") no longer hide it; a sentence adverb ("However"),
     #     a passive or copula ("It is said") and where it was said ("Biden in a statement") are no speaker; a
-    #     Romance-language name drops its article ("a CNN Internacional"); Bulgarian "също така" before the verb
+    #     Romance-language name drops its article ("a CNN Internacional"); Bulgarian "също така" before the verb;
+    #     Hindi "उन्होंने कहा" (he said) is a pronoun speaker, named from the sentence before
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
