@@ -225,6 +225,13 @@ def test_attribution() -> None:
                      "weapons could end up in the black market.") == "Russia"
     assert attribute("However, the Victorian Police said they respect the right to peacefully protest.") == "the Victorian Police"
     assert attribute("Afterwards, the West decided to start rehabilitating Nazism.") is None
+    # who said it after "According to <source>,"; a wire dateline and "further" are no part of the speaker
+    assert attribute("According to a press release issued here on Thursday, she said that every citizen should "
+                     "plant a sapling.") == "she"
+    assert attribute("According to the ministry, 300 people were evacuated.") == "the ministry"
+    assert attribute("LAHORE - Punjab Information Minister Azma Bukhari has said that water is important.") == \
+        "Punjab Information Minister Azma Bukhari"
+    assert attribute("She further said that planting one sapling today would yield results.") == "She"
 
 
 def test_a_pronoun_speaker_is_the_one_quoted_before() -> None:

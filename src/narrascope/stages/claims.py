@@ -109,7 +109,7 @@ _QUOTE = r"(?:[\"“][^\"”“]{8,}|^[^\"“”]{8,}(?<=[,.!?…]))(?:[\"”]|(
 _QUOTE_AFTER = re.compile(_QUOTE + r",?\s+" + _SPEECH + r"\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)" + _SPEAKER_END)
 # an adverb or auxiliary between the speaker and the verb is no part of the speaker ("Volker pointedly
 # told", "Vulin has said", "Vulin has often said", "Putin has now boldly stated")
-_ADVERB = (r"(?:(?:has|have|had|also|again|often|once|then|now|just|already|still|since|finally|later|previously|"
+_ADVERB = (r"(?:(?:has|have|had|also|again|further|often|once|then|now|just|already|still|since|finally|later|previously|"
            r"reportedly|repeatedly|\w+ly)\s+)*")
 _QUOTE_SUBJ = re.compile(_QUOTE + r",?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _SUBJ_SAID = re.compile(r"^(?P<speaker>(?:the |a )?[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
@@ -124,6 +124,7 @@ _LEAD_PHRASE = re.compile(r"^(?:(?:Speaking|Writing|Talking|Addressing|Testifyin
                           r"Instead|Later|Earlier|Nonetheless|Nevertheless|Finally|Separately|Similarly|Likewise|Overall|"
                           r"Now|Today|Yesterday|Thus|Hence|Therefore|Consequently|Notably|Importantly|In addition|In turn|"
                           r"At the same time|On the other hand|In response),\s+")
+_ACCORDING_LEAD = re.compile(r"^According to [^,]{2,80},\s+")
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[\w.'’ -]{2,80}?)" + _SPEAKER_END, re.I)
 
 
@@ -138,6 +139,13 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
     lead = _LEAD_PHRASE.match(sentence)
     if lead is not None:
         sentence = sentence[lead.end():]
+    source = _ACCORDING_LEAD.match(sentence)
+    if source is not None:
+        # "According to a press release issued here, she said that …": who said it follows the source
+        rest = sentence[source.end():]
+        said = attribute(rest[:1].upper() + rest[1:], language)
+        if said:
+            return rest[:len(said)] if rest[:len(said)].lower() == said.lower() else said  # "she", as written
     for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID, _NAME_APPOSED_SAID):
         m = rx.search(sentence)
         if m:
@@ -160,10 +168,12 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
                     and not (len(words) == 1 and words[0] in _NO_SPEAKER)
                     and not (stripped and not any(w[:1].isupper() or w.lower() in _PRONOUNS for w in words))
                     and not any(w in _CLAUSE for w in words)):
-                return _SPEAKER_TAIL.sub("", " ".join(words))
+                return _SPEAKER_TAIL.sub("", _SPEAKER_DATELINE.sub("", " ".join(words)))
     return None
 
 
+# a wire dateline before the speaker ("LAHORE - Punjab Information Minister Azma Bukhari has said")
+_SPEAKER_DATELINE = re.compile(r"^[A-Z]{3,}(?:\s+[A-Z]{3,})*\s*[-–—]+\s*(?=[A-Z])")
 # where or when it was said, after the speaker ("said Biden in a statement", "Sinara Investment Bank in a note",
 # "Russia on Monday")
 _SPEAKER_TAIL = re.compile(r"(?<=\w)\s+(?:(?:in|on)\s+(?:a|an|his|her|its|their)\s+(?:fresh\s+)?(?:statement|note|interview|post|"
@@ -492,7 +502,8 @@ class ClaimsStage(Stage):
     #     apposition ("Felix Goltz, research director at …, told") no longer hide it; a sentence adverb ("However"),
     #     a passive or copula ("It is said") and where it was said ("Biden in a statement") are no speaker; a
     #     Romance-language name drops its article ("a CNN Internacional"); Bulgarian "също така" before the verb;
-    #     Hindi "उन्होंने कहा" (he said) is a pronoun speaker, named from the sentence before
+    #     Hindi "उन्होंने कहा" (he said) is a pronoun speaker, named from the sentence before; after "According to
+    #     <source>," who said it is the speaker ("…, she said"); a wire dateline and "further" are no part of it
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
