@@ -234,6 +234,20 @@ def test_attribution() -> None:
     assert attribute("She further said that planting one sapling today would yield results.") == "She"
 
 
+def test_a_russian_speaker_after_po_slovam_is_named_in_the_nominative() -> None:
+    pytest.importorskip("natasha")  # its morphology (the ner extra); without it the speaker stays as written
+    for sentence, speaker in (
+            ("По словам Пескова, переговоры не ведутся.", "Песков"),
+            ("По мнению военного, армия готова.", "военный"),
+            ("По словам губернатора Вячеслава Гладкова, ранен мужчина.", "губернатор Вячеслав Гладков"),
+            ("По словам главаря киевского режима, помощь нужна.", "главарь киевского режима"),
+            ("По данным председателя КНР, торговля растёт.", "председатель КНР"),
+            ("По словам Марии Захаровой, это провокация.", "Мария Захарова"),
+            # a part that cannot be read so: the phrase stays as written, not half inflected
+            ("По словам министра обороны Швеции Пола Йонсона, Киев имеет право.", "министра обороны Швеции Пола Йонсона")):
+        assert attribute(sentence, "ru") == speaker
+
+
 def test_a_pronoun_speaker_is_the_one_quoted_before() -> None:
     sentences = ["Raupp said if you spot a tick on your body after a hike remove it in the first 24 hours.",
                  "Then, wash your clothes and dry them for half an hour to kill any remaining ticks.",
@@ -329,7 +343,6 @@ def test_claims_name_the_speaker_a_pronoun_stands_for() -> None:
     # named right after the verb
     ("ru", "О планах передать Киеву комплекс Patriot ранее заявили Румыния и Нидерланды.", "Румыния"),
     # according to
-    ("ru", "По словам Пескова, Кремль не получал предложений.", "Пескова"),
     ("bg", "Според Зеленски войната ще приключи скоро.", "Зеленски"),
     ("pt", "Segundo o Governo turco, os navios não passam.", "o Governo turco"),
     # a name needs no article (a test article's speaker was "a CNN Internacional"); a description keeps it

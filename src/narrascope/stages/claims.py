@@ -385,6 +385,83 @@ def _other_patterns(language: str) -> list[re.Pattern[str]]:
     ]
 
 
+@lru_cache(maxsize=1)
+def _ru_vocab() -> Any:
+    try:
+        import warnings
+
+        from natasha import MorphVocab
+
+        with warnings.catch_warnings():  # pymorphy2's pkg_resources deprecation: nothing a user can do about it
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            return MorphVocab()
+    except Exception:  # noqa: BLE001 - the ner extra is not installed: the speaker stays as written
+        return None
+
+
+def _ru_nominative(phrase: str) -> str:
+    """A Russian speaker after "по словам" / "по мнению" / "по данным", which
+    takes the genitive, in the nominative: its head (adjectives and a noun:
+    "белорусского лидера" → "белорусский лидер", "Пескова" → "Песков",
+    "военного" → "военный"), lower-case words after it as they are (what
+    they depend on: "главаря киевского режима" → "главарь киевского
+    режима") and, after those, one capitalised word as it is ("председателя
+    КНР") or a person's name of two or more, inflected only if every word
+    reads as an animate noun ("губернатора Вячеслава Гладкова" →
+    "губернатор Вячеслав Гладков"). When a part cannot be read so, the
+    phrase stays as written (the genitive is understood; a half-inflected
+    phrase is not): "министра обороны Швеции Пола Йонсона"."""
+    vocab = _ru_vocab()
+    words = phrase.split()
+    if vocab is None or not words:
+        return phrase
+
+    def gen(word: str, pos: str, anim: bool = False) -> Any:
+        return next((f for f in vocab.parse(word) if f.pos == pos and f.feats.get("Case") == "Gen"
+                     and (not anim or f.feats.get("Animacy") == "Anim")), None)
+
+    def as_written(word: str, form: Any) -> str:
+        return form.word[:1].upper() + form.word[1:] if word[:1].isupper() else form.word
+
+    head = 0
+    while head < len(words) and words[head][:1].islower() and gen(words[head], "ADJ") is not None:
+        head += 1
+    noun = gen(words[head], "NOUN") if head < len(words) else None
+    if noun is None:
+        if head != len(words) or not head:
+            return phrase
+        noun_feats = {"Masc", "Sing"}  # an adjective alone stands for a person: "военного" → "военный"
+    else:
+        noun_feats = {noun.feats.get("Gender") or "Masc", noun.feats.get("Number") or "Sing"}
+    out = []
+    for w in words[:head]:
+        form = gen(w, "ADJ")
+        feats = {"Nom", "Plur"} if "Plur" in noun_feats else {"Nom", "Sing"} | (noun_feats - {"Sing"})
+        inflected = form.inflect(feats) if form is not None else None
+        if inflected is None:
+            return phrase
+        out.append(as_written(w, inflected))
+    rest = words[head + 1:] if noun is not None else []
+    if noun is not None:
+        inflected = noun.inflect({"Nom"})
+        if inflected is None:
+            return phrase
+        out.append(as_written(words[head], inflected))
+    lower = 0
+    while lower < len(rest) and rest[lower][:1].islower():
+        lower += 1
+    names = rest[lower:]
+    # a person's name after the head ("губернатора Вячеслава Гладкова"), or the surname after a first name ("Марии
+    # Захаровой")
+    if len(names) >= 2 or names and not lower and noun is not None and words[head][:1].isupper():
+        forms = [gen(w, "NOUN", anim=True) for w in names]
+        nominative = [f.inflect({"Nom"}) if f is not None else None for f in forms]
+        if not all(names) or any(x is None for x in nominative):
+            return phrase
+        names = [as_written(w, x) for w, x in zip(names, nominative)]
+    return " ".join(out + rest[:lower] + names)
+
+
 def _attribute_other(sentence: str, language: str) -> str | None:
     """A speaker in Russian, Bulgarian, Portuguese, French, Italian or Spanish: after a quotation and
     its speech verb ("«…», — заявил Песков", '"…", disse Patrushev'), after
@@ -431,6 +508,8 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                 # it: "o Presidente russo")
                 words, cut = words[1:], cut - 1
             speaker = " ".join(words[:cut])
+            if language == "ru" and k in (5, 6):
+                speaker = _ru_nominative(speaker)  # "по словам Пескова": "Песков"
             # the sentence's full stop is no part of a name ("selon Tokyo."), an initial's is ("Roger Pielke Jr.")
             return speaker[:-1] if speaker.endswith(".") and len(words[cut - 1]) > 3 else speaker
     return None
@@ -503,7 +582,8 @@ class ClaimsStage(Stage):
     #     a passive or copula ("It is said") and where it was said ("Biden in a statement") are no speaker; a
     #     Romance-language name drops its article ("a CNN Internacional"); Bulgarian "също така" before the verb;
     #     Hindi "उन्होंने कहा" (he said) is a pronoun speaker, named from the sentence before; after "According to
-    #     <source>," who said it is the speaker ("…, she said"); a wire dateline and "further" are no part of it
+    #     <source>," who said it is the speaker ("…, she said"); a wire dateline and "further" are no part of it; a
+    #     Russian speaker after "по словам" is named in the nominative ("Пескова" → "Песков")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
