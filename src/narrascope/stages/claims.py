@@ -456,7 +456,7 @@ def _ru_nominative(phrase: str) -> str:
     if len(names) >= 2 or names and not lower and noun is not None and words[head][:1].isupper():
         forms = [gen(w, "NOUN", anim=True) for w in names]
         nominative = [f.inflect({"Nom"}) if f is not None else None for f in forms]
-        if not all(names) or any(x is None for x in nominative):
+        if any(x is None for x in nominative):
             return phrase
         names = [as_written(w, x) for w, x in zip(names, nominative)]
     return " ".join(out + rest[:lower] + names)
