@@ -232,6 +232,11 @@ def test_attribution() -> None:
     assert attribute("LAHORE - Punjab Information Minister Azma Bukhari has said that water is important.") == \
         "Punjab Information Minister Azma Bukhari"
     assert attribute("She further said that planting one sapling today would yield results.") == "She"
+    # "states" and "claims" as nouns; a quantity of a thing; when it was said
+    assert attribute("The Baltic states of Lithuania, Latvia and Estonia have also said they were ready.") is None
+    assert attribute("Much of the panic-inducing claims of a “climate emergency” come from the media.") is None
+    assert attribute("Lithuania's interior minister last week said the government asked for housing.") == \
+        "Lithuania's interior minister"
 
 
 def test_a_russian_speaker_after_po_slovam_is_named_in_the_nominative() -> None:

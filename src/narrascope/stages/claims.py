@@ -113,6 +113,8 @@ _ADVERB = (r"(?:(?:has|have|had|also|again|further|often|once|then|now|just|alre
            r"reportedly|repeatedly|\w+ly)\s+)*")
 _QUOTE_SUBJ = re.compile(_QUOTE + r",?\s+(?P<speaker>(?:the |a )?[\w.'’ -]{2,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
 _SUBJ_SAID = re.compile(r"^(?P<speaker>(?:the |a )?[A-Z][\w.'’ -]{1,60}?)\s+" + _ADVERB + _SPEECH + r"\b")
+# "states" and "claims" are nouns before these ("The Baltic states of …", "claims of a climate emergency")
+_NOUN_NOT_VERB = re.compile(r"(?<=states|claims)\s+(?:of|have|had|are|were|and|or|in|on|about|from|with|which|who|we|you|they)\b")
 # a name and what the person is, before the verb ("Felix Goltz, research director at Scientific Beta told the
 # Financial Times: …", "Dmitry Peskov, the Kremlin's spokesman, said")
 _NAME_APPOSED_SAID = re.compile(r"^(?P<speaker>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}),\s+(?:a |an |the )?[a-z][^,;:\"“”]{2,80}?,?\s+"
@@ -148,6 +150,8 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
             return rest[:len(said)] if rest[:len(said)].lower() == said.lower() else said  # "she", as written
     for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID, _NAME_APPOSED_SAID):
         m = rx.search(sentence)
+        if m and rx is _SUBJ_SAID and _NOUN_NOT_VERB.match(sentence, m.end()):
+            continue  # "The Baltic states of Lithuania … have said": "states" is a noun
         if m:
             words = m.group("speaker").strip(" ,").split()
             # "But he added", "As Gonzalez argued": the conjunction is no part of the speaker ("As already
@@ -156,7 +160,7 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
             stripped = False
             while words and words[0].lower() in _LEADING:
                 words, stripped = words[1:], True
-            if words and words[0].lower() in _PREPOSITIONS:
+            if words and words[0].lower() in _PREPOSITIONS or _QUANTIFIED.match(" ".join(words)):
                 continue  # "From making several claims about nuclear weapons, …": a phrase, no speaker
             if rx is _ACCORDING and words and words[0].lower() not in {"a", "an"}:
                 # a participle after the source starts what it does ("according to globalists pushing
@@ -178,7 +182,7 @@ _SPEAKER_DATELINE = re.compile(r"^[A-Z]{3,}(?:\s+[A-Z]{3,})*\s*[-–—]+\s*(?=[
 # "Russia on Monday")
 _SPEAKER_TAIL = re.compile(r"(?<=\w)\s+(?:(?:in|on)\s+(?:a|an|his|her|its|their)\s+(?:fresh\s+)?(?:statement|note|interview|post|"
                            r"tweet|letter|speech|video|address|remarks)\b.*|on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
-                           r"Saturday|Sunday))$")
+                           r"Saturday|Sunday)|(?:last|this)\s+(?:week|month|year|weekend)|yesterday)$")
 
 
 # A pronoun speaker is the person the sentences before last quoted: "Raupp said …" then '"The bugs …," he said'
@@ -260,6 +264,7 @@ def resolve_speakers(sentences: list[str], speakers: list[str | None], language:
 
 
 _LEADING = {"and", "but", "or", "nor", "so", "yet", "even", "also", "then", "as", "although", "though", "while"}
+_QUANTIFIED = re.compile(r"^(?:Much|Many|Some|Most|All|None|Few|Several|Each|Both)\s+of\b")  # "Much of the panic-inducing claims"
 _TRAILING = {"and", "or", "but", "nor", "the", "a", "an", "of", "all", "its", "their", "his", "her", "our", "my",  # "Almost all the claims …"
              "several", "many", "some", "these", "those", "such", "numerous", "multiple", "other", "few", "most", "both"}
 _PREPOSITIONS = {"from", "in", "after", "with", "for", "by", "on", "at", "despite", "before", "during", "without", "about",
@@ -583,7 +588,8 @@ class ClaimsStage(Stage):
     #     Romance-language name drops its article ("a CNN Internacional"); Bulgarian "също така" before the verb;
     #     Hindi "उन्होंने कहा" (he said) is a pronoun speaker, named from the sentence before; after "According to
     #     <source>," who said it is the speaker ("…, she said"); a wire dateline and "further" are no part of it; a
-    #     Russian speaker after "по словам" is named in the nominative ("Пескова" → "Песков")
+    #     Russian speaker after "по словам" is named in the nominative ("Пескова" → "Песков"); "states" and "claims"
+    #     as nouns ("The Baltic states of …") and a quantity ("Much of the … claims") are no English speaker
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
