@@ -192,8 +192,8 @@ arts = list(ns.read(files))
 st = ClaimsStage()
 st.predict(arts[0])  # load the model and the route's encoder
 if arts[0].language == "ru":  # and Russian's morphology (speakers after "по словам"), loaded on first use
-    from narrascope.stages.claims import _ru_vocab
-    _ru_vocab()
+    from narrascope.text import russian_morphology
+    russian_morphology()
 t = time.perf_counter()
 n = sum(len(st.predict(a)["claims"]) for a in arts)
 dt = time.perf_counter() - t

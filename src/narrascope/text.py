@@ -11,7 +11,10 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+import warnings
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 
 def _mark_ranges() -> str:
@@ -80,7 +83,7 @@ _LATIN_LOOKS = "aceopxyiABCEHIKMOPTXY"
 _CYRILLIC_LOOKS = "асеорхуіАВСЕНІКМОРТХУ"
 _TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
 _TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
+CYRILLIC = re.compile("[\u0400-\u04ff]")  # a Cyrillic letter (homoglyphs; a title's script)
 LATIN = re.compile("[A-Za-z]")  # a Latin letter (homoglyphs; scripts of a name and its alias)
 DEVANAGARI = re.compile("[\u0900-\u097f]")  # Hindi's script (its spellings of a name; its sentence stop)
 _INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
@@ -88,7 +91,7 @@ _INFLECTED = re.compile("[A-Z]{2,}[\u0430-\u044f\u0451]+")
 # where a run starts, with two lookaheads: the same matches as trying every
 # letter with backtracking, some 8 times faster (it was 40% of cleaning).
 _LETTER = r"[^\W\d_]"
-_MIXED = re.compile(rf"(?<!{_LETTER})(?={_LETTER}*?{_CYRILLIC.pattern})(?={_LETTER}*?{LATIN.pattern}){_LETTER}+")
+_MIXED = re.compile(rf"(?<!{_LETTER})(?={_LETTER}*?{CYRILLIC.pattern})(?={_LETTER}*?{LATIN.pattern}){_LETTER}+")
 
 
 # A digit 3 opening a lower-case Cyrillic word: З in disguise ("3еленски")
@@ -107,14 +110,14 @@ def fold_homoglyphs(text: str) -> tuple[str, list[tuple[int, int, str]]]:
     word with З elsewhere ("3ападът" beside "Западът"; never "3тыс").
     Each letter is replaced by one letter, so offsets do not move."""
     mixed = list(_MIXED.finditer(text))
-    cyr_total = len(_CYRILLIC.findall(text)) if mixed else 0
+    cyr_total = len(CYRILLIC.findall(text)) if mixed else 0
     lat_total = len(LATIN.findall(text)) if mixed else 0
     out, changed, last = [], [], 0
     for m in mixed:
         w = m.group()
         if _INFLECTED.fullmatch(w):  # "SHAMANа": a Latin name with a Russian ending is no disguise
             continue
-        cyr, lat = _CYRILLIC.findall(w), LATIN.findall(w)
+        cyr, lat = CYRILLIC.findall(w), LATIN.findall(w)
         can_cyrillic, can_latin = all(c in _LATIN_LOOKS for c in lat), all(c in _CYRILLIC_LOOKS for c in cyr)
         if not (can_cyrillic or can_latin):
             continue
@@ -403,3 +406,20 @@ def _push(spans: list[tuple[int, int]], seg: str, offset: int, a: int, b: int) -
         return
     lead = len(piece) - len(piece.lstrip())
     spans.append((offset + a + lead, offset + a + lead + len(stripped)))
+
+
+@lru_cache(maxsize=1)
+def russian_morphology() -> Any:
+    """natasha's morphology dictionary (pymorphy2), loaded once for every
+    stage that reads Russian words (roles' names, claims' speakers); None
+    without the ner extra."""
+    try:
+        from natasha import MorphVocab
+
+        with warnings.catch_warnings():
+            # pymorphy2 imports pkg_resources, whose deprecation warning users
+            # can do nothing about: narrascope pins setuptools<81.
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            return MorphVocab()
+    except Exception:  # noqa: BLE001 - extra not installed (or setuptools too new for pymorphy2)
+        return None

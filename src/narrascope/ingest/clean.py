@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text import TextBuilder, fold_homoglyphs, word_key, words
+from ..text import CYRILLIC, DEVANAGARI, TextBuilder, fold_homoglyphs, word_key, words
 
 
 CAPTION = [
@@ -414,29 +414,34 @@ def _split_title_extra(paras: list[Para], title: Para) -> tuple[list[Para], Para
         return paras, title
     while cut < len(text) and text[cut] in HEADLINE_END:  # the headline's own "?" or closing quote
         cut += 1
-    lead = len(text[cut:]) - len(text[cut:].lstrip())
-    kept = Para(title.start, title.start + cut, text[:cut])
-    extra = Para(title.start + cut + lead, title.end, text[cut + lead:], kind="title_extra")
     nxt.kind = "repeated"
+    return _cut_title_tail(paras, i, cut)
+
+
+def _cut_title_tail(paras: list[Para], i: int, cut: int, gap: str | None = None) -> tuple[list[Para], Para]:
+    """The title paragraph ``paras[i]`` kept up to ``cut``; what follows, after
+    the ``gap`` characters between them (whitespace by default), cut as
+    "title_extra"."""
+    title = paras[i]
+    rest = title.text[cut:]
+    lead = len(rest) - len(rest.lstrip(gap))
+    kept = Para(title.start, title.start + cut, title.text[:cut])
+    extra = Para(title.start + cut + lead, title.end, rest[lead:], kind="title_extra")
     return paras[:i] + [kept, extra] + paras[i + 1:], kept
 
 
 # A site's or source's name after a Cyrillic or Devanagari headline, in Latin letters ("… पहल - The Hindu",
 # "… - Новини - Perunik.COM", "… ударов по России – Defense News"; 8 SemEval-2025 articles).
 TITLE_SITE = re.compile(r"\s+[-–—|]\s+(?:(?:Новини|Новости|समाचार)\s+[-–—|]\s+)?[A-Za-z][A-Za-z.&' ]{1,40}?(?:\s*(?:\.{3}|…))?\s*$")
-_NON_LATIN = re.compile(r"[\u0400-\u04ff\u0900-\u097f]")
 
 
 def _split_title_site(paras: list[Para], title: Para) -> tuple[list[Para], Para]:
     """The title paragraph ``title`` without a site's name after it (kind "title_extra")."""
     m = TITLE_SITE.search(title.text)
-    if m is None or not _NON_LATIN.search(title.text[:m.start()]):
+    head = title.text[:m.start()] if m is not None else ""
+    if not (CYRILLIC.search(head) or DEVANAGARI.search(head)):
         return paras, title
-    i = paras.index(title)
-    kept = Para(title.start, title.start + m.start(), title.text[:m.start()])
-    lead = len(m.group()) - len(m.group().lstrip(" -–—|"))
-    extra = Para(title.start + m.start() + lead, title.end, title.text[m.start() + lead:], kind="title_extra")
-    return paras[:i] + [kept, extra] + paras[i + 1:], kept
+    return _cut_title_tail(paras, paras.index(title), m.start(), gap=" -–—|")
 
 
 def _split_read_more(paras: list[Para]) -> list[Para]:

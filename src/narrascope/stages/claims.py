@@ -27,7 +27,7 @@ from ..config import Settings, StrictModel, stage_config
 from ..models import artifact_digest, read_artifact
 from ..models.charngram import CharNgramTfidf, sparse_dot
 from ..models.narrative import sigmoid
-from ..text import words
+from ..text import DEVANAGARI, russian_morphology, words
 from .base import Stage
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthy"
@@ -208,15 +208,11 @@ def _names_before(sentence: str, pronoun: str) -> bool:
     '…,' he said"); what follows it is what was said ("He said that … Horizon
     Europe …")."""
     at = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(pronoun)}(?!\w)", sentence)]
-    if at and _caseless(sentence):
+    if at and DEVANAGARI.search(sentence):
         # no capitals to find a name by: only a pronoun opening its sentence, after a conjunction at most
         # ("साथ ही उन्होंने …"), is resolved ("… एक अधिकारी की तरह ही उन्होंने …" names someone)
         return len(words(sentence[:at[-1]])) > 2
     return bool(at) and _names_someone(_QUOTED.sub(" ", sentence[:at[-1]]))
-
-
-def _caseless(sentence: str) -> bool:
-    return bool(re.search(r"[\u0900-\u097f]", sentence))
 
 
 def _names_someone(sentence: str) -> bool:
@@ -390,20 +386,6 @@ def _other_patterns(language: str) -> list[re.Pattern[str]]:
     ]
 
 
-@lru_cache(maxsize=1)
-def _ru_vocab() -> Any:
-    try:
-        import warnings
-
-        from natasha import MorphVocab
-
-        with warnings.catch_warnings():  # pymorphy2's pkg_resources deprecation: nothing a user can do about it
-            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-            return MorphVocab()
-    except Exception:  # noqa: BLE001 - the ner extra is not installed: the speaker stays as written
-        return None
-
-
 def _ru_nominative(phrase: str) -> str:
     """A Russian speaker after "по словам" / "по мнению" / "по данным", which
     takes the genitive, in the nominative: its head (adjectives and a noun:
@@ -416,7 +398,7 @@ def _ru_nominative(phrase: str) -> str:
     "губернатор Вячеслав Гладков"). When a part cannot be read so, the
     phrase stays as written (the genitive is understood; a half-inflected
     phrase is not): "министра обороны Швеции Пола Йонсона"."""
-    vocab = _ru_vocab()
+    vocab = russian_morphology()  # None without the ner extra: the speaker stays as written
     words = phrase.split()
     if vocab is None or not words:
         return phrase
@@ -640,22 +622,21 @@ class ClaimsStage(Stage):
         return f"checkworthy@{artifact_digest(Path(self.cfg.model) if self.cfg.model else BUNDLED)}" + (f"+library@{lib}" if lib and not lib.startswith("0:") else "")
 
     def predict(self, article: Article) -> dict[str, Any]:
-        spans = [s for s in article.sentences if len(article.clean_text[s.start:s.end].split()) >= self.cfg.min_words]
-        texts = [" ".join(article.clean_text[s.start:s.end].split()) for s in spans]
+        every = [" ".join(article.clean_text[s.start:s.end].split()) for s in article.sentences]
+        kept = [k for k, t in enumerate(every) if len(t.split()) >= self.cfg.min_words]
+        spans, texts = [article.sentences[k] for k in kept], [every[k] for k in kept]
         route, reads = self.model.route(article.language)
         scores = self.model.score(texts, route) if texts else np.zeros(0)
         thr = self.cfg.language_thresholds.get(article.language or "", self.cfg.threshold)
         thr = thr if thr is not None else self.model.thresholds.get(route, self.model.threshold)
         order = [i for i in np.argsort(-scores) if scores[i] >= thr][: self.cfg.max_claims]
         order.sort(key=lambda i: spans[i].start)
-        # every sentence's speaker, so that a claim's "he" finds the name quoted before it
-        every = [" ".join(article.clean_text[s.start:s.end].split()) for s in article.sentences]
-        speakers = dict(zip((s.start for s in article.sentences),
-                            resolve_speakers(every, [attribute(t, article.language) for t in every], article.language)))
+        # every sentence's speaker, so that a claim's "he" finds the name quoted before it (none to find: no claim)
+        speakers = resolve_speakers(every, [attribute(t, article.language) for t in every], article.language) if order else []
         claims = []
         for i in order:
             c: dict[str, Any] = {"start": spans[i].start, "end": spans[i].end, "checkworthiness": round(float(scores[i]), 4)}
-            sp, pronoun = speakers.get(spans[i].start, (None, None))
+            sp, pronoun = speakers[kept[i]]
             if sp:
                 c["speaker"] = sp
             if pronoun:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from collections import Counter, defaultdict
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -44,7 +43,7 @@ from ..models import artifact_digest
 from ..models.role_encoder import ENCODER_MODEL, RoleEncoder
 from ..models.roles import (TITLES, Decision, RoleModel, blend_encoder, decide, encoder_rows, gazetteer_mentions, lone_title,
                             naming, normalise_name)
-from ..text import DEVANAGARI, LATIN, sentence_starts
+from ..text import DEVANAGARI, LATIN, russian_morphology, sentence_starts
 from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
@@ -137,15 +136,13 @@ def _spacy(name: str) -> Any:
 @lru_cache(maxsize=1)
 def _natasha() -> Any:
     try:
-        from natasha import Doc, MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+        from natasha import Doc, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
     except Exception:  # noqa: BLE001 - extra not installed (or setuptools too new for pymorphy2)
         return None
+    vocab = russian_morphology()  # one dictionary with the claims stage's Russian speakers
+    if vocab is None:
+        return None
     emb = NewsEmbedding()
-    with warnings.catch_warnings():
-        # pymorphy2 (under MorphVocab) imports pkg_resources, whose deprecation
-        # warning users can do nothing about: narrascope pins setuptools<81.
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-        vocab = MorphVocab()
     seg, tagger, morph = Segmenter(), NewsNERTagger(emb), NewsMorphTagger(emb)
 
     def run(text: str) -> tuple[list[tuple[int, int, str]], dict[tuple[int, int], str]]:
