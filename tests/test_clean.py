@@ -138,7 +138,14 @@ def test_wire_dateline_is_cut_from_the_first_paragraph_only() -> None:
                          ("Putin (right) - met the press. It was cold.", None),
                          ("Kyiv, May 5 - the day the talks failed - was cold.", None),
                          ("Last week, Acta Apostolicae Sedis (AAS)— the Vatican's organ for laws, said so.", None),
-                         ("MOSCOW, July 3 - in a call with reporters, the Kremlin said so.", "MOSCOW, July 3 -")]:
+                         ("MOSCOW, July 3 - in a call with reporters, the Kremlin said so.", "MOSCOW, July 3 -"),
+                         # a bare place in capitals and a dash before the wire's first sentence
+                         ("LAHORE - Punjab Information Minister Azma Bukhari has said so.", "LAHORE -"),
+                         ("RAMSTEIN AIR BASE - Defense Secretary Lloyd Austin promised it.", "RAMSTEIN AIR BASE -"),
+                         ("KYIV—Russia struck critical infrastructure in Ukraine.", "KYIV—"),
+                         ("BALTIMORE -- “If you enjoyed the sunshine,” he said.", "BALTIMORE --"),
+                         ("Kyiv - The day the talks failed was cold.", None),
+                         ("NATO - the alliance met on Monday.", None)]:
         r = clean("Title line\n" + head, title_in_text=True)
         assert [x["text"] for x in r.removed if x["kind"] == "dateline"] == ([expect] if expect else [])
     # A dateline on a line of its own goes whole, unless it is all the body.

@@ -104,6 +104,13 @@ DATELINE = re.compile(
     r"(?P<agency>/?\s*[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3}\s*/?\.(?:\s+|$))?",
     re.I,
 )
+# A bare dateline: a place in capitals and a dash, the wire's first sentence
+# after it ("LAHORE - Bahria Town …", "RAMSTEIN AIR BASE - Defense Secretary
+# …", "TEHRAN – Over the last few weeks …"; 6 training and 5 test articles).
+# Capitals and the capital after the dash tell it from prose ("Kyiv - the
+# day …"); left in, the place opened the first sentence, its check-worthy
+# claim's speaker and narrative evidence.
+BARE_DATELINE = re.compile(r"(?P<place>[^\W\d_]{3,}(?:[ .'’-]+[^\W\d_]{2,}){0,3}\.?)\s*(?:--|[-–—])\s*(?=[\"“«‘']?[^\W\d_])")
 # A byline paragraph: "Authored by Katie Spence via The Epoch Times (emphasis ours),",
 # "By John Helmer, Moscow". Who wrote it is not what it says: left in, it
 # opened extractive explanations.
@@ -336,11 +343,14 @@ def _is_image_alt(p: Para, nxt: Para | None) -> bool:
 def dateline(text: str) -> int:
     """Length of the wire dateline that opens ``text`` (0 when none): a
     capitalised place, then a date or an agency in brackets, a dash, and
-    the agency's name when it follows ("РИА Новости.")."""
+    the agency's name when it follows ("РИА Новости."); or a place in
+    capitals and a dash before a capital ("LAHORE - Bahria Town")."""
     m = DATELINE.match(text)
     place = m.group("place") if m else ""
     if m is None or not place[:1].isupper() or not all(c.isupper() for c in re.findall(r"\((.)", m.group())):
-        return 0
+        bare = BARE_DATELINE.match(text)
+        after = text[bare.end():].lstrip("\"“«‘'") if bare else ""
+        return bare.end() if bare and bare.group("place").isupper() and after[:1].isupper() else 0
     end = m.end()
     agency = m.group("agency")
     if agency and not all(w[:1].isupper() for w in re.findall(r"[^\W\d_][\w-]*", agency)):

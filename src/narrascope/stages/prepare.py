@@ -11,7 +11,7 @@ from .base import Stage
 
 class CleanStage(Stage):
     name = "clean"
-    version = "13"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
+    version = "14"  # 2: link-only paragraphs and the wire dateline are cut; 3: not prose going on in lower case
     # 4: words mixing Latin and Cyrillic look-alikes are written in one script (meta["homoglyphs"])
     # 5: ... in the script all their letters have a form in ("Kyлeбa" -> "Кулеба"); an opening 3 is З where the
     #    article spells the word so elsewhere ("3еленски")
@@ -31,6 +31,7 @@ class CleanStage(Stage):
     # 13: a title line going on past the headline the body opens with keeps the headline only (a standfirst and its
     #     age, a time, the site's name: kind "title_extra"), and a Cyrillic or Devanagari title a site's name in Latin
     #     letters ("… - The Hindu"); an audio player's label ("इस खबर को सुनें") is cut
+    # 14: a bare dateline, a place in capitals and a dash before the first sentence ("LAHORE - Bahria Town …"), is cut
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
