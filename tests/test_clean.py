@@ -297,6 +297,39 @@ def test_video_pointers_source_labels_and_a_long_shop_appeal_are_cut() -> None:
     assert r.removed == [] and "Sources:" in r.text
 
 
+def test_social_footers_agency_credits_and_a_shop_advertisement_block_are_cut() -> None:
+    body = ("Russia said on Sunday that the pipeline blasts were sabotage.\n\n"
+            "Investigators have not named a suspect, and the inquiry goes on.\n\n")
+    r = clean("Nord Stream probe\n\n" + body + "With inputs from agencies\n\n"
+              "Read all the Latest News , Trending News , Cricket News , Bollywood News , India News and Entertainment "
+              "News here. Follow us on Facebook , Twitter and Instagram .", title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["byline", "appeal"] and r.text.endswith("the inquiry goes on.")
+    # a community site's footer, then a shop's advertisement in the outlet's voice and bullets (training articles of
+    # Before It's News: their product names were entities, their praise narrative evidence)
+    raw = ("Dirty bomb claims\n\n" + body + "Anyone can join.\n\nAnyone can contribute.\n\n"
+           "Anyone can become informed about their world.\n\n"
+           '"United We Stand" Click Here To Create Your Personal Citizen Journalist Account Today, Be Sure To Invite '
+           "Your Friends.\n\n"
+           "HerbAnomic’s Humic and Fulvic Liquid Trace Mineral Complex is a revolutionary new Humic and Fulvic Acid "
+           "Complex. Our product has been thoroughly tested by an ISO/IEC Certified Lab.\n\n"
+           "Order Your Humic Fulvic for Your Family by Clicking on this Link, or the Banner Below.\n\n"
+           "It’s OXYGENATED\n\nIs From Whole, Prehisoric Plant Based Origin Material With Ionic Minerals and "
+           "Constituents\n\nTry Our Humic and Fulvic Liquid Trace Mineral Complex today. Be 100% Satisfied or Receive "
+           "a Full Money Back Guarantee. Order Yours Today by Following This Link.")
+    r = clean(raw, title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["appeal"] * 9 and r.text.endswith("the inquiry goes on.")
+    # the article's own short last words stay before a block; one appeal's word alone makes none
+    r = clean("Title\n\n" + body + "We will win.\n\nSubscribe to our newsletter.\n\nFollow us on Telegram.",
+              title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["appeal", "appeal"] and r.text.endswith("We will win.")
+    r = clean("Title\n\n" + body + "Supporters of the bill rallied.\n\nWe will win.", title_in_text=True)
+    assert r.removed == []
+    # a tabloid's tip line (its name was an entity of the article)
+    r = clean("Title\n\n" + body + "We pay for your stories!\n\nDo you have a story for The US Sun team?\n\n"
+              "Email us at exclusive@the-sun.com or call 212 416 4552.", title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["appeal"] * 3 and r.text.endswith("the inquiry goes on.")
+
+
 def test_russian_bulgarian_and_portuguese_appeals_links_and_credits_are_cut() -> None:
     raw = ("Заголовок\n\nВучич заявил, что переговоры продолжатся.\n\nЧитайте также:\n\n"
            "Министр подписал соглашение в Белграде.\n\nПодписывайтесь на наш телеграм-канал!\n\n"

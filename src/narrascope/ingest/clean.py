@@ -46,6 +46,17 @@ APPEAL = [
         r"\bindependent (?:journalism|media|news)\b",
         r"\bchip in\b|\bpatreon\b|\bpaypal\b|\bpaywall\b",
         r"\bfree, independent\b|\bcorporate media\b",
+        # the reader asked to follow the outlet ("Follow us on Facebook , Twitter and Instagram .", "Like us on
+        # Facebook at …"), or to join a community site ("Anyone can join. Anyone can contribute.")
+        r"\bfollow us\b|\blike us on\b",
+        # a tip line ("We pay for your stories!", "Do you have a story for The US Sun team?", "Email us at …")
+        r"\bwe pay for (?:your )?(?:stories|videos)\b|\bdo you have a story for\b|\be-?mail us at\b",
+        r"\banyone can (?:join|contribute)\b",
+        # a shop's advertisement below the article ("Order Your Humic Fulvic for Your Family by Clicking on this
+        # Link", "Be 100% Satisfied or Receive a Full Money Back Guarantee. Order Yours Today by Following This Link.")
+        r"\bmoney[- ]back guarantee\b|\bfree shipping\b",
+        r"\border (?:yours?|now)\b|\bbuy now\b|\bshop now\b",
+        r"\bclick(?:ing)? (?:here|on this link|this link)\b|\bby following this link\b",
         # Russian, Bulgarian, Portuguese: subscribe, follow us, support us, donate
         r"\bподпи(?:сывайтесь|шитесь)\b|\bабонирайте се\b|\bпоследвайте ни\b|\bsubscreva\b|\binscreva-se\b|\bsiga-nos\b",
         r"\bподдержите (?:нас|проект|редакцию)\b|\bподкрепете ни\b|\bapoie-nos\b|\bпожертвовани|\bдарени[ея]\b|\bdonativo",
@@ -53,7 +64,7 @@ APPEAL = [
 ]
 APPEAL_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in APPEAL), re.I)  # cheap pre-screen
 CAPTION_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in CAPTION), re.I)
-APPEAL_HEAD = re.compile(r"^(?:join|support|donate|subscribe|sign up|become|help us|give|подписывайтесь|подпишитесь|"
+APPEAL_HEAD = re.compile(r"^(?:join|support|donate|subscribe|sign up|become|help us|give|anyone can|подписывайтесь|подпишитесь|"
                          r"абонирайте|последвайте|subscreva|inscreva-se|siga-nos)\b", re.I)
 RELATED = re.compile(
     r"^(?:read more|related|see also|advertisement|click here|watch|listen|more from|recommended|you may also like|"
@@ -158,7 +169,8 @@ SOURCES = re.compile(r"^(?:sources?(?:\s+include)?|references|links|further read
 # author's initials, in capitals ("К.К"; "p.s." is none), "Превод и редакция: Епицентър.БГ", "Источник:
 # Telegram-канал "ИноТВ"" (the source named, no link).
 INITIALS = re.compile(r"^(?:[^\W\d_]\.\s?){1,2}[^\W\d_]\.?$")
-CREDIT = re.compile(r"^(?:превод|перевод|tradução|translation|translated by)(?:\s+(?:и|e|and)\s+\w+)?\s*:", re.I)
+CREDIT = re.compile(r"^(?:(?:превод|перевод|tradução|translation|translated by)(?:\s+(?:и|e|and)\s+\w+)?\s*:"
+                    r"|with inputs from (?:agencies|wires|[A-Z]))", re.I)
 SOURCE_CREDIT = re.compile(r"^(?:источник|източник|fonte|source)\s*:", re.I)
 # A series teaser closing the article ("Tomorrow: How to run a renewable grid
 # with little or no storage.") announces another article; it is no sentence
@@ -253,7 +265,7 @@ def classify(paras: list[Para]) -> None:
         elif URL.search(text) and len(words(URL.sub(" ", text))) <= LINK_LABEL_WORDS:
             p.kind = "link"
         else:
-            hits = sum(1 for rx in APPEAL if rx.search(text)) if APPEAL_ANY.search(text) else 0
+            hits = _appeal_hits(text)
             in_tail = i >= n * 0.6
             quoted = any(c in text for c in QUOTE_CHARS)
             # One keyword is not enough on its own ("supporters of the bill"):
@@ -261,7 +273,8 @@ def classify(paras: list[Para]) -> None:
             addresses = bool(FIRST_PLURAL.search(text) or SECOND_PERSON.search(text) or APPEAL_HEAD.search(text))
             # two cues carry a longer promotion ("Human knowledge is under
             # attack! … Support our efforts … by shopping at …com", 87 words)
-            if not quoted and ((hits >= 2 and nw <= 120) or (hits >= 1 and nw <= 80 and in_tail and addresses)
+            if not quoted and ((hits >= 2 and nw <= 120) or (hits >= 3 and nw <= 300)
+                               or (hits >= 1 and nw <= 80 and in_tail and addresses)
                                or (in_tail and nw <= 15 and APPEAL_HEAD.search(text))):
                 p.kind = "appeal"
     # Pull quotes: a short paragraph repeated inside a longer one (or an
@@ -278,20 +291,62 @@ def classify(paras: list[Para]) -> None:
             if len(norms[j]) > len(norms[i]) and norms[i] in norms[j] and len(norms[i].split()) <= 80:
                 p.kind = "pull_quote"
                 break
-    # Appeals come in blocks: a first-person-plural paragraph without quotes
-    # between two removed appeal/licence paragraphs belongs to the block.
-    changed = True
-    while changed:
-        changed = False
-        for i in range(1, n - 1):
-            p = paras[i]
-            if p.kind:
-                continue
-            prev_k, next_k = paras[i - 1].kind, _next_kind(paras, i)
-            if prev_k in ("appeal", "licence") and next_k in ("appeal", "licence"):
-                if FIRST_PLURAL.search(p.text) and not any(c in p.text for c in QUOTE_CHARS):
-                    p.kind = "appeal"
-                    changed = True
+    _appeal_blocks(paras)
+
+
+_BLOCK = ("appeal", "licence")
+BLOCK_SHORT = 8  # words: a slogan ("Anyone can become informed about their world."), a product's bullet
+BLOCK_BULLET = 15  # words without a sentence's end ("Is From Whole, Prehisoric Plant Based Origin Material …")
+
+
+def _appeal_hits(text: str) -> int:
+    return sum(1 for rx in APPEAL if rx.search(text)) if APPEAL_ANY.search(text) else 0
+
+
+def _appeal_blocks(paras: list[Para]) -> None:
+    """Appeals come in blocks: a site's footer, a shop's advertisement under
+    the article ("Anyone can join." … "Click Here To Create Your … Account",
+    a product's praise in "Our …" and bullets, "Order Yours Today by
+    Following This Link."). A run of paragraphs that each carry an appeal's
+    word, speak as the outlet (first person plural) or are short, with a
+    removed appeal among them and at least two that carry appeals, is one
+    block, from its first paragraph with an appeal's word to its last (or to
+    the article's end, when the run reaches it with no short sentence after
+    its last appeal: comments and a comment policy, not the article's own
+    last words); paragraphs removed for
+    another reason (a display copy, a link) do not break it. Quotes keep a
+    paragraph out (what someone said), unless it is short or carries two
+    appeals ('"United We Stand" Click Here To Create Your … Account')."""
+    def hit(p: Para) -> bool:
+        if p.kind or not APPEAL_ANY.search(p.text):
+            return p.kind in _BLOCK
+        return len(p.words) <= 30 or not any(c in p.text for c in QUOTE_CHARS) or _appeal_hits(p.text) >= 2
+
+    def member(p: Para, sentences: bool = True) -> bool:
+        if p.kind or hit(p):
+            return True
+        nw, t = len(p.words), p.text.strip()
+        return not any(c in t for c in QUOTE_CHARS) and (
+            (sentences and nw <= BLOCK_SHORT) or (nw <= BLOCK_BULLET and not t.endswith(TERMINAL))
+            or bool(FIRST_PLURAL.search(t)))
+
+    n, i = len(paras), 0
+    while i < n:
+        if not member(paras[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and member(paras[j]):
+            j += 1
+        hits = [k for k in range(i, j) if hit(paras[k])]
+        if len(hits) >= 2 and any(paras[k].kind == "appeal" for k in hits):
+            # after the last appeal, to the article's end: the outlet's voice and bullets, not a short sentence
+            # (which may be the article's own, after a footer)
+            end = j if j == n and all(member(paras[k], sentences=False) for k in range(hits[-1] + 1, n)) else hits[-1] + 1
+            for k in range(hits[0], end):
+                if not paras[k].kind:
+                    paras[k].kind = "appeal"
+        i = j
 
 
 def _byline(text: str) -> bool:
