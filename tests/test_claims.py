@@ -232,6 +232,9 @@ def test_attribution() -> None:
     assert attribute("LAHORE - Punjab Information Minister Azma Bukhari has said that water is important.") == \
         "Punjab Information Minister Azma Bukhari"
     assert attribute("She further said that planting one sapling today would yield results.") == "She"
+    # the speaker of a clause after "after", "before", "since" …, not the sentence's subject
+    assert attribute("Putin's remarks come after President Biden said he made a \"difficult\" decision.") == "President Biden"
+    assert attribute("Oleksandr Lytvynenko made the comments after G7 leaders warned of severe consequences.") == "G7 leaders"
     # "states" and "claims" as nouns; a quantity of a thing; when it was said
     assert attribute("The Baltic states of Lithuania, Latvia and Estonia have also said they were ready.") is None
     assert attribute("Much of the panic-inducing claims of a “climate emergency” come from the media.") is None

@@ -162,6 +162,11 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
                 words, stripped = words[1:], True
             if words and words[0].lower() in _PREPOSITIONS or _QUANTIFIED.match(" ".join(words)):
                 continue  # "From making several claims about nuclear weapons, …": a phrase, no speaker
+            # a clause before the speaker's ("Putin's remarks come after President Biden said"): the speaker
+            # follows its conjunction
+            sub = max((k for k, w in enumerate(words[:-1]) if k > 0 and w.lower() in _SUBORDINATORS), default=None)
+            if sub is not None and (words[sub + 1][:1].isupper() or words[sub + 1].lower() in _PRONOUNS):
+                words = words[sub + 1:]
             if rx is _ACCORDING and words and words[0].lower() not in {"a", "an"}:
                 # a participle after the source starts what it does ("according to globalists pushing
                 # population replacement scheme" is "globalists"; after "a" it is a compound's: "a weapons
@@ -259,6 +264,7 @@ def resolve_speakers(sentences: list[str], speakers: list[str | None], language:
     return out
 
 
+_SUBORDINATORS = {"after", "before", "since", "because", "although", "though", "while", "until", "unless", "once"}
 _LEADING = {"and", "but", "or", "nor", "so", "yet", "even", "also", "then", "as", "although", "though", "while"}
 _QUANTIFIED = re.compile(r"^(?:Much|Many|Some|Most|All|None|Few|Several|Each|Both)\s+of\b")  # "Much of the panic-inducing claims"
 _TRAILING = {"and", "or", "but", "nor", "the", "a", "an", "of", "all", "its", "their", "his", "her", "our", "my",  # "Almost all the claims …"
@@ -546,7 +552,7 @@ class ClaimsConfig(StrictModel):
 
 class ClaimsStage(Stage):
     name = "claims"
-    version = "10"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
+    version = "11"  # 2: an adverb before the speech verb is no part of the speaker ("Volker pointedly told")
     # 3: nor an auxiliary ("Vulin has said") or a conjunction before it ("But he added"); a clause after a
     #    quotation is no speaker ("… and even claimed")
     # 4: nor "now", "just", "already" ... before it ("Putin has now boldly stated")
@@ -572,6 +578,8 @@ class ClaimsStage(Stage):
     #     <source>," who said it is the speaker ("…, she said"); a wire dateline and "further" are no part of it; a
     #     Russian speaker after "по словам" is named in the nominative ("Пескова" → "Песков"); "states" and "claims"
     #     as nouns ("The Baltic states of …") and a quantity ("Much of the … claims") are no English speaker
+    # 11: the speaker of a clause after "after", "before", "since" … is who said it ("Putin's remarks come after
+    #     President Biden said" was "Putin's remarks come after President Biden")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
