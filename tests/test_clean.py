@@ -330,6 +330,23 @@ def test_social_footers_agency_credits_and_a_shop_advertisement_block_are_cut() 
     assert [x["kind"] for x in r.removed] == ["appeal"] * 3 and r.text.endswith("the inquiry goes on.")
 
 
+def test_a_body_written_as_one_csv_field_loses_its_quote_marks() -> None:
+    # 37 Russian training and test articles: the body in quote marks, quotes inside it doubled
+    raw = ('Зеленский выдал порцию лжи\n\n"Президент пообещал, что экономика России ""будет падать"".\n\n'
+           'Он заявил, что переговоры ""Нормандской четвёрки"" возможны."')
+    r = clean(raw, title_in_text=True)
+    assert r.text == ('Зеленский выдал порцию лжи\n\nПрезидент пообещал, что экономика России "будет падать".\n\n'
+                      'Он заявил, что переговоры "Нормандской четвёрки" возможны.')
+    # offsets still point into the raw text, past the dropped marks
+    runs = r.offset_map
+    from narrascope.text import map_offset
+    for word in ("Президент", "будет", "падать", "возможны"):
+        assert raw[map_offset(runs, r.text.index(word)):].startswith(word)
+    # a body that only opens and closes with a quotation, or whose quotes are not all doubled, keeps its marks
+    for body in ('"Мы победим," сказал он. "Скоро."', '"Он сказал ""да"" и "нет"."'):
+        assert clean("Заголовок\n\n" + body, title_in_text=True).text.endswith(body)
+
+
 def test_russian_bulgarian_and_portuguese_appeals_links_and_credits_are_cut() -> None:
     raw = ("Заголовок\n\nВучич заявил, что переговоры продолжатся.\n\nЧитайте также:\n\n"
            "Министр подписал соглашение в Белграде.\n\nПодписывайтесь на наш телеграм-канал!\n\n"

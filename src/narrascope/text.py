@@ -180,25 +180,29 @@ class TextBuilder:
         self.parts.append(piece)
         self.length += len(piece)
 
-    def add_normalized(self, raw: str, start: int, end: int, keep_newlines: bool = True) -> None:
+    def add_normalized(self, raw: str, start: int, end: int, keep_newlines: bool = True,
+                       drop: frozenset[int] = frozenset()) -> None:
         """Copy raw[start:end] with whitespace collapsed and unicode NFC.
 
         Text between "odd" gaps (anything but one plain space) is copied as
         one run with its raw offsets; each odd gap becomes one space (or one
         newline if it held a line break and ``keep_newlines``). Leading and
-        trailing whitespace is dropped.
+        trailing whitespace is dropped, and so are the characters at the raw
+        offsets in ``drop`` (a CSV field's quote marks).
         """
-        while start < end and (raw[start].isspace() or raw[start] in _INVISIBLE):
+        while start < end and (raw[start].isspace() or raw[start] in _INVISIBLE or start in drop):
             start += 1
-        while end > start and (raw[end - 1].isspace() or raw[end - 1] in _INVISIBLE):
+        while end > start and (raw[end - 1].isspace() or raw[end - 1] in _INVISIBLE or end - 1 in drop):
             end -= 1
+        cuts = [(m.start(), m.end(), m.group()) for m in _ODD_GAP.finditer(raw, start, end)]
+        if drop:
+            cuts = sorted(cuts + [(i, i + 1, "") for i in drop if start <= i < end])
         pos = start
-        for m in _ODD_GAP.finditer(raw, start, end):
-            self._add_segment(raw, pos, m.start())
-            gap = m.group()
+        for a, b, gap in cuts:
+            self._add_segment(raw, pos, a)
             if gap.strip(_INVISIBLE):  # real whitespace; invisible chars alone vanish
                 self.add("\n" if keep_newlines and "\n" in gap else " ")
-            pos = m.end()
+            pos = b
         self._add_segment(raw, pos, end)
 
     def _add_segment(self, raw: str, a: int, b: int) -> None:

@@ -222,6 +222,29 @@ def paragraphs(raw: str) -> list[Para]:
     return out
 
 
+_DOUBLED_QUOTE = re.compile('""')
+
+
+def _csv_quotes(raw: str, body: list[Para]) -> frozenset[int]:
+    """Raw offsets of a CSV field's quote marks, when the body is one: it
+    opens its first paragraph and closes its last, and every other quote
+    mark inside is doubled ('"Зеленский … ""будет падать"" …"'; 37 Russian
+    SemEval-2025 articles). The field's marks go, and the first of each
+    doubled pair; otherwise nothing (a quotation that is the whole body has
+    quote marks of its own inside, or none doubled)."""
+    if not body:
+        return frozenset()
+    start = body[0].start + len(body[0].text) - len(body[0].text.lstrip())
+    end = body[-1].start + len(body[-1].text.rstrip()) - 1
+    if raw[start:start + 1] != '"' or raw[end:end + 1] != '"' or end <= start:
+        return frozenset()
+    pairs = [m.start() for m in _DOUBLED_QUOTE.finditer(raw, start + 1, end)]
+    paired = {i for a in pairs for i in (a, a + 1)}
+    if any(raw[i] == '"' and i not in paired for i in range(start + 1, end)):
+        return frozenset()
+    return frozenset([start, end, *pairs])
+
+
 def _wrapped(lines: list[str]) -> bool:
     mid = [ln.rstrip() for ln in lines[:-1]]
     open_ended = sum(1 for ln in mid if not ln.endswith(TERMINAL + (":", ";")))
@@ -614,9 +637,12 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
     if strip:
         _repeated_title(paras, title_para, title)
         paras = _split_dateline(paras, title_para)
+    drop = _csv_quotes(raw, [p for p in paras if p is not title_para])
+    if drop and title_para is not None:
+        title = title.replace('""', '"')
     b = TextBuilder()
     if title_para is not None:
-        b.add_normalized(raw, title_para.start, title_para.end, keep_newlines=False)
+        b.add_normalized(raw, title_para.start, title_para.end, keep_newlines=False, drop=drop)
     elif title:
         b.add(" ".join(title.split()))
     prev: Para | None = None
@@ -625,7 +651,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
             continue
         if b.length:
             b.add(" " if prev is not None and _runs_on(prev.text, p.text) else "\n\n")
-        b.add_normalized(raw, p.start, p.end, keep_newlines=False)
+        b.add_normalized(raw, p.start, p.end, keep_newlines=False, drop=drop)
         prev = p
     removed = [
         {"kind": p.kind, "start": p.start, "end": p.end, "text": p.text.strip()[:300]}
