@@ -375,6 +375,12 @@ def test_a_time_of_publication_before_the_headline_is_cut() -> None:
     # a time that is the headline's subject stays
     for title in ("02:30 am is no time to call", "10:00 GMT: markets open", "12:45 at the station"):
         assert clean(title + "\n\nText.", title_in_text=True).title == title
+    # or after it ("… по переговорам 11:59", 13 Russian training articles)
+    r = clean("Азаров рассказал о смене риторики Киева 11:59\n\nТекст статьи.", title_in_text=True)
+    assert r.title == "Азаров рассказал о смене риторики Киева" and [x["text"] for x in r.removed] == ["11:59"]
+    assert r.text.startswith(r.title + "\n\n")
+    for title in ("Матч закончился со счётом 2 15:30", "Time of the meeting: 10:30"):
+        assert clean(title + "\n\nText.", title_in_text=True).title == title
 
 
 def test_a_title_line_longer_than_the_headline_the_body_repeats() -> None:

@@ -223,6 +223,7 @@ def paragraphs(raw: str) -> list[Para]:
 
 
 _DOUBLED_QUOTE = re.compile('""')
+_TITLE_PARTS = ("image_alt", "timestamp", "title_extra")  # of the title's line, before the body
 
 
 def _csv_quotes(raw: str, body: list[Para]) -> frozenset[int]:
@@ -465,14 +466,21 @@ def _split_dateline(paras: list[Para], title: Para | None) -> list[Para]:
 # Авдеевке …", 6 Russian training articles): no part of the title, which
 # explanations quote.
 TITLE_TIME = re.compile(r"\s*(?:[01]\d|2[0-3]):[0-5]\d\s+(?=[«\"„“]|(?!(?:AM|PM|GMT|UTC|CET|MSK)\b)[^\W\d_a-zа-яё])")
+# or after it ("… по переговорам 11:59", 13 Russian articles), after a word, not a number ("счёт 2 15:30" is none)
+TITLE_TIME_AFTER = re.compile(r"(?<=[^\W\d_]|[.?!»\"”])\s+(?:[01]?\d|2[0-3]):[0-5]\d\s*$")
 
 
 def _split_title_time(paras: list[Para], i: int) -> tuple[list[Para], Para]:
-    """The title paragraph ``paras[i]`` without the time before it (kind "timestamp")."""
+    """The title paragraph ``paras[i]`` without the time before or after it (kind "timestamp")."""
     title = paras[i]
     m = TITLE_TIME.match(title.text)
     if m is None:
-        return paras, title
+        after = TITLE_TIME_AFTER.search(title.text)
+        if after is None:
+            return paras, title
+        keep = Para(title.start, title.start + after.start(), title.text[:after.start()])
+        time = Para(keep.end, title.end, title.text[after.start():], kind="timestamp")
+        return paras[:i] + [keep, time] + paras[i + 1:], keep
     cut = title.start + m.end()
     rest = Para(cut, title.end, title.text[m.end():])
     return paras[:i] + [Para(title.start, cut, title.text[:m.end()], kind="timestamp"), rest] + paras[i + 1:], rest
@@ -637,7 +645,7 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
     if strip:
         _repeated_title(paras, title_para, title)
         paras = _split_dateline(paras, title_para)
-    drop = _csv_quotes(raw, [p for p in paras if p is not title_para])
+    drop = _csv_quotes(raw, [p for p in paras if p is not title_para and p.kind not in _TITLE_PARTS])
     if drop and title_para is not None:
         title = title.replace('""', '"')
     b = TextBuilder()
