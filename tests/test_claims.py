@@ -242,6 +242,14 @@ def test_attribution() -> None:
         "Lithuania's interior minister"
 
 
+def test_an_acronym_owning_an_office_is_no_part_of_the_person_after_it() -> None:
+    assert attribute("Бывший представитель командования Воздушных сил ВСУ Юрий Игнат заявил, что удар был.", "ru") == \
+        "Юрий Игнат"
+    assert attribute("Ранее генсек НАТО Йенс Столтенберг заявил, что Китай бросает вызов.", "ru") == "Йенс Столтенберг"
+    # with its owner named after it, the office stays with the person
+    assert attribute("Глава МИД Германии Анналена Бербок заявила, что Путин хочет этого.", "ru") == "МИД Германии Анналена Бербок"
+
+
 def test_a_russian_speaker_after_po_slovam_is_named_in_the_nominative() -> None:
     pytest.importorskip("natasha")  # its morphology (the ner extra); without it the speaker stays as written
     for sentence, speaker in (

@@ -483,6 +483,12 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                     # speaker met or where ("… с Путиным и Владимиром Зеленским Орбан заявил", "Великобритании
                     # Риши Сунак")
                     words = words[1:]
+                if len(words) == 3 and len(words[0]) > 1 and words[0].isupper() and all(
+                        w[:1].isupper() and not w.isupper() for w in words[1:]):
+                    # "представитель командования Воздушных сил ВСУ Юрий Игнат заявил": the acronym owns the
+                    # office before it; the speaker is the person named after it (a longer run keeps its owner:
+                    # "МИД Германии Анналена Бербок")
+                    words = words[1:]
             if words and k in (1, 4) and language in _ROMANCE and words[0].lower() in _PREPOSITION | {"a"}:
                 # "señala a este periódico María Sánchez Galindo": to whom it was said comes first (Portuguese "a" is
                 # an article: "disse a fonte ucraniana"; Russian and Bulgarian name the body after "в"/"от")
@@ -579,7 +585,8 @@ class ClaimsStage(Stage):
     #     Russian speaker after "по словам" is named in the nominative ("Пескова" → "Песков"); "states" and "claims"
     #     as nouns ("The Baltic states of …") and a quantity ("Much of the … claims") are no English speaker
     # 11: the speaker of a clause after "after", "before", "since" … is who said it ("Putin's remarks come after
-    #     President Biden said" was "Putin's remarks come after President Biden")
+    #     President Biden said" was "Putin's remarks come after President Biden"); a Russian acronym owning an office
+    #     is no part of the person named after it ("… Воздушных сил ВСУ Юрий Игнат заявил" was "ВСУ Юрий Игнат")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
