@@ -337,10 +337,10 @@ def _appeal_blocks(paras: list[Para]) -> None:
     block, from its first paragraph with an appeal's word to its last (or to
     the article's end, when the run reaches it with no short sentence after
     its last appeal: comments and a comment policy, not the article's own
-    last words); paragraphs removed for
-    another reason (a display copy, a link) do not break it. Quotes keep a
-    paragraph out (what someone said), unless it is short or carries two
-    appeals ('"United We Stand" Click Here To Create Your … Account')."""
+    last words); paragraphs removed for another reason (a display copy, a
+    link) do not break it. Quotes keep a paragraph out (what someone said),
+    unless it is short or carries two appeals ('"United We Stand" Click Here
+    To Create Your … Account')."""
     def hit(p: Para) -> bool:
         if p.kind or not APPEAL_ANY.search(p.text):
             return p.kind in _BLOCK
@@ -400,10 +400,6 @@ def _author_bio(text: str, nw: int, i: int, n: int) -> bool:
         # person and a journalist's job are enough at the end
         return BIO_IS.match(text) is not None
     return False
-
-
-def _next_kind(paras: list[Para], i: int) -> str | None:
-    return paras[i + 1].kind if i + 1 < len(paras) else None
 
 
 def _is_image_alt(p: Para, nxt: Para | None) -> bool:
