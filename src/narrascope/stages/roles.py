@@ -554,9 +554,8 @@ def _display_name(mention: str) -> str:
     possessive at times, the entity's name does not), nor a trailing emoji."""
     name = re.sub(r"(?<=\w)(?:['’]s|(?<=s)['’])$", "", mention.strip())
     # spaCy's organisations and places keep their article: "the International Energy Agency" is
-    # "International Energy Agency" ("The Hague", capitalised, is a name's own word)
-    name = re.sub(r"^the\s+(?=[A-Z\d])", "", name)  # and "the 101st Airborne Division"
-    # with a quote mark it opens ("the “Tyre Extinguishers”", "the ‘Risky Business’"), and "a Democratic Party"
+    # "International Energy Agency" ("The Hague", capitalised, is a name's own word), "the 101st Airborne
+    # Division" too, and with a quote mark it opens ("the “Tyre Extinguishers”"), or "a Democratic Party"
     name = re.sub(r"^(?:the|a|an)\s+[‘“'\"]?(?=[A-Z\d])", "", name)
     while name[-1:] and name[-1] in "’”\"'" and not any(q in name[:-1] for q in "‘“\"'"):
         name = name[:-1]
