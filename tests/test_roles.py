@@ -328,6 +328,11 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     found = {k for k, _ms in RolesStage().entity_groups(seps)[0]}
     # events (no annotated mention is one) and units or feasts are no actors
     assert "pro-russian separatists" in found and not found & {"world war two", "lent", "easter", "fahrenheit"}
+    # a Hindi verb a training annotation marked by mistake ("शुरू", start) is no gazetteer name
+    hi = ns.analyze_text("युद्ध\n\nरूस द्वारा शुरू किए गए युद्ध से पहले यूक्रेन ने कहा।", stages=[])
+    assert hi.language == "hi"
+    groups, _ner, names = RolesStage().entity_groups(hi)
+    assert "शुरू" not in {names[k] for k, _ms in groups} and groups
     # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
     hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
                          "Hunter said nothing.", stages=[])
