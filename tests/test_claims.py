@@ -235,6 +235,9 @@ def test_attribution() -> None:
     # the speaker of a clause after "after", "before", "since" …, not the sentence's subject
     assert attribute("Putin's remarks come after President Biden said he made a \"difficult\" decision.") == "President Biden"
     assert attribute("Oleksandr Lytvynenko made the comments after G7 leaders warned of severe consequences.") == "G7 leaders"
+    # who said it, named before "according to", is the speaker; the source after it reported it
+    assert attribute('He said, according to several Russian news outlets : "You can wipe Washington off the map."') == "He"
+    assert attribute("Fetterman told one rally-goer, according to an attendee’s X post.") == "Fetterman"
     # "states" and "claims" as nouns; a quantity of a thing; when it was said
     assert attribute("The Baltic states of Lithuania, Latvia and Estonia have also said they were ready.") is None
     assert attribute("Much of the panic-inducing claims of a “climate emergency” come from the media.") is None

@@ -152,6 +152,8 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
         m = rx.search(sentence)
         if m and rx is _SUBJ_SAID and _NOUN_NOT_VERB.match(sentence, m.end()):
             continue  # "The Baltic states of Lithuania … have said": "states" is a noun
+        if m and rx is _ACCORDING and _SUBJ_SAID.search(sentence[:m.start()]):
+            continue  # "He said, according to several Russian news outlets": who said it is named first
         if m:
             words = m.group("speaker").strip(" ,").split()
             # "But he added", "As Gonzalez argued": the conjunction is no part of the speaker ("As already
@@ -586,7 +588,8 @@ class ClaimsStage(Stage):
     #     as nouns ("The Baltic states of …") and a quantity ("Much of the … claims") are no English speaker
     # 11: the speaker of a clause after "after", "before", "since" … is who said it ("Putin's remarks come after
     #     President Biden said" was "Putin's remarks come after President Biden"); a Russian acronym owning an office
-    #     is no part of the person named after it ("… Воздушных сил ВСУ Юрий Игнат заявил" was "ВСУ Юрий Игнат")
+    #     is no part of the person named after it ("… Воздушных сил ВСУ Юрий Игнат заявил" was "ВСУ Юрий Игнат"); who
+    #     said it, named before "according to", is the speaker ("He said, according to several Russian news outlets")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
