@@ -324,6 +324,10 @@ def test_social_footers_agency_credits_and_a_shop_advertisement_block_are_cut() 
     assert [x["kind"] for x in r.removed] == ["appeal", "appeal"] and r.text.endswith("We will win.")
     r = clean("Title\n\n" + body + "Supporters of the bill rallied.\n\nWe will win.", title_in_text=True)
     assert r.removed == []
+    # a site's navigation between paragraphs ("The Sun" of "Most read in The Sun" was an entity of 14 articles)
+    r = clean("Title\n\nRussia said so.\n\nMost read in The Sun\n\nLatest Video\n\nMore on Putin\n\nKyiv denied it.",
+              title_in_text=True)
+    assert [x["kind"] for x in r.removed] == ["related"] * 3 and "Kyiv denied it." in r.text
     # a tabloid's tip line (its name was an entity of the article)
     r = clean("Title\n\n" + body + "We pay for your stories!\n\nDo you have a story for The US Sun team?\n\n"
               "Email us at exclusive@the-sun.com or call 212 416 4552.", title_in_text=True)

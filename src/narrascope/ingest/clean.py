@@ -68,6 +68,8 @@ APPEAL_HEAD = re.compile(r"^(?:join|support|donate|subscribe|sign up|become|help
                          r"абонирайте|последвайте|subscreva|inscreva-se|siga-nos)\b", re.I)
 RELATED = re.compile(
     r"^(?:read more|related|see also|advertisement|click here|watch|listen|more from|recommended|you may also like|"
+    # a site's navigation between paragraphs ("Most read in The Sun", "Latest Video", "More on Putin")
+    r"most read|most popular|latest video|trending photos|more on|"
     r"подробнее|читайте также|прочетете още|още по темата|leia (?:mais|também)|saiba mais|veja também)\b",
     re.I,
 )

@@ -34,7 +34,8 @@ class CleanStage(Stage):
     # 14: a bare dateline, a place in capitals and a dash before the first sentence ("LAHORE - Bahria Town …"), is cut;
     #     social footers ("Follow us on …"), tip lines, agency credits and a shop's advertisement block are cut; a
     #     body written as one CSV field loses the field's quote marks, and its doubled quotes are single; a time of
-    #     publication after the title ("… по переговорам 11:59") is cut like one before it
+    #     publication after the title ("… по переговорам 11:59") is cut like one before it; a site's navigation
+    #     ("Most read in The Sun", "Latest Video", "More on Putin") is a related link
     kind = "prepare"
     requires = ("raw_text",)
     assigns = ("clean_text", "title", "offset_map", "removed", "meta.homoglyphs")
