@@ -806,6 +806,12 @@ def _actor_span(ent: Any, text: str) -> tuple[int, int] | None:
                 end = int(doc[k - 1].idx + len(doc[k - 1].text))
                 if ent.label_ == "NORP":
                     return start, end
+    if (ent.label_ == "ORG" and len(words) == 1 and words[0].text in _PORTFOLIOS and ent.end < len(ent.doc)
+            and ent.doc[ent.end].text in _OFFICE_TITLES):
+        # "Defense" of "Russia’s Defense Minister Sergei Shoigu" (spaCy's organisation in 11 English training
+        # articles): a word of the office's title, no organisation; the person is the mention ("NATO Secretary
+        # General …" keeps NATO)
+        return None
     if ent.label_ == "ORG" and len(ent) > 2 and ent[1].lower_ == "for" and _surname(ent[0]):
         # "wrote Ring for American Greatness": a person the article names
         # ("Edward Ring") writing for an outlet, not one organisation
@@ -844,6 +850,9 @@ def _actor_span(ent: Any, text: str) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
+_OFFICE_TITLES = {"Minister", "Ministers", "Secretary", "Secretaries", "Chief", "Spokesman", "Spokeswoman", "Spokesperson"}
+_PORTFOLIOS = {"Defense", "Defence", "Foreign", "Interior", "Finance", "Energy", "Agriculture", "Health", "Justice",
+               "Education", "Economy", "Trade", "Transport", "Environment", "Culture", "Labor", "Labour", "Treasury"}
 _LINK_IN_NAME = re.compile(r"https?://|pic\.twitter\.com|www\.", re.I)
 _GLUED_QUOTE = re.compile(r"(?<=[^\W\d_][,.!?])[”\"’](?=[A-Z])")
 _PREFIXED = re.compile(r"(?:pro|anti|ex|post|neo|non|pre)-[\w-]*[^\Ws]")
@@ -1621,8 +1630,9 @@ class RolesStage(Stage):
     #     "Министерството на отбраната на Русия" was "Русия"), named without its article
     # 28: an English institution's acronym in brackets joins it though its own language's letters differ
     #     ("Federal Intelligence Service (BND)", "Federal Environment Agency (UBA)")
-    # 29: spaCy's events, units and feasts, links and lone prefixed adjectives ("pro-Putin") are no entities; a quote
-    #     glued before a name, and an article with its quote mark before one, are no part of it
+    # 29: spaCy's events, units and feasts, links and lone prefixed adjectives ("pro-Putin") are no entities, nor a
+    #     portfolio before an office holder's title ("Defense" of "Defense Minister Sergei Shoigu"); a quote glued
+    #     before a name, and an article with its quote mark before one, are no part of it
     requires = ("clean_text", "sentences", "language")
     assigns = ("results.roles",)
     description = "Entity framing: protagonist/antagonist/innocent and 22 fine roles per mention and entity."
