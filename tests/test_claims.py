@@ -235,6 +235,10 @@ def test_attribution() -> None:
     # the speaker of a clause after "after", "before", "since" …, not the sentence's subject
     assert attribute("Putin's remarks come after President Biden said he made a \"difficult\" decision.") == "President Biden"
     assert attribute("Oleksandr Lytvynenko made the comments after G7 leaders warned of severe consequences.") == "G7 leaders"
+    # "member states" is a noun; a pronoun speaker without its auxiliary
+    assert attribute("The collaboration between member states includes military co-operation.") is None
+    assert attribute("EU member states said they would act.") == "EU member states"
+    assert attribute("As I’ve said before: it will fail.") == "I"
     # who said it, named before "according to", is the speaker; the source after it reported it
     assert attribute('He said, according to several Russian news outlets : "You can wipe Washington off the map."') == "He"
     assert attribute("Fetterman told one rally-goer, according to an attendee’s X post.") == "Fetterman"

@@ -148,14 +148,17 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
         said = attribute(rest[:1].upper() + rest[1:], language)
         if said:
             return rest[:len(said)] if rest[:len(said)].lower() == said.lower() else said  # "she", as written
+    # "member states", "the United States" are nouns ("The collaboration between member states includes …" was
+    # "The collaboration between member"): masked for the subject's pattern, the same length
+    masked = _STATES_NOUN.sub(lambda w: w.group().replace(" ", "_"), sentence)
     for rx in (_QUOTE_AFTER, _QUOTE_SUBJ, _ACCORDING, _SUBJ_SAID, _NAME_APPOSED_SAID):
-        m = rx.search(sentence)
+        m = rx.search(masked if rx is _SUBJ_SAID else sentence)
         if m and rx is _SUBJ_SAID and _NOUN_NOT_VERB.match(sentence, m.end()):
             continue  # "The Baltic states of Lithuania … have said": "states" is a noun
         if m and rx is _ACCORDING and _SUBJ_SAID.search(sentence[:m.start()]):
             continue  # "He said, according to several Russian news outlets": who said it is named first
         if m:
-            words = m.group("speaker").strip(" ,").split()
+            words = sentence[m.start("speaker"):m.end("speaker")].strip(" ,").split()
             # "But he added", "As Gonzalez argued": the conjunction is no part of the speaker ("As already
             # noted" has none); nor have '… accused Russia “of plunder” and even claimed that …', "That
             # said,", "But what values is Biden talking about when he says that?" and "The claims were …"
@@ -179,10 +182,14 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
                     and not (len(words) == 1 and words[0] in _NO_SPEAKER)
                     and not (stripped and not any(w[:1].isupper() or w.lower() in _PRONOUNS for w in words))
                     and not any(w in _CLAUSE for w in words)):
-                return _SPEAKER_TAIL.sub("", _SPEAKER_DATELINE.sub("", " ".join(words)))
+                # "As I’ve said before": the pronoun, not its auxiliary
+                return _CONTRACTED.sub(r"\g<pronoun>", _SPEAKER_TAIL.sub("", _SPEAKER_DATELINE.sub("", " ".join(words))))
     return None
 
 
+_STATES_NOUN = re.compile(r"\b(?:member|united|baltic|gulf|arab|nordic|western|european|african|island|sovereign|"
+                          r"neighbou?ring|frontline|eu|nato|g7|g20) states\b", re.I)
+_CONTRACTED = re.compile(r"^(?P<pronoun>I|[Ww]e|[Tt]hey|[Yy]ou)['’](?:ve|d|ll)$")
 # a wire dateline before the speaker ("LAHORE - Punjab Information Minister Azma Bukhari has said")
 _SPEAKER_DATELINE = re.compile(r"^[A-Z]{3,}(?:\s+[A-Z]{3,})*\s*[-–—]+\s*(?=[A-Z])")
 # where or when it was said, after the speaker ("said Biden in a statement", "Sinara Investment Bank in a note",
@@ -589,7 +596,8 @@ class ClaimsStage(Stage):
     # 11: the speaker of a clause after "after", "before", "since" … is who said it ("Putin's remarks come after
     #     President Biden said" was "Putin's remarks come after President Biden"); a Russian acronym owning an office
     #     is no part of the person named after it ("… Воздушных сил ВСУ Юрий Игнат заявил" was "ВСУ Юрий Игнат"); who
-    #     said it, named before "according to", is the speaker ("He said, according to several Russian news outlets")
+    #     said it, named before "according to", is the speaker ("He said, according to several Russian news outlets");
+    #     "member states" is a noun ("The collaboration between member states includes"); "I’ve" is "I"
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
