@@ -249,6 +249,13 @@ def test_attribution() -> None:
         "Lithuania's interior minister"
 
 
+def test_a_second_verb_or_whom_it_was_about_is_no_part_of_the_speaker() -> None:
+    assert attribute("„Ние отделяме много време“, каза Шмид и добави: „Ако има пробив“.", "bg") == "Шмид"
+    assert attribute('"Той няма да спре", каза Зеленски за Путин, като направи паралел.', "bg") == "Зеленски"
+    # two speakers named together stay together
+    assert attribute("„Няма да стане“, заявиха Русия и Украйна.", "bg") == "Русия и Украйна"
+
+
 def test_an_acronym_owning_an_office_is_no_part_of_the_person_after_it() -> None:
     assert attribute("Бывший представитель командования Воздушных сил ВСУ Юрий Игнат заявил, что удар был.", "ru") == \
         "Юрий Игнат"

@@ -365,6 +365,8 @@ _NOT_SPEAKER_START = re.compile(r"(?:что|о|об|в|на|ранее|такж�
 # rádio", "Кобахидзе на пресконференция"): a preposition after a capitalised word ("министърът на
 # отбраната" is the speaker's office)
 _SAID_WHERE = {"в", "во", "на", "после", "перед", "пред", "em", "durante", "numa", "num", "à", "ao", "às", "aos"}
+_AND = {"и", "e", "et", "y"}
+_ABOUT = {"за", "о", "об", "sobre"}
 # ... in French, Italian and Spanish ("ha detto Renzi per giustificare …", "selon Simonyan au Daily Beast")
 _ROMANCE = ("fr", "it", "es")
 _SAID_WHERE_ROMANCE = _SAID_WHERE | {"selon", "según", "secondo", "per", "sur", "su", "al", "alla", "au", "aux", "dans", "en",
@@ -509,7 +511,11 @@ def _attribute_other(sentence: str, language: str) -> str | None:
             # pronoun ("ha aggiunto Mamer che …")
             where = _SAID_WHERE_ROMANCE if language in _ROMANCE else _SAID_WHERE
             cut = next((i for i in range(1, len(words)) if k != 2 and words[i] in where and words[i - 1][:1].isupper()
-                        or words[i] in {"che", "que", "qui"}), len(words))
+                        or words[i] in {"che", "que", "qui"}
+                        # "каза Шмид и добави", "каза Зеленски за Путин": and a verb, about whom
+                        or k in (0, 1) and i + 1 < len(words) and words[i - 1][:1].isupper() and (
+                            words[i] in _AND and words[i + 1][:1].islower()
+                            or words[i] in _ABOUT and words[i + 1][:1].isupper())), len(words))
             if (cut > 1 and words[0].lower() in _ARTICLES_OF.get(language, set()) and words[1][:1].isupper()
                     and all(w[:1].isupper() or len(w) <= 3 for w in words[2:cut])):
                 # "segundo a CNN Internacional", "disse o Kremlin": a name needs no article (a description keeps
@@ -597,7 +603,8 @@ class ClaimsStage(Stage):
     #     President Biden said" was "Putin's remarks come after President Biden"); a Russian acronym owning an office
     #     is no part of the person named after it ("… Воздушных сил ВСУ Юрий Игнат заявил" was "ВСУ Юрий Игнат"); who
     #     said it, named before "according to", is the speaker ("He said, according to several Russian news outlets");
-    #     "member states" is a noun ("The collaboration between member states includes"); "I’ve" is "I"
+    #     "member states" is a noun ("The collaboration between member states includes"); "I’ve" is "I"; a second verb
+    #     or whom it was about after a speaker named after the quotation ("каза Шмид и добави", "каза Зеленски за Путин")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
