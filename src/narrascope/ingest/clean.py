@@ -231,7 +231,7 @@ _TITLE_PARTS = ("image_alt", "timestamp", "title_extra")  # of the title's line,
 def _csv_quotes(raw: str, body: list[Para]) -> frozenset[int]:
     """Raw offsets of a CSV field's quote marks, when the body is one: it
     opens its first paragraph and closes its last, and every other quote
-    mark inside is doubled ('"Зеленский … ""будет падать"" …"'; 37 Russian
+    mark inside is doubled ('"Зеленский … ""будет падать"" …"'; 41 Russian
     SemEval-2025 articles). The field's marks go, and the first of each
     doubled pair; otherwise nothing (a quotation that is the whole body has
     quote marks of its own inside, or none doubled)."""
