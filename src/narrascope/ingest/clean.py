@@ -122,7 +122,7 @@ DATELINE = re.compile(
 )
 # A bare dateline: a place in capitals and a dash, the wire's first sentence
 # after it ("LAHORE - Bahria Town …", "RAMSTEIN AIR BASE - Defense Secretary
-# …", "TEHRAN – Over the last few weeks …"; 6 training and 5 test articles).
+# …", "TEHRAN – Over the last few weeks …"; 10 training and 5 test articles).
 # Capitals and the capital after the dash tell it from prose ("Kyiv - the
 # day …"); left in, the place opened the first sentence, its check-worthy
 # claim's speaker and narrative evidence.

@@ -675,6 +675,8 @@ def _alias(name: str, bracketed: str) -> bool:
 # not after a person's office in it ("Director for European Affairs for the US National Security Council (NSC)")
 _OFFICE_HOLDER = {"Director", "Secretary", "Minister", "Chief", "Head", "Chairman", "Chair", "President", "Spokesman",
                   "Spokesperson", "Commissioner", "Ambassador", "Deputy", "Adviser", "Advisor", "Member"}
+# an office holder's title after a portfolio ("Defense Minister Sergei Shoigu"), see _actor_span
+_OFFICE_TITLES = _OFFICE_HOLDER | {"Ministers", "Secretaries", "Spokeswoman"}
 _INSTITUTION_HEAD = {"Agency", "Office", "Ministry", "Institute", "Bureau", "Service", "Authority", "Committee", "Council",
                      "Commission", "Directorate", "Department", "Administration", "Centre", "Center", "Foundation"}
 
@@ -850,7 +852,6 @@ def _actor_span(ent: Any, text: str) -> tuple[int, int] | None:
     return None if ent[-1].tag_ == "JJ" else (start, end)
 
 
-_OFFICE_TITLES = {"Minister", "Ministers", "Secretary", "Secretaries", "Chief", "Spokesman", "Spokeswoman", "Spokesperson"}
 _PORTFOLIOS = {"Defense", "Defence", "Foreign", "Interior", "Finance", "Energy", "Agriculture", "Health", "Justice",
                "Education", "Economy", "Trade", "Transport", "Environment", "Culture", "Labor", "Labour", "Treasury"}
 _LINK_IN_NAME = re.compile(r"https?://|pic\.twitter\.com|www\.", re.I)
