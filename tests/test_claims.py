@@ -252,6 +252,11 @@ def test_attribution() -> None:
 def test_a_second_verb_or_whom_it_was_about_is_no_part_of_the_speaker() -> None:
     assert attribute("„Ние отделяме много време“, каза Шмид и добави: „Ако има пробив“.", "bg") == "Шмид"
     assert attribute('"Той няма да спре", каза Зеленски за Путин, като направи паралел.', "bg") == "Зеленски"
+    # nor where the speaker wrote it
+    assert attribute('"Съгласието е доказателство", написа словашкият премиер на страницата си в социалната мрежа.', "bg") \
+        == "словашкият премиер"
+    assert attribute("«Китай является ключевой силой», — написал политик на своей странице в социальной сети Х.", "ru") \
+        == "политик"
     # two speakers named together stay together
     assert attribute("„Няма да стане“, заявиха Русия и Украйна.", "bg") == "Русия и Украйна"
 

@@ -366,6 +366,7 @@ _NOT_SPEAKER_START = re.compile(r"(?:что|о|об|в|на|ранее|такж�
 # отбраната" is the speaker's office)
 _SAID_WHERE = {"в", "во", "на", "после", "перед", "пред", "em", "durante", "numa", "num", "à", "ao", "às", "aos"}
 _AND = {"и", "e", "et", "y"}
+_OWN = {"си", "свой", "своей", "своем", "своём", "своих", "своим", "seu", "sua", "seus", "suas"}  # reflexive possessives
 _ABOUT = {"за", "о", "об", "sobre"}
 # ... in French, Italian and Spanish ("ha detto Renzi per giustificare …", "selon Simonyan au Daily Beast")
 _ROMANCE = ("fr", "it", "es")
@@ -515,7 +516,9 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                         # "каза Шмид и добави", "каза Зеленски за Путин": and a verb, about whom
                         or k in (0, 1) and i + 1 < len(words) and words[i - 1][:1].isupper() and (
                             words[i] in _AND and words[i + 1][:1].islower()
-                            or words[i] in _ABOUT and words[i + 1][:1].isupper())), len(words))
+                            or words[i] in _ABOUT and words[i + 1][:1].isupper())
+                        # where the speaker wrote it: "написа той на страницата си", "в своем Telegram-канале"
+                        or words[i] in _SAID_WHERE and any(w in _OWN for w in words[i + 1:i + 3])), len(words))
             if (cut > 1 and words[0].lower() in _ARTICLES_OF.get(language, set()) and words[1][:1].isupper()
                     and all(w[:1].isupper() or len(w) <= 3 for w in words[2:cut])):
                 # "segundo a CNN Internacional", "disse o Kremlin": a name needs no article (a description keeps
@@ -604,7 +607,8 @@ class ClaimsStage(Stage):
     #     is no part of the person named after it ("… Воздушных сил ВСУ Юрий Игнат заявил" was "ВСУ Юрий Игнат"); who
     #     said it, named before "according to", is the speaker ("He said, according to several Russian news outlets");
     #     "member states" is a noun ("The collaboration between member states includes"); "I’ve" is "I"; a second verb
-    #     or whom it was about after a speaker named after the quotation ("каза Шмид и добави", "каза Зеленски за Путин")
+    #     or whom it was about after a speaker named after the quotation ("каза Шмид и добави", "каза Зеленски за Путин"),
+    #     nor where the speaker wrote it ("написал политик на своей странице в социальной сети")
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
