@@ -269,6 +269,15 @@ def test_an_acronym_owning_an_office_is_no_part_of_the_person_after_it() -> None
     assert attribute("Глава МИД Германии Анналена Бербок заявила, что Путин хочет этого.", "ru") == "МИД Германии Анналена Бербок"
 
 
+def test_a_russian_office_owner_before_a_person_is_no_part_of_the_speaker() -> None:
+    pytest.importorskip("natasha")  # its morphology tells the genitive owner from the person's name
+    assert attribute("Ранее пресс-секретарь Президента РФ Дмитрий Песков заявил, что Эрдоган не посредник.", "ru") == \
+        "Дмитрий Песков"
+    assert attribute("Ранее председатель Госдумы Вячеслав Володин заявил, что БРИКС вырос.", "ru") == "Вячеслав Володин"
+    # a body's name in the nominative stays the speaker
+    assert attribute("Совет Федераций считает блефом заявления президента Украины.", "ru") == "Совет Федераций"
+
+
 def test_a_russian_speaker_after_po_slovam_is_named_in_the_nominative() -> None:
     pytest.importorskip("natasha")  # its morphology (the ner extra); without it the speaker stays as written
     for sentence, speaker in (

@@ -404,6 +404,23 @@ def _other_patterns(language: str) -> list[re.Pattern[str]]:
     ]
 
 
+def _ru_owner_then_person(words: list[str]) -> bool:
+    """Whether capitalised words are an office's owner in the genitive, then
+    a person's first name and surname ("Президента РФ Дмитрий Песков",
+    "Совбеза РФ Дмитрий Медведев", "Офиса Зеленского Игорь Жовква": the
+    lower-case office before them is left out of the speaker). Read with
+    natasha's morphology; without it, no."""
+    vocab = russian_morphology()
+    if vocab is None or not all(w[:1].isupper() for w in words):
+        return False
+
+    def nominative(word: str, animate: bool = False) -> bool:
+        return any(f.pos == "NOUN" and f.feats.get("Case") == "Nom" and (not animate or f.feats.get("Animacy") == "Anim")
+                   for f in vocab.parse(word))
+    return (not nominative(words[0]) and nominative(words[-2], animate=True) and nominative(words[-1])
+            and not words[-2].isupper() and not words[-1].isupper())
+
+
 def _ru_nominative(phrase: str) -> str:
     """A Russian speaker after "по словам" / "по мнению" / "по данным", which
     takes the genitive, in the nominative: its head (adjectives and a noun:
@@ -501,6 +518,8 @@ def _attribute_other(sentence: str, language: str) -> str | None:
                     # office before it; the speaker is the person named after it (a longer run keeps its owner:
                     # "МИД Германии Анналена Бербок")
                     words = words[1:]
+                elif language == "ru" and len(words) >= 3 and _ru_owner_then_person(words):
+                    words = words[-2:]  # "пресс-секретарь Президента РФ Дмитрий Песков": the person
             if words and k in (1, 4) and language in _ROMANCE and words[0].lower() in _PREPOSITION | {"a"}:
                 # "señala a este periódico María Sánchez Galindo": to whom it was said comes first (Portuguese "a" is
                 # an article: "disse a fonte ucraniana"; Russian and Bulgarian name the body after "в"/"от")
@@ -608,7 +627,8 @@ class ClaimsStage(Stage):
     #     said it, named before "according to", is the speaker ("He said, according to several Russian news outlets");
     #     "member states" is a noun ("The collaboration between member states includes"); "I’ve" is "I"; a second verb
     #     or whom it was about after a speaker named after the quotation ("каза Шмид и добави", "каза Зеленски за Путин"),
-    #     nor where the speaker wrote it ("написал политик на своей странице в социальной сети")
+    #     nor where the speaker wrote it ("написал политик на своей странице в социальной сети"); a Russian office's
+    #     owner in the genitive before a person is none ("пресс-секретарь Президента РФ Дмитрий Песков": the person)
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
     description = "Check-worthy claims, quotes attributed, matched to the fact-check/counter-narrative library."
