@@ -155,7 +155,7 @@ def attribute(sentence: str, language: str | None = None) -> str | None:
         m = rx.search(masked if rx is _SUBJ_SAID else sentence)
         if m and rx is _SUBJ_SAID and _NOUN_NOT_VERB.match(sentence, m.end()):
             continue  # "The Baltic states of Lithuania … have said": "states" is a noun
-        if m and rx is _ACCORDING and _SUBJ_SAID.search(sentence[:m.start()]):
+        if m and rx is _ACCORDING and _SUBJ_SAID.search(masked[:m.start()]):
             continue  # "He said, according to several Russian news outlets": who said it is named first
         if m:
             words = sentence[m.start("speaker"):m.end("speaker")].strip(" ,").split()
@@ -625,9 +625,9 @@ class ClaimsStage(Stage):
     #     President Biden said" was "Putin's remarks come after President Biden"); a Russian acronym owning an office
     #     is no part of the person named after it ("… Воздушных сил ВСУ Юрий Игнат заявил" was "ВСУ Юрий Игнат"); who
     #     said it, named before "according to", is the speaker ("He said, according to several Russian news outlets");
-    #     "member states" is a noun ("The collaboration between member states includes"); "I’ve" is "I"; a second verb
-    #     or whom it was about after a speaker named after the quotation ("каза Шмид и добави", "каза Зеленски за Путин"),
-    #     nor where the speaker wrote it ("написал политик на своей странице в социальной сети"); a Russian office's
+    #     "member states" is a noun ("The collaboration between member states includes"); "I’ve" is "I"; a second verb,
+    #     whom it was about or where it was written is no part of a speaker named after the quotation ("каза Шмид и
+    #     добави", "каза Зеленски за Путин", "написал политик на своей странице в социальной сети"); a Russian office's
     #     owner in the genitive before a person is none ("пресс-секретарь Президента РФ Дмитрий Песков": the person)
     requires = ("clean_text", "sentences")
     assigns = ("results.claims",)
