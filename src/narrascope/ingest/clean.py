@@ -245,8 +245,7 @@ def _csv_quotes(raw: str, body: list[Para]) -> frozenset[int]:
     if raw[start:start + 1] != '"' or raw[end:end + 1] != '"' or end <= start:
         return frozenset()
     pairs = [m.start() for m in _DOUBLED_QUOTE.finditer(raw, start + 1, end)]
-    paired = {i for a in pairs for i in (a, a + 1)}
-    if any(raw[i] == '"' and i not in paired for i in range(start + 1, end)):
+    if raw.count('"', start + 1, end) != 2 * len(pairs):  # a mark inside that is not doubled
         return frozenset()
     return frozenset([start, end, *pairs])
 
@@ -650,12 +649,11 @@ def clean(raw: str, title: str | None = None, title_in_text: bool = False, strip
     if strip:
         _repeated_title(paras, title_para, title)
         paras = _split_dateline(paras, title_para)
+    # (the title's line is no part of the field: nothing of it is dropped)
     drop = _csv_quotes(raw, [p for p in paras if p is not title_para and p.kind not in _TITLE_PARTS])
-    if drop and title_para is not None:
-        title = title.replace('""', '"')
     b = TextBuilder()
     if title_para is not None:
-        b.add_normalized(raw, title_para.start, title_para.end, keep_newlines=False, drop=drop)
+        b.add_normalized(raw, title_para.start, title_para.end, keep_newlines=False)
     elif title:
         b.add(" ".join(title.split()))
     prev: Para | None = None

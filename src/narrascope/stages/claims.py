@@ -404,6 +404,12 @@ def _other_patterns(language: str) -> list[re.Pattern[str]]:
     ]
 
 
+def _ru_form(vocab: Any, word: str, pos: str, case: str, animate: bool = False) -> Any:
+    """The first reading of ``word`` as ``pos`` in ``case`` (animate if asked), or None."""
+    return next((f for f in vocab.parse(word) if f.pos == pos and f.feats.get("Case") == case
+                 and (not animate or f.feats.get("Animacy") == "Anim")), None)
+
+
 def _ru_owner_then_person(words: list[str]) -> bool:
     """Whether capitalised words are an office's owner in the genitive, then
     a person's first name and surname ("Президента РФ Дмитрий Песков",
@@ -415,8 +421,7 @@ def _ru_owner_then_person(words: list[str]) -> bool:
         return False
 
     def nominative(word: str, animate: bool = False) -> bool:
-        return any(f.pos == "NOUN" and f.feats.get("Case") == "Nom" and (not animate or f.feats.get("Animacy") == "Anim")
-                   for f in vocab.parse(word))
+        return _ru_form(vocab, word, "NOUN", "Nom", animate) is not None
     return (not nominative(words[0]) and nominative(words[-2], animate=True) and nominative(words[-1])
             and not words[-2].isupper() and not words[-1].isupper())
 
@@ -439,8 +444,7 @@ def _ru_nominative(phrase: str) -> str:
         return phrase
 
     def gen(word: str, pos: str, anim: bool = False) -> Any:
-        return next((f for f in vocab.parse(word) if f.pos == pos and f.feats.get("Case") == "Gen"
-                     and (not anim or f.feats.get("Animacy") == "Anim")), None)
+        return _ru_form(vocab, word, pos, "Gen", anim)
 
     def as_written(word: str, form: Any) -> str:
         return form.word[:1].upper() + form.word[1:] if word[:1].isupper() else form.word
